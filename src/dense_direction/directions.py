@@ -1,0 +1,80 @@
+"""The angle convention, and conversions between direction vectors and angles.
+
+Convention (used everywhere in the package):
+
+* A direction is an angle ``theta`` in ``[0, pi)``, counter-clockwise from the image x-axis,
+  with x to the right and **y up**. Image rows grow downward, so a structure running from the
+  bottom-left to the top-right of an image has ``theta = pi / 4``.
+* A network predicts a 2-vector ``(x, y)`` per pixel and direction class. It encodes the angle
+  on the doubled circle, ``theta = ((atan2(y, x) + pi) / 2) mod pi``, so the vector for
+  ``theta`` is ``(-cos 2 theta, -sin 2 theta)``. Doubling makes ``theta`` and ``theta + pi``
+  (the same undirected line) the same vector.
+* Vector fields keep the 2-vector on axis ``-3``: ``(N, K, 2, H, W)`` or ``(2, H, W)``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import Tensor
+
+__all__ = [
+    "angles_to_vectors",
+    "angular_difference",
+    "vectors_to_angles",
+    "wrap_angle",
+]
+
+
+def _check_vector_axis(vectors: Tensor, dim: int) -> None:
+    if not isinstance(vectors, Tensor):
+        raise TypeError(f"expected a torch.Tensor of direction vectors, got {type(vectors).__name__}")
+    if vectors.dim() == 0 or vectors.shape[dim] != 2:
+        raise ValueError(
+            f"expected a vector axis of size 2 at dim={dim} (e.g. shape (N, K, 2, H, W)), "
+            f"got shape {tuple(vectors.shape)}"
+        )
+
+
+def vectors_to_angles(vectors: Tensor, dim: int = -3) -> Tensor:
+    """Angles in ``[0, pi)`` of doubled-angle direction vectors.
+
+    Args:
+        vectors: ``(..., 2, ...)`` with ``(x, y)`` on axis ``dim``, e.g. ``(N, K, 2, H, W)``.
+        dim: the vector axis.
+
+    Returns:
+        The angles, ``vectors`` with axis ``dim`` removed, e.g. ``(N, K, H, W)``.
+    """
+    _check_vector_axis(vectors, dim)
+    x, y = vectors.unbind(dim)
+    return wrap_angle((torch.atan2(y, x) + math.pi) / 2)
+
+
+def angles_to_vectors(angles: Tensor, dim: int = -3) -> Tensor:
+    """Unit doubled-angle vectors ``(-cos 2 theta, -sin 2 theta)`` for angles in radians.
+
+    Args:
+        angles: any shape, e.g. ``(N, K, H, W)``.
+        dim: where to insert the vector axis in the output.
+
+    Returns:
+        ``angles`` with a vector axis of size 2 inserted at ``dim``, e.g. ``(N, K, 2, H, W)``.
+    """
+    if not isinstance(angles, Tensor):
+        raise TypeError(f"expected a torch.Tensor of angles, got {type(angles).__name__}")
+    return torch.stack((-torch.cos(2 * angles), -torch.sin(2 * angles)), dim=dim)
+
+
+def wrap_angle(angles: Tensor) -> Tensor:
+    """Map angles in radians to ``[0, pi)`` (directions are modulo pi)."""
+    wrapped = torch.remainder(angles, math.pi)
+    # remainder can round a tiny negative angle up to exactly pi; fold it back to 0.
+    return torch.where(wrapped >= math.pi, torch.zeros_like(wrapped), wrapped)
+
+
+def angular_difference(a: Tensor, b: Tensor) -> Tensor:
+    """Unsigned difference between undirected angles, in radians, in ``[0, pi/2]``."""
+    diff = torch.remainder(a - b, math.pi)
+    return torch.minimum(diff, math.pi - diff)

@@ -1,0 +1,19 @@
+"""Losses for direction fields, in plain PyTorch: a function and a thin ``nn.Module`` each."""
+
+from dense_direction.losses._common import DirectionalLossOptions
+from dense_direction.losses.directional import DirectionalLoss, directional_loss
+from dense_direction.losses.efficient import (
+    EfficientDirectionalLoss,
+    efficient_directional_loss,
+)
+from dense_direction.losses.smoothness import SmoothnessLoss, smoothness_loss
+
+__all__ = [
+    "DirectionalLoss",
+    "DirectionalLossOptions",
+    "EfficientDirectionalLoss",
+    "SmoothnessLoss",
+    "directional_loss",
+    "efficient_directional_loss",
+    "smoothness_loss",
+]

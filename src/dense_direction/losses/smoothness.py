@@ -1,0 +1,94 @@
+"""Smoothness loss: neighbouring structure pixels should predict similar directions.
+
+With ``m = gt > mask_thr`` and ``u = pred * m``, the neighbourhood vector ``n`` is the sum of
+``u`` over the ``(2 pad + 1)^2`` window around each pixel (zero padding) minus ``u`` itself.
+Per pixel ``l = ((1 - cos_sim(u, n)) / 2) ** alpha * m``: 0 when the pixel agrees with the
+(magnitude-weighted) mean of its neighbours, 1 when it is opposite on the doubled circle,
+i.e. perpendicular as a direction.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from dense_direction.losses._common import check_inputs, check_reduction, compute_dtype
+
+__all__ = ["SmoothnessLoss", "smoothness_loss"]
+
+
+def _check_options(pad: int, alpha: float, reduction: str) -> None:
+    if isinstance(pad, bool) or not isinstance(pad, int) or pad < 1:
+        raise ValueError(f"pad must be an int >= 1, got {pad!r}")
+    if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not alpha > 0:
+        raise ValueError(f"alpha must be a number > 0, got {alpha!r}")
+    check_reduction(reduction)
+
+
+def _smoothness_loss(pred: Tensor, gt: Tensor, weight: Tensor | None, pad: int,
+                     mask_thr: float, alpha: float, reduction: str,
+                     loss_weight: float) -> Tensor:
+    check_inputs(pred, gt, weight)
+    n, k, _, h, w = pred.shape
+    dtype = compute_dtype(pred)
+    mask = (gt > mask_thr).to(dtype)
+    masked = pred.to(dtype) * mask
+    window = torch.ones(1, 1, 2 * pad + 1, 2 * pad + 1, dtype=dtype, device=pred.device)
+    planes = masked.reshape(n * k * 2, 1, h, w)
+    neighbours = F.conv2d(planes, window, padding=pad).view(n, k, 2, h, w) - masked
+    similarity = F.cosine_similarity(masked, neighbours, dim=2, eps=1e-8).unsqueeze(2)
+    loss = ((1 - similarity) / 2) ** alpha * mask * loss_weight
+    if weight is not None:
+        loss = loss * weight.to(dtype)
+    if reduction == "none":
+        return loss.squeeze(2).to(pred.dtype)
+    total = loss.sum()
+    if reduction == "mean":
+        total = total / mask.sum().clamp(min=1)
+    return total.to(pred.dtype)
+
+
+def smoothness_loss(pred: Tensor, gt: Tensor, weight: Tensor | None = None, *, pad: int = 1,
+                    mask_thr: float = 0.5, alpha: float = 2.0, reduction: str = "mean",
+                    loss_weight: float = 1.0) -> Tensor:
+    """Smoothness of the vector field ``pred`` over the masked pixels of ``gt``.
+
+    Args:
+        pred: ``(N, K, 2, H, W)`` predicted doubled-angle vectors.
+        gt: ``(N, K, 1, H, W)`` masks.
+        weight: optional per-pixel weight broadcastable to ``(N, K, 1, H, W)``.
+        pad: the neighbourhood is ``(2 pad + 1)^2``.
+        mask_thr: pixels with ``gt > mask_thr`` take part.
+        alpha: exponent sharpening the per-pixel disagreement.
+        reduction: "mean" (over masked pixels), "sum", or "none" (``(N, K, H, W)`` map).
+        loss_weight: multiplies the loss.
+    """
+    _check_options(pad, alpha, reduction)
+    return _smoothness_loss(pred, gt, weight, pad, mask_thr, alpha, reduction, loss_weight)
+
+
+class SmoothnessLoss(nn.Module):
+    """Module form of :func:`smoothness_loss`; constructor arguments match the reference."""
+
+    def __init__(self, pad: int = 1, mask_thr: float = 0.5, alpha: float = 2.0,
+                 reduction: str = "mean", loss_weight: float = 1.0,
+                 loss_name: str = "loss_smth") -> None:
+        super().__init__()
+        _check_options(pad, alpha, reduction)
+        self.pad, self.mask_thr, self.alpha = pad, mask_thr, alpha
+        self.reduction, self.loss_weight = reduction, loss_weight
+        self._loss_name = loss_name
+
+    @property
+    def loss_name(self) -> str:
+        """Key of this loss in a model's loss dict (mmseg convention)."""
+        return self._loss_name
+
+    def forward(self, pred: Tensor, gt: Tensor, weight: Tensor | None = None) -> Tensor:
+        """See :func:`smoothness_loss`."""
+        return _smoothness_loss(pred, gt, weight, self.pad, self.mask_thr, self.alpha,
+                                self.reduction, self.loss_weight)
+
+    def extra_repr(self) -> str:
+        return f"pad={self.pad}, alpha={self.alpha}, reduction={self.reduction!r}"
