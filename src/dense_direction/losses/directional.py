@@ -102,6 +102,12 @@ def directional_loss(pred: Tensor, gt: Tensor, weight: Tensor | None = None,
     return _directional_loss(pred, gt, weight, opts.build_kernel(), opts)
 
 
+def _copy_config(kernel_cfg: Mapping[str, Any] | None) -> Any:
+    if kernel_cfg is None:
+        return {"type": "circular_point_kernel"}
+    return dict(kernel_cfg) if isinstance(kernel_cfg, Mapping) else kernel_cfg
+
+
 class DirectionalLoss(nn.Module):
     """Module form of :func:`directional_loss`; the kernel is built once at construction.
 
@@ -121,7 +127,7 @@ class DirectionalLoss(nn.Module):
             pad=pad, div=div, mask_thr=mask_thr, squish_values=squish_values,
             norm_values=norm_values, norm_order=norm_order, mask_patches=mask_patches,
             patch_thr=patch_thr, reduction=reduction, loss_weight=loss_weight,
-            kernel_cfg=dict(kernel_cfg or {"type": "circular_point_kernel"}),
+            kernel_cfg=_copy_config(kernel_cfg),
         )
         self._loss_name = loss_name
         self.register_buffer("kernel", self.options.build_kernel(), persistent=False)

@@ -20,10 +20,12 @@ transcendental per (pixel, bin).
 Squish divides by ``1 - min_k v_k``, and normalising after it divides by the spread
 ``max_k v_k - min_k v_k``. Where the mask covers a window completely (``v_k = 1``) or evenly
 (e.g. every bin half covered) that is float rounding noise divided by ~1e-7, so the value is
-decided by the summation order of the convolution. For those pixels (``1 - min < 0.05``, or
-``max - min < 0.05 max`` when normalising; only with ``squish_values``) the evidence is
-recomputed with ``conv2d`` on the pixel's own window, which reproduces the reference's rounding
-on the same backend.
+decided by the summation order of the convolution. Likewise, with binary masks the bin mean
+often equals ``patch_thr`` exactly (a tie that rounding breaks). For those pixels
+(``1 - min < 0.05``, or ``max - min < 0.05 max`` when normalising after squish, or
+``|mean - patch_thr| <= 1e-5``) the evidence is recomputed with ``conv2d`` on the pixel's own
+window and the mean is summed in the reference's order, which reproduces its rounding on the
+same backend.
 
 Differences from the reference, by design: ``gt`` is a constant (no gradient flows into it), and
 at a prediction of exactly ``(0, 0)``, where the angle is undefined, the gradient is 0 instead of
@@ -55,7 +57,8 @@ __all__ = ["EfficientDirectionalLoss", "TapPlan", "efficient_directional_loss", 
 # Elements per chunk buffer: ~4 MB in float32, small enough to stay in cache-friendly sizes.
 _CHUNK_ELEMENTS = 2**20
 # Below this 1 - min_k v_k (or spread / max), squish amplifies rounding by > 20x: recompute
-# those pixels like the reference does.
+# those pixels like the reference does. Likewise for a bin mean within _TIE_GUARD of patch_thr.
+_TIE_GUARD = 1e-5
 _SQUISH_GUARD = 0.05
 
 
@@ -136,29 +139,41 @@ def _inverse(values: Tensor) -> Tensor:
     return torch.where(values == 0, torch.zeros_like(values), 1 / safe)
 
 
-def _linearise(evidence: Tensor, options: DirectionalLossOptions
-               ) -> tuple[Tensor, Tensor | None, Tensor | None]:
+def _reference_mean(evidence: Tensor) -> Tensor:
+    """Mean over bins of ``(C, div)`` summed in the reference's order (bins outermost)."""
+    return evidence.T.contiguous().mean(dim=0)
+
+
+def _fragile(evidence: Tensor, low: Tensor | None, high: Tensor | None, mean: Tensor | None,
+             options: DirectionalLossOptions) -> Tensor | None:
+    """Pixels whose result the reference decides by float rounding (see the module doc)."""
+    fragile = None
+    if low is not None and high is not None:
+        fragile = (1 - low) < _SQUISH_GUARD
+        if options.norm_values:  # normalising rescales the squished spread, noise included
+            fragile |= (high - low) < _SQUISH_GUARD * high
+    if mean is not None:
+        tie = (mean - options.patch_thr).abs() <= _TIE_GUARD
+        fragile = tie if fragile is None else fragile | tie
+    return fragile
+
+
+def _linearise(evidence: Tensor, low: Tensor | None, options: DirectionalLossOptions
+               ) -> tuple[Tensor, Tensor | None]:
     """Squish and normalisation as ``values * scale`` with a per-pixel ``scale (C,)``.
 
     Both steps are affine per pixel, and the loss is linear in the values, so the scale can be
-    applied to the per-pixel loss instead of to every bin. Returns the values, the scale (None
-    for 1) and the pixels where squish is ill-conditioned (None without squish).
+    applied to the per-pixel loss instead of to every bin (None stands for 1).
     """
-    if not options.squish_values:
+    if low is None:
         if not options.norm_values:
-            return evidence, None, None
+            return evidence, None
         norm = torch.linalg.vector_norm(evidence, ord=options.norm_order, dim=1)
-        return evidence, _inverse(norm), None
-    low, high = evidence.aminmax(dim=1)
-    fragile = (1 - low) < _SQUISH_GUARD
+        return evidence, _inverse(norm)
     values = evidence - low[:, None]
     if options.norm_values:
-        # Normalising rescales the squished spread to 1, rounding noise included.
-        fragile |= (high - low) < _SQUISH_GUARD * high
-        scale = _inverse(torch.linalg.vector_norm(values, ord=options.norm_order, dim=1))
-    else:
-        scale = _inverse(1 - low)
-    return values, scale, fragile
+        return values, _inverse(torch.linalg.vector_norm(values, ord=options.norm_order, dim=1))
+    return values, _inverse(1 - low)
 
 
 def _weigh(values: Tensor, xy: Tensor, bin_basis: Tensor) -> tuple[Tensor, Tensor]:
@@ -193,19 +208,28 @@ class _MaskedDirectionalLoss(torch.autograd.Function):
         for start in range(0, count, step):
             part = slice(start, start + step)
             evidence = _gather_evidence(gt_flat, base[part], offsets, weights)
-            values, scale, fragile = _linearise(evidence, options)
+            low, high = evidence.aminmax(dim=1) if options.squish_values else (None, None)
+            mean = evidence.mean(dim=1) if options.mask_patches else None
+            fragile = _fragile(evidence, low, high, mean, options)
+            exact = None
             if fragile is not None and fragile.any():
                 exact = _window_evidence(gt_flat, base[part][fragile], width,
                                          plan.kernel.to(device=xy.device, dtype=xy.dtype))
                 evidence[fragile] = exact
+                if low is not None:
+                    low[fragile] = exact.amin(dim=1)
+                if mean is not None:
+                    mean[fragile] = _reference_mean(exact)
+            values, scale = _linearise(evidence, low, options)
+            if exact is not None and scale is not None:
                 values[fragile] = post_process(exact, 1, options)
                 scale[fragile] = 1
             loss[part], slope[part] = _weigh(values, xy[part], bin_basis)
             if scale is not None:
                 loss[part] *= scale
                 slope[part] *= scale
-            if options.mask_patches:
-                keep[part] = evidence.mean(dim=1) <= options.patch_thr
+            if mean is not None:
+                keep[part] = mean <= options.patch_thr
         loss = torch.where(keep, loss, torch.zeros_like(loss))
         ctx.save_for_backward(xy, torch.where(keep, slope, torch.zeros_like(slope)))
         ctx.mark_non_differentiable(keep)

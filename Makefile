@@ -1,0 +1,28 @@
+# Every target installs what it needs first (tools/install.sh is a no-op when up to date).
+VENV ?= .venv
+PY := $(VENV)/bin/python
+export VENV
+
+.PHONY: install test lint format bench clean
+
+install:
+	@bash tools/install.sh
+
+## test: lint, then the whole test suite
+test: install lint
+	$(PY) -m pytest
+
+lint: install
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+format: install
+	$(PY) -m ruff format .
+	$(PY) -m ruff check --fix .
+
+## bench: loss speed and memory table (docs/benchmarks.md quotes it)
+bench: install
+	$(PY) benchmarks/loss_speed.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache build src/*.egg-info

@@ -1,0 +1,45 @@
+"""Shapes with known directions, shared by the tests (MISSION angle convention: y up)."""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+
+import torch
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def reference_dir() -> Path:
+    """``../shared/reference`` beside the repository (or $DENSE_DIRECTION_REFERENCE)."""
+    override = os.environ.get("DENSE_DIRECTION_REFERENCE")
+    return Path(override) if override else REPO_ROOT.parent / "shared" / "reference"
+
+
+def line_mask(size: int, angle: float, width: float, dtype: torch.dtype = torch.float32
+              ) -> torch.Tensor:
+    """``(size, size)`` mask of a straight band of ``width`` px through the centre at ``angle``
+    radians (counter-clockwise from x, y up)."""
+    coords = torch.arange(size, dtype=torch.float64) - (size - 1) / 2
+    y = -coords.view(-1, 1)  # rows grow downward, y grows upward
+    x = coords.view(1, -1)
+    distance = torch.abs(-x * math.sin(angle) + y * math.cos(angle))
+    return (distance <= width / 2).to(dtype)
+
+
+def uniform_field(angle: float, shape: tuple[int, ...]) -> torch.Tensor:
+    """Vectors ``(*shape[:-2], 2, H, W)``-style field for one angle; ``shape`` is (N, K, H, W)."""
+    n, k, h, w = shape
+    vec = torch.tensor([-math.cos(2 * angle), -math.sin(2 * angle)])
+    return vec.view(1, 1, 2, 1, 1).expand(n, k, 2, h, w).clone()
+
+
+def random_masks(n: int, k: int, size: int, seed: int = 0, density: float = 0.35
+                 ) -> torch.Tensor:
+    """``(n, k, 1, size, size)`` blobby binary masks: thresholded smoothed noise."""
+    gen = torch.Generator().manual_seed(seed)
+    noise = torch.rand(n * k, 1, size, size, generator=gen)
+    smooth = torch.nn.functional.avg_pool2d(noise, 5, stride=1, padding=2)
+    threshold = torch.quantile(smooth.flatten(), 1 - density)
+    return (smooth > threshold).float().view(n, k, 1, size, size)

@@ -1,0 +1,119 @@
+"""EfficientDirectionalLoss computes DirectionalLoss's numbers for every kernel and option."""
+
+import pytest
+import torch
+
+import dense_direction.losses.efficient as efficient
+from dense_direction.kernels import KERNELS
+from dense_direction.losses import (
+    DirectionalLoss,
+    EfficientDirectionalLoss,
+    directional_loss,
+    efficient_directional_loss,
+)
+from helpers import random_masks
+
+OPTION_SETS = {
+    "plain": {},
+    "squish": {"squish_values": True},
+    "l1norm": {"norm_values": True},
+    "l2norm": {"norm_values": True, "norm_order": 2},
+    "squish_norm": {"squish_values": True, "norm_values": True},
+    "patches": {"mask_patches": True, "patch_thr": 0.7},
+    "train": {"squish_values": True, "norm_values": True, "mask_patches": True,
+              "patch_thr": 0.98},
+}
+
+
+def _inputs(k=1, size=24, seed=0, dtype=torch.float32):
+    gen = torch.Generator().manual_seed(seed)
+    pred = torch.randn(2, k, 2, size, size, generator=gen, dtype=dtype)
+    return pred, random_masks(2, k, size, seed=seed).to(dtype)
+
+
+def _run(loss, pred, gt, weight=None):
+    leaf = pred.clone().requires_grad_(True)
+    value = loss(leaf, gt, weight)
+    value.sum().backward()
+    return value.detach(), leaf.grad
+
+
+def _assert_same(reference, fast):
+    (ref_value, ref_grad), (fast_value, fast_grad) = reference, fast
+    scale = ref_value.abs().max().clamp(min=1e-12)
+    assert torch.allclose(fast_value, ref_value, rtol=1e-5, atol=1e-6 * scale)
+    assert torch.allclose(fast_grad, ref_grad, rtol=0, atol=1e-6 + 1e-5 * ref_grad.abs().max())
+
+
+@pytest.mark.parametrize("kernel", sorted(KERNELS))
+@pytest.mark.parametrize("options", sorted(OPTION_SETS))
+def test_same_numbers_for_every_kernel_and_option(kernel, options):
+    config = {"pad": 4, "div": 16, "kernel_cfg": {"type": kernel}, **OPTION_SETS[options]}
+    pred, gt = _inputs()
+    _assert_same(_run(DirectionalLoss(**config), pred, gt),
+                 _run(EfficientDirectionalLoss(**config), pred, gt))
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_same_numbers_for_every_reduction_with_weights_and_classes(reduction):
+    config = {"pad": 3, "div": 12, "reduction": reduction, "loss_weight": 0.7,
+              "kernel_cfg": {"type": "radial_line_kernel"}}
+    pred, gt = _inputs(k=3, seed=1)
+    weight = torch.rand(2, 3, 1, 24, 24, generator=torch.Generator().manual_seed(5))
+    reference = _run(DirectionalLoss(**config), pred, gt, weight)
+    _assert_same(reference, _run(EfficientDirectionalLoss(**config), pred, gt, weight))
+    if reduction == "none":
+        assert reference[0].shape == (2, 3, 24, 24)
+
+
+def test_plain_functions_equal_modules():
+    pred, gt = _inputs()
+    config = {"pad": 3, "div": 10, "squish_values": True}
+    expected = DirectionalLoss(**config)(pred, gt)
+    assert torch.equal(directional_loss(pred, gt, **config), expected)
+    assert torch.allclose(efficient_directional_loss(pred, gt, **config), expected, rtol=1e-6)
+
+
+def test_small_chunks_give_the_same_result(monkeypatch):
+    config = {"pad": 5, "div": 36, "squish_values": True, "norm_values": True,
+              "kernel_cfg": {"type": "radial_line_kernel"}}
+    pred, gt = _inputs(size=32)
+    whole = _run(EfficientDirectionalLoss(**config), pred, gt)
+    monkeypatch.setattr(efficient, "_CHUNK_ELEMENTS", 100)  # 64-pixel chunks
+    chunked = _run(EfficientDirectionalLoss(**config), pred, gt)
+    assert torch.equal(whole[0], chunked[0])
+    assert torch.allclose(whole[1], chunked[1], rtol=0, atol=1e-9)
+
+
+def test_float64_and_half_inputs():
+    config = {"pad": 3, "div": 12}
+    pred, gt = _inputs(dtype=torch.float64)
+    _assert_same(_run(DirectionalLoss(**config), pred, gt),
+                 _run(EfficientDirectionalLoss(**config), pred, gt))
+    half = pred.to(torch.bfloat16)
+    value, grad = _run(EfficientDirectionalLoss(**config), half, gt)
+    assert value.dtype == torch.bfloat16 and grad.dtype == torch.bfloat16
+    assert torch.isfinite(grad.float()).all()
+    expected = DirectionalLoss(**config)(half.double(), gt)
+    assert value.double().item() == pytest.approx(expected.item(), rel=1e-2)
+
+
+def test_asymmetric_custom_kernel_uses_all_taps():
+    def one_sided(pad, div):
+        kernel = torch.zeros(div, 2 * pad + 1, 2 * pad + 1, dtype=torch.float64)
+        kernel[:, :pad, :] = 1.0 / (pad * (2 * pad + 1))
+        return kernel
+
+    config = {"pad": 2, "div": 6, "kernel_cfg": {"type": one_sided}}
+    assert not EfficientDirectionalLoss(**config).plan.paired
+    pred, gt = _inputs()
+    _assert_same(_run(DirectionalLoss(**config), pred, gt),
+                 _run(EfficientDirectionalLoss(**config), pred, gt))
+
+
+def test_tap_plan_skips_zero_taps_and_folds_symmetry():
+    loss = EfficientDirectionalLoss(pad=10, div=180, kernel_cfg={"type": "radial_line_kernel"})
+    # 441 offsets; those with d < 10 are non-zero (weight (pad - d)/pad): 305 of them; folding
+    # the point symmetry keeps one of each +-o pair plus the centre: (305 - 1) / 2 + 1 = 153.
+    assert loss.plan.paired
+    assert loss.plan.weights.shape == (153, 180)

@@ -1,0 +1,89 @@
+"""Bad input gets a ValueError/TypeError that says what was expected and what came."""
+
+import math
+
+import pytest
+import torch
+
+from dense_direction.losses import (
+    DirectionalLoss,
+    EfficientDirectionalLoss,
+    SmoothnessLoss,
+    directional_loss,
+)
+
+LOSSES = [DirectionalLoss, EfficientDirectionalLoss, SmoothnessLoss]
+GOOD_PRED = torch.zeros(2, 1, 2, 8, 8)
+GOOD_GT = torch.zeros(2, 1, 1, 8, 8)
+
+
+def _nan_pred():
+    pred = GOOD_PRED.clone()
+    pred[0, 0, 1, 3, 3] = math.nan
+    pred[1, 0, 0, 0, 0] = math.inf
+    return pred
+
+
+BAD_INPUTS = {
+    "pred_4d": (torch.zeros(2, 2, 8, 8), GOOD_GT, ValueError,
+                r"pred must have shape \(N, K, 2, H, W\).*got \(2, 2, 8, 8\)"),
+    "pred_3_components": (torch.zeros(2, 1, 3, 8, 8), GOOD_GT, ValueError,
+                          r"got \(2, 1, 3, 8, 8\)"),
+    "gt_3d": (GOOD_PRED, torch.zeros(2, 8, 8), ValueError,
+              r"gt must have shape \(N, K, 1, H, W\), got \(2, 8, 8\); add the class axes"),
+    "class_count": (torch.zeros(2, 2, 2, 8, 8), GOOD_GT, ValueError,
+                    r"disagree on K \(direction classes\): 2 vs 1"),
+    "height": (GOOD_PRED, torch.zeros(2, 1, 1, 9, 8), ValueError, "disagree on H: 8 vs 9"),
+    "batch": (GOOD_PRED, torch.zeros(3, 1, 1, 8, 8), ValueError, r"disagree on N \(batch\)"),
+    "non_finite": (_nan_pred(), GOOD_GT, ValueError, "2 non-finite values"),
+    "integer_pred": (GOOD_PRED.long(), GOOD_GT, TypeError, "floating-point.*torch.int64"),
+    "not_a_tensor": (GOOD_PRED.numpy(), GOOD_GT, TypeError, "pred must be a torch.Tensor"),
+}
+
+
+@pytest.mark.parametrize("loss_cls", LOSSES)
+@pytest.mark.parametrize("case", sorted(BAD_INPUTS))
+def test_bad_tensors_are_explained(loss_cls, case):
+    pred, gt, error, message = BAD_INPUTS[case]
+    with pytest.raises(error, match=message):
+        loss_cls()(pred, gt)
+
+
+@pytest.mark.parametrize("loss_cls", LOSSES)
+def test_weight_that_does_not_broadcast(loss_cls):
+    with pytest.raises(ValueError, match=r"weight must broadcast to .*\(2, 1, 1, 8, 8\), got \(3,"):
+        loss_cls()(GOOD_PRED, GOOD_GT, torch.ones(3, 1, 1, 8, 8))
+
+
+@pytest.mark.parametrize("loss_cls", [DirectionalLoss, EfficientDirectionalLoss])
+@pytest.mark.parametrize(
+    ("options", "error", "message"),
+    [
+        ({"kernel_cfg": {"type": "radial_line_kernel", "threshold": 0.5}}, ValueError,
+         "threshold must be in"),
+        ({"kernel_cfg": {"type": "polar_disc_kernel", "radius": 5}, "pad": 3}, ValueError,
+         "radius must be in"),
+        ({"div": 0}, ValueError, "div must be >= 1, got 0"),
+        ({"kernel_cfg": {"type": "hough_kernel"}}, ValueError, "unknown kernel type"),
+        ({"kernel_cfg": "radial_line_kernel"}, TypeError, "kernel_cfg must be a dict"),
+        ({"reduction": "avg"}, ValueError, r"reduction must be one of \('mean', 'sum', 'none'\)"),
+        ({"norm_order": 0}, ValueError, "norm_order must be > 0"),
+        ({"patch_thr": None}, TypeError, "patch_thr must be a real number"),
+    ],
+)
+def test_bad_options_are_explained(loss_cls, options, error, message):
+    with pytest.raises(error, match=message):
+        loss_cls(**options)
+
+
+def test_plain_function_rejects_unknown_options():
+    with pytest.raises(TypeError, match="kernel"):
+        directional_loss(GOOD_PRED, GOOD_GT, kernel="radial_line_kernel")
+
+
+@pytest.mark.parametrize(("options", "message"), [({"pad": 0}, "pad must be an int >= 1"),
+                                                  ({"alpha": -1}, "alpha must be a number > 0"),
+                                                  ({"reduction": "max"}, "reduction")])
+def test_bad_smoothness_options(options, message):
+    with pytest.raises(ValueError, match=message):
+        SmoothnessLoss(**options)
