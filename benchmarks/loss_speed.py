@@ -25,14 +25,21 @@ import numpy as np
 import torch
 
 TRAIN_CONFIG = dict(
-    pad=10, div=180, squish_values=True, norm_values=True, norm_order=1, mask_patches=True,
-    patch_thr=0.98, kernel_cfg=dict(type="radial_line_kernel"),
+    pad=10,
+    div=180,
+    squish_values=True,
+    norm_values=True,
+    norm_order=1,
+    mask_patches=True,
+    patch_thr=0.98,
+    kernel_cfg=dict(type="radial_line_kernel"),
 )
 LOSSES = ("DirectionalLoss", "EfficientDirectionalLoss")
 
 
-def curved_line_masks(batch: int, size: int, coverage: tuple[float, float] = (0.08, 0.10),
-                      seed: int = 0) -> np.ndarray:
+def curved_line_masks(
+    batch: int, size: int, coverage: tuple[float, float] = (0.08, 0.10), seed: int = 0
+) -> np.ndarray:
     """``(batch, size, size)`` float32 masks of random smooth curves 2-4 px wide, adding curves
     until the covered fraction lands in ``coverage``."""
     rng = np.random.default_rng(seed)
@@ -56,9 +63,15 @@ def _draw_curve(mask: np.ndarray, rng: np.random.Generator) -> None:
     steps = int(length / 0.5)
     headings = heading + np.cumsum(bend + 0.01 * rng.standard_normal(steps))
     points = start + np.cumsum(0.5 * np.stack((np.cos(headings), np.sin(headings)), 1), 0)
-    reach = int(math.ceil(radius))
-    offsets = np.array([(dy, dx) for dy in range(-reach, reach + 1)
-                        for dx in range(-reach, reach + 1) if dy * dy + dx * dx <= radius**2])
+    reach = math.ceil(radius)
+    offsets = np.array(
+        [
+            (dy, dx)
+            for dy in range(-reach, reach + 1)
+            for dx in range(-reach, reach + 1)
+            if dy * dy + dx * dx <= radius**2
+        ]
+    )
     cells = np.round(points).astype(int)[:, None, :] + offsets[None]
     cells = cells.reshape(-1, 2)
     inside = ((cells >= 0) & (cells < size)).all(1)
@@ -105,15 +118,34 @@ def _measure(loss_name: str, device: str, args: argparse.Namespace) -> dict:
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - before
     grad_path = f"/tmp/loss_speed_grad_{loss_name}_{device}.pt"
     torch.save(grad.cpu(), grad_path)
-    return dict(loss=loss_name, device=device, median_s=float(np.median(times[1:])),
-                peak_mb=peak / 2**20, value=value, grad_path=grad_path,
-                coverage=float(masks.mean()))
+    return dict(
+        loss=loss_name,
+        device=device,
+        median_s=float(np.median(times[1:])),
+        peak_mb=peak / 2**20,
+        value=value,
+        grad_path=grad_path,
+        coverage=float(masks.mean()),
+    )
 
 
 def _run_child(loss_name: str, device: str, args: argparse.Namespace) -> dict:
-    cmd = [sys.executable, __file__, "--child", loss_name, "--device", device,
-           "--repeats", str(args.repeats), "--threads", str(args.threads),
-           "--batch", str(args.batch), "--size", str(args.size)]
+    cmd = [
+        sys.executable,
+        __file__,
+        "--child",
+        loss_name,
+        "--device",
+        device,
+        "--repeats",
+        str(args.repeats),
+        "--threads",
+        str(args.threads),
+        "--batch",
+        str(args.batch),
+        "--size",
+        str(args.size),
+    ]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -132,22 +164,28 @@ def main() -> None:
         return
 
     devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
-    print(f"batch {args.batch}x{args.size}x{args.size}, threads {args.threads}, "
-          f"repeats {args.repeats}, config {TRAIN_CONFIG}")
+    print(
+        f"batch {args.batch}x{args.size}x{args.size}, threads {args.threads}, "
+        f"repeats {args.repeats}, config {TRAIN_CONFIG}"
+    )
     print("| device | loss | fwd+bwd median (s) | peak mem increase (MB) | value |")
     print("|---|---|---|---|---|")
     for device in devices:
         rows = [_run_child(name, device, args) for name in LOSSES]
         for row in rows:
-            print(f"| {device} | {row['loss']} | {row['median_s']:.3f} | {row['peak_mb']:.0f} "
-                  f"| {row['value']:.6f} |")
+            print(
+                f"| {device} | {row['loss']} | {row['median_s']:.3f} | {row['peak_mb']:.0f} "
+                f"| {row['value']:.6f} |"
+            )
         ref, fast = rows
         ref_grad, fast_grad = torch.load(ref["grad_path"]), torch.load(fast["grad_path"])
         grad_err = float((ref_grad - fast_grad).abs().max() / ref_grad.abs().max())
-        print(f"| {device} | speed-up {ref['median_s'] / fast['median_s']:.1f}x | memory ratio "
-              f"1/{ref['peak_mb'] / max(fast['peak_mb'], 1e-9):.0f} | value rel. diff "
-              f"{abs(ref['value'] - fast['value']) / abs(ref['value']):.1e}, grad max rel. diff "
-              f"{grad_err:.1e} | mask coverage {ref['coverage']:.3f} |")
+        print(
+            f"| {device} | speed-up {ref['median_s'] / fast['median_s']:.1f}x | memory ratio "
+            f"1/{ref['peak_mb'] / max(fast['peak_mb'], 1e-9):.0f} | value rel. diff "
+            f"{abs(ref['value'] - fast['value']) / abs(ref['value']):.1e}, grad max rel. diff "
+            f"{grad_err:.1e} | mask coverage {ref['coverage']:.3f} |"
+        )
 
 
 if __name__ == "__main__":

@@ -17,8 +17,9 @@ def reference_dir() -> Path:
     return Path(override) if override else REPO_ROOT.parent / "shared" / "reference"
 
 
-def line_mask(size: int, angle: float, width: float, dtype: torch.dtype = torch.float32
-              ) -> torch.Tensor:
+def line_mask(
+    size: int, angle: float, width: float, dtype: torch.dtype = torch.float32
+) -> torch.Tensor:
     """``(size, size)`` mask of a straight band of ``width`` px through the centre at ``angle``
     radians (counter-clockwise from x, y up)."""
     coords = torch.arange(size, dtype=torch.float64) - (size - 1) / 2
@@ -35,8 +36,7 @@ def uniform_field(angle: float, shape: tuple[int, ...]) -> torch.Tensor:
     return vec.view(1, 1, 2, 1, 1).expand(n, k, 2, h, w).clone()
 
 
-def random_masks(n: int, k: int, size: int, seed: int = 0, density: float = 0.35
-                 ) -> torch.Tensor:
+def random_masks(n: int, k: int, size: int, seed: int = 0, density: float = 0.35) -> torch.Tensor:
     """``(n, k, 1, size, size)`` blobby binary masks: thresholded smoothed noise."""
     gen = torch.Generator().manual_seed(seed)
     noise = torch.rand(n * k, 1, size, size, generator=gen)

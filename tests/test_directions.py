@@ -48,7 +48,9 @@ def test_opposite_directions_share_a_vector():
 
 
 def test_wrap_angle_lands_in_half_open_range():
-    wrapped = wrap_angle(torch.tensor([-1e-9, math.pi, 2 * math.pi + 0.5, -0.5], dtype=torch.float64))
+    wrapped = wrap_angle(
+        torch.tensor([-1e-9, math.pi, 2 * math.pi + 0.5, -0.5], dtype=torch.float64)
+    )
     assert torch.all((wrapped >= 0) & (wrapped < math.pi))
     assert wrapped[2].item() == pytest.approx(0.5)
     assert wrapped[3].item() == pytest.approx(math.pi - 0.5)
@@ -57,11 +59,13 @@ def test_wrap_angle_lands_in_half_open_range():
 def test_angular_difference_is_modulo_pi():
     a = torch.tensor([0.05, 1.0, 0.0])
     b = torch.tensor([math.pi - 0.05, 1.0 + math.pi, math.pi / 2])
-    assert torch.allclose(angular_difference(a, b), torch.tensor([0.1, 0.0, math.pi / 2]), atol=1e-6)
+    assert torch.allclose(
+        angular_difference(a, b), torch.tensor([0.1, 0.0, math.pi / 2]), atol=1e-6
+    )
 
 
 def test_bad_vector_axis_says_expected_and_got():
     with pytest.raises(ValueError, match=r"size 2 at dim=-3.*got shape \(1, 3, 4, 4\)"):
         vectors_to_angles(torch.zeros(1, 3, 4, 4))
-    with pytest.raises(TypeError, match="torch.Tensor"):
+    with pytest.raises(TypeError, match=r"torch\.Tensor"):
         vectors_to_angles([[1.0, 0.0]])

@@ -27,8 +27,11 @@ def _reference_kernels():
     return sorted(cases.items())
 
 
-@pytest.mark.parametrize(("name", "cfg"), _reference_kernels() or [pytest.param(
-    None, None, marks=pytest.mark.skip(reason="../shared/reference not present"))])
+@pytest.mark.parametrize(
+    ("name", "cfg"),
+    _reference_kernels()
+    or [pytest.param(None, None, marks=pytest.mark.skip(reason="../shared/reference not present"))],
+)
 def test_matches_reference_kernels(name, cfg):
     expected = np.load(reference_dir() / "directional_reference.npz")[f"kernel/{name}"]
     built = build_kernel(cfg).numpy()
@@ -81,25 +84,46 @@ def test_rotating_a_kernel_by_90_degrees_moves_it_by_half_the_bins():
 @pytest.mark.parametrize(
     ("call", "error", "message"),
     [
-        (lambda: circular_point_kernel(3, 20, threshold=0.5), ValueError,
-         r"threshold must be in \[1, inf\], got 0.5"),
+        (
+            lambda: circular_point_kernel(3, 20, threshold=0.5),
+            ValueError,
+            r"threshold must be in \[1, inf\], got 0.5",
+        ),
         (lambda: radial_line_kernel(3, 20, threshold=0.9), ValueError, "threshold"),
         (lambda: radial_line_kernel(3, 0), ValueError, "div must be >= 1, got 0"),
         (lambda: radial_line_kernel(0, 4), ValueError, "pad must be >= 1, got 0"),
         (lambda: radial_line_kernel(2.5, 4), TypeError, "pad must be an int, got float"),
-        (lambda: polar_disc_kernel(3, 8, radius=4.0), ValueError,
-         r"radius must be in \(0, 3\], got 4"),
+        (
+            lambda: polar_disc_kernel(3, 8, radius=4.0),
+            ValueError,
+            r"radius must be in \(0, 3\], got 4",
+        ),
         (lambda: polar_sector_kernel(3, 8, radius=0), ValueError, "radius"),
-        (lambda: polar_wedge_kernel(3, 8, threshold=1.0), ValueError,
-         r"threshold must be in \(0, 0.785398\], got 1"),
-        (lambda: polar_wedge_kernel(1, 20, threshold=0.1), ValueError,
-         "have no support.*increase pad"),
-        (lambda: build_kernel({"type": "gaussian_kernel"}, pad=3, div=8), ValueError,
-         "unknown kernel type 'gaussian_kernel'; expected one of"),
-        (lambda: build_kernel({"type": "polar_kernel", "radius": 2}, pad=3, div=8), TypeError,
-         r"unexpected options \['radius'\]; it accepts \['alpha'\]"),
-        (lambda: build_kernel({"type": "polar_kernel", "pad": 4}, pad=3, div=8), ValueError,
-         "sets pad=4 but the caller passes pad=3"),
+        (
+            lambda: polar_wedge_kernel(3, 8, threshold=1.0),
+            ValueError,
+            r"threshold must be in \(0, 0.785398\], got 1",
+        ),
+        (
+            lambda: polar_wedge_kernel(1, 20, threshold=0.1),
+            ValueError,
+            "have no support.*increase pad",
+        ),
+        (
+            lambda: build_kernel({"type": "gaussian_kernel"}, pad=3, div=8),
+            ValueError,
+            "unknown kernel type 'gaussian_kernel'; expected one of",
+        ),
+        (
+            lambda: build_kernel({"type": "polar_kernel", "radius": 2}, pad=3, div=8),
+            TypeError,
+            r"unexpected options \['radius'\]; it accepts \['alpha'\]",
+        ),
+        (
+            lambda: build_kernel({"type": "polar_kernel", "pad": 4}, pad=3, div=8),
+            ValueError,
+            "sets pad=4 but the caller passes pad=3",
+        ),
         (lambda: build_kernel({"type": "polar_kernel"}), ValueError, "needs 'pad'"),
         (lambda: build_kernel("polar_kernel", pad=3, div=8), TypeError, "'type' key"),
     ],

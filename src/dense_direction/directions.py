@@ -29,7 +29,9 @@ __all__ = [
 
 def _check_vector_axis(vectors: Tensor, dim: int) -> None:
     if not isinstance(vectors, Tensor):
-        raise TypeError(f"expected a torch.Tensor of direction vectors, got {type(vectors).__name__}")
+        raise TypeError(
+            f"expected a torch.Tensor of direction vectors, got {type(vectors).__name__}"
+        )
     if vectors.dim() == 0 or vectors.shape[dim] != 2:
         raise ValueError(
             f"expected a vector axis of size 2 at dim={dim} (e.g. shape (N, K, 2, H, W)), "

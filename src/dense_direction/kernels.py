@@ -47,8 +47,9 @@ def _check_int(name: str, value: int, minimum: int) -> None:
         raise ValueError(f"{name} must be >= {minimum}, got {value}")
 
 
-def _check_number(name: str, value: float, low: float, high: float = math.inf,
-                  low_inclusive: bool = True) -> None:
+def _check_number(
+    name: str, value: float, low: float, high: float = math.inf, low_inclusive: bool = True
+) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise TypeError(f"{name} must be a number, got {type(value).__name__} ({value!r})")
     too_low = value < low if low_inclusive else value <= low
@@ -125,8 +126,9 @@ def circular_point_kernel(pad: int, div: int, threshold: float = 1.0) -> Tensor:
     return _mirror((cone(1.0) + cone(-1.0)) / 2)
 
 
-def radial_line_kernel(pad: int, div: int, threshold: float = 1.0,
-                       reverse_weights: bool = False) -> Tensor:
+def radial_line_kernel(
+    pad: int, div: int, threshold: float = 1.0, reverse_weights: bool = False
+) -> Tensor:
     """A soft line segment through the centre along each bin's direction, within the disc of
     radius ``pad``, weighted ``(pad - d) / pad`` by distance ``d`` from the centre (``d / pad``
     with ``reverse_weights``).
@@ -161,8 +163,9 @@ def polar_kernel(pad: int, div: int, alpha: float = 1.0) -> Tensor:
     return _normalise(_mirror(kernel), "polar_kernel")
 
 
-def polar_wedge_kernel(pad: int, div: int, alpha: float = 1.0,
-                       threshold: float = math.pi / 10) -> Tensor:
+def polar_wedge_kernel(
+    pad: int, div: int, alpha: float = 1.0, threshold: float = math.pi / 10
+) -> Tensor:
     """Offsets within ``threshold`` radians of the bin's direction (both ways), weighted
     ``((threshold - g) / threshold) ** alpha``.
 
@@ -177,8 +180,9 @@ def polar_wedge_kernel(pad: int, div: int, alpha: float = 1.0,
     return _normalise(_mirror(kernel), "polar_wedge_kernel")
 
 
-def polar_disc_kernel(pad: int, div: int, alpha: float = 1.0,
-                      radius: float | None = None) -> Tensor:
+def polar_disc_kernel(
+    pad: int, div: int, alpha: float = 1.0, radius: float | None = None
+) -> Tensor:
     """:func:`polar_kernel` restricted to the disc ``d <= radius`` (default ``pad``).
 
     Returns:
@@ -189,8 +193,13 @@ def polar_disc_kernel(pad: int, div: int, alpha: float = 1.0,
     return _normalise(polar_kernel(pad, div, alpha) * disc, "polar_disc_kernel")
 
 
-def polar_sector_kernel(pad: int, div: int, alpha: float = 1.0,
-                        threshold: float = math.pi / 10, radius: float | None = None) -> Tensor:
+def polar_sector_kernel(
+    pad: int,
+    div: int,
+    alpha: float = 1.0,
+    threshold: float = math.pi / 10,
+    radius: float | None = None,
+) -> Tensor:
     """:func:`polar_wedge_kernel` restricted to the disc ``d <= radius`` (default ``pad``).
 
     Returns:
@@ -241,8 +250,7 @@ def _check_options(fn: KernelFn, options: Mapping[str, Any]) -> None:
     if unknown:
         accepted = sorted(set(params) - {"pad", "div"})
         raise TypeError(
-            f"{getattr(fn, '__name__', fn)} got unexpected options {unknown}; "
-            f"it accepts {accepted}"
+            f"{getattr(fn, '__name__', fn)} got unexpected options {unknown}; it accepts {accepted}"
         )
 
 
@@ -286,4 +294,6 @@ def _check_built(kernel: Tensor, pad: int, div: int, fn: KernelFn) -> None:
             f"of shape (div, 2*pad+1, 2*pad+1) = {expected}"
         )
     if not torch.isfinite(kernel).all():
-        raise ValueError(f"kernel function {getattr(fn, '__name__', fn)} returned non-finite values")
+        raise ValueError(
+            f"kernel function {getattr(fn, '__name__', fn)} returned non-finite values"
+        )

@@ -20,8 +20,7 @@ OPTION_SETS = {
     "l2norm": {"norm_values": True, "norm_order": 2},
     "squish_norm": {"squish_values": True, "norm_values": True},
     "patches": {"mask_patches": True, "patch_thr": 0.7},
-    "train": {"squish_values": True, "norm_values": True, "mask_patches": True,
-              "patch_thr": 0.98},
+    "train": {"squish_values": True, "norm_values": True, "mask_patches": True, "patch_thr": 0.98},
 }
 
 
@@ -50,14 +49,21 @@ def _assert_same(reference, fast):
 def test_same_numbers_for_every_kernel_and_option(kernel, options):
     config = {"pad": 4, "div": 16, "kernel_cfg": {"type": kernel}, **OPTION_SETS[options]}
     pred, gt = _inputs()
-    _assert_same(_run(DirectionalLoss(**config), pred, gt),
-                 _run(EfficientDirectionalLoss(**config), pred, gt))
+    _assert_same(
+        _run(DirectionalLoss(**config), pred, gt),
+        _run(EfficientDirectionalLoss(**config), pred, gt),
+    )
 
 
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
 def test_same_numbers_for_every_reduction_with_weights_and_classes(reduction):
-    config = {"pad": 3, "div": 12, "reduction": reduction, "loss_weight": 0.7,
-              "kernel_cfg": {"type": "radial_line_kernel"}}
+    config = {
+        "pad": 3,
+        "div": 12,
+        "reduction": reduction,
+        "loss_weight": 0.7,
+        "kernel_cfg": {"type": "radial_line_kernel"},
+    }
     pred, gt = _inputs(k=3, seed=1)
     weight = torch.rand(2, 3, 1, 24, 24, generator=torch.Generator().manual_seed(5))
     reference = _run(DirectionalLoss(**config), pred, gt, weight)
@@ -75,8 +81,13 @@ def test_plain_functions_equal_modules():
 
 
 def test_small_chunks_give_the_same_result(monkeypatch):
-    config = {"pad": 5, "div": 36, "squish_values": True, "norm_values": True,
-              "kernel_cfg": {"type": "radial_line_kernel"}}
+    config = {
+        "pad": 5,
+        "div": 36,
+        "squish_values": True,
+        "norm_values": True,
+        "kernel_cfg": {"type": "radial_line_kernel"},
+    }
     pred, gt = _inputs(size=32)
     whole = _run(EfficientDirectionalLoss(**config), pred, gt)
     monkeypatch.setattr(efficient, "_CHUNK_ELEMENTS", 100)  # 64-pixel chunks
@@ -88,8 +99,10 @@ def test_small_chunks_give_the_same_result(monkeypatch):
 def test_float64_and_half_inputs():
     config = {"pad": 3, "div": 12}
     pred, gt = _inputs(dtype=torch.float64)
-    _assert_same(_run(DirectionalLoss(**config), pred, gt),
-                 _run(EfficientDirectionalLoss(**config), pred, gt))
+    _assert_same(
+        _run(DirectionalLoss(**config), pred, gt),
+        _run(EfficientDirectionalLoss(**config), pred, gt),
+    )
     half = pred.to(torch.bfloat16)
     value, grad = _run(EfficientDirectionalLoss(**config), half, gt)
     assert value.dtype == torch.bfloat16 and grad.dtype == torch.bfloat16
@@ -107,8 +120,10 @@ def test_asymmetric_custom_kernel_uses_all_taps():
     config = {"pad": 2, "div": 6, "kernel_cfg": {"type": one_sided}}
     assert not EfficientDirectionalLoss(**config).plan.paired
     pred, gt = _inputs()
-    _assert_same(_run(DirectionalLoss(**config), pred, gt),
-                 _run(EfficientDirectionalLoss(**config), pred, gt))
+    _assert_same(
+        _run(DirectionalLoss(**config), pred, gt),
+        _run(EfficientDirectionalLoss(**config), pred, gt),
+    )
 
 
 def test_tap_plan_skips_zero_taps_and_folds_symmetry():

@@ -9,11 +9,25 @@ from dense_direction.losses import DirectionalLoss, EfficientDirectionalLoss
 from helpers import line_mask, random_masks, uniform_field
 
 LOSSES = [DirectionalLoss, EfficientDirectionalLoss]
-TRAIN = {"pad": 10, "div": 180, "squish_values": True, "norm_values": True,
-         "mask_patches": True, "patch_thr": 0.98, "kernel_cfg": {"type": "radial_line_kernel"}}
-CONFIGS = {"defaults": {}, "radial": {"pad": 5, "div": 36, "squish_values": True,
-                                      "norm_values": True,
-                                      "kernel_cfg": {"type": "radial_line_kernel"}}}
+TRAIN = {
+    "pad": 10,
+    "div": 180,
+    "squish_values": True,
+    "norm_values": True,
+    "mask_patches": True,
+    "patch_thr": 0.98,
+    "kernel_cfg": {"type": "radial_line_kernel"},
+}
+CONFIGS = {
+    "defaults": {},
+    "radial": {
+        "pad": 5,
+        "div": 36,
+        "squish_values": True,
+        "norm_values": True,
+        "kernel_cfg": {"type": "radial_line_kernel"},
+    },
+}
 
 
 def _inputs(seed=0, size=28):
@@ -40,8 +54,11 @@ def _mirror(pred, gt, axis):
 def test_rotating_or_mirroring_mask_and_field_keeps_the_loss(loss_cls, config, transform):
     loss = loss_cls(**CONFIGS[config])
     pred, gt = _inputs()
-    moved = {"rot90": lambda: _rotate(pred, gt), "mirror_cols": lambda: _mirror(pred, gt, -1),
-             "mirror_rows": lambda: _mirror(pred, gt, -2)}[transform]()
+    moved = {
+        "rot90": lambda: _rotate(pred, gt),
+        "mirror_cols": lambda: _mirror(pred, gt, -1),
+        "mirror_rows": lambda: _mirror(pred, gt, -2),
+    }[transform]()
     assert loss(*moved).item() == pytest.approx(loss(pred, gt).item(), rel=1e-5)
 
 
@@ -101,9 +118,15 @@ def test_aligned_field_scores_lower_than_perpendicular():
     assert aligned < 0.5 * perpendicular
 
 
-@pytest.mark.parametrize("options", [{}, {"squish_values": True, "norm_values": True},
-                                     {"mask_patches": True, "patch_thr": 0.5},
-                                     {"norm_values": True, "norm_order": 2, "reduction": "none"}])
+@pytest.mark.parametrize(
+    "options",
+    [
+        {},
+        {"squish_values": True, "norm_values": True},
+        {"mask_patches": True, "patch_thr": 0.5},
+        {"norm_values": True, "norm_order": 2, "reduction": "none"},
+    ],
+)
 def test_efficient_gradient_passes_gradcheck_in_float64(options):
     gen = torch.Generator().manual_seed(3)
     pred = torch.randn(1, 2, 2, 10, 10, dtype=torch.float64, generator=gen, requires_grad=True)

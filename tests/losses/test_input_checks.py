@@ -25,14 +25,30 @@ def _nan_pred():
 
 
 BAD_INPUTS = {
-    "pred_4d": (torch.zeros(2, 2, 8, 8), GOOD_GT, ValueError,
-                r"pred must have shape \(N, K, 2, H, W\).*got \(2, 2, 8, 8\)"),
-    "pred_3_components": (torch.zeros(2, 1, 3, 8, 8), GOOD_GT, ValueError,
-                          r"got \(2, 1, 3, 8, 8\)"),
-    "gt_3d": (GOOD_PRED, torch.zeros(2, 8, 8), ValueError,
-              r"gt must have shape \(N, K, 1, H, W\), got \(2, 8, 8\); add the class axes"),
-    "class_count": (torch.zeros(2, 2, 2, 8, 8), GOOD_GT, ValueError,
-                    r"disagree on K \(direction classes\): 2 vs 1"),
+    "pred_4d": (
+        torch.zeros(2, 2, 8, 8),
+        GOOD_GT,
+        ValueError,
+        r"pred must have shape \(N, K, 2, H, W\).*got \(2, 2, 8, 8\)",
+    ),
+    "pred_3_components": (
+        torch.zeros(2, 1, 3, 8, 8),
+        GOOD_GT,
+        ValueError,
+        r"got \(2, 1, 3, 8, 8\)",
+    ),
+    "gt_3d": (
+        GOOD_PRED,
+        torch.zeros(2, 8, 8),
+        ValueError,
+        r"gt must have shape \(N, K, 1, H, W\), got \(2, 8, 8\); add the class axes",
+    ),
+    "class_count": (
+        torch.zeros(2, 2, 2, 8, 8),
+        GOOD_GT,
+        ValueError,
+        r"disagree on K \(direction classes\): 2 vs 1",
+    ),
     "height": (GOOD_PRED, torch.zeros(2, 1, 1, 9, 8), ValueError, "disagree on H: 8 vs 9"),
     "batch": (GOOD_PRED, torch.zeros(3, 1, 1, 8, 8), ValueError, r"disagree on N \(batch\)"),
     "non_finite": (_nan_pred(), GOOD_GT, ValueError, "2 non-finite values"),
@@ -59,10 +75,16 @@ def test_weight_that_does_not_broadcast(loss_cls):
 @pytest.mark.parametrize(
     ("options", "error", "message"),
     [
-        ({"kernel_cfg": {"type": "radial_line_kernel", "threshold": 0.5}}, ValueError,
-         "threshold must be in"),
-        ({"kernel_cfg": {"type": "polar_disc_kernel", "radius": 5}, "pad": 3}, ValueError,
-         "radius must be in"),
+        (
+            {"kernel_cfg": {"type": "radial_line_kernel", "threshold": 0.5}},
+            ValueError,
+            "threshold must be in",
+        ),
+        (
+            {"kernel_cfg": {"type": "polar_disc_kernel", "radius": 5}, "pad": 3},
+            ValueError,
+            "radius must be in",
+        ),
         ({"div": 0}, ValueError, "div must be >= 1, got 0"),
         ({"kernel_cfg": {"type": "hough_kernel"}}, ValueError, "unknown kernel type"),
         ({"kernel_cfg": "radial_line_kernel"}, TypeError, "kernel_cfg must be a dict"),
@@ -81,9 +103,14 @@ def test_plain_function_rejects_unknown_options():
         directional_loss(GOOD_PRED, GOOD_GT, kernel="radial_line_kernel")
 
 
-@pytest.mark.parametrize(("options", "message"), [({"pad": 0}, "pad must be an int >= 1"),
-                                                  ({"alpha": -1}, "alpha must be a number > 0"),
-                                                  ({"reduction": "max"}, "reduction")])
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"pad": 0}, "pad must be an int >= 1"),
+        ({"alpha": -1}, "alpha must be a number > 0"),
+        ({"reduction": "max"}, "reduction"),
+    ],
+)
 def test_bad_smoothness_options(options, message):
     with pytest.raises(ValueError, match=message):
         SmoothnessLoss(**options)

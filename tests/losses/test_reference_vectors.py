@@ -14,12 +14,20 @@ from helpers import reference_dir
 def _cases():
     path = reference_dir() / "directional_reference.json"
     if not path.exists():
-        return [pytest.param(None, None, marks=pytest.mark.skip(
-            reason=f"reference vectors not found at {reference_dir()}"))]
+        return [
+            pytest.param(
+                None,
+                None,
+                marks=pytest.mark.skip(reason=f"reference vectors not found at {reference_dir()}"),
+            )
+        ]
     params = []
     for case in json.loads(path.read_text())["losses"]:
-        classes = ([SmoothnessLoss] if case["loss"] == "smoothness"
-                   else [DirectionalLoss, EfficientDirectionalLoss])
+        classes = (
+            [SmoothnessLoss]
+            if case["loss"] == "smoothness"
+            else [DirectionalLoss, EfficientDirectionalLoss]
+        )
         params += [pytest.param(case, cls, id=f"{case['name']}-{cls.__name__}") for cls in classes]
     return params
 
@@ -36,7 +44,8 @@ def test_value_and_gradient_match_reference(case, loss_cls):
     value.sum().backward()  # the reference's grad is of the sum for reduction "none"
 
     assert value.shape == expected_value.shape
-    np.testing.assert_allclose(value.detach().numpy(), expected_value, rtol=1e-5,
-                               atol=1e-5 * np.abs(expected_value).max())
+    np.testing.assert_allclose(
+        value.detach().numpy(), expected_value, rtol=1e-5, atol=1e-5 * np.abs(expected_value).max()
+    )
     tolerance = 1e-6 + 1e-5 * np.abs(expected_grad).max()
     np.testing.assert_allclose(pred.grad.numpy(), expected_grad, rtol=0, atol=tolerance)

@@ -41,8 +41,7 @@ class DirectionalLossOptions:
     norm_order: float = 1
     mask_patches: bool = False
     patch_thr: float = 0.8
-    kernel_cfg: Mapping[str, Any] = field(
-        default_factory=lambda: {"type": "circular_point_kernel"})
+    kernel_cfg: Mapping[str, Any] = field(default_factory=lambda: {"type": "circular_point_kernel"})
     reduction: str = "mean"
     loss_weight: float = 1.0
 
@@ -97,7 +96,8 @@ def check_inputs(pred: Tensor, gt: Tensor, weight: Tensor | None = None) -> None
         except (RuntimeError, AttributeError) as err:
             got = tuple(weight.shape) if isinstance(weight, Tensor) else type(weight).__name__
             raise ValueError(
-                f"weight must broadcast to (N, K, 1, H, W) = {target}, got {got}") from err
+                f"weight must broadcast to (N, K, 1, H, W) = {target}, got {got}"
+            ) from err
 
 
 def squish(values: Tensor, dim: int) -> Tensor:

@@ -66,8 +66,9 @@ def _bin_weights(pred: Tensor, div: int) -> Tensor:
     return torch.sin(math.pi * torch.abs(bins - d))
 
 
-def _directional_loss(pred: Tensor, gt: Tensor, weight: Tensor | None, kernel: Tensor,
-                      options: DirectionalLossOptions) -> Tensor:
+def _directional_loss(
+    pred: Tensor, gt: Tensor, weight: Tensor | None, kernel: Tensor, options: DirectionalLossOptions
+) -> Tensor:
     check_inputs(pred, gt, weight)
     dtype = compute_dtype(pred)
     work = pred.to(dtype)
@@ -84,8 +85,9 @@ def _directional_loss(pred: Tensor, gt: Tensor, weight: Tensor | None, kernel: T
     return reduce_masked(loss, keep, options.reduction).to(pred.dtype)
 
 
-def directional_loss(pred: Tensor, gt: Tensor, weight: Tensor | None = None,
-                     **options: Any) -> Tensor:
+def directional_loss(
+    pred: Tensor, gt: Tensor, weight: Tensor | None = None, **options: Any
+) -> Tensor:
     """Directional loss of vector field ``pred`` against masks ``gt`` (reference version).
 
     Args:
@@ -117,16 +119,33 @@ class DirectionalLoss(nn.Module):
     loss_name="loss_dir"``).
     """
 
-    def __init__(self, pad: int = 3, div: int = 20, mask_thr: float = 0.5,
-                 squish_values: bool = False, norm_values: bool = False,
-                 norm_order: float = 1, mask_patches: bool = False, patch_thr: float = 0.8,
-                 kernel_cfg: Mapping[str, Any] | None = None, reduction: str = "mean",
-                 loss_weight: float = 1.0, loss_name: str = "loss_dir") -> None:
+    def __init__(
+        self,
+        pad: int = 3,
+        div: int = 20,
+        mask_thr: float = 0.5,
+        squish_values: bool = False,
+        norm_values: bool = False,
+        norm_order: float = 1,
+        mask_patches: bool = False,
+        patch_thr: float = 0.8,
+        kernel_cfg: Mapping[str, Any] | None = None,
+        reduction: str = "mean",
+        loss_weight: float = 1.0,
+        loss_name: str = "loss_dir",
+    ) -> None:
         super().__init__()
         self.options = DirectionalLossOptions(
-            pad=pad, div=div, mask_thr=mask_thr, squish_values=squish_values,
-            norm_values=norm_values, norm_order=norm_order, mask_patches=mask_patches,
-            patch_thr=patch_thr, reduction=reduction, loss_weight=loss_weight,
+            pad=pad,
+            div=div,
+            mask_thr=mask_thr,
+            squish_values=squish_values,
+            norm_values=norm_values,
+            norm_order=norm_order,
+            mask_patches=mask_patches,
+            patch_thr=patch_thr,
+            reduction=reduction,
+            loss_weight=loss_weight,
             kernel_cfg=_copy_config(kernel_cfg),
         )
         self._loss_name = loss_name
@@ -143,5 +162,6 @@ class DirectionalLoss(nn.Module):
 
     def extra_repr(self) -> str:
         o = self.options
-        return (f"pad={o.pad}, div={o.div}, kernel={o.kernel_cfg['type']!r}, "
-                f"reduction={o.reduction!r}")
+        return (
+            f"pad={o.pad}, div={o.div}, kernel={o.kernel_cfg['type']!r}, reduction={o.reduction!r}"
+        )

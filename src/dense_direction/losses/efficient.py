@@ -97,8 +97,13 @@ def plan_taps(kernel: Tensor) -> TapPlan:
         weights, taps = flat, torch.arange(size * size)
     used = (weights != 0).any(dim=1)
     taps, weights = taps[used], weights[used].contiguous()
-    return TapPlan(rows=taps // size - pad, cols=taps % size - pad, weights=weights,
-                   paired=paired, kernel=kernel.to(torch.float64))
+    return TapPlan(
+        rows=taps // size - pad,
+        cols=taps % size - pad,
+        weights=weights,
+        paired=paired,
+        kernel=kernel.to(torch.float64),
+    )
 
 
 def _chunk_size(plan: TapPlan) -> int:
@@ -144,8 +149,13 @@ def _reference_mean(evidence: Tensor) -> Tensor:
     return evidence.T.contiguous().mean(dim=0)
 
 
-def _fragile(evidence: Tensor, low: Tensor | None, high: Tensor | None, mean: Tensor | None,
-             options: DirectionalLossOptions) -> Tensor | None:
+def _fragile(
+    evidence: Tensor,
+    low: Tensor | None,
+    high: Tensor | None,
+    mean: Tensor | None,
+    options: DirectionalLossOptions,
+) -> Tensor | None:
     """Pixels whose result the reference decides by float rounding (see the module doc)."""
     fragile = None
     if low is not None and high is not None:
@@ -158,8 +168,9 @@ def _fragile(evidence: Tensor, low: Tensor | None, high: Tensor | None, mean: Te
     return fragile
 
 
-def _linearise(evidence: Tensor, low: Tensor | None, options: DirectionalLossOptions
-               ) -> tuple[Tensor, Tensor | None]:
+def _linearise(
+    evidence: Tensor, low: Tensor | None, options: DirectionalLossOptions
+) -> tuple[Tensor, Tensor | None]:
     """Squish and normalisation as ``values * scale`` with a per-pixel ``scale (C,)``.
 
     Both steps are affine per pixel, and the loss is linear in the values, so the scale can be
@@ -194,8 +205,15 @@ class _MaskedDirectionalLoss(torch.autograd.Function):
     """``xy (M, 2)`` vectors at masked pixels -> per-pixel loss ``(M,)`` and kept flags."""
 
     @staticmethod
-    def forward(ctx: Any, xy: Tensor, gt_flat: Tensor, base: Tensor, width: int,
-                plan: TapPlan, options: DirectionalLossOptions) -> tuple[Tensor, Tensor]:
+    def forward(
+        ctx: Any,
+        xy: Tensor,
+        gt_flat: Tensor,
+        base: Tensor,
+        width: int,
+        plan: TapPlan,
+        options: DirectionalLossOptions,
+    ) -> tuple[Tensor, Tensor]:
         count = xy.shape[0]
         weights = plan.weights.to(device=xy.device, dtype=xy.dtype)
         angles = torch.arange(weights.shape[1], device=xy.device, dtype=xy.dtype)
@@ -213,8 +231,12 @@ class _MaskedDirectionalLoss(torch.autograd.Function):
             fragile = _fragile(evidence, low, high, mean, options)
             exact = None
             if fragile is not None and fragile.any():
-                exact = _window_evidence(gt_flat, base[part][fragile], width,
-                                         plan.kernel.to(device=xy.device, dtype=xy.dtype))
+                exact = _window_evidence(
+                    gt_flat,
+                    base[part][fragile],
+                    width,
+                    plan.kernel.to(device=xy.device, dtype=xy.dtype),
+                )
                 evidence[fragile] = exact
                 if low is not None:
                     low[fragile] = exact.amin(dim=1)
@@ -254,8 +276,9 @@ def _zero_loss(pred: Tensor, reduction: str) -> Tensor:
     return zero_map if reduction == "none" else zero_map.sum()
 
 
-def _efficient_loss(pred: Tensor, gt: Tensor, weight: Tensor | None, plan: TapPlan,
-                    options: DirectionalLossOptions) -> Tensor:
+def _efficient_loss(
+    pred: Tensor, gt: Tensor, weight: Tensor | None, plan: TapPlan, options: DirectionalLossOptions
+) -> Tensor:
     check_inputs(pred, gt, weight)
     n, k, _, h, w = gt.shape
     pad, dtype = options.pad, compute_dtype(pred)
@@ -284,8 +307,9 @@ def _efficient_loss(pred: Tensor, gt: Tensor, weight: Tensor | None, plan: TapPl
     return total.to(pred.dtype)
 
 
-def efficient_directional_loss(pred: Tensor, gt: Tensor, weight: Tensor | None = None,
-                               **options: Any) -> Tensor:
+def efficient_directional_loss(
+    pred: Tensor, gt: Tensor, weight: Tensor | None = None, **options: Any
+) -> Tensor:
     """Directional loss, fast path; same arguments and results as
     :func:`~dense_direction.losses.directional_loss`.
 
@@ -310,15 +334,35 @@ class EfficientDirectionalLoss(DirectionalLoss):
     kernel's tap plan is prepared once at construction.
     """
 
-    def __init__(self, pad: int = 3, div: int = 20, mask_thr: float = 0.5,
-                 squish_values: bool = False, norm_values: bool = False,
-                 norm_order: float = 1, mask_patches: bool = False, patch_thr: float = 0.8,
-                 kernel_cfg: Mapping[str, Any] | None = None, reduction: str = "mean",
-                 loss_weight: float = 1.0, loss_name: str = "loss_dir") -> None:
-        super().__init__(pad=pad, div=div, mask_thr=mask_thr, squish_values=squish_values,
-                         norm_values=norm_values, norm_order=norm_order,
-                         mask_patches=mask_patches, patch_thr=patch_thr, kernel_cfg=kernel_cfg,
-                         reduction=reduction, loss_weight=loss_weight, loss_name=loss_name)
+    def __init__(
+        self,
+        pad: int = 3,
+        div: int = 20,
+        mask_thr: float = 0.5,
+        squish_values: bool = False,
+        norm_values: bool = False,
+        norm_order: float = 1,
+        mask_patches: bool = False,
+        patch_thr: float = 0.8,
+        kernel_cfg: Mapping[str, Any] | None = None,
+        reduction: str = "mean",
+        loss_weight: float = 1.0,
+        loss_name: str = "loss_dir",
+    ) -> None:
+        super().__init__(
+            pad=pad,
+            div=div,
+            mask_thr=mask_thr,
+            squish_values=squish_values,
+            norm_values=norm_values,
+            norm_order=norm_order,
+            mask_patches=mask_patches,
+            patch_thr=patch_thr,
+            kernel_cfg=kernel_cfg,
+            reduction=reduction,
+            loss_weight=loss_weight,
+            loss_name=loss_name,
+        )
         self.plan = plan_taps(self.kernel)
 
     def forward(self, pred: Tensor, gt: Tensor, weight: Tensor | None = None) -> Tensor:

@@ -26,9 +26,16 @@ def _check_options(pad: int, alpha: float, reduction: str) -> None:
     check_reduction(reduction)
 
 
-def _smoothness_loss(pred: Tensor, gt: Tensor, weight: Tensor | None, pad: int,
-                     mask_thr: float, alpha: float, reduction: str,
-                     loss_weight: float) -> Tensor:
+def _smoothness_loss(
+    pred: Tensor,
+    gt: Tensor,
+    weight: Tensor | None,
+    pad: int,
+    mask_thr: float,
+    alpha: float,
+    reduction: str,
+    loss_weight: float,
+) -> Tensor:
     check_inputs(pred, gt, weight)
     n, k, _, h, w = pred.shape
     dtype = compute_dtype(pred)
@@ -49,9 +56,17 @@ def _smoothness_loss(pred: Tensor, gt: Tensor, weight: Tensor | None, pad: int,
     return total.to(pred.dtype)
 
 
-def smoothness_loss(pred: Tensor, gt: Tensor, weight: Tensor | None = None, *, pad: int = 1,
-                    mask_thr: float = 0.5, alpha: float = 2.0, reduction: str = "mean",
-                    loss_weight: float = 1.0) -> Tensor:
+def smoothness_loss(
+    pred: Tensor,
+    gt: Tensor,
+    weight: Tensor | None = None,
+    *,
+    pad: int = 1,
+    mask_thr: float = 0.5,
+    alpha: float = 2.0,
+    reduction: str = "mean",
+    loss_weight: float = 1.0,
+) -> Tensor:
     """Smoothness of the vector field ``pred`` over the masked pixels of ``gt``.
 
     Args:
@@ -71,9 +86,15 @@ def smoothness_loss(pred: Tensor, gt: Tensor, weight: Tensor | None = None, *, p
 class SmoothnessLoss(nn.Module):
     """Module form of :func:`smoothness_loss`; constructor arguments match the reference."""
 
-    def __init__(self, pad: int = 1, mask_thr: float = 0.5, alpha: float = 2.0,
-                 reduction: str = "mean", loss_weight: float = 1.0,
-                 loss_name: str = "loss_smth") -> None:
+    def __init__(
+        self,
+        pad: int = 1,
+        mask_thr: float = 0.5,
+        alpha: float = 2.0,
+        reduction: str = "mean",
+        loss_weight: float = 1.0,
+        loss_name: str = "loss_smth",
+    ) -> None:
         super().__init__()
         _check_options(pad, alpha, reduction)
         self.pad, self.mask_thr, self.alpha = pad, mask_thr, alpha
@@ -87,8 +108,9 @@ class SmoothnessLoss(nn.Module):
 
     def forward(self, pred: Tensor, gt: Tensor, weight: Tensor | None = None) -> Tensor:
         """See :func:`smoothness_loss`."""
-        return _smoothness_loss(pred, gt, weight, self.pad, self.mask_thr, self.alpha,
-                                self.reduction, self.loss_weight)
+        return _smoothness_loss(
+            pred, gt, weight, self.pad, self.mask_thr, self.alpha, self.reduction, self.loss_weight
+        )
 
     def extra_repr(self) -> str:
         return f"pad={self.pad}, alpha={self.alpha}, reduction={self.reduction!r}"

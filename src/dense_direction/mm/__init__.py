@@ -1,0 +1,12 @@
+"""The OpenMMLab adapter: the only package that imports mmengine / mmcv / mmseg.
+
+Importing it registers every Dense Direction component, so a config needs only::
+
+    custom_imports = dict(imports=["dense_direction.mm"], allow_failed_imports=False)
+
+Registered names and constructor arguments match the published reference implementation.
+"""
+
+from dense_direction.mm.registration import REGISTERED_KERNELS, REGISTERED_LOSSES
+
+__all__ = ["REGISTERED_KERNELS", "REGISTERED_LOSSES"]
