@@ -56,10 +56,11 @@ __all__ = ["EfficientDirectionalLoss", "TapPlan", "efficient_directional_loss", 
 
 # Elements per chunk buffer: ~4 MB in float32, small enough to stay in cache-friendly sizes.
 _CHUNK_ELEMENTS = 2**20
-# Below this 1 - min_k v_k (or spread / max), squish amplifies rounding by > 20x: recompute
-# those pixels like the reference does. Likewise for a bin mean within _TIE_GUARD of patch_thr.
-_TIE_GUARD = 1e-5
+# Below this 1 - min_k v_k (or spread / max), squish amplifies rounding by > 20x: such pixels
+# are recomputed the way the reference computes them.
 _SQUISH_GUARD = 0.05
+# A bin mean this close to patch_thr is a tie that rounding breaks: recomputed likewise.
+_TIE_GUARD = 1e-5
 
 
 @dataclass(frozen=True)
@@ -201,6 +202,57 @@ def _weigh(values: Tensor, xy: Tensor, bin_basis: Tensor) -> tuple[Tensor, Tenso
     return loss, slope
 
 
+@dataclass(frozen=True)
+class _Operands:
+    """What every chunk of one call needs, on the call's device and dtype."""
+
+    offsets: Tensor  # (T,) or (2T,) flat tap offsets in a padded plane
+    weights: Tensor  # (T, div)
+    bin_basis: Tensor  # (div, 2): [sin pi b_k, cos pi b_k]
+    kernel: Tensor  # (div, s, s), for pixels recomputed like the reference
+    width: int  # padded plane width
+
+
+def _operands(plan: TapPlan, width: int, like: Tensor) -> _Operands:
+    div = plan.weights.shape[1]
+    angles = torch.arange(div, device=like.device, dtype=like.dtype) * (math.pi / div)
+    return _Operands(
+        offsets=_tap_offsets(plan, width, like.device),
+        weights=plan.weights.to(like),
+        bin_basis=torch.stack((torch.sin(angles), torch.cos(angles)), dim=1),
+        kernel=plan.kernel.to(like),
+        width=width,
+    )
+
+
+def _score_chunk(
+    gt_flat: Tensor, base: Tensor, xy: Tensor, ops: _Operands, options: DirectionalLossOptions
+) -> tuple[Tensor, Tensor, Tensor]:
+    """Loss, ``dloss/dd`` and kept flags ``(C,)`` for a chunk of pixels."""
+    evidence = _gather_evidence(gt_flat, base, ops.offsets, ops.weights)
+    low, high = evidence.aminmax(dim=1) if options.squish_values else (None, None)
+    mean = evidence.mean(dim=1) if options.mask_patches else None
+    fragile = _fragile(evidence, low, high, mean, options)
+    exact = None
+    if fragile is not None and fragile.any():
+        exact = _window_evidence(gt_flat, base[fragile], ops.width, ops.kernel)
+        evidence[fragile] = exact
+        if low is not None:
+            low[fragile] = exact.amin(dim=1)
+        if mean is not None:
+            mean[fragile] = _reference_mean(exact)
+    values, scale = _linearise(evidence, low, options)
+    if exact is not None and scale is not None:
+        values[fragile] = post_process(exact, 1, options)
+        scale[fragile] = 1
+    loss, slope = _weigh(values, xy, ops.bin_basis)
+    if scale is not None:
+        loss, slope = loss * scale, slope * scale
+    if mean is None:
+        return loss, slope, torch.ones_like(loss, dtype=torch.bool)
+    return loss, slope, mean <= options.patch_thr
+
+
 class _MaskedDirectionalLoss(torch.autograd.Function):
     """``xy (M, 2)`` vectors at masked pixels -> per-pixel loss ``(M,)`` and kept flags."""
 
@@ -215,43 +267,15 @@ class _MaskedDirectionalLoss(torch.autograd.Function):
         options: DirectionalLossOptions,
     ) -> tuple[Tensor, Tensor]:
         count = xy.shape[0]
-        weights = plan.weights.to(device=xy.device, dtype=xy.dtype)
-        angles = torch.arange(weights.shape[1], device=xy.device, dtype=xy.dtype)
-        angles = angles * (math.pi / weights.shape[1])
-        bin_basis = torch.stack((torch.sin(angles), torch.cos(angles)), dim=1)
-        offsets = _tap_offsets(plan, width, xy.device)
+        ops = _operands(plan, width, xy)
         loss, slope = xy.new_empty(count), xy.new_empty(count)
-        keep = torch.ones(count, dtype=torch.bool, device=xy.device)
+        keep = torch.empty(count, dtype=torch.bool, device=xy.device)
         step = _chunk_size(plan)
         for start in range(0, count, step):
             part = slice(start, start + step)
-            evidence = _gather_evidence(gt_flat, base[part], offsets, weights)
-            low, high = evidence.aminmax(dim=1) if options.squish_values else (None, None)
-            mean = evidence.mean(dim=1) if options.mask_patches else None
-            fragile = _fragile(evidence, low, high, mean, options)
-            exact = None
-            if fragile is not None and fragile.any():
-                exact = _window_evidence(
-                    gt_flat,
-                    base[part][fragile],
-                    width,
-                    plan.kernel.to(device=xy.device, dtype=xy.dtype),
-                )
-                evidence[fragile] = exact
-                if low is not None:
-                    low[fragile] = exact.amin(dim=1)
-                if mean is not None:
-                    mean[fragile] = _reference_mean(exact)
-            values, scale = _linearise(evidence, low, options)
-            if exact is not None and scale is not None:
-                values[fragile] = post_process(exact, 1, options)
-                scale[fragile] = 1
-            loss[part], slope[part] = _weigh(values, xy[part], bin_basis)
-            if scale is not None:
-                loss[part] *= scale
-                slope[part] *= scale
-            if mean is not None:
-                keep[part] = mean <= options.patch_thr
+            loss[part], slope[part], keep[part] = _score_chunk(
+                gt_flat, base[part], xy[part], ops, options
+            )
         loss = torch.where(keep, loss, torch.zeros_like(loss))
         ctx.save_for_backward(xy, torch.where(keep, slope, torch.zeros_like(slope)))
         ctx.mark_non_differentiable(keep)
