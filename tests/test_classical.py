@@ -1,0 +1,82 @@
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from dense_direction.classical import hessian_direction, structure_tensor_direction
+from dense_direction.evaluation import angular_error
+from helpers import line_mask
+
+ANGLES = [0.0, 20.0, 45.0, 90.0, 121.0, 160.0]
+
+
+def _blurred_line(degrees, width=3, size=65):
+    img = line_mask(size, math.radians(degrees), width, dtype=torch.float64)
+    return torch.nn.functional.avg_pool2d(img[None, None], 3, 1, 1)[0, 0]
+
+
+def _core(size=65, radius=12):
+    # Centre-line pixels well away from the image border.
+    core = torch.zeros(size, size, dtype=torch.bool)
+    c = size // 2
+    core[c - radius : c + radius + 1, c - radius : c + radius + 1] = True
+    return core
+
+
+@pytest.mark.parametrize("degrees", ANGLES)
+def test_structure_tensor_finds_a_straight_line(degrees):
+    img = _blurred_line(degrees)
+    angles, coherence = structure_tensor_direction(img, sigma=1.0, rho=3.0)
+    on_line = (line_mask(65, math.radians(degrees), 1.5) > 0) & _core()
+    errors = angular_error(angles, torch.full_like(angles, math.radians(degrees)), on_line)
+    assert np.median(errors) < 1.0
+    assert coherence[on_line].mean() > 0.8
+
+
+@pytest.mark.parametrize("degrees", ANGLES)
+@pytest.mark.parametrize("polarity", ["bright", "dark"])
+def test_hessian_finds_bright_and_dark_lines(degrees, polarity):
+    img = _blurred_line(degrees)
+    img = img if polarity == "bright" else 1 - img
+    angles = hessian_direction(img, sigma=1.5)
+    on_line = (line_mask(65, math.radians(degrees), 1.0) > 0) & _core()
+    errors = angular_error(angles, torch.full_like(angles, math.radians(degrees)), on_line)
+    assert np.median(errors) < 1.0
+
+
+def test_rotating_the_image_rotates_the_direction():
+    img = _blurred_line(30.0)
+    angles, _ = structure_tensor_direction(img)
+    turned, _ = structure_tensor_direction(torch.rot90(img, 1))
+    expected = torch.remainder(torch.rot90(angles, 1) + math.pi / 2, math.pi)
+    core = torch.rot90(_core() & (line_mask(65, math.radians(30), 1.5) > 0), 1)
+    assert angular_error(turned, expected, core).max() < 1e-6
+
+
+def test_flat_image_has_zero_coherence():
+    _, coherence = structure_tensor_direction(np.zeros((16, 16)))
+    assert isinstance(coherence, np.ndarray) and np.all(coherence == 0)
+
+
+def test_rgb_numpy_in_numpy_out():
+    rgb = np.repeat(_blurred_line(45.0).numpy()[..., None], 3, axis=2)
+    angles = hessian_direction(rgb, sigma=1.5)
+    assert isinstance(angles, np.ndarray) and angles.shape == (65, 65)
+    assert abs(math.degrees(angles[32, 32]) - 45.0) < 1.0
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (
+            lambda: hessian_direction(np.zeros((2, 4, 5))),
+            r"\(H, W\) grayscale.*got shape \(2, 4, 5\)",
+        ),
+        (lambda: hessian_direction(np.zeros((8, 8)), sigma=0), "sigma must be a number > 0"),
+        (lambda: structure_tensor_direction(np.zeros((8, 8)), rho=-1), "rho must be"),
+    ],
+)
+def test_bad_input(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
