@@ -1,0 +1,1 @@
+"""The ``dense-direction`` command: the jobs people do without writing configs."""

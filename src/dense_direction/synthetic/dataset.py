@@ -1,0 +1,121 @@
+"""Write synthetic samples as an mmseg-style dataset folder with train/val/test splits.
+
+Layout (``NNNNN`` is the sample index; every split has the same sub-folders)::
+
+    OUT/
+      images/{train,val,test}/NNNNN.png       RGB uint8
+      masks/{split}/NNNNN.png                 0/1 uint8 (mmseg binary labels)
+      centerlines/{split}/NNNNN.png           0/1 uint8
+      directions/{split}/NNNNN.npy            float32 angle in [0, pi), y up; NaN off the mask
+      crossings/{split}/NNNNN.png             0/1 uint8, overlapping structures
+      classes/{split}/NNNNN.png               0 = background, i = kinds[i - 1] (mixed kinds only)
+      meta.json                               how it was made, and the conventions
+
+Sample ``i`` is generated from the seed sequence ``(seed, i)``, so any sample can be
+regenerated alone, and a larger dataset with the same seed extends a smaller one.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from dense_direction.synthetic.sample import (
+    SyntheticSample,
+    generate_sample,
+    parse_kinds,
+    parse_size,
+)
+
+__all__ = ["LAYOUT", "split_of", "write_dataset", "write_sample"]
+
+LAYOUT = {
+    "images": ".png",
+    "masks": ".png",
+    "centerlines": ".png",
+    "directions": ".npy",
+    "crossings": ".png",
+    "classes": ".png",
+}
+SPLITS = ("train", "val", "test")
+
+
+def split_of(index: int, num: int, fractions: Sequence[float]) -> str:
+    """The split of sample ``index`` of ``num``: the first ``round(fractions[0] * num)`` go to
+    train, up to ``round((fractions[0] + fractions[1]) * num)`` to val, the rest to test."""
+    bounds = np.round(np.cumsum(fractions) * num)
+    return SPLITS[int(np.searchsorted(bounds, index, side="right"))]
+
+
+def _check_fractions(fractions: Sequence[float]) -> None:
+    if len(fractions) != 3 or any(f < 0 for f in fractions) or abs(sum(fractions) - 1) > 1e-6:
+        raise ValueError(
+            f"split fractions must be 3 non-negative numbers (train, val, test) summing to 1, "
+            f"got {tuple(fractions)}"
+        )
+
+
+def write_sample(out: Path, split: str, name: str, sample: SyntheticSample) -> None:
+    """Write one sample's files under ``out`` (see the module doc for the layout)."""
+    arrays = {
+        "images": sample.image,
+        "masks": sample.mask,
+        "centerlines": sample.centerline,
+        "directions": sample.direction,
+        "crossings": sample.crossing,
+    }
+    if len(sample.kinds) > 1:
+        arrays["classes"] = sample.classes
+    for folder, array in arrays.items():
+        path = out / folder / split / f"{name}{LAYOUT[folder]}"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if LAYOUT[folder] == ".npy":
+            np.save(path, array)
+        else:
+            Image.fromarray(array).save(path)
+
+
+def write_dataset(
+    out: str | Path,
+    num: int,
+    kind: str | Sequence[str] = "cracks",
+    size: int | Sequence[int] = 256,
+    seed: int = 0,
+    fractions: Sequence[float] = (0.7, 0.15, 0.15),
+    progress: Callable[[int], None] | None = None,
+) -> dict:
+    """Generate ``num`` samples into ``out``; returns the metadata written to ``meta.json``.
+
+    ``progress``, if given, is called with 1 after each sample (e.g. ``tqdm.update``).
+    """
+    if not isinstance(num, int) or num < 1:
+        raise ValueError(f"num must be a positive int, got {num!r}")
+    kinds, shape = parse_kinds(kind), parse_size(size)
+    _check_fractions(fractions)
+    out = Path(out)
+    counts = dict.fromkeys(SPLITS, 0)
+    for index in range(num):
+        split = split_of(index, num, fractions)
+        sample = generate_sample(kinds, shape, seed=np.random.SeedSequence([seed, index]))
+        write_sample(out, split, f"{index:05d}", sample)
+        counts[split] += 1
+        if progress is not None:
+            progress(1)
+    meta = {
+        "kinds": list(kinds),
+        "size": list(shape),
+        "seed": seed,
+        "num": num,
+        "splits": counts,
+        "fractions": list(fractions),
+        "layout": {k: f"{k}/{{split}}/NNNNN{v}" for k, v in LAYOUT.items()},
+        "direction_convention": "radians in [0, pi), counter-clockwise from the x-axis, y up; "
+        "NaN outside the mask",
+        "classes": {str(i): k for i, k in enumerate(kinds, start=1)} if len(kinds) > 1 else None,
+    }
+    (out / "meta.json").write_text(json.dumps(meta, indent=2) + "\n")
+    return meta

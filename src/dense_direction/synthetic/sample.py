@@ -1,0 +1,93 @@
+"""One synthetic sample: an image and its exact ground truth, deterministic for a seed."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from dense_direction.synthetic.curves import CURVE_KINDS
+from dense_direction.synthetic.raster import rasterize
+from dense_direction.synthetic.render import render_image
+
+__all__ = ["KINDS", "SyntheticSample", "generate_sample", "parse_kinds", "parse_size"]
+
+KINDS = tuple(CURVE_KINDS)
+_MAX_TRIES = 20
+
+
+@dataclass(frozen=True)
+class SyntheticSample:
+    """Arrays of one sample, all ``(H, W)`` unless stated.
+
+    Attributes:
+        image: ``(H, W, 3)`` uint8 RGB.
+        mask: uint8, 1 inside a structure.
+        centerline: uint8, 1 on centre-lines.
+        direction: float32, the analytic tangent angle in ``[0, pi)`` (y up) in the mask,
+            NaN outside.
+        crossing: uint8, 1 where two or more structures overlap (direction ambiguous).
+        classes: uint8, 1-based index into ``kinds`` per mask pixel, 0 outside.
+        kinds: the structure kinds in this sample.
+    """
+
+    image: np.ndarray
+    mask: np.ndarray
+    centerline: np.ndarray
+    direction: np.ndarray
+    crossing: np.ndarray
+    classes: np.ndarray
+    kinds: tuple[str, ...]
+
+
+def parse_size(size: int | Sequence[int]) -> tuple[int, int]:
+    """``(height, width)`` from an int or a pair; each at least 16."""
+    shape = (size, size) if isinstance(size, int) else tuple(size)
+    if len(shape) != 2 or any(not isinstance(s, int) or s < 16 for s in shape):
+        raise ValueError(f"size must be an int or (height, width), each >= 16, got {size!r}")
+    return shape  # type: ignore[return-value]
+
+
+def parse_kinds(kind: str | Sequence[str]) -> tuple[str, ...]:
+    """A tuple of known kind names from one name or several."""
+    kinds = (kind,) if isinstance(kind, str) else tuple(kind)
+    unknown = [k for k in kinds if k not in CURVE_KINDS]
+    if not kinds or unknown:
+        raise ValueError(f"unknown structure kind(s) {unknown or kinds!r}; choose from {KINDS}")
+    return kinds
+
+
+def generate_sample(
+    kind: str | Sequence[str] = "cracks",
+    size: int | Sequence[int] = 256,
+    seed: int | np.random.SeedSequence = 0,
+) -> SyntheticSample:
+    """Generate one sample of ``kind`` (one name from :data:`KINDS`, or several to mix).
+
+    The same ``(kind, size, seed)`` always gives the same arrays.
+    """
+    kinds, shape = parse_kinds(kind), parse_size(size)
+    rng = np.random.default_rng(seed)
+    for _ in range(_MAX_TRIES):  # a draw whose curves all leave the image is drawn again
+        curves, labels = [], []
+        for index, name in enumerate(kinds, start=1):
+            made = CURVE_KINDS[name](rng, shape)
+            curves += made
+            labels += [index] * len(made)
+        layers = rasterize(curves, shape, labels)
+        if layers.mask.any():
+            break
+    else:
+        raise RuntimeError(
+            f"no {kinds} structure fell inside a {shape} image in {_MAX_TRIES} draws"
+        )
+    return SyntheticSample(
+        image=render_image(layers, rng),
+        mask=layers.mask.astype(np.uint8),
+        centerline=layers.centerline.astype(np.uint8),
+        direction=layers.direction,
+        crossing=layers.crossing.astype(np.uint8),
+        classes=layers.label,
+        kinds=kinds,
+    )

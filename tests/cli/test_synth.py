@@ -1,0 +1,36 @@
+from dense_direction.cli.main import main
+
+
+def test_synth_writes_a_dataset(tmp_path, capsys):
+    out = tmp_path / "data"
+    code = main(
+        [
+            "synth",
+            "--out",
+            str(out),
+            "--num",
+            "3",
+            "--kind",
+            "cracks",
+            "fibres",
+            "--size",
+            "48",
+            "64",
+            "--splits",
+            "0.34",
+            "0.33",
+            "0.33",
+        ]
+    )
+    assert code == 0
+    assert "wrote 3 samples of cracks+fibres" in capsys.readouterr().out
+    assert sorted(p.name for p in (out / "images").iterdir()) == ["test", "train", "val"]
+    assert (out / "classes").is_dir()
+
+
+def test_synth_refuses_a_non_empty_folder(tmp_path, capsys):
+    (tmp_path / "keep.txt").write_text("precious")
+    code = main(["synth", "--out", str(tmp_path), "--num", "1"])
+    assert code == 2
+    assert "is not empty; choose another --out or pass --overwrite" in capsys.readouterr().err
+    assert (tmp_path / "keep.txt").read_text() == "precious"
