@@ -1,0 +1,149 @@
+"""Datasets: synthetic lines written by ``dense-direction synth``, Concrete Cracks and Ottawa
+Roads. CHASE-DB1 and DRIVE use mmseg's own dataset classes (see ``configs/_base_/datasets``).
+
+Unlike the reference, user arguments (``data_prefix``, suffixes, ``indices``) override the
+defaults instead of being overwritten by them.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, ClassVar
+
+from mmseg.datasets import BaseSegDataset
+from mmseg.registry import DATASETS
+
+__all__ = ["ConcreteCracksDataset", "OttawaRoadsDataset", "SyntheticLinesDataset"]
+
+PHASES = ("train", "val", "test")
+BINARY_PALETTE = [[65, 65, 129], [128, 64, 128]]
+
+
+def _check_phase(phase: str | None, cls: type) -> None:
+    if phase is not None and phase not in PHASES:
+        raise ValueError(f"{cls.__name__}: phase must be one of {PHASES} or None, got {phase!r}")
+
+
+def _check_root(data_root: str, what: str, hint: str) -> None:
+    if not Path(data_root).is_dir():
+        raise FileNotFoundError(f"{what} not found at {data_root!r}; {hint}")
+
+
+@DATASETS.register_module()
+class SyntheticLinesDataset(BaseSegDataset):
+    """A folder written by ``dense-direction synth`` (see ``docs/data.md``).
+
+    Each sample lists ``img_path`` and ``seg_map_path`` (the 0/1 mask) and, when present on
+    disk, ``centerline_path``, ``direction_path`` and ``crossing_path`` for
+    :class:`~dense_direction.mm.transforms.LoadDirectionAnnotations`.
+    """
+
+    METAINFO: ClassVar[dict] = dict(classes=("background", "structure"), palette=BINARY_PALETTE)
+
+    def __init__(self, data_root: str, phase: str = "train", **kwargs: Any) -> None:
+        _check_phase(phase, type(self))
+        _check_root(data_root, "synthetic dataset", "write one with `dense-direction synth`")
+        self.phase = phase
+        kwargs.setdefault("img_suffix", ".png")
+        kwargs.setdefault("seg_map_suffix", ".png")
+        kwargs.setdefault(
+            "data_prefix", dict(img_path=f"images/{phase}", seg_map_path=f"masks/{phase}")
+        )
+        super().__init__(data_root=data_root, **kwargs)
+
+    def load_data_list(self) -> list[dict]:
+        image_dir = Path(self.data_prefix["img_path"])
+        if not image_dir.is_dir():
+            raise FileNotFoundError(
+                f"no {image_dir} (split {self.phase!r} missing); see {self.data_root}/meta.json"
+            )
+        data_list = super().load_data_list()
+        root = Path(self.data_root)
+        for info in data_list:
+            stem = Path(info["img_path"]).stem
+            for key, folder, suffix in (
+                ("centerline_path", "centerlines", ".png"),
+                ("direction_path", "directions", ".npy"),
+                ("crossing_path", "crossings", ".png"),
+            ):
+                path = root / folder / self.phase / f"{stem}{suffix}"
+                if path.exists():
+                    info[key] = str(path)
+            if not Path(info["seg_map_path"]).exists():
+                raise FileNotFoundError(f"{info['img_path']} has no mask {info['seg_map_path']}")
+        return data_list
+
+    @staticmethod
+    def read_meta(data_root: str) -> dict:
+        """The generator's ``meta.json`` (kinds, size, seed, splits)."""
+        return json.loads((Path(data_root) / "meta.json").read_text())
+
+
+def _split_indices(phase: str | None, bounds: tuple[int, int, int]) -> list[int] | None:
+    train, val, total = bounds
+    return {
+        None: None,
+        "train": list(range(train)),
+        "val": list(range(train, val)),
+        "test": list(range(val, total)),
+    }[phase]
+
+
+@DATASETS.register_module()
+class ConcreteCracksDataset(BaseSegDataset):
+    """Concrete Crack Segmentation Dataset: ``rgb/*.jpg`` images, ``BW/*.jpg`` masks, 458
+    images split 278 / 90 / 90 by index (as in the reference)."""
+
+    METAINFO: ClassVar[dict] = dict(classes=("background", "crack"), palette=BINARY_PALETTE)
+    SPLITS = (278, 368, 458)
+
+    def __init__(
+        self,
+        data_root: str = "./data/concreteCrackSegmentationDataset",
+        phase: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        _check_phase(phase, type(self))
+        _check_root(data_root, "Concrete Cracks dataset", "see docs/data.md for the layout")
+        kwargs.setdefault("img_suffix", ".jpg")
+        kwargs.setdefault("seg_map_suffix", ".jpg")
+        kwargs.setdefault("reduce_zero_label", False)
+        kwargs.setdefault("data_prefix", dict(img_path="rgb", seg_map_path="BW"))
+        kwargs.setdefault("indices", _split_indices(phase, self.SPLITS))
+        super().__init__(data_root=data_root, **kwargs)
+
+
+@DATASETS.register_module()
+class OttawaRoadsDataset(BaseSegDataset):
+    """Ottawa Roads (after ``tools/datasets/ottawa_roads.py``): ``images/*.tif``,
+    ``masks/*.png`` and ``centerline/*.png``, 20 images split 12 / 4 / 4 by index."""
+
+    METAINFO: ClassVar[dict] = dict(classes=("background", "road"), palette=BINARY_PALETTE)
+    SPLITS = (12, 16, 20)
+
+    def __init__(
+        self,
+        data_root: str = "./data/Ottawa-Dataset",
+        phase: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        _check_phase(phase, type(self))
+        _check_root(
+            data_root, "Ottawa Roads dataset", "convert the zip with tools/datasets/ottawa_roads.py"
+        )
+        kwargs.setdefault("img_suffix", ".tif")
+        kwargs.setdefault("seg_map_suffix", ".png")
+        kwargs.setdefault("reduce_zero_label", False)
+        kwargs.setdefault("data_prefix", dict(img_path="images", seg_map_path="masks"))
+        kwargs.setdefault("indices", _split_indices(phase, self.SPLITS))
+        super().__init__(data_root=data_root, **kwargs)
+
+    def load_data_list(self) -> list[dict]:
+        data_list = super().load_data_list()
+        centerlines = Path(self.data_root) / "centerline"
+        for info in data_list:
+            path = centerlines / f"{Path(info['img_path']).stem}.png"
+            if path.exists():
+                info["centerline_path"] = str(path)
+        return data_list

@@ -1,0 +1,232 @@
+"""mmcv transforms: thin wrappers that move arrays between the results dict and
+:mod:`dense_direction.transforms`.
+
+Type names and constructor arguments follow the published reference; additions are optional
+keyword arguments with backward-compatible defaults.
+
+Layout in the results dict: ``img`` is ``(H, W, 3)``, 2-D maps (``gt_seg_map``,
+``gt_centerline``, ``gt_crossings``) are ``(H, W)`` and listed in ``seg_fields`` so mmseg's
+geometric transforms move them with the image, ``gt_directions`` is ``(K, H, W)`` float32
+radians (NaN where undefined).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+from mmcv.transforms import BaseTransform
+from mmengine.structures import PixelData
+from mmseg.datasets.transforms import PackSegInputs
+from mmseg.registry import TRANSFORMS
+from PIL import Image
+
+from dense_direction.transforms import (
+    binarize_mask,
+    centerline_directions,
+    crop_array,
+    guided_crop_box,
+)
+
+__all__ = [
+    "BinarizeAnnotations",
+    "CenterlineToDirections",
+    "LoadDirectionAnnotations",
+    "MaskGuidedRandomCrop",
+    "PackCustomInputs",
+]
+
+CHANNELS_FIRST_KEYS = ("gt_directions",)
+
+
+def _sample_name(results: dict) -> str:
+    return str(results.get("img_path", results.get("sample_idx", "<unnamed sample>")))
+
+
+@TRANSFORMS.register_module()
+class BinarizeAnnotations(BaseTransform):
+    """``gt_seg_map`` -> 0/1 uint8 (see :func:`dense_direction.transforms.binarize_mask`).
+
+    Accepts 0/1, 0/255 and 0/65535 masks (the reference accepted only 0/255).
+    """
+
+    def __init__(self, threshold: float = 0.5, invert: bool = False) -> None:
+        self.threshold, self.invert = threshold, invert
+
+    def transform(self, results: dict) -> dict:
+        try:
+            results["gt_seg_map"] = binarize_mask(
+                results["gt_seg_map"], self.threshold, self.invert
+            )
+        except ValueError as err:
+            raise ValueError(f"{_sample_name(results)}: {err}") from err
+        return results
+
+
+@TRANSFORMS.register_module()
+class MaskGuidedRandomCrop(BaseTransform):
+    """Random crop of ``crop_size`` centred near a structure pixel of ``gt_seg_map``.
+
+    Crops ``img``, every key in ``seg_fields`` and ``gt_directions``. With ``by_index`` only
+    those label values count as structure. An image smaller than the crop raises an error that
+    names the file; an image without structure gets a uniformly random crop.
+    """
+
+    def __init__(
+        self,
+        crop_size: int | Sequence[int],
+        min_ratio: float = 0.0,
+        max_ratio: float = 1.0,
+        max_attempts: int = 100,
+        ignore_index: int = 255,
+        by_index: Sequence[int] | int | None = None,
+    ) -> None:
+        size = (crop_size, crop_size) if isinstance(crop_size, int) else tuple(crop_size)
+        if len(size) != 2 or any(not isinstance(s, int) or s < 1 for s in size):
+            raise ValueError(f"crop_size must be an int or (height, width), got {crop_size!r}")
+        if not 0 <= min_ratio <= max_ratio <= 1:
+            raise ValueError(
+                f"need 0 <= min_ratio <= max_ratio <= 1, got {min_ratio} and {max_ratio}"
+            )
+        self.crop_size = size
+        self.min_ratio, self.max_ratio, self.max_attempts = min_ratio, max_ratio, max_attempts
+        self.ignore_index = ignore_index  # kept for config compatibility; crops pad nothing
+        self.by_index = [by_index] if isinstance(by_index, int) else by_index
+
+    def transform(self, results: dict) -> dict:
+        # Seeded from numpy's global state, which mmengine seeds: runs are reproducible.
+        rng = np.random.default_rng(np.random.randint(2**31))
+        try:
+            box = guided_crop_box(
+                results["gt_seg_map"],
+                self.crop_size,
+                rng,
+                self.min_ratio,
+                self.max_ratio,
+                self.max_attempts,
+                self.by_index,
+            )
+        except ValueError as err:
+            raise ValueError(f"{_sample_name(results)}: {err}") from err
+        results["img"] = crop_array(results["img"], box, channels_first=False)
+        for key in results.get("seg_fields", ["gt_seg_map"]):
+            results[key] = crop_array(results[key], box, channels_first=False)
+        for key in CHANNELS_FIRST_KEYS:
+            if key in results:
+                results[key] = crop_array(results[key], box, channels_first=True)
+        results["img_shape"] = results["img"].shape[:2]
+        return results
+
+
+@TRANSFORMS.register_module()
+class CenterlineToDirections(BaseTransform):
+    """Direction ground truth from centre-lines, by the structure tensor (y-up convention).
+
+    Reads the label map ``source_key`` (default ``gt_seg_map``, as in the reference; use
+    ``gt_centerline`` with :class:`LoadDirectionAnnotations`) and writes ``(K, H, W)`` float32
+    angles to ``result_key``, one channel per id in ``dir_classes``.
+    """
+
+    def __init__(
+        self,
+        sigma_blur: float = 1.0,
+        sigma_integration: float = 2.0,
+        dir_classes: Sequence[int] | None = None,
+        result_key: str = "gt_directions",
+        source_key: str = "gt_seg_map",
+    ) -> None:
+        self.sigma_blur, self.sigma_integration = sigma_blur, sigma_integration
+        self.dir_classes = tuple(dir_classes) if dir_classes is not None else (1,)
+        self.result_key, self.source_key = result_key, source_key
+
+    def transform(self, results: dict) -> dict:
+        if self.source_key not in results:
+            raise KeyError(
+                f"{_sample_name(results)}: CenterlineToDirections needs '{self.source_key}' "
+                f"in the results; load it first"
+            )
+        results[self.result_key] = centerline_directions(
+            results[self.source_key], self.dir_classes, self.sigma_blur, self.sigma_integration
+        )
+        return results
+
+
+def _read_png(path: str) -> np.ndarray:
+    try:
+        with Image.open(path) as image:
+            return np.asarray(image)
+    except (OSError, ValueError) as err:
+        raise ValueError(f"cannot read image {path}: {err}") from err
+
+
+@TRANSFORMS.register_module()
+class LoadDirectionAnnotations(BaseTransform):
+    """Load the extra ground truth a dataset lists per sample.
+
+    ``centerline_path`` -> ``gt_centerline`` (0/1 ``(H, W)``), ``crossing_path`` ->
+    ``gt_crossings`` (0/1 ``(H, W)``), ``direction_path`` (``.npy`` angles ``(H, W)`` or
+    ``(K, H, W)``) -> ``gt_directions`` ``(K, H, W)`` float32. A path the dataset lists but
+    that cannot be read is an error naming the file; a sample without the path is skipped
+    only for keys not in ``required``.
+    """
+
+    def __init__(self, required: Sequence[str] = ()) -> None:
+        unknown = set(required) - {"centerline", "crossing", "direction"}
+        if unknown:
+            raise ValueError(f"unknown required annotations {sorted(unknown)}")
+        self.required = tuple(required)
+
+    def transform(self, results: dict) -> dict:
+        for name in self.required:
+            if f"{name}_path" not in results:
+                raise KeyError(f"{_sample_name(results)}: the dataset lists no {name}_path")
+        seg_fields = results.setdefault("seg_fields", [])
+        for name, key in (("centerline", "gt_centerline"), ("crossing", "gt_crossings")):
+            if f"{name}_path" in results:
+                results[key] = (_read_png(results[f"{name}_path"]) > 0).astype(np.uint8)
+                if key not in seg_fields:
+                    seg_fields.append(key)
+        if "direction_path" in results:
+            path = results["direction_path"]
+            try:
+                angles = np.load(path).astype(np.float32)
+            except (OSError, ValueError) as err:
+                raise ValueError(f"cannot read direction map {path}: {err}") from err
+            results["gt_directions"] = angles[None] if angles.ndim == 2 else angles
+        return results
+
+
+@TRANSFORMS.register_module()
+class PackCustomInputs(PackSegInputs):
+    """:class:`mmseg PackSegInputs` plus extra dense keys as ``PixelData`` fields of the data
+    sample (``(H, W)`` maps become ``(1, H, W)``).
+
+    A key in ``additional_data_keys`` missing from the results is an error (the reference
+    warned and dropped it).
+    """
+
+    def __init__(
+        self,
+        additional_data_keys: Sequence[str] = ("gt_directions",),
+        meta_keys: Sequence[str] | None = None,
+    ) -> None:
+        if meta_keys is None:
+            super().__init__()
+        else:
+            super().__init__(meta_keys=tuple(meta_keys))
+        self.additional_data_keys = tuple(additional_data_keys)
+
+    def transform(self, results: dict) -> dict:
+        packed = super().transform(results)
+        sample = packed["data_samples"]
+        for key in self.additional_data_keys:
+            if key not in results:
+                raise KeyError(
+                    f"{_sample_name(results)}: PackCustomInputs found no '{key}'; add a "
+                    f"transform that produces it or remove it from additional_data_keys"
+                )
+            array = np.asarray(results[key])
+            data = torch.from_numpy(np.ascontiguousarray(array[None] if array.ndim == 2 else array))
+            sample.set_field(PixelData(data=data), key)
+        return packed

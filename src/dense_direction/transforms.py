@@ -1,0 +1,111 @@
+"""Array functions behind the data transforms (pure NumPy; the OpenMMLab wrappers in
+:mod:`dense_direction.mm.transforms` only move arrays in and out of the results dict)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from dense_direction.classical import structure_tensor_direction
+
+__all__ = ["binarize_mask", "centerline_directions", "crop_array", "guided_crop_box"]
+
+
+def binarize_mask(mask: np.ndarray, threshold: float = 0.5, invert: bool = False) -> np.ndarray:
+    """0/1 uint8 mask from a 0/1, 0/255 or 0/65535 mask (or a soft one in those ranges).
+
+    A 3-channel ``(H, W, C)`` mask is averaged over channels first. Values are scaled to
+    ``[0, 1]`` by the smallest of 1, 255 and 65535 that bounds them, then compared with
+    ``threshold``; ``invert`` swaps structure and background (for masks drawn dark on light).
+
+    Returns:
+        ``(H, W)`` uint8 with values 0 and 1.
+    """
+    if mask.ndim == 3:
+        mask = mask.mean(axis=2)
+    if mask.ndim != 2:
+        raise ValueError(f"mask must be (H, W) or (H, W, C), got shape {mask.shape}")
+    peak = float(mask.max()) if mask.size else 0.0
+    scale = next((s for s in (1.0, 255.0, 65535.0) if peak <= s), None)
+    if scale is None:
+        raise ValueError(f"mask values must lie in [0, 65535], got a maximum of {peak:g}")
+    binary = mask.astype(np.float64) / scale > threshold
+    return (binary != invert).astype(np.uint8)
+
+
+def guided_crop_box(
+    mask: np.ndarray,
+    crop_size: tuple[int, int],
+    rng: np.random.Generator,
+    min_ratio: float = 0.0,
+    max_ratio: float = 1.0,
+    max_attempts: int = 100,
+    positive: Sequence[int] | None = None,
+) -> tuple[int, int, int, int]:
+    """A crop box ``(top, left, height, width)`` centred near a random structure pixel.
+
+    Tries up to ``max_attempts`` structure pixels (``mask > 0``, or ``mask`` in ``positive``)
+    and keeps the first box whose structure fraction lies in ``[min_ratio, max_ratio]``; when
+    none does, the last box tried. An image without structure pixels gets a uniformly random
+    box (documented fallback: the crop is still taken, it just holds no structure).
+
+    Raises:
+        ValueError: the image is smaller than the crop.
+    """
+    h, w = mask.shape[:2]
+    ch, cw = crop_size
+    if h < ch or w < cw:
+        raise ValueError(
+            f"image {h}x{w} is smaller than the crop {ch}x{cw}; resize or pad first "
+            f"(e.g. dict(type='Pad', size=({ch}, {cw})) before the crop)"
+        )
+    hits = np.isin(mask, positive) if positive is not None else mask > 0
+    rows, cols = np.nonzero(hits)
+    if rows.size == 0:
+        return int(rng.integers(h - ch + 1)), int(rng.integers(w - cw + 1)), ch, cw
+    box = (0, 0, ch, cw)
+    for _ in range(max_attempts):
+        pick = int(rng.integers(rows.size))
+        top = int(np.clip(rows[pick] - ch // 2, 0, h - ch))
+        left = int(np.clip(cols[pick] - cw // 2, 0, w - cw))
+        box = (top, left, ch, cw)
+        ratio = float(hits[top : top + ch, left : left + cw].mean())
+        if min_ratio <= ratio <= max_ratio:
+            break
+    return box
+
+
+def crop_array(
+    array: np.ndarray, box: tuple[int, int, int, int], channels_first: bool
+) -> np.ndarray:
+    """Crop ``(H, W, ...)`` arrays, or ``(C, H, W)`` arrays when ``channels_first``."""
+    top, left, h, w = box
+    if channels_first:
+        return array[..., top : top + h, left : left + w]
+    return array[top : top + h, left : left + w]
+
+
+def centerline_directions(
+    centerline: np.ndarray,
+    dir_classes: Sequence[int] = (1,),
+    sigma: float = 1.0,
+    rho: float = 2.0,
+) -> np.ndarray:
+    """Direction of the centre-lines of each class, by the structure tensor of its map.
+
+    Args:
+        centerline: ``(H, W)`` label map of centre-lines (class ids, 0 background).
+        dir_classes: class ids, one output channel each.
+        sigma, rho: gradient and integration scales of the structure tensor (pixels).
+
+    Returns:
+        ``(K, H, W)`` float32 angles in ``[0, pi)`` (y up); meaningful on and near the lines.
+    """
+    if centerline.ndim != 2:
+        raise ValueError(f"centre-line map must be (H, W), got shape {centerline.shape}")
+    channels = [
+        structure_tensor_direction((centerline == c).astype(np.float64), sigma, rho)[0]
+        for c in dir_classes
+    ]
+    return np.stack(channels).astype(np.float32)

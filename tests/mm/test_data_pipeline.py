@@ -1,0 +1,174 @@
+"""Datasets and transforms through mmseg's registries, on generated data."""
+
+import zipfile
+
+import numpy as np
+import pytest
+import torch
+from mmseg.registry import DATASETS, TRANSFORMS
+from PIL import Image
+from tools_ottawa import convert
+
+EVAL_PIPELINE = [
+    dict(type="LoadImageFromFile"),
+    dict(type="LoadAnnotations"),
+    dict(type="BinarizeAnnotations"),
+    dict(type="LoadDirectionAnnotations", required=["centerline", "direction"]),
+    dict(
+        type="PackCustomInputs",
+        additional_data_keys=("gt_directions", "gt_centerline", "gt_crossings"),
+    ),
+]
+TRAIN_PIPELINE = [
+    dict(type="LoadImageFromFile"),
+    dict(type="LoadAnnotations"),
+    dict(type="BinarizeAnnotations"),
+    dict(type="MaskGuidedRandomCrop", crop_size=32, min_ratio=0.02, max_ratio=0.5),
+    dict(type="RandomFlip", prob=0.5),
+    dict(type="PackSegInputs"),
+]
+
+
+def test_synthetic_dataset_splits_and_extra_paths(synth_root):
+    sizes = {
+        p: len(
+            DATASETS.build(dict(type="SyntheticLinesDataset", data_root=str(synth_root), phase=p))
+        )
+        for p in ("train", "val", "test")
+    }
+    assert sizes == {"train": 6, "val": 2, "test": 2}
+    info = DATASETS.build(
+        dict(type="SyntheticLinesDataset", data_root=str(synth_root), phase="val")
+    ).get_data_info(0)
+    assert info["direction_path"].endswith("directions/val/00006.npy")
+    assert info["centerline_path"].endswith("centerlines/val/00006.png")
+
+
+def test_evaluation_pipeline_packs_direction_ground_truth(synth_root):
+    dataset = DATASETS.build(
+        dict(
+            type="SyntheticLinesDataset",
+            data_root=str(synth_root),
+            phase="test",
+            pipeline=EVAL_PIPELINE,
+        )
+    )
+    packed = dataset[0]
+    sample = packed["data_samples"]
+    assert packed["inputs"].shape == (3, 64, 64)
+    assert sample.gt_sem_seg.data.shape == (1, 64, 64)
+    assert set(sample.gt_sem_seg.data.unique().tolist()) <= {0, 1}
+    dirs = sample.gt_directions.data
+    assert dirs.shape == (1, 64, 64) and dirs.dtype == torch.float32
+    mask = sample.gt_sem_seg.data.bool()
+    assert torch.isfinite(dirs[mask]).all() and torch.isnan(dirs[~mask]).all()
+    assert (sample.gt_centerline.data.bool() <= mask).all()
+
+
+def test_training_pipeline_crops_around_structure(synth_root):
+    dataset = DATASETS.build(
+        dict(
+            type="SyntheticLinesDataset",
+            data_root=str(synth_root),
+            phase="train",
+            pipeline=TRAIN_PIPELINE,
+        )
+    )
+    for index in range(len(dataset)):
+        sample = dataset[index]["data_samples"]
+        assert sample.gt_sem_seg.data.shape == (1, 32, 32)
+        assert sample.gt_sem_seg.data.sum() > 0
+
+
+def test_crop_moves_every_dense_key_together():
+    rng = np.random.default_rng(0)
+    results = dict(
+        img=rng.random((40, 40, 3)),
+        gt_seg_map=np.zeros((40, 40), np.uint8),
+        gt_centerline=np.zeros((40, 40), np.uint8),
+        seg_fields=["gt_seg_map", "gt_centerline"],
+        gt_directions=np.arange(2 * 40 * 40, dtype=np.float32).reshape(2, 40, 40),
+    )
+    results["gt_seg_map"][30, 10] = results["gt_centerline"][30, 10] = 1
+    out = TRANSFORMS.build(dict(type="MaskGuidedRandomCrop", crop_size=(10, 12)))(results)
+    # Centred on (30, 10): box top 25, left 4.
+    assert out["img_shape"] == (10, 12)
+    assert out["gt_seg_map"][5, 6] == 1 and out["gt_centerline"][5, 6] == 1
+    assert out["gt_directions"].shape == (2, 10, 12)
+    assert out["gt_directions"][1, 0, 0] == 40 * 40 + 25 * 40 + 4
+
+
+def test_crop_error_names_the_file():
+    results = dict(
+        img=np.zeros((20, 20, 3)), gt_seg_map=np.ones((20, 20), np.uint8), img_path="data/tiny.png"
+    )
+    with pytest.raises(ValueError, match=r"data/tiny.png: image 20x20 is smaller than the crop"):
+        TRANSFORMS.build(dict(type="MaskGuidedRandomCrop", crop_size=32))(results)
+
+
+def test_binarize_transform_and_centerline_to_directions():
+    labels = np.zeros((21, 21), np.uint8)
+    labels[10, :] = 255
+    results = TRANSFORMS.build(dict(type="BinarizeAnnotations"))(dict(gt_seg_map=labels))
+    assert results["gt_seg_map"].max() == 1
+    results = TRANSFORMS.build(dict(type="CenterlineToDirections"))(results)
+    assert results["gt_directions"].shape == (1, 21, 21)
+    assert abs(results["gt_directions"][0, 10, 10]) < 0.02  # horizontal: 0 rad
+
+
+def test_packer_reports_missing_keys():
+    results = dict(
+        img=np.zeros((4, 4, 3), np.uint8), gt_seg_map=np.zeros((4, 4), np.uint8), img_path="x.png"
+    )
+    with pytest.raises(KeyError, match=r"x\.png: PackCustomInputs found no 'gt_directions'"):
+        TRANSFORMS.build(dict(type="PackCustomInputs"))(results)
+
+
+def test_dataset_errors_say_what_to_do(tmp_path, synth_root):
+    with pytest.raises(FileNotFoundError, match="dense-direction synth"):
+        DATASETS.build(dict(type="SyntheticLinesDataset", data_root=str(tmp_path / "nope")))
+    with pytest.raises(ValueError, match=r"phase must be one of \('train', 'val', 'test'\)"):
+        DATASETS.build(dict(type="SyntheticLinesDataset", data_root=str(synth_root), phase="valid"))
+
+
+def _fake_ottawa_zip(path):
+    tiny = Image.fromarray(np.zeros((8, 8), np.uint8))
+    with zipfile.ZipFile(path, "w") as archive:
+        for i in range(1, 21):
+            for name in (f"Ottawa-{i}.tif", "segmentation.png", "centerline.png"):
+                buffer = __import__("io").BytesIO()
+                tiny.save(buffer, format="TIFF" if name.endswith("tif") else "PNG")
+                archive.writestr(f"Ottawa-Dataset/{i}/{name}", buffer.getvalue())
+
+
+def test_ottawa_converter_and_dataset(tmp_path):
+    _fake_ottawa_zip(tmp_path / "Ottawa-Dataset.zip")
+    root = convert(tmp_path / "Ottawa-Dataset.zip", tmp_path / "data")
+    sizes = {
+        p: len(DATASETS.build(dict(type="OttawaRoadsDataset", data_root=str(root), phase=p)))
+        for p in ("train", "val", "test")
+    }
+    assert sizes == {"train": 12, "val": 4, "test": 4}
+    info = DATASETS.build(
+        dict(type="OttawaRoadsDataset", data_root=str(root), phase="test")
+    ).get_data_info(0)
+    assert info["centerline_path"].endswith(".png")
+
+
+def test_ottawa_converter_names_missing_members(tmp_path):
+    with zipfile.ZipFile(tmp_path / "broken.zip", "w") as archive:
+        archive.writestr("Ottawa-Dataset/1/Ottawa-1.tif", b"")
+    with pytest.raises(FileNotFoundError, match="lacks 59 expected files"):
+        convert(tmp_path / "broken.zip", tmp_path)
+
+
+def test_concrete_cracks_splits(tmp_path):
+    for folder in ("rgb", "BW"):
+        (tmp_path / folder).mkdir()
+        for i in range(458):
+            (tmp_path / folder / f"{i:03d}.jpg").write_bytes(b"")
+    sizes = {
+        p: len(DATASETS.build(dict(type="ConcreteCracksDataset", data_root=str(tmp_path), phase=p)))
+        for p in ("train", "val", "test")
+    }
+    assert sizes == {"train": 278, "val": 90, "test": 90}

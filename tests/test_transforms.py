@@ -1,0 +1,109 @@
+import math
+
+import numpy as np
+import pytest
+
+from dense_direction.transforms import (
+    binarize_mask,
+    centerline_directions,
+    crop_array,
+    guided_crop_box,
+)
+from helpers import line_mask
+
+
+@pytest.mark.parametrize(("values", "scale"), [((0, 1), 1), ((0, 255), 255), ((0, 65535), 65535)])
+def test_binarize_accepts_common_mask_encodings(values, scale):
+    mask = np.array([[values[0], values[1]], [values[1] // 3, values[1]]], dtype=np.int64)
+    # values[1] // 3 is below half of the scale: background.
+    assert binarize_mask(mask).tolist() == [[0, 1], [0, 1]]
+    assert binarize_mask(mask, invert=True).tolist() == [[1, 0], [1, 0]]
+
+
+def test_binarize_averages_rgb_masks():
+    mask = np.zeros((2, 2, 3), np.uint8)
+    mask[0, 0] = 255
+    mask[1, 1] = (255, 0, 0)  # mean 85 of 255: background
+    assert binarize_mask(mask).tolist() == [[1, 0], [0, 0]]
+
+
+def test_binarize_rejects_out_of_range_values():
+    with pytest.raises(ValueError, match="maximum of 70000"):
+        binarize_mask(np.array([[0, 70000]]))
+
+
+def test_crop_box_centres_the_only_structure_pixel():
+    # One structure pixel at (row 10, col 20) in 40x50; an 8x8 crop centred on it starts at
+    # (10 - 4, 20 - 4) = (6, 16).
+    mask = np.zeros((40, 50), np.uint8)
+    mask[10, 20] = 1
+    assert guided_crop_box(mask, (8, 8), np.random.default_rng(0)) == (6, 16, 8, 8)
+
+
+def test_crop_box_is_clamped_inside_the_image():
+    mask = np.zeros((40, 50), np.uint8)
+    mask[1, 48] = 1
+    assert guided_crop_box(mask, (8, 8), np.random.default_rng(0)) == (0, 42, 8, 8)
+
+
+def test_crop_box_honours_the_ratio_when_it_can():
+    mask = np.zeros((64, 64), np.uint8)
+    mask[:, :4] = 1  # a band on the left edge
+    mask[40, 40] = 1  # a lone pixel
+    rng = np.random.default_rng(1)
+    for _ in range(5):
+        top, left, h, w = guided_crop_box(mask, (16, 16), rng, min_ratio=0.1)
+        assert mask[top : top + h, left : left + w].mean() >= 0.1
+
+
+def test_crop_box_by_index_and_empty_mask_fallback():
+    labels = np.zeros((30, 30), np.uint8)
+    labels[5, 5], labels[25, 25] = 1, 2
+    assert guided_crop_box(labels, (6, 6), np.random.default_rng(0), positive=[2]) == (22, 22, 6, 6)
+    top, left, h, w = guided_crop_box(np.zeros((30, 30)), (6, 6), np.random.default_rng(0))
+    assert 0 <= top <= 24 and 0 <= left <= 24 and (h, w) == (6, 6)
+
+
+def test_crop_larger_than_image_says_what_to_do():
+    with pytest.raises(
+        ValueError, match=r"image 20x30 is smaller than the crop 32x32; resize or pad"
+    ):
+        guided_crop_box(np.ones((20, 30)), (32, 32), np.random.default_rng(0))
+
+
+def test_crop_array_layouts():
+    box = (1, 2, 3, 4)
+    assert crop_array(np.zeros((10, 10, 3)), box, channels_first=False).shape == (3, 4, 3)
+    assert crop_array(np.zeros((2, 10, 10)), box, channels_first=True).shape == (2, 3, 4)
+
+
+@pytest.mark.parametrize("degrees", [0.0, 30.0, 90.0, 145.0])
+def test_centerline_directions_of_a_straight_line(degrees):
+    line = line_mask(61, math.radians(degrees), 1.0).numpy().astype(np.uint8)
+    angles = centerline_directions(line)
+    assert angles.shape == (1, 61, 61) and angles.dtype == np.float32
+    # A 1-px rasterised line is a staircase at most angles: allow 1.5 deg.
+    assert math.degrees(angles[0, 30, 30]) == pytest.approx(degrees % 180, abs=1.5)
+
+
+def test_centerline_directions_of_a_circle_are_tangents():
+    # On a circle, the point at polar angle phi (y up) has tangent phi + 90 deg.
+    size, radius, c = 81, 30, 40
+    rows, cols = np.mgrid[0:size, 0:size]
+    ring = (np.abs(np.hypot(rows - c, cols - c) - radius) < 0.5).astype(np.uint8)
+    angles = centerline_directions(ring, sigma=1.0, rho=2.0)[0]
+    for phi in (0, 45, 90, 135):
+        row = round(c - radius * math.sin(math.radians(phi)))
+        col = round(c + radius * math.cos(math.radians(phi)))
+        expected = (phi + 90) % 180
+        error = abs(math.degrees(angles[row, col]) - expected)
+        assert min(error, 180 - error) < 3.0
+
+
+def test_centerline_directions_per_class():
+    labels = np.zeros((41, 41), np.uint8)
+    labels[20, :] = 1  # horizontal, class 1
+    labels[:, 20] = 2  # vertical, class 2
+    angles = centerline_directions(labels, dir_classes=(1, 2))
+    assert math.degrees(angles[0, 20, 5]) == pytest.approx(0, abs=1)
+    assert math.degrees(angles[1, 5, 20]) == pytest.approx(90, abs=1)
