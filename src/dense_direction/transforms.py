@@ -9,7 +9,14 @@ import numpy as np
 
 from dense_direction.classical import structure_tensor_direction
 
-__all__ = ["binarize_mask", "centerline_directions", "crop_array", "guided_crop_box"]
+__all__ = [
+    "binarize_mask",
+    "centerline_directions",
+    "check_same_size",
+    "crop_array",
+    "guided_crop_box",
+    "mask_centerline",
+]
 
 
 def binarize_mask(mask: np.ndarray, threshold: float = 0.5, invert: bool = False) -> np.ndarray:
@@ -109,3 +116,24 @@ def centerline_directions(
         for c in dir_classes
     ]
     return np.stack(channels).astype(np.float32)
+
+
+def mask_centerline(mask: np.ndarray) -> np.ndarray:
+    """1-px centre-lines of a 0/1 mask by morphological thinning (for datasets that ship
+    masks only). Returns ``(H, W)`` uint8 0/1."""
+    from skimage.morphology import skeletonize
+
+    if mask.ndim != 2:
+        raise ValueError(f"mask must be (H, W), got shape {mask.shape}")
+    return skeletonize(mask > 0).astype(np.uint8)
+
+
+def check_same_size(reference: tuple[int, int], arrays: dict[str, np.ndarray],
+                    channels_first: Sequence[str] = ()) -> None:
+    """Raise if any array's spatial size differs from ``reference`` ``(H, W)``, naming both."""
+    for name, array in arrays.items():
+        size = tuple(array.shape[-2:]) if name in channels_first else tuple(array.shape[:2])
+        if size != tuple(reference):
+            raise ValueError(
+                f"{name} is {size[0]}x{size[1]} but the image is {reference[0]}x{reference[1]}"
+            )

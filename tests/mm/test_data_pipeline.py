@@ -172,3 +172,23 @@ def test_concrete_cracks_splits(tmp_path):
         for p in ("train", "val", "test")
     }
     assert sizes == {"train": 278, "val": 90, "test": 90}
+
+
+def test_mask_and_image_of_different_sizes_are_named():
+    results = dict(
+        img=np.zeros((30, 40, 3)),
+        gt_seg_map=np.zeros((30, 41), np.uint8),
+        img_path="a/b.png",
+        seg_fields=["gt_seg_map"],
+    )
+    with pytest.raises(ValueError, match=r"a/b\.png: gt_seg_map is 30x41 but the image is 30x40"):
+        TRANSFORMS.build(dict(type="BinarizeAnnotations"))(results)
+
+
+def test_mask_to_centerline_thins_a_bar():
+    mask = np.zeros((20, 30), np.uint8)
+    mask[8:13, 3:27] = 1  # a 5-px bar: away from its ends the skeleton runs along row 10
+    out = TRANSFORMS.build(dict(type="MaskToCenterline"))(dict(gt_seg_map=mask))
+    middle = out["gt_centerline"][:, 8:22]
+    assert middle[10].all() and middle.sum() == middle.shape[1]
+    assert "gt_centerline" in out["seg_fields"]

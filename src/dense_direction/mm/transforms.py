@@ -25,8 +25,10 @@ from PIL import Image
 from dense_direction.transforms import (
     binarize_mask,
     centerline_directions,
+    check_same_size,
     crop_array,
     guided_crop_box,
+    mask_centerline,
 )
 
 __all__ = [
@@ -34,6 +36,7 @@ __all__ = [
     "CenterlineToDirections",
     "LoadDirectionAnnotations",
     "MaskGuidedRandomCrop",
+    "MaskToCenterline",
     "PackCustomInputs",
 ]
 
@@ -42,6 +45,18 @@ CHANNELS_FIRST_KEYS = ("gt_directions",)
 
 def _sample_name(results: dict) -> str:
     return str(results.get("img_path", results.get("sample_idx", "<unnamed sample>")))
+
+
+def _check_sizes(results: dict) -> None:
+    """Every dense key must match the image; the error names the file and both sizes."""
+    if "img" not in results:
+        return
+    keys = [*results.get("seg_fields", []), "gt_seg_map", *CHANNELS_FIRST_KEYS]
+    arrays = {k: results[k] for k in dict.fromkeys(keys) if k in results}
+    try:
+        check_same_size(results["img"].shape[:2], arrays, CHANNELS_FIRST_KEYS)
+    except ValueError as err:
+        raise ValueError(f"{_sample_name(results)}: {err}") from err
 
 
 @TRANSFORMS.register_module()
@@ -55,6 +70,7 @@ class BinarizeAnnotations(BaseTransform):
         self.threshold, self.invert = threshold, invert
 
     def transform(self, results: dict) -> dict:
+        _check_sizes(results)
         try:
             results["gt_seg_map"] = binarize_mask(
                 results["gt_seg_map"], self.threshold, self.invert
@@ -95,6 +111,7 @@ class MaskGuidedRandomCrop(BaseTransform):
         self.by_index = [by_index] if isinstance(by_index, int) else by_index
 
     def transform(self, results: dict) -> dict:
+        _check_sizes(results)
         # Seeded from numpy's global state, which mmengine seeds: runs are reproducible.
         rng = np.random.default_rng(np.random.randint(2**31))
         try:
@@ -116,6 +133,23 @@ class MaskGuidedRandomCrop(BaseTransform):
             if key in results:
                 results[key] = crop_array(results[key], box, channels_first=True)
         results["img_shape"] = results["img"].shape[:2]
+        return results
+
+
+@TRANSFORMS.register_module()
+class MaskToCenterline(BaseTransform):
+    """``gt_seg_map`` (0/1) -> ``gt_centerline`` by thinning, for datasets without
+    centre-lines; keeps an existing ``gt_centerline`` unless ``overwrite``."""
+
+    def __init__(self, overwrite: bool = False) -> None:
+        self.overwrite = overwrite
+
+    def transform(self, results: dict) -> dict:
+        if "gt_centerline" not in results or self.overwrite:
+            results["gt_centerline"] = mask_centerline(results["gt_seg_map"])
+            fields = results.setdefault("seg_fields", [])
+            if "gt_centerline" not in fields:
+                fields.append("gt_centerline")
         return results
 
 
@@ -218,6 +252,7 @@ class PackCustomInputs(PackSegInputs):
         self.additional_data_keys = tuple(additional_data_keys)
 
     def transform(self, results: dict) -> dict:
+        _check_sizes(results)
         packed = super().transform(results)
         sample = packed["data_samples"]
         for key in self.additional_data_keys:

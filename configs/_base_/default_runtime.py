@@ -1,0 +1,10 @@
+# Runtime shared by every config: registries, logging, environment.
+default_scope = "mmseg"
+custom_imports = dict(imports=["dense_direction.mm"], allow_failed_imports=False)
+work_dir = "./work_dirs"
+env_cfg = dict(
+    cudnn_benchmark=False, mp_cfg=dict(mp_start_method="fork"), dist_cfg=dict(backend="nccl")
+)
+log_level = "INFO"
+log_processor = dict(window_size=10, by_epoch=False, custom_cfg=None, num_digits=4)
+runner = dict(type="Runner")
