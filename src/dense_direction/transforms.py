@@ -128,8 +128,9 @@ def mask_centerline(mask: np.ndarray) -> np.ndarray:
     return skeletonize(mask > 0).astype(np.uint8)
 
 
-def check_same_size(reference: tuple[int, int], arrays: dict[str, np.ndarray],
-                    channels_first: Sequence[str] = ()) -> None:
+def check_same_size(
+    reference: tuple[int, int], arrays: dict[str, np.ndarray], channels_first: Sequence[str] = ()
+) -> None:
     """Raise if any array's spatial size differs from ``reference`` ``(H, W)``, naming both."""
     for name, array in arrays.items():
         size = tuple(array.shape[-2:]) if name in channels_first else tuple(array.shape[:2])
