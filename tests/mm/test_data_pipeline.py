@@ -9,6 +9,8 @@ from mmseg.registry import DATASETS, TRANSFORMS
 from PIL import Image
 from tools_ottawa import convert
 
+from dense_direction.synthetic.dataset import write_dataset
+
 EVAL_PIPELINE = [
     dict(type="LoadImageFromFile"),
     dict(type="LoadAnnotations"),
@@ -192,3 +194,31 @@ def test_mask_to_centerline_thins_a_bar():
     middle = out["gt_centerline"][:, 8:22]
     assert middle[10].all() and middle.sum() == middle.shape[1]
     assert "gt_centerline" in out["seg_fields"]
+
+
+def test_corrupt_files_are_named(tmp_path):
+    write_dataset(tmp_path, 2, "fibres", 48, fractions=(0.5, 0.5, 0.0))
+    (tmp_path / "images" / "val" / "00001.png").write_bytes(b"not a png")
+    dataset = DATASETS.build(
+        dict(
+            type="SyntheticLinesDataset",
+            data_root=str(tmp_path),
+            phase="val",
+            pipeline=EVAL_PIPELINE,
+        )
+    )
+    with pytest.raises(Exception, match=r"images/val/00001\.png"):
+        dataset[0]
+    (tmp_path / "directions" / "train" / "00000.npy").write_bytes(b"garbage")
+    dataset = DATASETS.build(
+        dict(
+            type="SyntheticLinesDataset",
+            data_root=str(tmp_path),
+            phase="train",
+            pipeline=EVAL_PIPELINE,
+        )
+    )
+    with pytest.raises(
+        ValueError, match=r"cannot read direction map .*directions/train/00000\.npy"
+    ):
+        dataset[0]
