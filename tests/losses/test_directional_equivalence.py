@@ -132,3 +132,19 @@ def test_tap_plan_skips_zero_taps_and_folds_symmetry():
     # the point symmetry keeps one of each +-o pair plus the centre: (305 - 1) / 2 + 1 = 153.
     assert loss.plan.paired
     assert loss.plan.weights.shape == (153, 180)
+
+
+@pytest.mark.parametrize("loss_cls", [DirectionalLoss, EfficientDirectionalLoss])
+def test_ignore_index_drops_those_pixels(loss_cls):
+    # A label map padded with 255 (as mmseg pads): with ignore_index=255 the padded pixels
+    # count as background; the loss equals that of the map with the padding zeroed.
+    pred, gt = _inputs()
+    padded = gt.clone()
+    padded[..., -4:] = 255
+    cleaned = padded.clone()
+    cleaned[..., -4:] = 0
+    loss = loss_cls(pad=3, div=12, reduction="sum")
+    assert loss(pred, padded, ignore_index=255).item() == pytest.approx(
+        loss(pred, cleaned).item(), rel=1e-6
+    )
+    assert loss(pred, padded).item() != pytest.approx(loss(pred, cleaned).item(), rel=1e-3)

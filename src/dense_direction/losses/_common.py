@@ -100,6 +100,14 @@ def check_inputs(pred: Tensor, gt: Tensor, weight: Tensor | None = None) -> None
             ) from err
 
 
+def drop_ignored(gt: Tensor, ignore_index: int | None) -> Tensor:
+    """``gt`` with pixels equal to ``ignore_index`` set to 0: they count as background, both
+    as loss pixels and as evidence for their neighbours (mmseg pads label maps with 255)."""
+    if ignore_index is None:
+        return gt
+    return torch.where(gt == ignore_index, torch.zeros_like(gt), gt)
+
+
 def squish(values: Tensor, dim: int) -> Tensor:
     """Rescale so the smallest value over ``dim`` becomes 0 and 1 stays 1; NaN (no contrast
     left) becomes 0."""

@@ -30,6 +30,7 @@ from dense_direction.losses._common import (
     DirectionalLossOptions,
     check_inputs,
     compute_dtype,
+    drop_ignored,
     post_process,
 )
 
@@ -67,12 +68,17 @@ def _bin_weights(pred: Tensor, div: int) -> Tensor:
 
 
 def _directional_loss(
-    pred: Tensor, gt: Tensor, weight: Tensor | None, kernel: Tensor, options: DirectionalLossOptions
+    pred: Tensor,
+    gt: Tensor,
+    weight: Tensor | None,
+    kernel: Tensor,
+    options: DirectionalLossOptions,
+    ignore_index: int | None = None,
 ) -> Tensor:
     check_inputs(pred, gt, weight)
     dtype = compute_dtype(pred)
     work = pred.to(dtype)
-    gt = gt.to(dtype)
+    gt = drop_ignored(gt.to(dtype), ignore_index)
     evidence = _evidence(gt, kernel.to(device=pred.device, dtype=dtype), options.pad)
     keep = gt > options.mask_thr
     if options.mask_patches:
@@ -86,7 +92,11 @@ def _directional_loss(
 
 
 def directional_loss(
-    pred: Tensor, gt: Tensor, weight: Tensor | None = None, **options: Any
+    pred: Tensor,
+    gt: Tensor,
+    weight: Tensor | None = None,
+    ignore_index: int | None = None,
+    **options: Any,
 ) -> Tensor:
     """Directional loss of vector field ``pred`` against masks ``gt`` (reference version).
 
@@ -94,6 +104,7 @@ def directional_loss(
         pred: ``(N, K, 2, H, W)`` predicted doubled-angle vectors.
         gt: ``(N, K, 1, H, W)`` masks (0/1 or soft), one per direction class.
         weight: optional per-pixel weight broadcastable to ``(N, K, 1, H, W)``.
+        ignore_index: pixels where ``gt`` equals it take no part (mmseg heads pass 255).
         **options: the fields of :class:`DirectionalLossOptions` (pad, div, kernel_cfg, ...).
 
     Returns:
@@ -101,7 +112,7 @@ def directional_loss(
         the kept pixels.
     """
     opts = DirectionalLossOptions(**options)
-    return _directional_loss(pred, gt, weight, opts.build_kernel(), opts)
+    return _directional_loss(pred, gt, weight, opts.build_kernel(), opts, ignore_index)
 
 
 def _copy_config(kernel_cfg: Mapping[str, Any] | None) -> Any:
@@ -156,9 +167,15 @@ class DirectionalLoss(nn.Module):
         """Key of this loss in a model's loss dict (mmseg convention)."""
         return self._loss_name
 
-    def forward(self, pred: Tensor, gt: Tensor, weight: Tensor | None = None) -> Tensor:
+    def forward(
+        self,
+        pred: Tensor,
+        gt: Tensor,
+        weight: Tensor | None = None,
+        ignore_index: int | None = None,
+    ) -> Tensor:
         """See :func:`directional_loss`."""
-        return _directional_loss(pred, gt, weight, self.kernel, self.options)
+        return _directional_loss(pred, gt, weight, self.kernel, self.options, ignore_index)
 
     def extra_repr(self) -> str:
         o = self.options

@@ -48,6 +48,7 @@ from dense_direction.losses._common import (
     DirectionalLossOptions,
     check_inputs,
     compute_dtype,
+    drop_ignored,
     post_process,
 )
 from dense_direction.losses.directional import DirectionalLoss
@@ -301,12 +302,17 @@ def _zero_loss(pred: Tensor, reduction: str) -> Tensor:
 
 
 def _efficient_loss(
-    pred: Tensor, gt: Tensor, weight: Tensor | None, plan: TapPlan, options: DirectionalLossOptions
+    pred: Tensor,
+    gt: Tensor,
+    weight: Tensor | None,
+    plan: TapPlan,
+    options: DirectionalLossOptions,
+    ignore_index: int | None = None,
 ) -> Tensor:
     check_inputs(pred, gt, weight)
     n, k, _, h, w = gt.shape
     pad, dtype = options.pad, compute_dtype(pred)
-    masks = gt.to(dtype).reshape(n * k, h, w)
+    masks = drop_ignored(gt.to(dtype), ignore_index).reshape(n * k, h, w)
     index = torch.nonzero(masks.reshape(-1) > options.mask_thr).squeeze(1)  # over (N K H W)
     if index.numel() == 0:
         return _zero_loss(pred, options.reduction)
@@ -332,7 +338,11 @@ def _efficient_loss(
 
 
 def efficient_directional_loss(
-    pred: Tensor, gt: Tensor, weight: Tensor | None = None, **options: Any
+    pred: Tensor,
+    gt: Tensor,
+    weight: Tensor | None = None,
+    ignore_index: int | None = None,
+    **options: Any,
 ) -> Tensor:
     """Directional loss, fast path; same arguments and results as
     :func:`~dense_direction.losses.directional_loss`.
@@ -348,7 +358,7 @@ def efficient_directional_loss(
         the kept pixels.
     """
     opts = DirectionalLossOptions(**options)
-    return _efficient_loss(pred, gt, weight, plan_taps(opts.build_kernel()), opts)
+    return _efficient_loss(pred, gt, weight, plan_taps(opts.build_kernel()), opts, ignore_index)
 
 
 class EfficientDirectionalLoss(DirectionalLoss):
@@ -389,6 +399,12 @@ class EfficientDirectionalLoss(DirectionalLoss):
         )
         self.plan = plan_taps(self.kernel)
 
-    def forward(self, pred: Tensor, gt: Tensor, weight: Tensor | None = None) -> Tensor:
+    def forward(
+        self,
+        pred: Tensor,
+        gt: Tensor,
+        weight: Tensor | None = None,
+        ignore_index: int | None = None,
+    ) -> Tensor:
         """See :func:`efficient_directional_loss`."""
-        return _efficient_loss(pred, gt, weight, self.plan, self.options)
+        return _efficient_loss(pred, gt, weight, self.plan, self.options, ignore_index)

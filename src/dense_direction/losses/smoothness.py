@@ -13,7 +13,12 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from dense_direction.losses._common import check_inputs, check_reduction, compute_dtype
+from dense_direction.losses._common import (
+    check_inputs,
+    check_reduction,
+    compute_dtype,
+    drop_ignored,
+)
 
 __all__ = ["SmoothnessLoss", "smoothness_loss"]
 
@@ -35,11 +40,12 @@ def _smoothness_loss(
     alpha: float,
     reduction: str,
     loss_weight: float,
+    ignore_index: int | None = None,
 ) -> Tensor:
     check_inputs(pred, gt, weight)
     n, k, _, h, w = pred.shape
     dtype = compute_dtype(pred)
-    mask = (gt > mask_thr).to(dtype)
+    mask = (drop_ignored(gt, ignore_index) > mask_thr).to(dtype)
     masked = pred.to(dtype) * mask
     window = torch.ones(1, 1, 2 * pad + 1, 2 * pad + 1, dtype=dtype, device=pred.device)
     planes = masked.reshape(n * k * 2, 1, h, w)
@@ -66,6 +72,7 @@ def smoothness_loss(
     alpha: float = 2.0,
     reduction: str = "mean",
     loss_weight: float = 1.0,
+    ignore_index: int | None = None,
 ) -> Tensor:
     """Smoothness of the vector field ``pred`` over the masked pixels of ``gt``.
 
@@ -78,9 +85,12 @@ def smoothness_loss(
         alpha: exponent sharpening the per-pixel disagreement.
         reduction: "mean" (over masked pixels), "sum", or "none" (``(N, K, H, W)`` map).
         loss_weight: multiplies the loss.
+        ignore_index: pixels where ``gt`` equals it take no part.
     """
     _check_options(pad, alpha, reduction)
-    return _smoothness_loss(pred, gt, weight, pad, mask_thr, alpha, reduction, loss_weight)
+    return _smoothness_loss(
+        pred, gt, weight, pad, mask_thr, alpha, reduction, loss_weight, ignore_index
+    )
 
 
 class SmoothnessLoss(nn.Module):
@@ -106,10 +116,24 @@ class SmoothnessLoss(nn.Module):
         """Key of this loss in a model's loss dict (mmseg convention)."""
         return self._loss_name
 
-    def forward(self, pred: Tensor, gt: Tensor, weight: Tensor | None = None) -> Tensor:
+    def forward(
+        self,
+        pred: Tensor,
+        gt: Tensor,
+        weight: Tensor | None = None,
+        ignore_index: int | None = None,
+    ) -> Tensor:
         """See :func:`smoothness_loss`."""
         return _smoothness_loss(
-            pred, gt, weight, self.pad, self.mask_thr, self.alpha, self.reduction, self.loss_weight
+            pred,
+            gt,
+            weight,
+            self.pad,
+            self.mask_thr,
+            self.alpha,
+            self.reduction,
+            self.loss_weight,
+            ignore_index,
         )
 
     def extra_repr(self) -> str:
