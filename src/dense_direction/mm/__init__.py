@@ -7,7 +7,15 @@ Importing it registers every Dense Direction component, so a config needs only::
 Registered names and constructor arguments match the published reference implementation.
 """
 
-from dense_direction.mm import datasets, metrics, transforms
+from dense_direction.mm import datasets, heads, metrics, segmentors, transforms
 from dense_direction.mm.registration import REGISTERED_KERNELS, REGISTERED_LOSSES
 
-__all__ = ["REGISTERED_KERNELS", "REGISTERED_LOSSES", "datasets", "metrics", "transforms"]
+__all__ = [
+    "REGISTERED_KERNELS",
+    "REGISTERED_LOSSES",
+    "datasets",
+    "heads",
+    "metrics",
+    "segmentors",
+    "transforms",
+]

@@ -1,0 +1,35 @@
+"""LinearSegmentationHead: mmseg's segmentation head with a 1x1 classifier on the features."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from mmcv.cnn import build_norm_layer
+from mmseg.models.decode_heads.decode_head import BaseDecodeHead
+from mmseg.registry import MODELS
+from torch import Tensor
+
+__all__ = ["LinearSegmentationHead"]
+
+
+@MODELS.register_module()
+@MODELS.register_module(name="LinearHead")  # the reference project's name for it
+class LinearSegmentationHead(BaseDecodeHead):
+    """Selected features (optionally normalised) -> ``cls_seg``; ``channels`` must equal the
+    selected input channels."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if self.in_channels != self.channels:
+            raise ValueError(
+                f"LinearSegmentationHead reads the features directly: channels "
+                f"({self.channels}) must equal in_channels ({self.in_channels})"
+            )
+        self.norm = build_norm_layer(self.norm_cfg, self.channels)[1] if self.norm_cfg else None
+
+    def forward(self, inputs: Sequence[Tensor]) -> Tensor:
+        feat = self._transform_inputs(inputs)
+        if self.norm is not None:
+            feat = self.norm(feat)
+        return self.cls_seg(feat)
