@@ -51,8 +51,8 @@ else
   "${pip[@]}" --no-build-isolation "$MMCV_SPEC"
 fi
 
-step "installing dense-direction (editable) with the OpenMMLab and development extras"
-"${pip[@]}" -e ".[mm,dev]"
+step "installing dense-direction (editable) with the OpenMMLab, DINO and development extras"
+"${pip[@]}" -e ".[mm,dino,dev]"
 
 echo "$fingerprint" > "$STAMP"
 step "done: $("$py" -c 'import torch, mmcv, mmengine, mmseg; print(f"torch {torch.__version__}, mmengine {mmengine.__version__}, mmcv {mmcv.__version__}, mmseg {mmseg.__version__}")')"
