@@ -5,7 +5,7 @@ dataset_type = "ChaseDB1Dataset"
 data_root = "data/CHASE_DB1"
 crop_size = (392, 392)
 
-direction_loss = dict(
+metric_loss = dict(
     type="EfficientDirectionalLoss",
     loss_name="loss_dir",
     pad=10,
@@ -61,7 +61,7 @@ val_dataloader = dict(
 )
 test_dataloader = val_dataloader
 val_evaluator = [
-    dict(type="DirectionalLossMetric", loss_config=direction_loss),
+    dict(type="DirectionalLossMetric", loss_config=metric_loss),
     dict(type="CenterlineDirectionMetric", centerline_key="gt_centerline"),
 ]
 test_evaluator = val_evaluator

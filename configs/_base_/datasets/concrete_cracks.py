@@ -5,7 +5,7 @@ dataset_type = "ConcreteCracksDataset"
 data_root = "data/concreteCrackSegmentationDataset"
 crop_size = (392, 392)
 
-direction_loss = dict(
+metric_loss = dict(
     type="EfficientDirectionalLoss",
     loss_name="loss_dir",
     pad=10,
@@ -57,7 +57,7 @@ test_dataloader = dict(
     dataset=dict(type=dataset_type, data_root=data_root, phase="test", pipeline=test_pipeline),
 )
 val_evaluator = [
-    dict(type="DirectionalLossMetric", loss_config=direction_loss),
+    dict(type="DirectionalLossMetric", loss_config=metric_loss),
     dict(type="CenterlineDirectionMetric", centerline_key="gt_centerline"),
 ]
 test_evaluator = val_evaluator

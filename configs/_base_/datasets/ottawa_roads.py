@@ -5,7 +5,7 @@ dataset_type = "OttawaRoadsDataset"
 data_root = "data/Ottawa-Dataset"
 crop_size = (392, 392)
 
-direction_loss = dict(
+metric_loss = dict(
     type="EfficientDirectionalLoss",
     loss_name="loss_dir",
     pad=10,
@@ -61,6 +61,6 @@ test_dataloader = dict(
     dataset=dict(type=dataset_type, data_root=data_root, phase="test", pipeline=test_pipeline),
 )
 val_evaluator = [
-    dict(type="DirectionalLossMetric", loss_config=direction_loss, dir_classes=[0]),
+    dict(type="DirectionalLossMetric", loss_config=metric_loss, dir_classes=[0]),
 ]
 test_evaluator = val_evaluator

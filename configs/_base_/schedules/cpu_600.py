@@ -1,0 +1,24 @@
+# A CPU schedule: 600 iterations of AdamW with a one-cycle learning rate, validating every 200.
+train_iters = 600
+optim_wrapper = dict(
+    type="OptimWrapper",
+    optimizer=dict(type="AdamW", lr=0.003, weight_decay=0.01, eps=1e-8, betas=(0.9, 0.999)),
+)
+param_scheduler = [dict(type="OneCycleLR", eta_max=0.003, total_steps=train_iters, by_epoch=False)]
+train_cfg = dict(type="IterBasedTrainLoop", max_iters=train_iters, val_interval=200)
+val_cfg = dict(type="ValLoop")
+test_cfg = dict(type="TestLoop")
+default_hooks = dict(
+    timer=dict(type="IterTimerHook"),
+    logger=dict(type="LoggerHook", interval=20, log_metric_by_epoch=False),
+    param_scheduler=dict(type="ParamSchedulerHook"),
+    checkpoint=dict(
+        type="CheckpointHook",
+        by_epoch=False,
+        interval=200,
+        max_keep_ckpts=2,
+        save_best="dir_eval/mean_error",
+        rule="less",
+    ),
+    sampler_seed=dict(type="DistSamplerSeedHook"),
+)

@@ -1,0 +1,28 @@
+# Direction-only, on a CPU in minutes: a small UNet trained from the masks of synthetic lines
+# (dense-direction synth --out data/synthetic_lines), evaluated against the exact directions.
+_base_ = [
+    "../_base_/default_runtime.py",
+    "../_base_/datasets/synthetic_lines.py",
+    "../_base_/models/unet_linear_dir.py",
+    "../_base_/schedules/cpu_600.py",
+]
+work_dir = "./work_dirs/unet_synthetic_lines_cpu"
+env_cfg = dict(dist_cfg=dict(backend="gloo"))
+train_dataloader = dict(batch_size=8, num_workers=2)
+model = dict(
+    decode_head=dict(
+        loss_decode=[
+            dict(
+                type="EfficientDirectionalLoss",
+                loss_name="loss_dir",
+                pad=7,
+                div=90,
+                squish_values=True,
+                norm_values=True,
+                mask_patches=True,
+                patch_thr=0.98,
+                kernel_cfg=dict(type="radial_line_kernel"),
+            ),
+        ]
+    )
+)
