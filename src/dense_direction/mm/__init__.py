@@ -7,13 +7,22 @@ Importing it registers every Dense Direction component, so a config needs only::
 Registered names and constructor arguments match the published reference implementation.
 """
 
-from dense_direction.mm import backbones, datasets, heads, metrics, segmentors, transforms
+from dense_direction.mm import (
+    backbones,
+    checkpoints,
+    datasets,
+    heads,
+    metrics,
+    segmentors,
+    transforms,
+)
 from dense_direction.mm.registration import REGISTERED_KERNELS, REGISTERED_LOSSES
 
 __all__ = [
     "REGISTERED_KERNELS",
     "REGISTERED_LOSSES",
     "backbones",
+    "checkpoints",
     "datasets",
     "heads",
     "metrics",

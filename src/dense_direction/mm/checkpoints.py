@@ -1,0 +1,67 @@
+"""Which checkpoint files may be fully unpickled.
+
+The rule: every checkpoint is first loaded with ``torch.load(weights_only=True)``, allowing
+only tensors and the plain types mmengine's training state needs (its safe-globals list).
+A file that needs more is unpickled only if it is *trusted*: it lies in a directory this
+process registered with :func:`trust_directory` (``tools/run.py`` registers the run's own
+work_dir, whose files this project's training wrote) or was registered with
+:func:`trust_file` (``--trust-checkpoint``). Anything else, such as downloaded weights
+passed to ``load_from``, is refused with an error that says how to opt in.
+
+This replaces mmengine's default for local files, which falls back to full unpickling for any
+file that fails weights-only loading.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+from pickle import UnpicklingError
+from typing import Any
+
+import torch
+from mmengine.runner.checkpoint import CheckpointLoader, get_torch_safe_globals
+
+__all__ = ["load_local_checkpoint", "trust_directory", "trust_file", "trusted"]
+
+_TRUSTED_DIRS: set[Path] = set()
+_TRUSTED_FILES: set[Path] = set()
+
+
+def trust_directory(path: str | Path) -> None:
+    """Allow full unpickling of checkpoints under ``path`` (a run's own work_dir)."""
+    _TRUSTED_DIRS.add(Path(path).resolve())
+
+
+def trust_file(path: str | Path) -> None:
+    """Allow full unpickling of the checkpoint ``path``."""
+    _TRUSTED_FILES.add(Path(path).resolve())
+
+
+def trusted(path: str | Path) -> bool:
+    resolved = Path(path).resolve()
+    return resolved in _TRUSTED_FILES or any(d in resolved.parents for d in _TRUSTED_DIRS)
+
+
+def load_local_checkpoint(filename: str, map_location: Any = None) -> Any:
+    """Load a local checkpoint under the rule in the module docstring."""
+    path = Path(filename).expanduser()
+    if not path.is_file():
+        raise FileNotFoundError(f"checkpoint not found: {path}")
+    try:
+        with torch.serialization.safe_globals(get_torch_safe_globals()):
+            return torch.load(path, map_location=map_location, weights_only=True)
+    except UnpicklingError as err:
+        if not trusted(path):
+            raise RuntimeError(
+                f"{path} holds objects beyond tensors and training-state types, and it was not "
+                f"written into this run's work_dir, so it is not unpickled (unpickling runs "
+                f"code from the file). If you trust it, pass --trust-checkpoint {path} to "
+                f"tools/run.py, or call dense_direction.mm.checkpoints.trust_file()"
+            ) from err
+        warnings.warn(f"{path}: full unpickling of a trusted checkpoint ({err})", stacklevel=2)
+        return torch.load(path, map_location=map_location, weights_only=False)
+
+
+# Replace mmengine's loader for local paths (the '' prefix) with the rule above.
+CheckpointLoader.register_scheme(prefixes="", force=True)(load_local_checkpoint)

@@ -1,0 +1,159 @@
+"""Build and run mmengine's Runner for train / test / both: the one path that ``tools/run.py``
+and the ``dense-direction`` command use."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.distributed as torch_dist
+from mmengine.config import Config
+from mmengine.hooks import Hook
+from mmengine.logging import print_log
+from mmengine.model import is_model_wrapper
+from mmengine.registry import HOOKS
+from mmengine.runner import Runner, find_latest_checkpoint
+
+import dense_direction.mm  # noqa: F401  (registers the components)
+from dense_direction.mm.checkpoints import trust_directory, trust_file
+
+__all__ = ["DirectionClassesCheckHook", "build_runner", "close_distributed", "load_config", "run"]
+
+PHASES = ("train", "test", "both")
+
+
+def load_config(
+    config: str | Path,
+    options: dict | None = None,
+    work_dir: str | Path | None = None,
+    launcher: str = "none",
+) -> Config:
+    """Read a config file, apply ``--cfg-options`` style overrides, set work_dir/launcher."""
+    path = Path(config)
+    if not path.is_file():
+        raise FileNotFoundError(f"config not found: {path}")
+    cfg = Config.fromfile(str(path))
+    if options:
+        cfg.merge_from_dict(options)
+    if work_dir is not None:
+        cfg.work_dir = str(work_dir)
+    elif not cfg.get("work_dir"):
+        cfg.work_dir = str(Path("work_dirs") / path.stem)
+    cfg.launcher = launcher
+    hooks = list(cfg.get("custom_hooks", []))
+    if not any(h.get("type") == "DirectionClassesCheckHook" for h in hooks):
+        cfg.custom_hooks = [*hooks, dict(type="DirectionClassesCheckHook")]
+    return cfg
+
+
+def _prepare_cpu_distributed(cfg: Config) -> None:
+    """mmengine's pytorch launcher calls ``torch.cuda.set_device`` and wraps the model with
+    ``device_ids=[LOCAL_RANK]``; a CPU-only torch supports neither. On such machines start the
+    process group here (gloo, which mmengine then uses) and wrap with ``device_ids=None``."""
+    if cfg.launcher != "pytorch" or torch.cuda.is_available():
+        return
+    backend = cfg.get("env_cfg", {}).get("dist_cfg", {}).get("backend", "gloo")
+    if backend != "gloo":
+        print_log(f"no CUDA: distributed backend {backend!r} replaced by 'gloo'", logger="current")
+    if not torch_dist.is_initialized():
+        torch_dist.init_process_group(backend="gloo")
+    if cfg.get("model_wrapper_cfg") is None:
+        cfg.model_wrapper_cfg = dict(
+            type="MMDistributedDataParallel",
+            device_ids=None,
+            broadcast_buffers=False,
+            find_unused_parameters=cfg.get("find_unused_parameters", False),
+        )
+
+
+def build_runner(
+    cfg: Config, resume: str | bool | None = None, trusted_checkpoints: Sequence[str] = ()
+) -> Runner:
+    """A Runner for ``cfg``. ``resume``: True/"auto" continues from the latest checkpoint in
+    work_dir, a path from that file. The run's work_dir is trusted for full unpickling."""
+    _prepare_cpu_distributed(cfg)
+    trust_directory(cfg.work_dir)
+    for path in trusted_checkpoints:
+        trust_file(path)
+    if resume:
+        cfg.resume = True
+        if isinstance(resume, str) and resume != "auto":
+            cfg.load_from = resume
+        else:
+            latest = find_latest_checkpoint(cfg.work_dir)
+            if latest is None:
+                raise FileNotFoundError(
+                    f"nothing to resume: no checkpoint in {cfg.work_dir}; drop --resume to "
+                    f"start a new run"
+                )
+            cfg.load_from = latest
+    return Runner.from_cfg(cfg)
+
+
+def _best_checkpoint(work_dir: str) -> str | None:
+    best = sorted(Path(work_dir).glob("best_*.pth"), key=lambda p: p.stat().st_mtime)
+    return str(best[-1]) if best else None
+
+
+def run(runner: Runner, phase: str = "both", checkpoint: str | None = None) -> dict[str, Any]:
+    """Train and/or test. Testing uses ``checkpoint``, else after training the best
+    checkpoint when one was saved, else the latest one in work_dir."""
+    if phase not in PHASES:
+        raise ValueError(f"phase must be one of {PHASES}, got {phase!r}")
+    results: dict[str, Any] = {}
+    if phase in ("train", "both"):
+        runner.train()
+    if phase in ("test", "both"):
+        weights = (
+            checkpoint
+            or _best_checkpoint(runner.work_dir)
+            or find_latest_checkpoint(runner.work_dir)
+        )
+        if weights is None and phase == "test":
+            raise FileNotFoundError(
+                f"no checkpoint to test: pass --checkpoint or train into {runner.work_dir} first"
+            )
+        if weights is not None:
+            runner.load_checkpoint(weights)
+        results = runner.test()
+    return results
+
+
+def close_distributed() -> None:
+    """Tear the process group down before exit: gloo aborts the process when its threads are
+    still alive at interpreter shutdown."""
+    if torch_dist.is_available() and torch_dist.is_initialized():
+        torch_dist.barrier()
+        torch_dist.destroy_process_group()
+
+
+def _unwrap(model: Any) -> Any:
+    return model.module if is_model_wrapper(model) else model
+
+
+@HOOKS.register_module()
+class DirectionClassesCheckHook(Hook):
+    """Before training or testing: every ``dir_classes`` id must be a label of the dataset."""
+
+    def before_train(self, runner: Runner) -> None:
+        self._check(runner, runner.train_dataloader.dataset)
+
+    def before_test(self, runner: Runner) -> None:
+        self._check(runner, runner.test_dataloader.dataset)
+
+    @staticmethod
+    def _check(runner: Runner, dataset: Any) -> None:
+        head = getattr(_unwrap(runner.model), "decode_head", None)
+        dir_classes = getattr(head, "dir_classes", None)
+        classes = dataset.metainfo.get("classes") if hasattr(dataset, "metainfo") else None
+        if dir_classes is None or not classes:
+            return
+        unknown = [c for c in dir_classes if not 0 <= c < len(classes)]
+        if unknown:
+            labels = ", ".join(f"{i}: {name}" for i, name in enumerate(classes))
+            raise ValueError(
+                f"dir_classes {unknown} are not label ids of {type(dataset).__name__} "
+                f"({labels}); set model.decode_head.dir_classes to ids from that list"
+            )
