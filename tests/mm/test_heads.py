@@ -3,11 +3,13 @@ gets a gradient, nothing is NaN. Plus the heads' own behaviour."""
 
 import math
 
+import numpy as np
 import pytest
 import torch
 from mmengine.structures import PixelData
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
+from PIL import Image
 
 from dense_direction.mm.heads import direction_targets
 from helpers import line_mask
@@ -246,3 +248,19 @@ def test_linear_head_learns_a_direction():
     vectors = head(features)[0, 0, :, 16, 16].detach()
     angle = (math.atan2(vectors[1], vectors[0]) + math.pi) / 2 % math.pi
     assert abs(angle - 0.4) < math.radians(3)
+
+
+def test_visualizer_draws_direction_panels(tmp_path):
+    from mmseg.registry import VISUALIZERS
+
+    vis = VISUALIZERS.build(
+        dict(type="SegDirLocalVisualizer", name="dd_vis_test", save_dir=str(tmp_path))
+    )
+    vis.set_dataset_meta(classes=("background", "structure"), palette=[[0, 0, 0], [255, 255, 255]])
+    sample = _samples(n=1)[0]
+    sample.estimated_dirs = PixelData(data=torch.full((1, 32, 32), 0.4))
+    sample.set_metainfo(dict(dir_classes=[1]))
+    out = tmp_path / "vis.png"
+    vis.add_datasample("x", np.zeros((32, 32, 3), np.uint8), sample, out_file=str(out))
+    drawn = np.asarray(Image.open(out))
+    assert drawn.shape == (32, 64, 3)  # ground-truth panel + one direction panel

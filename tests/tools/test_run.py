@@ -174,8 +174,10 @@ def test_two_process_gloo_training(tmp_path, data):
     )
     log = out.stdout + out.stderr
     assert out.returncode == 0, "\n".join(
-        line for line in log.splitlines() if "mmengine - INFO - Iter" in line
-        or "terminate" in line or "Error" in line)
+        line
+        for line in log.splitlines()
+        if "mmengine - INFO - Iter" in line or "terminate" in line or "Error" in line
+    )
     assert "Distributed training: True" in log and "dir_eval/mean_error" in log
     assert (work / "iter_3.pth").exists()
 

@@ -15,6 +15,7 @@ from dense_direction.mm import (
     metrics,
     segmentors,
     transforms,
+    visualizer,
 )
 from dense_direction.mm.registration import REGISTERED_KERNELS, REGISTERED_LOSSES
 
@@ -28,4 +29,5 @@ __all__ = [
     "metrics",
     "segmentors",
     "transforms",
+    "visualizer",
 ]

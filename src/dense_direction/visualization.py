@@ -1,0 +1,157 @@
+"""Pictures of direction fields (NumPy + matplotlib; no OpenMMLab).
+
+Colour code: hue = direction. Angles live on [0, pi) and 0 and pi are the same direction, so
+the hue wheel goes round once over pi: 0 (horizontal) is red, pi/4 yellow-green, pi/2
+(vertical) cyan, 3pi/4 violet. Saturation and value are 1 where a direction is shown; the
+overlay blends that colour with the photograph.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from matplotlib.colors import hsv_to_rgb
+
+__all__ = [
+    "add_legend",
+    "color_wheel",
+    "direction_colors",
+    "direction_overlay",
+    "error_histogram",
+    "quiver_plot",
+]
+
+
+def direction_colors(angles: np.ndarray, strength: np.ndarray | None = None) -> np.ndarray:
+    """``(H, W)`` angles in radians -> ``(H, W, 3)`` float RGB in [0, 1], hue = angle / pi.
+
+    ``strength`` (``(H, W)`` in [0, 1], e.g. a confidence) scales the value channel.
+    """
+    hue = np.mod(np.nan_to_num(angles, nan=0.0), math.pi) / math.pi
+    value = np.ones_like(hue) if strength is None else np.clip(strength, 0, 1)
+    return hsv_to_rgb(np.stack((hue, np.ones_like(hue), value), axis=-1))
+
+
+def direction_overlay(
+    image: np.ndarray,
+    angles: np.ndarray,
+    mask: np.ndarray | None = None,
+    alpha: float = 0.8,
+    strength: np.ndarray | None = None,
+) -> np.ndarray:
+    """The photograph with direction colours blended in where ``mask`` is set (everywhere with
+    a finite angle when None). ``image`` is ``(H, W)`` or ``(H, W, 3)``, uint8 or float in
+    [0, 1]; returns ``(H, W, 3)`` uint8."""
+    base = np.asarray(image, dtype=np.float64)
+    if base.max(initial=0) > 1.0:
+        base = base / 255.0
+    if base.ndim == 2:
+        base = np.repeat(base[..., None], 3, axis=2)
+    if base.shape[:2] != angles.shape:
+        raise ValueError(f"image {base.shape[:2]} and angles {angles.shape} differ in size")
+    show = np.isfinite(angles) if mask is None else (np.asarray(mask) > 0) & np.isfinite(angles)
+    colours = direction_colors(angles, strength)
+    out = base.copy()
+    out[show] = (1 - alpha) * base[show] + alpha * colours[show]
+    return (np.clip(out, 0, 1) * 255 + 0.5).astype(np.uint8)
+
+
+def color_wheel(size: int = 96) -> np.ndarray:
+    """``(size, size, 4)`` uint8 RGBA legend: each direction drawn as its colour along a
+    diameter, so a line at angle t through the centre has the colour of t (y up)."""
+    coords = np.arange(size) - (size - 1) / 2
+    x, y = np.meshgrid(coords, -coords)  # y up
+    radius = np.hypot(x, y)
+    angles = np.mod(np.arctan2(y, x), math.pi)
+    rgb = direction_colors(angles)
+    outer = (size - 1) / 2
+    alpha = np.clip(outer - radius, 0, 1) * (radius > 0.18 * outer)
+    return np.concatenate((rgb * 255, alpha[..., None] * 255), axis=-1).astype(np.uint8)
+
+
+def add_legend(picture: np.ndarray, size: int | None = None, margin: int = 4) -> np.ndarray:
+    """``picture`` (``(H, W, 3)`` uint8) with a colour wheel in its top-right corner."""
+    h, w = picture.shape[:2]
+    size = size or max(24, min(h, w) // 5)
+    if size + 2 * margin > min(h, w):
+        return picture
+    wheel = color_wheel(size).astype(np.float64) / 255
+    out = picture.astype(np.float64) / 255
+    top, left = margin, w - size - margin
+    region = out[top : top + size, left : left + size]
+    a = wheel[..., 3:]
+    region[:] = (1 - a) * region + a * wheel[..., :3]
+    return (out * 255 + 0.5).astype(np.uint8)
+
+
+def quiver_plot(
+    image: np.ndarray,
+    angles: np.ndarray,
+    mask: np.ndarray,
+    step: int = 12,
+    path: str | None = None,
+    dpi: int = 100,
+) -> np.ndarray:
+    """Short line segments along the directions on a grid of ``step`` pixels, over the image.
+
+    Returns the rendered ``(H', W', 3)`` uint8 picture (and saves it to ``path`` if given).
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    h, w = angles.shape
+    rows, cols = np.mgrid[step // 2 : h : step, step // 2 : w : step]
+    keep = (np.asarray(mask)[rows, cols] > 0) & np.isfinite(angles[rows, cols])
+    theta = angles[rows, cols][keep]
+    fig = plt.figure(figsize=(w / dpi, h / dpi), dpi=dpi)
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.imshow(image, cmap="gray" if np.asarray(image).ndim == 2 else None)
+    ax.quiver(
+        cols[keep],
+        rows[keep],
+        np.cos(theta),
+        np.sin(theta),
+        color=direction_colors(theta[None])[0],
+        angles="xy",
+        scale_units="xy",
+        scale=1 / (0.8 * step),
+        pivot="mid",
+        headwidth=0,
+        headlength=0,
+        headaxislength=0,
+        width=0.003,
+    )
+    ax.set_axis_off()
+    fig.canvas.draw()
+    picture = np.asarray(fig.canvas.buffer_rgba())[..., :3].copy()
+    if path is not None:
+        fig.savefig(path, dpi=dpi)
+    plt.close(fig)
+    return picture
+
+
+def error_histogram(
+    errors: dict[str, np.ndarray], path: str, bins: int = 45, title: str = "angular error"
+) -> None:
+    """Histograms of angular errors in degrees (0-90), one per named method, saved as PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 3.6), dpi=110)
+    edges = np.linspace(0, 90, bins + 1)
+    for name, values in errors.items():
+        values = np.asarray(values)
+        label = f"{name} (mean {values.mean():.1f}°)" if values.size else name
+        ax.hist(values, bins=edges, histtype="step", linewidth=1.6, density=True, label=label)
+    ax.set_xlabel("angular error (degrees)")
+    ax.set_ylabel("density")
+    ax.set_title(title)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
