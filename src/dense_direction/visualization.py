@@ -13,6 +13,8 @@ import math
 import numpy as np
 from matplotlib.colors import hsv_to_rgb
 
+_SLAB_ROWS = 256
+
 __all__ = [
     "add_legend",
     "color_wheel",
@@ -42,19 +44,26 @@ def direction_overlay(
 ) -> np.ndarray:
     """The photograph with direction colours blended in where ``mask`` is set (everywhere with
     a finite angle when None). ``image`` is ``(H, W)`` or ``(H, W, 3)``, uint8 or float in
-    [0, 1]; returns ``(H, W, 3)`` uint8."""
-    base = np.asarray(image, dtype=np.float64)
-    if base.max(initial=0) > 1.0:
-        base = base / 255.0
+    [0, 1]; returns ``(H, W, 3)`` uint8. Only the shown pixels are converted, so large images
+    cost little beyond the output."""
+    base = np.asarray(image)
+    if base.dtype != np.uint8:
+        base = (np.clip(base, 0, 1) * 255 + 0.5).astype(np.uint8)
     if base.ndim == 2:
         base = np.repeat(base[..., None], 3, axis=2)
     if base.shape[:2] != angles.shape:
         raise ValueError(f"image {base.shape[:2]} and angles {angles.shape} differ in size")
     show = np.isfinite(angles) if mask is None else (np.asarray(mask) > 0) & np.isfinite(angles)
-    colours = direction_colors(angles, strength)
-    out = base.copy()
-    out[show] = (1 - alpha) * base[show] + alpha * colours[show]
-    return (np.clip(out, 0, 1) * 255 + 0.5).astype(np.uint8)
+    out = base[..., :3].copy()
+    for top in range(0, out.shape[0], _SLAB_ROWS):  # slabs bound the float temporaries
+        rows = slice(top, top + _SLAB_ROWS)
+        sel = show[rows]
+        slab = out[rows]  # a view: writing it writes out
+        shown = slab[sel].astype(np.float32) / 255
+        level = None if strength is None else strength[rows][sel][None]
+        colours = direction_colors(angles[rows][sel][None], level)[0].astype(np.float32)
+        slab[sel] = (((1 - alpha) * shown + alpha * colours) * 255 + 0.5).astype(np.uint8)
+    return out
 
 
 def color_wheel(size: int = 96) -> np.ndarray:
@@ -76,13 +85,14 @@ def add_legend(picture: np.ndarray, size: int | None = None, margin: int = 4) ->
     size = size or max(24, min(h, w) // 5)
     if size + 2 * margin > min(h, w):
         return picture
-    wheel = color_wheel(size).astype(np.float64) / 255
-    out = picture.astype(np.float64) / 255
+    wheel = color_wheel(size).astype(np.float32) / 255
+    out = picture.copy()
     top, left = margin, w - size - margin
-    region = out[top : top + size, left : left + size]
+    region = out[top : top + size, left : left + size].astype(np.float32) / 255
     a = wheel[..., 3:]
-    region[:] = (1 - a) * region + a * wheel[..., :3]
-    return (out * 255 + 0.5).astype(np.uint8)
+    blended = (1 - a) * region + a * wheel[..., :3]
+    out[top : top + size, left : left + size] = (blended * 255 + 0.5).astype(np.uint8)
+    return out
 
 
 def quiver_plot(

@@ -6,9 +6,9 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from dense_direction.cli import synth
+from dense_direction.cli import predict, synth
 
-SUBCOMMANDS = {"synth": synth}
+SUBCOMMANDS = {"synth": synth, "predict": predict}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -26,7 +26,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return SUBCOMMANDS[args.command].run(args)
-    except (ValueError, FileNotFoundError, FileExistsError) as err:
+    except (ValueError, FileNotFoundError, FileExistsError, KeyError) as err:
         print(f"dense-direction {args.command}: error: {err}", file=sys.stderr)
         return 2
 

@@ -1,0 +1,97 @@
+"""``dense-direction predict``: direction fields for images of any size."""
+
+from __future__ import annotations
+
+import argparse
+import glob
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+from tqdm import tqdm
+
+HELP = "predict direction fields (angle maps, overlays, confidence) with a trained model"
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp"}
+
+
+def add_parser(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--checkpoint", required=True, help="checkpoint file or work dir")
+    parser.add_argument("--input", required=True, help="an image, a folder or a glob pattern")
+    parser.add_argument("--out", type=Path, required=True, help="output folder")
+    parser.add_argument("--tile", type=int, default=512, help="tile size (default 512)")
+    parser.add_argument("--overlap", type=int, default=64, help="tile overlap (default 64)")
+    parser.add_argument(
+        "--threshold",
+        type=float,
+        default=0.5,
+        help="confidence above which the overlay shows a direction (0.5)",
+    )
+    parser.add_argument("--quiver", action="store_true", help="also write a quiver plot")
+    parser.add_argument("--device", default=None, help="cpu or cuda (default: cuda if any)")
+
+
+def collect_inputs(pattern: str) -> list[Path]:
+    """Image files named by a path, a folder (not recursive) or a glob pattern."""
+    path = Path(pattern)
+    if path.is_dir():
+        found = sorted(p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+        if not found:
+            raise FileNotFoundError(f"no images ({', '.join(sorted(IMAGE_SUFFIXES))}) in {path}")
+        return found
+    if path.is_file():
+        return [path]
+    found = sorted(Path(p) for p in glob.glob(pattern) if Path(p).is_file())
+    if not found:
+        raise FileNotFoundError(f"no file matches {pattern!r}")
+    return found
+
+
+def write_outputs(
+    out: Path, stem: str, image_bgr: np.ndarray, prediction: object, threshold: float, quiver: bool
+) -> None:
+    """Angle map (.npy and 16-bit PNG), confidence PNG, HSV overlay with legend, quiver."""
+    from dense_direction.visualization import add_legend, direction_overlay, quiver_plot
+
+    angles, confidence = prediction.angles, prediction.confidence
+    single = angles.shape[0] == 1
+    np.save(out / f"{stem}_angles.npy", angles[0] if single else angles)
+    rgb = image_bgr[..., ::-1]
+    for k, cls in enumerate(prediction.dir_classes):
+        suffix = "" if single else f"_class{cls}"
+        scaled = np.round(angles[k] / np.pi * 65535).clip(0, 65535).astype(np.uint16)
+        Image.fromarray(scaled).save(out / f"{stem}_angles{suffix}.png")
+        Image.fromarray((confidence[k] * 255).round().astype(np.uint8)).save(
+            out / f"{stem}_confidence{suffix}.png"
+        )
+        shown = confidence[k] > threshold
+        overlay = add_legend(direction_overlay(rgb, angles[k], shown))
+        Image.fromarray(overlay).save(out / f"{stem}_overlay{suffix}.png")
+        if quiver:
+            quiver_plot(
+                rgb,
+                angles[k],
+                shown,
+                step=max(8, min(angles.shape[1:]) // 48),
+                path=str(out / f"{stem}_quiver{suffix}.png"),
+            )
+
+
+def run(args: argparse.Namespace) -> int:
+    from dense_direction.mm.inference import DirectionEstimator, read_image
+
+    inputs = collect_inputs(args.input)
+    estimator = DirectionEstimator.from_checkpoint(args.checkpoint, device=args.device)
+    args.out.mkdir(parents=True, exist_ok=True)
+    failed: list[tuple[Path, str]] = []
+    for path in tqdm(inputs, desc="predict", unit="img"):
+        try:
+            image = read_image(path)
+            prediction = estimator.predict(image, tile=args.tile, overlap=args.overlap)
+        except (ValueError, OSError) as err:
+            failed.append((path, str(err)))
+            continue
+        write_outputs(args.out, path.stem, image, prediction, args.threshold, args.quiver)
+    print(f"predicted {len(inputs) - len(failed)} of {len(inputs)} images into {args.out}")
+    for path, reason in failed:
+        print(f"  skipped {path}: {reason}")
+    return 1 if failed else 0

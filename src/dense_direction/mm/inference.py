@@ -1,0 +1,202 @@
+"""DirectionEstimator: a trained checkpoint as a function from an image to directions.
+
+    est = DirectionEstimator.from_checkpoint("work_dirs/run")      # a file or a work dir
+    pred = est.predict("photo.jpg")                                # or an RGB array
+    pred.angles       # (K, H, W) float32 radians in [0, pi), y up
+    pred.confidence   # (K, H, W) float32 in [0, 1]
+    pred.structure    # (K, H, W) probability of structure (joint models), else None
+
+Images of any size are predicted tile by tile with blended overlaps
+(:mod:`dense_direction.tiling`), so memory grows with the image, not with the model's
+activations.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import mmcv
+import numpy as np
+import torch
+import torch.nn.functional as F
+from mmengine.config import Config
+from mmengine.registry import init_default_scope
+from mmengine.runner.checkpoint import CheckpointLoader
+from mmseg.registry import MODELS
+from scipy import ndimage
+
+import dense_direction.mm  # noqa: F401  (registers the components)
+from dense_direction.tiling import blend_weights, tiles
+
+__all__ = ["DirectionEstimator", "DirectionPrediction", "find_checkpoint", "read_image"]
+
+
+@dataclass(frozen=True)
+class DirectionPrediction:
+    """Per direction class k (``dir_classes[k]``), all ``(K, H, W)`` float32:
+
+    Attributes:
+        angles: radians in ``[0, pi)``, y up.
+        confidence: the structure probability for joint models, else the local coherence of
+            the predicted field (1 where neighbouring directions agree).
+        structure: probability that a pixel is structure (joint models only).
+    """
+
+    angles: np.ndarray
+    confidence: np.ndarray
+    structure: np.ndarray | None
+    dir_classes: tuple[int, ...]
+
+
+def read_image(source: str | Path | np.ndarray) -> np.ndarray:
+    """An image as ``(H, W, 3)`` uint8 **BGR**, the way the training pipeline loads it.
+
+    Paths go through mmcv (grayscale becomes 3 channels, alpha is dropped, 16-bit is scaled
+    to 8-bit). Arrays are taken as RGB, grayscale or RGBA, uint8 or uint16.
+    """
+    if isinstance(source, (str, Path)):
+        path = Path(source)
+        if not path.is_file():
+            raise FileNotFoundError(f"image not found: {path}")
+        image = mmcv.imread(str(path), flag="color")
+        if image is None:
+            raise ValueError(f"cannot read image {path} (not an image, or corrupt)")
+        return image
+    image = np.asarray(source)
+    if image.dtype == np.uint16:
+        image = (image / 257).round().astype(np.uint8)
+    elif image.dtype != np.uint8:
+        raise ValueError(f"image arrays must be uint8 or uint16, got {image.dtype}")
+    if image.ndim == 2:
+        image = np.repeat(image[..., None], 3, axis=2)
+    if image.ndim != 3 or image.shape[2] not in (3, 4):
+        raise ValueError(f"image must be (H, W), (H, W, 3) or (H, W, 4), got {image.shape}")
+    return np.ascontiguousarray(image[..., 2::-1])  # RGB(A) -> BGR
+
+
+def find_checkpoint(path: str | Path) -> Path:
+    """``path`` itself if a file; in a work dir the best checkpoint, else the latest."""
+    path = Path(path)
+    if path.is_file():
+        return path
+    if not path.is_dir():
+        raise FileNotFoundError(f"checkpoint or work dir not found: {path}")
+    best = sorted(path.glob("best_*.pth"), key=lambda p: p.stat().st_mtime)
+    if best:
+        return best[-1]
+    marker = path / "last_checkpoint"
+    if marker.exists():
+        return Path(marker.read_text().strip())
+    found = sorted(path.glob("iter_*.pth"), key=lambda p: int(p.stem.split("_")[1]))
+    if not found:
+        raise FileNotFoundError(f"no checkpoint (best_*.pth, iter_*.pth) in {path}")
+    return found[-1]
+
+
+class DirectionEstimator:
+    """A trained Directioner / SegmentoDirectioner ready for inference."""
+
+    def __init__(self, model: torch.nn.Module, device: str | torch.device = "cpu") -> None:
+        self.device = torch.device(device)
+        self.model = model.to(self.device).eval()
+        head = model.decode_head
+        self.dir_classes: tuple[int, ...] = tuple(head.dir_classes)
+        self.seg_channels = getattr(model, "num_seg_channels", 0)
+        pre = model.data_preprocessor
+        self.mean, self.std = pre.mean.to(self.device), pre.std.to(self.device)
+        self.bgr_to_rgb = bool(getattr(pre, "_channel_conversion", False))
+        test_cfg = getattr(pre, "test_cfg", None) or {}
+        self.divisor = int(test_cfg.get("size_divisor") or pre.size_divisor or 32)
+
+    @classmethod
+    def from_checkpoint(
+        cls, path: str | Path, config: str | Path | None = None, device: str | None = None
+    ) -> DirectionEstimator:
+        """Load a checkpoint file or the best one in a work dir; the config comes from the
+        checkpoint (mmengine stores it) unless ``config`` is given."""
+        init_default_scope("mmseg")
+        checkpoint_path = find_checkpoint(path)
+        checkpoint = CheckpointLoader.load_checkpoint(str(checkpoint_path), map_location="cpu")
+        if config is not None:
+            cfg = Config.fromfile(str(config))
+        elif "cfg" in checkpoint.get("meta", {}):
+            cfg = Config.fromstring(checkpoint["meta"]["cfg"], file_format=".py")
+        else:
+            raise ValueError(f"{checkpoint_path} carries no config; pass config=...")
+        model = MODELS.build(cfg.model)
+        state = checkpoint.get("state_dict", checkpoint)
+        missing, unexpected = model.load_state_dict(state, strict=False)
+        if missing or unexpected:
+            raise ValueError(
+                f"checkpoint {checkpoint_path} does not match its config: missing "
+                f"{sorted(missing)[:5]}{'...' if len(missing) > 5 else ''}, unexpected "
+                f"{sorted(unexpected)[:5]}{'...' if len(unexpected) > 5 else ''}"
+            )
+        device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+        return cls(model, device)
+
+    def _normalise(self, bgr: np.ndarray) -> torch.Tensor:
+        x = torch.from_numpy(bgr).to(self.device).permute(2, 0, 1)[None].float()
+        if self.bgr_to_rgb:
+            x = x[:, [2, 1, 0]]
+        return (x - self.mean) / self.std
+
+    @torch.no_grad()
+    def _tile_outputs(self, bgr: np.ndarray) -> torch.Tensor:
+        h, w = bgr.shape[:2]
+        x = self._normalise(bgr)
+        ph, pw = (-h) % self.divisor, (-w) % self.divisor
+        x = F.pad(x, (0, pw, 0, ph))
+        shape = (h + ph, w + pw)
+        meta = dict(img_shape=shape, pad_shape=shape, ori_shape=shape)
+        return self.model.encode_decode(x, [meta])[0, :, :h, :w]
+
+    def predict(
+        self, image: str | Path | np.ndarray, tile: int = 512, overlap: int = 64
+    ) -> DirectionPrediction:
+        """Directions for one image (path or array; see :func:`read_image`)."""
+        bgr = read_image(image)
+        h, w = bgr.shape[:2]
+        k, c = len(self.dir_classes), self.seg_channels
+        vectors = np.zeros((2 * k, h, w), np.float32)
+        seg = np.zeros((c, h, w), np.float32) if c else None
+        total = np.zeros((h, w), np.float32)
+        for window in tiles(h, w, tile, overlap):
+            rows, cols = window.slices
+            out = self._tile_outputs(np.ascontiguousarray(bgr[rows, cols]))
+            weight = blend_weights(window, h, w, overlap)
+            if c:
+                logits = out[:c]
+                probs = logits.sigmoid() if c == 1 else logits.softmax(0)
+                seg[:, rows, cols] += weight * probs.cpu().numpy()
+            vectors[:, rows, cols] += weight * out[c:].cpu().numpy()
+            total[rows, cols] += weight
+        vectors /= total
+        pairs = vectors.reshape(k, 2, h, w)
+        angles = np.mod((np.arctan2(pairs[:, 1], pairs[:, 0]) + math.pi) / 2, math.pi)
+        structure = None
+        if seg is not None:
+            seg /= total
+            structure = np.stack([self._class_probability(seg, cls) for cls in self.dir_classes])
+            confidence = structure
+        else:
+            confidence = np.stack([_coherence(p) for p in pairs])
+        return DirectionPrediction(
+            angles.astype(np.float32), confidence.astype(np.float32), structure, self.dir_classes
+        )
+
+    @staticmethod
+    def _class_probability(seg: np.ndarray, cls: int) -> np.ndarray:
+        if seg.shape[0] == 1:  # binary head: the probability of label 1
+            return seg[0] if cls == 1 else 1 - seg[0]
+        return seg[cls]
+
+
+def _coherence(pair: np.ndarray, size: int = 7) -> np.ndarray:
+    """Length of the mean unit vector over a ``size`` window: 1 where directions agree."""
+    norm = np.linalg.norm(pair, axis=0) + 1e-12
+    unit = pair / norm
+    mean = np.stack([ndimage.uniform_filter(u, size) for u in unit])
+    return np.linalg.norm(mean, axis=0)

@@ -1,0 +1,68 @@
+"""Tiles with blended overlaps, so images of any size are predicted in bounded memory.
+
+Direction vectors (doubled angles) and probabilities average meaningfully, so overlapping
+tiles are blended with weights that fall off linearly towards each tile's inner borders
+(image borders keep full weight): no seams, and every pixel's weights sum to a positive value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["Tile", "blend_weights", "tiles"]
+
+
+@dataclass(frozen=True)
+class Tile:
+    """A window ``[top, top + height) x [left, left + width)`` of the image."""
+
+    top: int
+    left: int
+    height: int
+    width: int
+
+    @property
+    def slices(self) -> tuple[slice, slice]:
+        return slice(self.top, self.top + self.height), slice(self.left, self.left + self.width)
+
+
+def _starts(length: int, tile: int, overlap: int) -> list[int]:
+    if length <= tile:
+        return [0]
+    step = tile - overlap
+    starts = list(range(0, length - tile, step))
+    return [*starts, length - tile]
+
+
+def tiles(height: int, width: int, tile: int, overlap: int) -> Iterator[Tile]:
+    """Tiles of at most ``tile`` x ``tile`` covering the image, neighbours overlapping by at
+    least ``overlap`` pixels."""
+    if tile < 1 or not 0 <= overlap < tile:
+        raise ValueError(
+            f"need tile >= 1 and 0 <= overlap < tile, got tile={tile}, overlap={overlap}"
+        )
+    for top in _starts(height, tile, overlap):
+        for left in _starts(width, tile, overlap):
+            yield Tile(top, left, min(tile, height), min(tile, width))
+
+
+def blend_weights(tile: Tile, height: int, width: int, overlap: int) -> np.ndarray:
+    """``(tile.height, tile.width)`` float32 weights: 1 inside, ramping down over ``overlap``
+    pixels towards borders shared with other tiles (never to 0)."""
+
+    def ramp(size: int, start: int, total: int) -> np.ndarray:
+        weights = np.ones(size, dtype=np.float32)
+        if overlap <= 0:
+            return weights
+        rise = (np.arange(overlap, dtype=np.float32) + 1) / (overlap + 1)
+        n = min(overlap, size)
+        if start > 0:  # a neighbour before this tile
+            weights[:n] = np.minimum(weights[:n], rise[:n])
+        if start + size < total:  # a neighbour after
+            weights[-n:] = np.minimum(weights[-n:], rise[:n][::-1])
+        return weights
+
+    return np.outer(ramp(tile.height, tile.top, height), ramp(tile.width, tile.left, width))
