@@ -6,9 +6,9 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from dense_direction.cli import predict, synth
+from dense_direction.cli import predict, synth, train
 
-SUBCOMMANDS = {"synth": synth, "predict": predict}
+SUBCOMMANDS = {"synth": synth, "train": train, "predict": predict}
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -14,7 +14,12 @@ from typing import Any, ClassVar
 from mmseg.datasets import BaseSegDataset
 from mmseg.registry import DATASETS
 
-__all__ = ["ConcreteCracksDataset", "OttawaRoadsDataset", "SyntheticLinesDataset"]
+__all__ = [
+    "ConcreteCracksDataset",
+    "ImageMaskFolderDataset",
+    "OttawaRoadsDataset",
+    "SyntheticLinesDataset",
+]
 
 PHASES = ("train", "val", "test")
 BINARY_PALETTE = [[65, 65, 129], [128, 64, 128]]
@@ -146,4 +151,113 @@ class OttawaRoadsDataset(BaseSegDataset):
             path = centerlines / f"{Path(info['img_path']).stem}.png"
             if path.exists():
                 info["centerline_path"] = str(path)
+        return data_list
+
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp")
+
+
+def _by_stem(folder: str | Path, suffixes: tuple[str, ...], what: str) -> dict[str, str]:
+    path = Path(folder)
+    if not path.is_dir():
+        raise FileNotFoundError(f"{what} folder not found: {path}")
+    files = {}
+    for file in sorted(path.iterdir()):
+        if file.suffix.lower() in suffixes:
+            if file.stem in files:
+                raise ValueError(
+                    f"two {what} files share the name {file.stem!r}: {files[file.stem]} and {file}"
+                )
+            files[file.stem] = str(file)
+    if not files:
+        raise FileNotFoundError(f"no {what} files ({', '.join(suffixes)}) in {path}")
+    return files
+
+
+def _listing(names: list[str], limit: int = 8) -> str:
+    shown = ", ".join(names[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
+def paired_files(images: str | Path, masks: str | Path) -> tuple[dict[str, str], dict[str, str]]:
+    """Image and mask files by stem; any file without a partner is an error that lists them."""
+    image_files = _by_stem(images, IMAGE_SUFFIXES, "image")
+    mask_files = _by_stem(masks, IMAGE_SUFFIXES, "mask")
+    lonely = sorted(set(image_files) - set(mask_files))
+    if lonely:
+        raise ValueError(
+            f"{len(lonely)} images in {images} have no mask in {masks}: {_listing(lonely)}"
+        )
+    orphans = sorted(set(mask_files) - set(image_files))
+    if orphans:
+        raise ValueError(
+            f"{len(orphans)} masks in {masks} have no image in {images}: {_listing(orphans)}"
+        )
+    return image_files, mask_files
+
+
+@DATASETS.register_module()
+class ImageMaskFolderDataset(BaseSegDataset):
+    """Images and masks in two folders, paired by file name (any common image format; masks
+    0/1, 0/255 or 0/65535). Optional folders of direction maps (``.npy``), centre-lines and
+    crossings, paired the same way. ``names`` restricts it to those file stems.
+
+    Files without a partner are an error that lists them: nothing is skipped silently.
+    """
+
+    METAINFO: ClassVar[dict] = dict(classes=("background", "structure"), palette=BINARY_PALETTE)
+
+    def __init__(
+        self,
+        images: str,
+        masks: str,
+        directions: str | None = None,
+        centerlines: str | None = None,
+        crossings: str | None = None,
+        names: list[str] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        self.folders = dict(
+            images=images,
+            masks=masks,
+            directions=directions,
+            centerlines=centerlines,
+            crossings=crossings,
+        )
+        self.names = None if names is None else list(names)
+        super().__init__(
+            data_root="", data_prefix=dict(img_path=images, seg_map_path=masks), **kwargs
+        )
+
+    def load_data_list(self) -> list[dict]:
+        images, masks = paired_files(self.folders["images"], self.folders["masks"])
+        stems = sorted(images) if self.names is None else self.names
+        extras = {}
+        for key, folder, suffixes in (
+            ("direction_path", "directions", (".npy",)),
+            ("centerline_path", "centerlines", IMAGE_SUFFIXES),
+            ("crossing_path", "crossings", IMAGE_SUFFIXES),
+        ):
+            if self.folders[folder] is not None:
+                found = _by_stem(self.folders[folder], suffixes, folder[:-1])
+                missing = [s for s in stems if s not in found]
+                if missing:
+                    raise ValueError(
+                        f"{len(missing)} images have no file in {folder} "
+                        f"{self.folders[folder]}: {_listing(missing)}"
+                    )
+                extras[key] = found
+        data_list = []
+        for stem in stems:
+            if stem not in images:
+                raise ValueError(f"no image named {stem!r} in {self.folders['images']}")
+            info = dict(
+                img_path=images[stem],
+                seg_map_path=masks[stem],
+                label_map=None,
+                reduce_zero_label=False,
+                seg_fields=[],
+            )
+            info.update({key: found[stem] for key, found in extras.items()})
+            data_list.append(info)
         return data_list

@@ -1,0 +1,236 @@
+"""``dense-direction train``: train from images and masks without writing a config.
+
+The command picks a preset config from ``configs/``, points it at your folders, sets the
+schedule, hooks and evaluation, saves the generated config as ``WORK_DIR/config.py`` and runs it
+through the same runner as ``tools/run.py``.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+HELP = "train a direction model from images and masks (no config needed)"
+PRESETS = {
+    "unet": (
+        "seg_dir/unet_synthetic_lines_cpu.py",
+        "segmentation + direction, small UNet; trains on a CPU (default)",
+    ),
+    "unet-dir": ("dir/unet_synthetic_lines_cpu.py", "direction only, small UNet; CPU"),
+    "dinov2-dpt": (
+        "seg_dir/dinov2_dual_synthetic_lines_10k.py",
+        "segmentation + direction, frozen DINOv2-S/14 + DPT; needs --backbone-weights",
+    ),
+}
+
+
+def add_parser(parser: argparse.ArgumentParser) -> None:
+    data = parser.add_argument_group("data (either --data, or --images and --masks)")
+    data.add_argument("--data", type=Path, help="a folder in the `dense-direction synth` layout")
+    data.add_argument("--images", type=Path, help="training images")
+    data.add_argument("--masks", type=Path, help="training masks (0/1 or 0/255), same names")
+    data.add_argument(
+        "--val-images",
+        type=Path,
+        help="validation images (default: every 10th training pair is held out)",
+    )
+    data.add_argument("--val-masks", type=Path)
+    data.add_argument(
+        "--val-directions",
+        type=Path,
+        help="validation direction maps (.npy, radians, y up) to pick the best "
+        "checkpoint by angular error",
+    )
+    data.add_argument(
+        "--val-centerlines",
+        type=Path,
+        help="validation centre-lines: error measured on them (directions from "
+        "their structure tensor when --val-directions is absent)",
+    )
+    parser.add_argument("--work-dir", type=Path, required=True, help="output folder")
+    parser.add_argument(
+        "--model",
+        choices=sorted(PRESETS),
+        default="unet",
+        help="; ".join(f"{k}: {v[1]}" for k, v in PRESETS.items()),
+    )
+    parser.add_argument("--iters", type=int, default=2000, help="iterations (default 2000)")
+    parser.add_argument(
+        "--time-budget",
+        type=float,
+        metavar="MINUTES",
+        help="stop gracefully after this many minutes, keeping the best model",
+    )
+    parser.add_argument("--batch-size", type=int, default=8)
+    parser.add_argument("--crop", type=int, default=128, help="training crop size (128)")
+    parser.add_argument("--backbone-weights", help="local DINOv2 model folder (dinov2-dpt)")
+    parser.add_argument("--resume", action="store_true", help="continue the run in --work-dir")
+    parser.add_argument("--workers", type=int, default=1, help="data loading processes (1)")
+
+
+def config_root() -> Path:
+    root = Path(__file__).resolve().parents[3] / "configs"
+    if not root.is_dir():
+        raise FileNotFoundError(
+            f"preset configs not found at {root}: install from the source checkout "
+            f"(make install), or use tools/run.py with your own config"
+        )
+    return root
+
+
+def _direction_loss(cfg: Any) -> dict:
+    head = cfg.model.decode_head
+    head = head.get("dir_head_config", head.get("real_head", head))
+    losses = head.loss_decode
+    return dict(losses[0] if isinstance(losses, list) else losses)
+
+
+def _validation(args: argparse.Namespace, cfg: Any) -> tuple[list, list, str]:
+    """Validation pipeline, evaluator and the metric that picks the best checkpoint."""
+    load = [
+        dict(type="LoadImageFromFile"),
+        dict(type="LoadAnnotations"),
+        dict(type="BinarizeAnnotations"),
+    ]
+    if args.data is not None:
+        return (
+            list(cfg.test_pipeline),
+            [
+                dict(
+                    type="CenterlineDirectionMetric",
+                    centerline_key="gt_centerline",
+                    ignore_key="gt_crossings",
+                )
+            ],
+            "dir_eval/mean_error",
+        )
+    if args.val_directions or args.val_centerlines:
+        required = [
+            n
+            for n, v in (("direction", args.val_directions), ("centerline", args.val_centerlines))
+            if v
+        ]
+        steps = [*load, dict(type="LoadDirectionAnnotations", required=required)]
+        keys = ["gt_directions"]
+        if args.val_centerlines:
+            keys.append("gt_centerline")
+            if not args.val_directions:
+                steps.append(dict(type="CenterlineToDirections", source_key="gt_centerline"))
+        steps.append(dict(type="PackCustomInputs", additional_data_keys=tuple(keys)))
+        key = "gt_centerline" if args.val_centerlines else "gt_sem_seg"
+        return (
+            steps,
+            [dict(type="CenterlineDirectionMetric", centerline_key=key)],
+            "dir_eval/mean_error",
+        )
+    steps = [*load, dict(type="PackSegInputs")]
+    return (
+        steps,
+        [dict(type="DirectionalLossMetric", loss_config=_direction_loss(cfg))],
+        "directional_loss/loss",
+    )
+
+
+def _datasets(
+    args: argparse.Namespace, train_pipeline: list, val_pipeline: list
+) -> tuple[dict, dict]:
+    if args.data is not None:
+        common = dict(type="SyntheticLinesDataset", data_root=str(args.data))
+        return (
+            dict(common, phase="train", pipeline=train_pipeline),
+            dict(common, phase="val", pipeline=val_pipeline),
+        )
+    if args.images is None or args.masks is None:
+        raise ValueError("give --data DIR, or both --images DIR and --masks DIR")
+    from dense_direction.mm.datasets import paired_files
+
+    train = dict(
+        type="ImageMaskFolderDataset",
+        images=str(args.images),
+        masks=str(args.masks),
+        pipeline=train_pipeline,
+    )
+    extras = dict(directions=args.val_directions, centerlines=args.val_centerlines)
+    extras = {k: str(v) for k, v in extras.items() if v is not None}
+    if args.val_images is not None:
+        if args.val_masks is None:
+            raise ValueError("--val-images needs --val-masks")
+        val = dict(
+            type="ImageMaskFolderDataset",
+            images=str(args.val_images),
+            masks=str(args.val_masks),
+            pipeline=val_pipeline,
+            **extras,
+        )
+        return train, val
+    stems = sorted(paired_files(args.images, args.masks)[0])
+    held_out = stems[::10]
+    if len(stems) < 2:
+        raise ValueError(f"need at least 2 image/mask pairs to hold one out, got {len(stems)}")
+    print(
+        f"validation: {len(held_out)} of {len(stems)} pairs held out (every 10th); pass "
+        f"--val-images/--val-masks to choose"
+    )
+    train["names"] = [s for s in stems if s not in held_out]
+    val = dict(train, names=held_out, pipeline=val_pipeline, **extras)
+    return train, val
+
+
+def build_config(args: argparse.Namespace) -> Any:
+    from dense_direction.mm.runner import load_config
+
+    cfg = load_config(config_root() / PRESETS[args.model][0], work_dir=args.work_dir)
+    if args.iters < 1:
+        raise ValueError(f"--iters must be >= 1, got {args.iters}")
+    crop = (args.crop, args.crop)
+    train_pipeline = [
+        dict(step, crop_size=crop) if step["type"] == "MaskGuidedRandomCrop" else step
+        for step in cfg.train_pipeline
+    ]
+    val_pipeline, evaluator, best = _validation(args, cfg)
+    train_set, val_set = _datasets(args, train_pipeline, val_pipeline)
+    loader = dict(num_workers=args.workers, persistent_workers=args.workers > 0)
+    # Assign (not update): ConfigDict.update merges, which would keep the preset's dataset keys.
+    cfg.train_dataloader = dict(
+        cfg.train_dataloader, **loader, batch_size=args.batch_size, dataset=train_set
+    )
+    cfg.val_dataloader = dict(cfg.val_dataloader, **loader, dataset=val_set)
+    cfg.test_dataloader = cfg.val_dataloader
+    cfg.val_evaluator = cfg.test_evaluator = evaluator
+    interval = max(1, min(500, args.iters // 5))
+    cfg.train_cfg.update(max_iters=args.iters, val_interval=interval)
+    for scheduler in cfg.param_scheduler:
+        if "total_steps" in scheduler:
+            scheduler["total_steps"] = args.iters
+    cfg.default_hooks.checkpoint.update(
+        interval=interval, save_best=best, rule="less", max_keep_ckpts=2
+    )
+    cfg.default_hooks.logger.interval = 50
+    hooks = [dict(type="ProgressBarHook")]
+    if args.time_budget:
+        hooks.append(dict(type="TimeBudgetHook", minutes=args.time_budget))
+    cfg.custom_hooks = [*cfg.get("custom_hooks", []), *hooks]
+    if args.backbone_weights:
+        cfg.model.backbone.pretrained = args.backbone_weights
+    return cfg
+
+
+def run(args: argparse.Namespace) -> int:
+    from dense_direction.mm.runner import build_runner
+
+    cfg = build_config(args)
+    args.work_dir.mkdir(parents=True, exist_ok=True)
+    cfg.dump(str(args.work_dir / "config.py"))
+    runner = build_runner(cfg, resume=args.resume or None)
+    runner.train()
+    best = runner.message_hub.get_info("best_score")
+    found = sorted(args.work_dir.glob("best_*.pth"))
+    print(f"\nconfig: {args.work_dir / 'config.py'}")
+    if found:
+        print(
+            f"best checkpoint: {found[-1]} ({cfg.default_hooks.checkpoint.save_best} {best:.4f})"
+            if best is not None
+            else f"best checkpoint: {found[-1]}"
+        )
+    return 0
