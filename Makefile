@@ -3,10 +3,14 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 export VENV
 
-.PHONY: install test lint format bench clean
+.PHONY: install demo test lint format bench clean
 
 install:
 	@bash tools/install.sh
+
+## demo: the main job on generated data (about 10 minutes on 2 CPU cores) -> demo_out/
+demo: install
+	$(PY) -m dense_direction.cli.main demo --out demo_out
 
 ## test: lint, then the whole test suite
 test: install lint

@@ -6,9 +6,15 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from dense_direction.cli import predict, synth, train
+from dense_direction.cli import demo, evaluate, predict, synth, train
 
-SUBCOMMANDS = {"synth": synth, "train": train, "predict": predict}
+SUBCOMMANDS = {
+    "synth": synth,
+    "train": train,
+    "predict": predict,
+    "evaluate": evaluate,
+    "demo": demo,
+}
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -35,8 +35,8 @@ NaN.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import torch
@@ -365,39 +365,13 @@ class EfficientDirectionalLoss(DirectionalLoss):
     """Module form of :func:`efficient_directional_loss`: the loss to train with.
 
     Same constructor arguments as :class:`DirectionalLoss` (and the published reference); the
-    kernel's tap plan is prepared once at construction.
+    kernel's tap plan is prepared once, on first use.
     """
 
-    def __init__(
-        self,
-        pad: int = 3,
-        div: int = 20,
-        mask_thr: float = 0.5,
-        squish_values: bool = False,
-        norm_values: bool = False,
-        norm_order: float = 1,
-        mask_patches: bool = False,
-        patch_thr: float = 0.8,
-        kernel_cfg: Mapping[str, Any] | None = None,
-        reduction: str = "mean",
-        loss_weight: float = 1.0,
-        loss_name: str = "loss_dir",
-    ) -> None:
-        super().__init__(
-            pad=pad,
-            div=div,
-            mask_thr=mask_thr,
-            squish_values=squish_values,
-            norm_values=norm_values,
-            norm_order=norm_order,
-            mask_patches=mask_patches,
-            patch_thr=patch_thr,
-            kernel_cfg=kernel_cfg,
-            reduction=reduction,
-            loss_weight=loss_weight,
-            loss_name=loss_name,
-        )
-        self.plan = plan_taps(self.kernel)
+    @cached_property
+    def plan(self) -> TapPlan:
+        """The kernel's non-zero taps (see :func:`plan_taps`)."""
+        return plan_taps(self.kernel)
 
     def forward(
         self,

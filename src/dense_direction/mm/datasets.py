@@ -157,7 +157,7 @@ class OttawaRoadsDataset(BaseSegDataset):
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp")
 
 
-def _by_stem(folder: str | Path, suffixes: tuple[str, ...], what: str) -> dict[str, str]:
+def files_by_stem(folder: str | Path, suffixes: tuple[str, ...], what: str) -> dict[str, str]:
     path = Path(folder)
     if not path.is_dir():
         raise FileNotFoundError(f"{what} folder not found: {path}")
@@ -181,8 +181,8 @@ def _listing(names: list[str], limit: int = 8) -> str:
 
 def paired_files(images: str | Path, masks: str | Path) -> tuple[dict[str, str], dict[str, str]]:
     """Image and mask files by stem; any file without a partner is an error that lists them."""
-    image_files = _by_stem(images, IMAGE_SUFFIXES, "image")
-    mask_files = _by_stem(masks, IMAGE_SUFFIXES, "mask")
+    image_files = files_by_stem(images, IMAGE_SUFFIXES, "image")
+    mask_files = files_by_stem(masks, IMAGE_SUFFIXES, "mask")
     lonely = sorted(set(image_files) - set(mask_files))
     if lonely:
         raise ValueError(
@@ -239,7 +239,7 @@ class ImageMaskFolderDataset(BaseSegDataset):
             ("crossing_path", "crossings", IMAGE_SUFFIXES),
         ):
             if self.folders[folder] is not None:
-                found = _by_stem(self.folders[folder], suffixes, folder[:-1])
+                found = files_by_stem(self.folders[folder], suffixes, folder[:-1])
                 missing = [s for s in stems if s not in found]
                 if missing:
                     raise ValueError(

@@ -1,0 +1,129 @@
+"""``dense-direction demo``: the whole job on generated data, within a time budget.
+
+1. generate a synthetic dataset (exact direction ground truth);
+2. train the CPU model from the masks only (no direction labels);
+3. evaluate on the held-out test split against the exact directions, and run the classical
+   baselines (structure tensor, Hessian) on the same images and pixels;
+4. predict on scikit-image's bundled retina photograph;
+5. write everything to the output folder and print a summary.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+from tqdm import tqdm
+
+HELP = "generate data, train from masks, evaluate against exact truth and baselines, predict"
+RESERVED_MINUTES = 1.5  # evaluation, retina prediction and start-up after training
+
+
+def add_parser(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--out", type=Path, default=Path("demo_out"), help="output folder")
+    parser.add_argument(
+        "--minutes",
+        type=float,
+        default=10.0,
+        help="total time budget; training gets what the other steps leave",
+    )
+    parser.add_argument("--num", type=int, default=160, help="synthetic images (160)")
+    parser.add_argument(
+        "--kind",
+        nargs="+",
+        default=["cracks", "vessels"],
+        help="structure kinds, mixed in every image (cracks vessels)",
+    )
+    parser.add_argument("--size", type=int, default=256)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--iters", type=int, default=3000, help="at most this many iterations")
+
+
+def run(args: argparse.Namespace) -> int:
+    from dense_direction.cli import evaluate, predict, train
+    from dense_direction.synthetic.dataset import write_dataset
+
+    start = time.monotonic()
+    out: Path = args.out
+    out.mkdir(parents=True, exist_ok=True)
+    timings: dict[str, float] = {}
+
+    print(f"[1/4] generating {args.num} synthetic images ({' + '.join(args.kind)})")
+    data = out / "data"
+    with tqdm(total=args.num, desc="synth", unit="img") as bar:
+        write_dataset(data, args.num, args.kind, args.size, args.seed, progress=bar.update)
+    timings["data"] = time.monotonic() - start
+
+    budget = args.minutes - (time.monotonic() - start) / 60 - RESERVED_MINUTES
+    if budget <= 0:
+        raise ValueError(f"--minutes {args.minutes} leaves no time to train; give more")
+    print(f"[2/4] training from the masks only, at most {budget:.1f} min")
+    work = out / "work"
+    parser = argparse.ArgumentParser()
+    train.add_parser(parser)  # the train command's own defaults, not a copy of them
+    train.run(
+        parser.parse_args(
+            [
+                "--data",
+                str(data),
+                "--work-dir",
+                str(work),
+                "--iters",
+                str(args.iters),
+                "--time-budget",
+                f"{budget:.4f}",
+                "--crop",
+                str(min(128, args.size)),
+            ]
+        )
+    )
+    timings["train"] = time.monotonic() - start - sum(timings.values())
+
+    print("[3/4] evaluating on the held-out test split, with the classical baselines")
+    from dense_direction.mm.inference import DirectionEstimator, read_image
+
+    estimator = DirectionEstimator.from_checkpoint(work)
+    items = evaluate.items_from_args(argparse.Namespace(data=data, split="test"))
+    report = evaluate.evaluate(estimator, items, out, baselines=True, panels=4)
+    timings["evaluate"] = time.monotonic() - start - sum(timings.values())
+
+    print("[4/4] predicting on scikit-image's retina photograph")
+    from skimage import data as skdata
+
+    retina = read_image(skdata.retina())
+    prediction = estimator.predict(retina[..., ::-1].copy())
+    predict.write_outputs(out, "retina", retina, prediction, threshold=0.5, quiver=True)
+    timings["predict"] = time.monotonic() - start - sum(timings.values())
+    timings["total"] = time.monotonic() - start
+
+    (out / "timings.json").write_text(json.dumps(timings, indent=2) + "\n")
+    _summary(out, report, timings)
+    return 0
+
+
+def _summary(out: Path, report: dict, timings: dict[str, float]) -> None:
+    model = report["methods"]["model"]
+    best = report["best_baseline"]
+    baseline = report["methods"][best]
+    verdict = "beats" if report["model_beats_best_baseline"] else "does NOT beat"
+    print("\n" + "=" * 72)
+    print(
+        f"Weakly supervised model (trained on masks only): mean error {model['mean']:.2f} deg, "
+        f"median {model['median']:.2f}"
+    )
+    print(
+        f"Best classical baseline ({best}): mean error {baseline['mean']:.2f} deg, "
+        f"median {baseline['median']:.2f}"
+    )
+    print(
+        f"-> the model {verdict} the best baseline, on {model['count']} centre-line pixels "
+        f"of {report['images']} held-out images."
+    )
+    print("time: " + ", ".join(f"{k} {v / 60:.1f} min" for k, v in timings.items()))
+    print(
+        f"outputs in {out}/: metrics.md, metrics.json, error_histogram.png, panel_*.png "
+        f"(image | truth | prediction | error), retina_overlay.png, retina_quiver.png"
+    )
+    print("=" * 72)

@@ -1,0 +1,210 @@
+"""``dense-direction evaluate``: angular error of a model, and of the classical baselines on the
+same images and pixels, against direction ground truth."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image
+from tqdm import tqdm
+
+from dense_direction.classical import hessian_direction, structure_tensor_direction
+from dense_direction.evaluation import angular_error, summarize_errors
+
+HELP = "angular-error report of a model and the classical baselines against ground truth"
+MODEL = "model"
+BASELINES: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    **{
+        f"structure tensor s={s:g} r={r:g}": (
+            lambda im, s=s, r=r: structure_tensor_direction(im, s, r)[0]
+        )
+        for s, r in ((1, 2), (1, 4), (2, 6))
+    },
+    **{f"hessian s={s:g}": (lambda im, s=s: hessian_direction(im, s)) for s in (1, 2, 4)},
+}
+
+
+@dataclass(frozen=True)
+class Item:
+    """One evaluation image: its path, the true angles and the pixels to score."""
+
+    name: str
+    image: Path
+    direction: np.ndarray
+    select: np.ndarray
+
+
+def add_parser(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--checkpoint", required=True, help="checkpoint file or work dir")
+    parser.add_argument("--data", type=Path, help="a folder in the `dense-direction synth` layout")
+    parser.add_argument("--split", default="test", choices=("train", "val", "test"))
+    parser.add_argument("--images", type=Path, help="images (with --directions)")
+    parser.add_argument("--directions", type=Path, help="direction maps (.npy, radians, y up)")
+    parser.add_argument("--centerlines", type=Path, help="score only centre-line pixels")
+    parser.add_argument("--masks", type=Path, help="score only mask pixels")
+    parser.add_argument("--crossings", type=Path, help="leave these pixels out")
+    parser.add_argument("--out", type=Path, required=True, help="report folder")
+    parser.add_argument("--no-baselines", action="store_true", help="skip classical baselines")
+    parser.add_argument("--panels", type=int, default=4, help="example pictures to write (4)")
+
+
+def _read_binary(path: Path) -> np.ndarray:
+    return np.asarray(Image.open(path)) > 0
+
+
+def items_from_args(args: argparse.Namespace) -> list[Item]:
+    if args.data is not None:
+        root, split = args.data, args.split
+        folders = dict(
+            images=root / "images" / split,
+            directions=root / "directions" / split,
+            centerlines=root / "centerlines" / split,
+            crossings=root / "crossings" / split,
+            masks=None,
+        )
+    elif args.images is not None and args.directions is not None:
+        folders = dict(
+            images=args.images,
+            directions=args.directions,
+            centerlines=args.centerlines,
+            crossings=args.crossings,
+            masks=args.masks,
+        )
+    else:
+        raise ValueError("give --data DIR, or --images DIR with --directions DIR")
+    from dense_direction.mm.datasets import IMAGE_SUFFIXES, files_by_stem
+
+    images = files_by_stem(folders["images"], IMAGE_SUFFIXES, "image")
+    found = {
+        k: files_by_stem(v, (".npy",) if k == "directions" else IMAGE_SUFFIXES, k[:-1])
+        for k, v in folders.items()
+        if k != "images" and v is not None and v.is_dir()
+    }
+    items = []
+    for stem, image in images.items():
+        missing = [k for k, files in found.items() if stem not in files]
+        if missing:
+            raise ValueError(
+                f"{image} has no file in {', '.join(str(folders[k]) for k in missing)}"
+            )
+        direction = np.load(found["directions"][stem]).astype(np.float32)
+        select = np.isfinite(direction)
+        for key in ("centerlines", "masks"):
+            if key in found:
+                select &= _read_binary(Path(found[key][stem]))
+        if "crossings" in found:
+            select &= ~_read_binary(Path(found["crossings"][stem]))
+        items.append(Item(stem, Path(image), direction, select))
+    return items
+
+
+def _error_panel(rgb: np.ndarray, errors: np.ndarray, select: np.ndarray) -> np.ndarray:
+    """Gray photograph with the per-pixel error (0-45 degrees, inferno) on scored pixels."""
+    from matplotlib import colormaps
+
+    gray = rgb.mean(axis=2, keepdims=True).repeat(3, axis=2) * 0.45
+    colours = colormaps["inferno"](np.clip(errors / 45, 0, 1))[..., :3] * 255
+    out = gray.copy()
+    out[select] = colours[select]
+    return out.astype(np.uint8)
+
+
+def evaluate(
+    estimator: Any, items: Sequence[Item], out: Path, baselines: bool = True, panels: int = 4
+) -> dict[str, Any]:
+    """Score the model and the baselines on ``items``; write ``metrics.json``,
+    ``metrics.md``, ``error_histogram.png`` and example panels into ``out``."""
+    from dense_direction.mm.inference import read_image
+    from dense_direction.visualization import add_legend, direction_overlay, error_histogram
+
+    out.mkdir(parents=True, exist_ok=True)
+    methods = [MODEL, *(BASELINES if baselines else [])]
+    errors: dict[str, list[np.ndarray]] = {m: [] for m in methods}
+    for index, item in enumerate(tqdm(items, desc="evaluate", unit="img")):
+        bgr = read_image(item.image)
+        rgb = bgr[..., ::-1]
+        angles = estimator.predict(bgr[..., ::-1]).angles[0]
+        errors[MODEL].append(angular_error(angles, item.direction, item.select))
+        gray = rgb.astype(np.float64).mean(axis=2) / 255
+        for name in methods[1:]:
+            errors[name].append(angular_error(BASELINES[name](gray), item.direction, item.select))
+        if index < panels:
+            full = np.zeros(item.select.shape)
+            full[item.select] = angular_error(angles, item.direction, item.select)
+            shown = np.isfinite(item.direction)
+            row = [
+                rgb,
+                add_legend(direction_overlay(rgb, item.direction, shown)),
+                add_legend(direction_overlay(rgb, angles, shown)),
+                _error_panel(rgb, full, item.select),
+            ]
+            Image.fromarray(np.concatenate(row, axis=1)).save(out / f"panel_{item.name}.png")
+    summaries = {
+        m: summarize_errors(np.concatenate(e) if e else np.empty(0)) for m, e in errors.items()
+    }
+    report = _report(summaries, len(items))
+    (out / "metrics.json").write_text(json.dumps(report, indent=2) + "\n")
+    (out / "metrics.md").write_text(_markdown(report))
+    curves = {MODEL: np.concatenate(errors[MODEL])}
+    if report.get("best_baseline"):
+        name = report["best_baseline"]
+        curves[name] = np.concatenate(errors[name])
+    error_histogram(curves, str(out / "error_histogram.png"))
+    return report
+
+
+def _report(summaries: dict[str, Any], images: int) -> dict[str, Any]:
+    baselines = {k: v for k, v in summaries.items() if k != MODEL}
+    best = min(baselines, key=lambda k: baselines[k].mean) if baselines else None
+    report: dict[str, Any] = {
+        "images": images,
+        "methods": {k: v.as_dict() for k, v in summaries.items()},
+        "best_baseline": best,
+    }
+    if best is not None:
+        report["model_beats_best_baseline"] = bool(summaries[MODEL].mean < baselines[best].mean)
+    return report
+
+
+def _markdown(report: dict[str, Any]) -> str:
+    lines = [
+        f"# Direction error on {report['images']} images",
+        "",
+        "Angular error in degrees (modulo 180) against the ground truth; accuracy = share of "
+        "pixels within the threshold.",
+        "",
+        "| method | pixels | mean | median | RMSE | acc@5 | acc@10 | acc@20 |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for name, m in report["methods"].items():
+        label = f"**{name}**" if name in (MODEL, report["best_baseline"]) else name
+        lines.append(
+            f"| {label} | {m['count']} | {m['mean']:.2f} | {m['median']:.2f} | "
+            f"{m['rmse']:.2f} | {m['acc@5']:.3f} | {m['acc@10']:.3f} | "
+            f"{m['acc@20']:.3f} |"
+        )
+    if report["best_baseline"]:
+        verdict = "beats" if report["model_beats_best_baseline"] else "does not beat"
+        lines += [
+            "",
+            f"The model {verdict} the best classical baseline "
+            f"({report['best_baseline']}) on mean error.",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def run(args: argparse.Namespace) -> int:
+    from dense_direction.mm.inference import DirectionEstimator
+
+    items = items_from_args(args)
+    estimator = DirectionEstimator.from_checkpoint(args.checkpoint)
+    report = evaluate(estimator, items, args.out, not args.no_baselines, args.panels)
+    print((args.out / "metrics.md").read_text())
+    print(f"report written to {args.out}")
+    return 0 if report else 1
