@@ -17,21 +17,12 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from dense_direction.classical import hessian_direction, structure_tensor_direction
+from dense_direction.classical import BASELINES
 from dense_direction.evaluation import angular_error, summarize_errors
 from dense_direction.synthetic import KINDS, SyntheticSample, generate_sample
 from dense_direction.synthetic.dataset import split_of
 
 FRACTIONS = (0.7, 0.15, 0.15)
-METHODS = {
-    **{
-        f"structure tensor s={s:g} r={r:g}": (
-            lambda im, s=s, r=r: structure_tensor_direction(im, s, r)[0]
-        )
-        for s, r in ((1, 2), (1, 4), (2, 6))
-    },
-    **{f"hessian s={s:g}": (lambda im, s=s: hessian_direction(im, s)) for s in (1, 2, 4)},
-}
 
 
 def split_samples(kind: str, num: int, size: int, seed: int) -> Iterator[SyntheticSample]:
@@ -53,11 +44,11 @@ def main() -> None:
     print("| kind | method | pixels | mean | median | RMSE | acc@5 | acc@10 |")
     print("|---|---|---|---|---|---|---|---|")
     for kind in KINDS:
-        errors: dict[str, list[np.ndarray]] = {name: [] for name in METHODS}
+        errors: dict[str, list[np.ndarray]] = {name: [] for name in BASELINES}
         for sample in split_samples(kind, args.num, args.size, args.seed):
             gray = sample.image.astype(np.float64).mean(axis=2) / 255
             select = sample.centerline.astype(bool) & ~sample.crossing.astype(bool)
-            for name, method in METHODS.items():
+            for name, method in BASELINES.items():
                 errors[name].append(angular_error(method(gray), sample.direction, select))
         best = (math.inf, "")
         for name, parts in errors.items():

@@ -16,13 +16,19 @@ PyTorch; outputs have the input's type.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-__all__ = ["gaussian_derivatives", "hessian_direction", "structure_tensor_direction"]
+__all__ = [
+    "BASELINES",
+    "gaussian_derivatives",
+    "hessian_direction",
+    "structure_tensor_direction",
+]
 
 _TRUNCATE = 4.0  # kernel radius in sigmas
 
@@ -148,3 +154,22 @@ def hessian_direction(image: np.ndarray | Tensor, sigma: float = 2.0) -> np.ndar
         larger.abs() <= smaller.abs(), major, torch.remainder(major + math.pi / 2, math.pi)
     )
     return _output(along, as_numpy)
+
+
+def _structure_tensor_angles(sigma: float, rho: float) -> Callable[[np.ndarray], np.ndarray]:
+    return lambda image: structure_tensor_direction(image, sigma, rho)[0]
+
+
+def _hessian_angles(sigma: float) -> Callable[[np.ndarray], np.ndarray]:
+    return lambda image: hessian_direction(image, sigma)
+
+
+#: The baseline settings the benchmarks and ``dense-direction evaluate`` report: name ->
+#: function from a grayscale image to angles.
+BASELINES: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    **{
+        f"structure tensor s={s:g} r={r:g}": _structure_tensor_angles(s, r)
+        for s, r in ((1, 2), (1, 4), (2, 6))
+    },
+    **{f"hessian s={s:g}": _hessian_angles(s) for s in (1, 2, 4)},
+}

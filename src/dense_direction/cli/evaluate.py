@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,20 +14,11 @@ import numpy as np
 from PIL import Image
 from tqdm import tqdm
 
-from dense_direction.classical import hessian_direction, structure_tensor_direction
+from dense_direction.classical import BASELINES
 from dense_direction.evaluation import angular_error, summarize_errors
 
 HELP = "angular-error report of a model and the classical baselines against ground truth"
 MODEL = "model"
-BASELINES: dict[str, Callable[[np.ndarray], np.ndarray]] = {
-    **{
-        f"structure tensor s={s:g} r={r:g}": (
-            lambda im, s=s, r=r: structure_tensor_direction(im, s, r)[0]
-        )
-        for s, r in ((1, 2), (1, 4), (2, 6))
-    },
-    **{f"hessian s={s:g}": (lambda im, s=s: hessian_direction(im, s)) for s in (1, 2, 4)},
-}
 
 
 @dataclass(frozen=True)
