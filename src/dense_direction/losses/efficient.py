@@ -53,7 +53,15 @@ from dense_direction.losses._common import (
 )
 from dense_direction.losses.directional import DirectionalLoss
 
-__all__ = ["EfficientDirectionalLoss", "TapPlan", "efficient_directional_loss", "plan_taps"]
+__all__ = [
+    "EfficientDirectionalLoss",
+    "MaskedPixels",
+    "TapPlan",
+    "efficient_directional_loss",
+    "masked_pixels",
+    "plan_taps",
+    "reduce_pixels",
+]
 
 # Elements per chunk buffer: ~4 MB in float32, small enough to stay in cache-friendly sizes.
 _CHUNK_ELEMENTS = 2**20
@@ -301,6 +309,70 @@ def _zero_loss(pred: Tensor, reduction: str) -> Tensor:
     return zero_map if reduction == "none" else zero_map.sum()
 
 
+@dataclass(frozen=True)
+class MaskedPixels:
+    """The pixels a mask-based loss works on, located once per call.
+
+    Attributes:
+        index: ``(M,)`` flat indices over ``(N, K, H, W)`` of pixels with ``gt > mask_thr``.
+        base: ``(M,)`` their flat indices in the zero-padded mask planes ``gt_flat``.
+        gt_flat: the masks padded by ``pad`` on every side, flattened.
+        width: the padded plane width.
+        xy: ``(M, 2)`` predicted vectors there (connected to ``pred`` for autograd).
+        shape: ``(N, K, H, W)``.
+    """
+
+    index: Tensor
+    base: Tensor
+    gt_flat: Tensor
+    width: int
+    xy: Tensor
+    shape: tuple[int, int, int, int]
+
+
+def masked_pixels(
+    pred: Tensor, gt: Tensor, pad: int, mask_thr: float, ignore_index: int | None
+) -> MaskedPixels | None:
+    """Locate the structure pixels of ``gt`` (None when there are none)."""
+    n, k, _, h, w = gt.shape
+    dtype = compute_dtype(pred)
+    masks = drop_ignored(gt.to(dtype), ignore_index).reshape(n * k, h, w)
+    index = torch.nonzero(masks.reshape(-1) > mask_thr).squeeze(1)  # over (N K H W)
+    if index.numel() == 0:
+        return None
+    plane, rest = index // (h * w), index % (h * w)
+    row, col = rest // w, rest % w
+    height, width = h + 2 * pad, w + 2 * pad
+    base = plane * (height * width) + (row + pad) * width + (col + pad)
+    gt_flat = F.pad(masks, (pad, pad, pad, pad)).reshape(-1)
+    xy = pred.reshape(n * k, 2, h * w)[plane, :, rest].to(dtype)
+    return MaskedPixels(index, base, gt_flat, width, xy, (n, k, h, w))
+
+
+def reduce_pixels(
+    loss: Tensor,
+    keep: Tensor,
+    pixels: MaskedPixels,
+    weight: Tensor | None,
+    reduction: str,
+    loss_weight: float,
+    out_dtype: torch.dtype,
+) -> Tensor:
+    """Per-pixel losses ``(M,)`` (0 where not kept) -> "mean" over kept pixels, "sum", or an
+    ``(N, K, H, W)`` map for "none"."""
+    n, k, h, w = pixels.shape
+    loss = loss * loss_weight
+    if weight is not None:
+        loss = loss * weight.to(loss.dtype).expand(n, k, 1, h, w).reshape(-1)[pixels.index]
+    if reduction == "none":
+        full = loss.new_zeros(n * k * h * w).index_put((pixels.index,), loss)
+        return full.view(n, k, h, w).to(out_dtype)
+    total = loss.sum()
+    if reduction == "mean":
+        total = total / keep.sum().clamp(min=1)
+    return total.to(out_dtype)
+
+
 def _efficient_loss(
     pred: Tensor,
     gt: Tensor,
@@ -310,31 +382,15 @@ def _efficient_loss(
     ignore_index: int | None = None,
 ) -> Tensor:
     check_inputs(pred, gt, weight)
-    n, k, _, h, w = gt.shape
-    pad, dtype = options.pad, compute_dtype(pred)
-    masks = drop_ignored(gt.to(dtype), ignore_index).reshape(n * k, h, w)
-    index = torch.nonzero(masks.reshape(-1) > options.mask_thr).squeeze(1)  # over (N K H W)
-    if index.numel() == 0:
+    pixels = masked_pixels(pred, gt, options.pad, options.mask_thr, ignore_index)
+    if pixels is None:
         return _zero_loss(pred, options.reduction)
-
-    plane, rest = index // (h * w), index % (h * w)
-    row, col = rest // w, rest % w
-    height, width = h + 2 * pad, w + 2 * pad
-    base = plane * (height * width) + (row + pad) * width + (col + pad)
-    gt_flat = F.pad(masks, (pad, pad, pad, pad)).reshape(-1)
-    xy = pred.reshape(n * k, 2, h * w)[plane, :, rest].to(dtype)  # (M, 2)
-
-    loss, keep = _MaskedDirectionalLoss.apply(xy, gt_flat, base, width, plan, options)
-    loss = loss * options.loss_weight
-    if weight is not None:
-        loss = loss * weight.to(dtype).expand(n, k, 1, h, w).reshape(-1)[index]
-    if options.reduction == "none":
-        full = loss.new_zeros(n * k * h * w).index_put((index,), loss)
-        return full.view(n, k, h, w).to(pred.dtype)
-    total = loss.sum()
-    if options.reduction == "mean":
-        total = total / keep.sum().clamp(min=1)
-    return total.to(pred.dtype)
+    loss, keep = _MaskedDirectionalLoss.apply(
+        pixels.xy, pixels.gt_flat, pixels.base, pixels.width, plan, options
+    )
+    return reduce_pixels(
+        loss, keep, pixels, weight, options.reduction, options.loss_weight, pred.dtype
+    )
 
 
 def efficient_directional_loss(
