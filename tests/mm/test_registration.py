@@ -28,6 +28,8 @@ LOSS_CONFIGS = {
         "loss_name": "loss_dir",
     },
     "SmoothnessLoss": {"pad": 1, "alpha": 2.0, "loss_weight": 0.1},
+    "CircularDirectionalLoss": {"kind": "von_mises", "pad": 5, "div": 36},
+    "SupervisedDirectionLoss": {"kind": "cosine"},
 }
 
 

@@ -1,6 +1,12 @@
 """Losses for direction fields, in plain PyTorch: a function and a thin ``nn.Module`` each."""
 
 from dense_direction.losses._common import DirectionalLossOptions
+from dense_direction.losses.circular import (
+    CircularDirectionalLoss,
+    SupervisedDirectionLoss,
+    circular_directional_loss,
+    supervised_direction_loss,
+)
 from dense_direction.losses.directional import DirectionalLoss, directional_loss
 from dense_direction.losses.efficient import (
     EfficientDirectionalLoss,
@@ -9,11 +15,15 @@ from dense_direction.losses.efficient import (
 from dense_direction.losses.smoothness import SmoothnessLoss, smoothness_loss
 
 __all__ = [
+    "CircularDirectionalLoss",
     "DirectionalLoss",
     "DirectionalLossOptions",
     "EfficientDirectionalLoss",
     "SmoothnessLoss",
+    "SupervisedDirectionLoss",
+    "circular_directional_loss",
     "directional_loss",
     "efficient_directional_loss",
     "smoothness_loss",
+    "supervised_direction_loss",
 ]

@@ -7,9 +7,21 @@ from mmengine.registry import FUNCTIONS
 from mmseg.registry import MODELS
 
 from dense_direction.kernels import KERNELS
-from dense_direction.losses import DirectionalLoss, EfficientDirectionalLoss, SmoothnessLoss
+from dense_direction.losses import (
+    CircularDirectionalLoss,
+    DirectionalLoss,
+    EfficientDirectionalLoss,
+    SmoothnessLoss,
+    SupervisedDirectionLoss,
+)
 
-REGISTERED_LOSSES = (DirectionalLoss, EfficientDirectionalLoss, SmoothnessLoss)
+REGISTERED_LOSSES = (
+    DirectionalLoss,
+    EfficientDirectionalLoss,
+    SmoothnessLoss,
+    CircularDirectionalLoss,
+    SupervisedDirectionLoss,
+)
 REGISTERED_KERNELS = tuple(KERNELS)
 
 for _loss in REGISTERED_LOSSES:

@@ -1,0 +1,324 @@
+"""Circular-statistics losses against the mask's direction evidence, and a supervised loss.
+
+The directional evidence ``v_k`` of a pixel (kernel responses over ``div`` bins, optionally
+squished) is normalised into a distribution ``p_k`` over the bin directions ``theta_k``. On the
+doubled circle (directions are modulo pi) each bin is the unit vector
+``e_k = (-cos 2 theta_k, -sin 2 theta_k)`` (the package's vector convention), and the evidence
+has a mean resultant ``m = sum_k p_k e_k`` with length ``R = |m|`` in [0, 1].
+
+With the prediction's unit vector ``u`` and magnitude ``kappa = |pred|``:
+
+* ``kind="cosine"``: ``(1 - u . m) / 2``, in [0, 1]; the expected ``sin^2`` of the angle to the
+  evidence. Direction only.
+* ``kind="von_mises"``: the negative log-likelihood of the evidence under a von Mises
+  distribution on the doubled circle with mean ``u`` and concentration ``kappa``:
+  ``-kappa u . m + log I0(kappa)``. Minimised at ``u = m / R`` and ``kappa = A^-1(R)``, so the
+  predicted magnitude learns how concentrated the evidence is: a confidence.
+* ``kind="kl"``: ``KL(p || q)`` with ``q_k`` the von Mises above evaluated at the bins and
+  normalised over them; >= 0, 0 when the binned von Mises reproduces the evidence. It differs
+  from the von Mises NLL by the evidence entropy and the discrete normaliser.
+
+All three need the evidence only through ``m`` (and the entropy for "kl"), which is gathered at
+the structure pixels in chunks without gradients, as in the efficient directional loss.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import torch
+from torch import Tensor, nn
+
+from dense_direction.losses._common import (
+    DirectionalLossOptions,
+    check_inputs,
+    check_reduction,
+    compute_dtype,
+    squish,
+)
+from dense_direction.losses.efficient import (
+    MaskedPixels,
+    TapPlan,
+    _chunk_size,
+    _gather_evidence,
+    _operands,
+    _zero_loss,
+    masked_pixels,
+    plan_taps,
+    reduce_pixels,
+)
+
+__all__ = [
+    "CIRCULAR_KINDS",
+    "CircularDirectionalLoss",
+    "SupervisedDirectionLoss",
+    "circular_directional_loss",
+    "supervised_direction_loss",
+]
+
+CIRCULAR_KINDS = ("cosine", "von_mises", "kl")
+_EPS = 1e-6
+
+
+def _check_kind(kind: str, allowed: tuple[str, ...]) -> None:
+    if kind not in allowed:
+        raise ValueError(f"kind must be one of {allowed}, got {kind!r}")
+
+
+def _log_i0(kappa: Tensor) -> Tensor:
+    """``log I0(kappa)``, stable for large kappa."""
+    return torch.log(torch.special.i0e(kappa)) + kappa
+
+
+def _split(xy: Tensor) -> tuple[Tensor, Tensor]:
+    """Unit vectors ``(M, 2)`` and magnitudes ``(M,)`` of predicted vectors."""
+    kappa = xy.norm(dim=1).clamp(min=_EPS)
+    return xy / kappa[:, None], kappa
+
+
+@torch.no_grad()
+def _evidence_statistics(
+    pixels: MaskedPixels, plan: TapPlan, options: DirectionalLossOptions
+) -> tuple[Tensor, Tensor, Tensor]:
+    """Per structure pixel: the evidence resultant ``m (M, 2)``, its entropy ``(M,)`` and
+    whether the pixel is kept (``mask_patches``)."""
+    ops = _operands(plan, pixels.width, pixels.xy)
+    div = ops.weights.shape[1]
+    angles = torch.arange(div, device=pixels.xy.device, dtype=pixels.xy.dtype) * (math.pi / div)
+    bins = torch.stack((-torch.cos(2 * angles), -torch.sin(2 * angles)), dim=1)  # (div, 2)
+    count = pixels.base.numel()
+    resultant = pixels.xy.new_zeros(count, 2)
+    entropy = pixels.xy.new_zeros(count)
+    keep = torch.ones(count, dtype=torch.bool, device=pixels.xy.device)
+    step = _chunk_size(plan)
+    for start in range(0, count, step):
+        part = slice(start, start + step)
+        evidence = _gather_evidence(pixels.gt_flat, pixels.base[part], ops.offsets, ops.weights)
+        if options.mask_patches:
+            keep[part] = evidence.mean(dim=1) <= options.patch_thr
+        if options.squish_values:
+            evidence = squish(evidence, 1)
+        total = evidence.sum(dim=1, keepdim=True)
+        probs = torch.where(total > 0, evidence / total.clamp(min=1e-12), 0.0)
+        resultant[part] = probs @ bins
+        entropy[part] = -(probs * torch.log(probs.clamp(min=1e-12))).sum(dim=1)
+    return resultant, entropy, keep
+
+
+def _circular(xy: Tensor, resultant: Tensor, entropy: Tensor, kind: str, div: int) -> Tensor:
+    unit, kappa = _split(xy)
+    agreement = (unit * resultant).sum(dim=1)  # u . m
+    if kind == "cosine":
+        return (1 - agreement) / 2
+    if kind == "von_mises":
+        return -kappa * agreement + _log_i0(kappa)
+    # kl: sum_k p_k log p_k - sum_k p_k log q_k, log q_k = kappa u.e_k - log sum_j exp(kappa u.e_j)
+    angles = torch.arange(div, device=xy.device, dtype=xy.dtype) * (math.pi / div)
+    bins = torch.stack((-torch.cos(2 * angles), -torch.sin(2 * angles)), dim=1)
+    log_norm = torch.logsumexp(kappa[:, None] * (unit @ bins.T), dim=1)
+    return -entropy - kappa * agreement + log_norm
+
+
+def _circular_loss(
+    pred: Tensor,
+    gt: Tensor,
+    weight: Tensor | None,
+    plan: TapPlan,
+    options: DirectionalLossOptions,
+    kind: str,
+    ignore_index: int | None = None,
+) -> Tensor:
+    check_inputs(pred, gt, weight)
+    pixels = masked_pixels(pred, gt, options.pad, options.mask_thr, ignore_index)
+    if pixels is None:
+        return _zero_loss(pred, options.reduction)
+    resultant, entropy, keep = _evidence_statistics(pixels, plan, options)
+    loss = _circular(pixels.xy, resultant, entropy, kind, plan.weights.shape[1])
+    loss = torch.where(keep, loss, torch.zeros_like(loss))
+    return reduce_pixels(
+        loss, keep, pixels, weight, options.reduction, options.loss_weight, pred.dtype
+    )
+
+
+def _options(
+    pad: int,
+    div: int,
+    mask_thr: float,
+    squish_values: bool,
+    mask_patches: bool,
+    patch_thr: float,
+    kernel_cfg: Mapping[str, Any] | None,
+    reduction: str,
+    loss_weight: float,
+) -> DirectionalLossOptions:
+    return DirectionalLossOptions(
+        pad=pad,
+        div=div,
+        mask_thr=mask_thr,
+        squish_values=squish_values,
+        norm_values=True,
+        norm_order=1,
+        mask_patches=mask_patches,
+        patch_thr=patch_thr,
+        reduction=reduction,
+        loss_weight=loss_weight,
+        kernel_cfg=dict(kernel_cfg) if kernel_cfg is not None else {"type": "radial_line_kernel"},
+    )
+
+
+def circular_directional_loss(
+    pred: Tensor,
+    gt: Tensor,
+    weight: Tensor | None = None,
+    ignore_index: int | None = None,
+    *,
+    kind: str = "cosine",
+    **options: Any,
+) -> Tensor:
+    """Circular-statistics loss of ``pred (N, K, 2, H, W)`` against the evidence of
+    ``gt (N, K, 1, H, W)``; ``options`` as :class:`CircularDirectionalLoss`."""
+    return CircularDirectionalLoss(kind=kind, **options)(pred, gt, weight, ignore_index)
+
+
+class CircularDirectionalLoss(nn.Module):
+    """Module form (see the module docstring for the three kinds).
+
+    Args:
+        kind: "cosine", "von_mises" or "kl".
+        pad, div, kernel_cfg: the evidence kernel (default a radial line kernel).
+        squish_values: squish the evidence before normalising it to a distribution.
+        mask_patches, patch_thr: drop pixels whose mean evidence exceeds ``patch_thr``.
+        reduction: "mean" over kept pixels, "sum", or "none" (an ``(N, K, H, W)`` map).
+    """
+
+    def __init__(
+        self,
+        kind: str = "cosine",
+        pad: int = 7,
+        div: int = 90,
+        mask_thr: float = 0.5,
+        squish_values: bool = True,
+        mask_patches: bool = True,
+        patch_thr: float = 0.98,
+        kernel_cfg: Mapping[str, Any] | None = None,
+        reduction: str = "mean",
+        loss_weight: float = 1.0,
+        loss_name: str = "loss_circ",
+    ) -> None:
+        super().__init__()
+        _check_kind(kind, CIRCULAR_KINDS)
+        self.kind, self._loss_name = kind, loss_name
+        self.options = _options(
+            pad,
+            div,
+            mask_thr,
+            squish_values,
+            mask_patches,
+            patch_thr,
+            kernel_cfg,
+            reduction,
+            loss_weight,
+        )
+        self.plan = plan_taps(self.options.build_kernel())
+
+    @property
+    def loss_name(self) -> str:
+        return self._loss_name
+
+    def forward(
+        self,
+        pred: Tensor,
+        gt: Tensor,
+        weight: Tensor | None = None,
+        ignore_index: int | None = None,
+    ) -> Tensor:
+        return _circular_loss(pred, gt, weight, self.plan, self.options, self.kind, ignore_index)
+
+    def extra_repr(self) -> str:
+        return f"kind={self.kind!r}, pad={self.options.pad}, div={self.options.div}"
+
+
+# ---------------------------------------------------------------------------- supervised
+
+SUPERVISED_KINDS = ("cosine", "von_mises")
+
+
+def supervised_direction_loss(
+    pred: Tensor,
+    target: Tensor,
+    weight: Tensor | None = None,
+    *,
+    kind: str = "cosine",
+    reduction: str = "mean",
+    loss_weight: float = 1.0,
+) -> Tensor:
+    """Loss against direction labels, for when they exist.
+
+    Args:
+        pred: ``(N, K, 2, H, W)`` vectors.
+        target: ``(N, K, H, W)`` or ``(N, K, 1, H, W)`` angles in radians (y up); NaN where
+            there is no label.
+        weight: optional, broadcastable to ``(N, K, H, W)``.
+        kind: "cosine" (``sin^2`` of the angle error, in [0, 1]) or "von_mises" (NLL with the
+            predicted magnitude as concentration).
+        reduction: "mean" over labelled pixels, "sum", or "none" (``(N, K, H, W)`` map).
+    """
+    _check_kind(kind, SUPERVISED_KINDS)
+    check_reduction(reduction)
+    if target.dim() == 5:
+        target = target.squeeze(2)
+    if pred.dim() != 5 or pred.shape[2] != 2 or target.shape != (*pred.shape[:2], *pred.shape[3:]):
+        raise ValueError(
+            f"expected pred (N, K, 2, H, W) and target (N, K, H, W); got "
+            f"{tuple(pred.shape)} and {tuple(target.shape)}"
+        )
+    dtype = compute_dtype(pred)
+    labelled = torch.isfinite(target)
+    angles = torch.where(labelled, target, torch.zeros_like(target)).to(dtype)
+    truth = torch.stack((-torch.cos(2 * angles), -torch.sin(2 * angles)), dim=2)
+    vectors = pred.to(dtype)
+    kappa = vectors.norm(dim=2).clamp(min=_EPS)
+    agreement = (vectors * truth).sum(dim=2) / kappa
+    loss = (1 - agreement) / 2 if kind == "cosine" else -kappa * agreement + _log_i0(kappa)
+    loss = torch.where(labelled, loss, torch.zeros_like(loss)) * loss_weight
+    if weight is not None:
+        loss = loss * weight.to(dtype)
+    if reduction == "none":
+        return loss.to(pred.dtype)
+    total = loss.sum()
+    if reduction == "mean":
+        total = total / labelled.sum().clamp(min=1)
+    return total.to(pred.dtype)
+
+
+class SupervisedDirectionLoss(nn.Module):
+    """Module form of :func:`supervised_direction_loss`."""
+
+    def __init__(
+        self,
+        kind: str = "cosine",
+        reduction: str = "mean",
+        loss_weight: float = 1.0,
+        loss_name: str = "loss_sup",
+    ) -> None:
+        super().__init__()
+        _check_kind(kind, SUPERVISED_KINDS)
+        check_reduction(reduction)
+        self.kind, self.reduction, self.loss_weight = kind, reduction, loss_weight
+        self._loss_name = loss_name
+
+    @property
+    def loss_name(self) -> str:
+        return self._loss_name
+
+    def forward(self, pred: Tensor, target: Tensor, weight: Tensor | None = None) -> Tensor:
+        return supervised_direction_loss(
+            pred,
+            target,
+            weight,
+            kind=self.kind,
+            reduction=self.reduction,
+            loss_weight=self.loss_weight,
+        )
