@@ -180,3 +180,42 @@ def test_demo_runs_end_to_end(tmp_path):
         "timings.json",
     ):
         assert (tmp_path / "demo" / name).exists(), name
+
+
+def test_dinov2_preset_trains_from_a_local_backbone_folder(trained, tmp_path):
+    """The DINOv2 + DPT preset, with a tiny randomly initialised model folder standing in for
+    downloaded weights (same width as ViT-S, so the preset's head fits)."""
+    transformers = pytest.importorskip("transformers")
+    folder = tmp_path / "dinov2-tiny"
+    config = transformers.Dinov2WithRegistersConfig(
+        hidden_size=384,
+        num_hidden_layers=12,
+        num_attention_heads=6,
+        intermediate_size=96,
+        patch_size=14,
+        image_size=56,
+        num_register_tokens=4,
+    )
+    transformers.Dinov2WithRegistersModel(config).save_pretrained(folder)
+    data, _, _ = trained
+    work = tmp_path / "dino"
+    _cli(
+        "train",
+        "--data",
+        data,
+        "--work-dir",
+        work,
+        "--model",
+        "dinov2-dpt",
+        "--backbone-weights",
+        folder,
+        "--iters",
+        "2",
+        "--batch-size",
+        "1",
+        "--crop",
+        "56",
+        "--workers",
+        "0",
+    )
+    assert list(work.glob("best_*.pth"))
