@@ -20,9 +20,16 @@ from pickle import UnpicklingError
 from typing import Any
 
 import torch
+from mmengine.runner import find_latest_checkpoint
 from mmengine.runner.checkpoint import CheckpointLoader, get_torch_safe_globals
 
-__all__ = ["load_local_checkpoint", "trust_directory", "trust_file", "trusted"]
+__all__ = [
+    "best_or_latest_checkpoint",
+    "load_local_checkpoint",
+    "trust_directory",
+    "trust_file",
+    "trusted",
+]
 
 _TRUSTED_DIRS: set[Path] = set()
 _TRUSTED_FILES: set[Path] = set()
@@ -41,6 +48,19 @@ def trust_file(path: str | Path) -> None:
 def trusted(path: str | Path) -> bool:
     resolved = Path(path).resolve()
     return resolved in _TRUSTED_FILES or any(d in resolved.parents for d in _TRUSTED_DIRS)
+
+
+def best_or_latest_checkpoint(work_dir: str | Path) -> str | None:
+    """The newest ``best_*.pth`` in ``work_dir``, else the latest checkpoint mmengine recorded
+    (``last_checkpoint``), else the highest ``iter_N.pth``, else None."""
+    best = sorted(Path(work_dir).glob("best_*.pth"), key=lambda p: p.stat().st_mtime)
+    if best:
+        return str(best[-1])
+    latest = find_latest_checkpoint(str(work_dir))
+    if latest is not None:
+        return latest
+    iters = sorted(Path(work_dir).glob("iter_*.pth"), key=lambda p: int(p.stem.split("_")[1]))
+    return str(iters[-1]) if iters else None
 
 
 def load_local_checkpoint(filename: str, map_location: Any = None) -> Any:

@@ -28,6 +28,7 @@ from mmseg.registry import MODELS
 from scipy import ndimage
 
 import dense_direction.mm  # noqa: F401  (registers the components)
+from dense_direction.mm.checkpoints import best_or_latest_checkpoint
 from dense_direction.tiling import blend_weights, tiles
 
 __all__ = ["DirectionEstimator", "DirectionPrediction", "find_checkpoint", "read_image"]
@@ -83,16 +84,10 @@ def find_checkpoint(path: str | Path) -> Path:
         return path
     if not path.is_dir():
         raise FileNotFoundError(f"checkpoint or work dir not found: {path}")
-    best = sorted(path.glob("best_*.pth"), key=lambda p: p.stat().st_mtime)
-    if best:
-        return best[-1]
-    marker = path / "last_checkpoint"
-    if marker.exists():
-        return Path(marker.read_text().strip())
-    found = sorted(path.glob("iter_*.pth"), key=lambda p: int(p.stem.split("_")[1]))
-    if not found:
-        raise FileNotFoundError(f"no checkpoint (best_*.pth, iter_*.pth) in {path}")
-    return found[-1]
+    found = best_or_latest_checkpoint(path)
+    if found is None:
+        raise FileNotFoundError(f"no checkpoint (best_*.pth, last_checkpoint) in {path}")
+    return Path(found)
 
 
 class DirectionEstimator:

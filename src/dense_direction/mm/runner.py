@@ -17,7 +17,7 @@ from mmengine.registry import HOOKS
 from mmengine.runner import Runner, find_latest_checkpoint
 
 import dense_direction.mm  # noqa: F401  (registers the components)
-from dense_direction.mm.checkpoints import trust_directory, trust_file
+from dense_direction.mm.checkpoints import best_or_latest_checkpoint, trust_directory, trust_file
 
 __all__ = ["DirectionClassesCheckHook", "build_runner", "close_distributed", "load_config", "run"]
 
@@ -92,11 +92,6 @@ def build_runner(
     return Runner.from_cfg(cfg)
 
 
-def _best_checkpoint(work_dir: str) -> str | None:
-    best = sorted(Path(work_dir).glob("best_*.pth"), key=lambda p: p.stat().st_mtime)
-    return str(best[-1]) if best else None
-
-
 def run(runner: Runner, phase: str = "both", checkpoint: str | None = None) -> dict[str, Any]:
     """Train and/or test. Testing uses ``checkpoint``, else after training the best
     checkpoint when one was saved, else the latest one in work_dir."""
@@ -106,11 +101,7 @@ def run(runner: Runner, phase: str = "both", checkpoint: str | None = None) -> d
     if phase in ("train", "both"):
         runner.train()
     if phase in ("test", "both"):
-        weights = (
-            checkpoint
-            or _best_checkpoint(runner.work_dir)
-            or find_latest_checkpoint(runner.work_dir)
-        )
+        weights = checkpoint or best_or_latest_checkpoint(runner.work_dir)
         if weights is None and phase == "test":
             raise FileNotFoundError(
                 f"no checkpoint to test: pass --checkpoint or train into {runner.work_dir} first"
