@@ -11,7 +11,6 @@ from PIL import Image
 from tqdm import tqdm
 
 HELP = "predict direction fields (angle maps, overlays, confidence) with a trained model"
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp"}
 
 
 def add_parser(parser: argparse.ArgumentParser) -> None:
@@ -32,6 +31,8 @@ def add_parser(parser: argparse.ArgumentParser) -> None:
 
 def collect_inputs(pattern: str) -> list[Path]:
     """Image files named by a path, a folder (not recursive) or a glob pattern."""
+    from dense_direction.mm.datasets import IMAGE_SUFFIXES
+
     path = Path(pattern)
     if path.is_dir():
         found = sorted(p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)

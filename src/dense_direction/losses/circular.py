@@ -31,6 +31,7 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
+from dense_direction.directions import angles_to_vectors
 from dense_direction.losses._common import (
     DirectionalLossOptions,
     check_inputs,
@@ -78,6 +79,12 @@ def _split(xy: Tensor) -> tuple[Tensor, Tensor]:
     return xy / kappa[:, None], kappa
 
 
+def _bin_vectors(div: int, like: Tensor) -> Tensor:
+    """``(div, 2)``: bin k's direction ``k pi / div`` as the unit vector ``e_k``."""
+    angles = torch.arange(div, device=like.device, dtype=like.dtype) * (math.pi / div)
+    return angles_to_vectors(angles, dim=1)
+
+
 @torch.no_grad()
 def _evidence_statistics(
     pixels: MaskedPixels, plan: TapPlan, options: DirectionalLossOptions
@@ -85,9 +92,7 @@ def _evidence_statistics(
     """Per structure pixel: the evidence resultant ``m (M, 2)``, its entropy ``(M,)`` and
     whether the pixel is kept (``mask_patches``)."""
     ops = _operands(plan, pixels.width, pixels.xy)
-    div = ops.weights.shape[1]
-    angles = torch.arange(div, device=pixels.xy.device, dtype=pixels.xy.dtype) * (math.pi / div)
-    bins = torch.stack((-torch.cos(2 * angles), -torch.sin(2 * angles)), dim=1)  # (div, 2)
+    bins = _bin_vectors(ops.weights.shape[1], pixels.xy)
     count = pixels.base.numel()
     resultant = pixels.xy.new_zeros(count, 2)
     entropy = pixels.xy.new_zeros(count)
@@ -115,8 +120,7 @@ def _circular(xy: Tensor, resultant: Tensor, entropy: Tensor, kind: str, div: in
     if kind == "von_mises":
         return -kappa * agreement + _log_i0(kappa)
     # kl: sum_k p_k log p_k - sum_k p_k log q_k, log q_k = kappa u.e_k - log sum_j exp(kappa u.e_j)
-    angles = torch.arange(div, device=xy.device, dtype=xy.dtype) * (math.pi / div)
-    bins = torch.stack((-torch.cos(2 * angles), -torch.sin(2 * angles)), dim=1)
+    bins = _bin_vectors(div, xy)
     log_norm = torch.logsumexp(kappa[:, None] * (unit @ bins.T), dim=1)
     return -entropy - kappa * agreement + log_norm
 
@@ -277,7 +281,7 @@ def supervised_direction_loss(
     dtype = compute_dtype(pred)
     labelled = torch.isfinite(target)
     angles = torch.where(labelled, target, torch.zeros_like(target)).to(dtype)
-    truth = torch.stack((-torch.cos(2 * angles), -torch.sin(2 * angles)), dim=2)
+    truth = angles_to_vectors(angles, dim=2)
     vectors = pred.to(dtype)
     kappa = vectors.norm(dim=2).clamp(min=_EPS)
     agreement = (vectors * truth).sum(dim=2) / kappa

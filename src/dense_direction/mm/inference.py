@@ -13,7 +13,6 @@ activations.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +27,7 @@ from mmseg.registry import MODELS
 from scipy import ndimage
 
 import dense_direction.mm  # noqa: F401  (registers the components)
+from dense_direction.directions import vectors_to_angles
 from dense_direction.mm.checkpoints import best_or_latest_checkpoint
 from dense_direction.tiling import blend_weights, tiles
 
@@ -170,7 +170,7 @@ class DirectionEstimator:
             total[rows, cols] += weight
         vectors /= total
         pairs = vectors.reshape(k, 2, h, w)
-        angles = np.mod((np.arctan2(pairs[:, 1], pairs[:, 0]) + math.pi) / 2, math.pi)
+        angles = vectors_to_angles(torch.from_numpy(pairs), dim=1).numpy()
         structure = None
         if seg is not None:
             seg /= total
