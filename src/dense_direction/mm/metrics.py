@@ -20,6 +20,7 @@ from mmseg.registry import METRICS, MODELS
 from prettytable import PrettyTable
 
 from dense_direction.evaluation import ACCURACY_THRESHOLDS, angular_error, summarize_errors
+from dense_direction.mm.heads.base import class_masks
 
 __all__ = ["CenterlineDirectionMetric", "DirectionalLossMetric", "DumpSamples"]
 
@@ -192,7 +193,7 @@ class DirectionalLossMetric(BaseMetric):
                     f"estimated_vs has {vectors.shape[0]} channels; expected 2 per "
                     f"direction class {classes} = {2 * k}"
                 )
-            masks = torch.stack([(labels[0] == c) for c in classes]).float().view(1, k, 1, h, w)
+            masks = class_masks(labels[None], classes)  # (1, K, 1, H, W)
             with torch.no_grad():
                 value = self.loss.to(vectors.device)(vectors.float().view(1, k, 2, h, w), masks)
             self.results.append(float(value))

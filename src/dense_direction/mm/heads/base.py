@@ -17,9 +17,15 @@ from mmseg.registry import MODELS
 from mmseg.structures import build_pixel_sampler
 from torch import Tensor, nn
 
-__all__ = ["BaseDirectionDecodeHead", "direction_targets"]
+__all__ = ["BaseDirectionDecodeHead", "class_masks", "direction_targets"]
 
 _INPUT_TRANSFORMS = (None, "resize_concat", "multiple_select")
+
+
+def class_masks(labels: Tensor, dir_classes: Sequence[int]) -> Tensor:
+    """Label maps ``(N, 1, H, W)`` -> float masks ``(N, K, 1, H, W)``, one per direction class,
+    the layout the direction losses take."""
+    return torch.cat([(labels == c) for c in dir_classes], dim=1).float().unsqueeze(2)
 
 
 def direction_targets(
@@ -28,10 +34,13 @@ def direction_targets(
     """Per-class binary masks ``(N, K, 1, H, W)`` from the samples' ``gt_sem_seg`` labels,
     resized by ``scale`` (bilinear, so masks become soft at the borders)."""
     labels = torch.stack([s.gt_sem_seg.data for s in batch_data_samples])  # (N, 1, H, W)
-    masks = torch.cat([(labels == c) for c in dir_classes], dim=1).float()  # (N, K, H, W)
+    masks = class_masks(labels, dir_classes)
     if scale != 1.0:
-        masks = F.interpolate(masks, scale_factor=scale, mode="bilinear", align_corners=False)
-    return masks.unsqueeze(2)
+        flat = F.interpolate(
+            masks.squeeze(2), scale_factor=scale, mode="bilinear", align_corners=False
+        )
+        masks = flat.unsqueeze(2)
+    return masks
 
 
 def _build_losses(loss_decode: dict | Sequence[dict] | None) -> nn.Module:
