@@ -55,6 +55,13 @@ def check_patch_multiple(inputs: Tensor, patch: int) -> None:
         )
 
 
+def _size_name(model_size: str, table: dict[str, str]) -> str:
+    """The model name part for ``model_size``, or an error listing the sizes there are."""
+    if model_size not in table:
+        raise ValueError(f"model_size must be one of {sorted(table)}, got {model_size!r}")
+    return table[model_size]
+
+
 def _select_layers(layers_to_extract: int | Sequence[int], depth: int) -> list[int]:
     if isinstance(layers_to_extract, int):
         if not 1 <= layers_to_extract <= depth:
@@ -171,19 +178,14 @@ class DinoV2(_HFVisionTransformer):
     ) -> None:
         import transformers as hf
 
-        if model_size not in DINOV2_SIZES:
-            raise ValueError(
-                f"model_size must be one of {sorted(DINOV2_SIZES)}, got {model_size!r}"
-            )
+        size = _size_name(model_size, DINOV2_SIZES)
         name = "dinov2-with-registers" if with_registers else "dinov2"
         classes = (
             (hf.Dinov2WithRegistersModel, hf.Dinov2WithRegistersConfig)
             if with_registers
             else (hf.Dinov2Model, hf.Dinov2Config)
         )
-        model = _from_hf(
-            *classes, pretrained, config, f"facebook/{name}-{DINOV2_SIZES[model_size]}"
-        )
+        model = _from_hf(*classes, pretrained, config, f"facebook/{name}-{size}")
         super().__init__(
             model,
             layers_to_extract,
@@ -216,16 +218,13 @@ class DinoV3(_HFVisionTransformer):
     ) -> None:
         import transformers as hf
 
-        if model_size not in DINOV3_SIZES:
-            raise ValueError(
-                f"model_size must be one of {sorted(DINOV3_SIZES)}, got {model_size!r}"
-            )
+        size = _size_name(model_size, DINOV3_SIZES)
         model = _from_hf(
             hf.DINOv3ViTModel,
             hf.DINOv3ViTConfig,
             pretrained,
             config,
-            f"facebook/dinov3-{DINOV3_SIZES[model_size]}-pretrain-lvd1689m",
+            f"facebook/dinov3-{size}-pretrain-lvd1689m",
         )
         super().__init__(
             model,
@@ -334,9 +333,8 @@ class Dino2TorchHub(_HubVisionTransformer):
             "xlarge": "g",
             "giant": "g",
         }
-        if model_size not in letters:
-            raise ValueError(f"model_size must be one of {sorted(letters)}, got {model_size!r}")
-        name = f"dinov2_vit{letters[model_size]}14" + ("_reg" if with_registers else "")
+        size = _size_name(model_size, letters)
+        name = f"dinov2_vit{size}14" + ("_reg" if with_registers else "")
         model = _hub_load(repo_or_dir, name, source, pretrained=weights_path is None)
         _load_weights(model, weights_path)
         super().__init__(
@@ -371,15 +369,12 @@ class Dino3TorchHub(_HubVisionTransformer):
         source: str | None = None,
         init_cfg: dict | None = None,
     ) -> None:
-        if model_size not in DINOV3_SIZES:
-            raise ValueError(
-                f"model_size must be one of {sorted(DINOV3_SIZES)}, got {model_size!r}"
-            )
+        size = _size_name(model_size, DINOV3_SIZES)
         repo = repo_url or "facebookresearch/dinov3"
         source = source or ("local" if Path(repo).is_dir() else "github")
         if not Path(weights_path).is_file():
             raise FileNotFoundError(f"DINOv3 weights not found: {weights_path}")
-        model = _hub_load(repo, f"dinov3_{DINOV3_SIZES[model_size]}", source, pretrained=False)
+        model = _hub_load(repo, f"dinov3_{size}", source, pretrained=False)
         _load_weights(model, weights_path)
         super().__init__(
             model,
