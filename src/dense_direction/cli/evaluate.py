@@ -45,10 +45,6 @@ def add_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--panels", type=int, default=4, help="example pictures to write (4)")
 
 
-def _read_binary(path: Path) -> np.ndarray:
-    return np.asarray(Image.open(path)) > 0
-
-
 def items_from_args(args: argparse.Namespace) -> list[Item]:
     if args.data is not None:
         root, split = args.data, args.split
@@ -70,6 +66,7 @@ def items_from_args(args: argparse.Namespace) -> list[Item]:
     else:
         raise ValueError("give --data DIR, or --images DIR with --directions DIR")
     from dense_direction.mm.datasets import IMAGE_SUFFIXES, files_by_stem
+    from dense_direction.mm.transforms import read_png
 
     images = files_by_stem(folders["images"], IMAGE_SUFFIXES, "image")
     found = {
@@ -88,9 +85,9 @@ def items_from_args(args: argparse.Namespace) -> list[Item]:
         select = np.isfinite(direction)
         for key in ("centerlines", "masks"):
             if key in found:
-                select &= _read_binary(Path(found[key][stem]))
+                select &= read_png(found[key][stem]) > 0
         if "crossings" in found:
-            select &= ~_read_binary(Path(found["crossings"][stem]))
+            select &= ~(read_png(found["crossings"][stem]) > 0)
         items.append(Item(stem, Path(image), direction, select))
     return items
 

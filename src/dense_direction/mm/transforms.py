@@ -186,7 +186,8 @@ class CenterlineToDirections(BaseTransform):
         return results
 
 
-def _read_png(path: str) -> np.ndarray:
+def read_png(path: str) -> np.ndarray:
+    """An image file as an array; an unreadable file is an error that names it."""
     try:
         with Image.open(path) as image:
             return np.asarray(image)
@@ -218,7 +219,7 @@ class LoadDirectionAnnotations(BaseTransform):
         seg_fields = results.setdefault("seg_fields", [])
         for name, key in (("centerline", "gt_centerline"), ("crossing", "gt_crossings")):
             if f"{name}_path" in results:
-                results[key] = (_read_png(results[f"{name}_path"]) > 0).astype(np.uint8)
+                results[key] = (read_png(results[f"{name}_path"]) > 0).astype(np.uint8)
                 if key not in seg_fields:
                     seg_fields.append(key)
         if "direction_path" in results:
