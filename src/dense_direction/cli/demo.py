@@ -82,7 +82,8 @@ def run(args: argparse.Namespace) -> int:
     timings["train"] = time.monotonic() - start - sum(timings.values())
 
     print("[3/4] evaluating on the held-out test split, with the classical baselines")
-    from dense_direction.mm.inference import DirectionEstimator, read_image
+    from dense_direction.io import as_rgb_uint8
+    from dense_direction.mm.inference import DirectionEstimator
 
     estimator = DirectionEstimator.from_checkpoint(work)
     items = evaluate.items_from_args(argparse.Namespace(data=data, split="test"))
@@ -92,8 +93,8 @@ def run(args: argparse.Namespace) -> int:
     print("[4/4] predicting on scikit-image's retina photograph")
     from skimage import data as skdata
 
-    retina = read_image(skdata.retina())
-    prediction = estimator.predict(retina[..., ::-1].copy())
+    retina = as_rgb_uint8(skdata.retina())
+    prediction = estimator.predict(retina)
     predict.write_outputs(out, "retina", retina, prediction, threshold=0.5, quiver=True)
     timings["predict"] = time.monotonic() - start - sum(timings.values())
     timings["total"] = time.monotonic() - start

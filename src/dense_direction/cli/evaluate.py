@@ -16,6 +16,7 @@ from tqdm import tqdm
 
 from dense_direction.classical import BASELINES
 from dense_direction.evaluation import angular_error, summarize_errors
+from dense_direction.io import IMAGE_SUFFIXES, files_by_stem, read_image
 
 HELP = "angular-error report of a model and the classical baselines against ground truth"
 MODEL = "model"
@@ -65,7 +66,6 @@ def items_from_args(args: argparse.Namespace) -> list[Item]:
         )
     else:
         raise ValueError("give --data DIR, or --images DIR with --directions DIR")
-    from dense_direction.mm.datasets import IMAGE_SUFFIXES, files_by_stem
     from dense_direction.mm.transforms import read_png
 
     images = files_by_stem(folders["images"], IMAGE_SUFFIXES, "image")
@@ -108,16 +108,14 @@ def evaluate(
 ) -> dict[str, Any]:
     """Score the model and the baselines on ``items``; write ``metrics.json``,
     ``metrics.md``, ``error_histogram.png`` and example panels into ``out``."""
-    from dense_direction.mm.inference import read_image
     from dense_direction.visualization import add_legend, direction_overlay, error_histogram
 
     out.mkdir(parents=True, exist_ok=True)
     methods = [MODEL, *(BASELINES if baselines else [])]
     errors: dict[str, list[np.ndarray]] = {m: [] for m in methods}
     for index, item in enumerate(tqdm(items, desc="evaluate", unit="img")):
-        bgr = read_image(item.image)
-        rgb = bgr[..., ::-1]
-        angles = estimator.predict(bgr[..., ::-1]).angles[0]
+        rgb = read_image(item.image)
+        angles = estimator.predict(rgb).angles[0]
         errors[MODEL].append(angular_error(angles, item.direction, item.select))
         gray = rgb.astype(np.float64).mean(axis=2) / 255
         for name in methods[1:]:

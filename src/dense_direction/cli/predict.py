@@ -10,6 +10,8 @@ import numpy as np
 from PIL import Image
 from tqdm import tqdm
 
+from dense_direction.io import IMAGE_SUFFIXES, check_unique_stems, read_image
+
 HELP = "predict direction fields (angle maps, overlays, confidence) with a trained model"
 
 
@@ -30,33 +32,33 @@ def add_parser(parser: argparse.ArgumentParser) -> None:
 
 
 def collect_inputs(pattern: str) -> list[Path]:
-    """Image files named by a path, a folder (not recursive) or a glob pattern."""
-    from dense_direction.mm.datasets import IMAGE_SUFFIXES
-
+    """Image files named by a path, a folder (not recursive) or a glob pattern. Files that
+    share a stem (``x.png`` and ``x.jpg``) would write the same outputs: an error lists them."""
     path = Path(pattern)
     if path.is_dir():
         found = sorted(p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
         if not found:
             raise FileNotFoundError(f"no images ({', '.join(sorted(IMAGE_SUFFIXES))}) in {path}")
-        return found
-    if path.is_file():
-        return [path]
-    found = sorted(Path(p) for p in glob.glob(pattern) if Path(p).is_file())
-    if not found:
-        raise FileNotFoundError(f"no file matches {pattern!r}")
+    elif path.is_file():
+        found = [path]
+    else:
+        found = sorted(Path(p) for p in glob.glob(pattern) if Path(p).is_file())
+        if not found:
+            raise FileNotFoundError(f"no file matches {pattern!r}")
+    check_unique_stems(found)
     return found
 
 
 def write_outputs(
-    out: Path, stem: str, image_bgr: np.ndarray, prediction: object, threshold: float, quiver: bool
+    out: Path, stem: str, rgb: np.ndarray, prediction: object, threshold: float, quiver: bool
 ) -> None:
-    """Angle map (.npy and 16-bit PNG), confidence PNG, HSV overlay with legend, quiver."""
+    """Angle map (.npy and 16-bit PNG), confidence PNG, HSV overlay with legend, quiver;
+    ``rgb`` is the image as :func:`dense_direction.io.read_image` returns it."""
     from dense_direction.visualization import add_legend, direction_overlay, quiver_plot
 
     angles, confidence = prediction.angles, prediction.confidence
     single = angles.shape[0] == 1
     np.save(out / f"{stem}_angles.npy", angles[0] if single else angles)
-    rgb = image_bgr[..., ::-1]
     for k, cls in enumerate(prediction.dir_classes):
         suffix = "" if single else f"_class{cls}"
         scaled = np.round(angles[k] / np.pi * 65535).clip(0, 65535).astype(np.uint16)
@@ -78,7 +80,7 @@ def write_outputs(
 
 
 def run(args: argparse.Namespace) -> int:
-    from dense_direction.mm.inference import DirectionEstimator, read_image
+    from dense_direction.mm.inference import DirectionEstimator
 
     inputs = collect_inputs(args.input)
     estimator = DirectionEstimator.from_checkpoint(args.checkpoint, device=args.device)

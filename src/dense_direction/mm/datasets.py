@@ -14,6 +14,8 @@ from typing import Any, ClassVar
 from mmseg.datasets import BaseSegDataset
 from mmseg.registry import DATASETS
 
+from dense_direction.io import IMAGE_SUFFIXES, files_by_stem, listing, paired_files
+
 __all__ = [
     "ConcreteCracksDataset",
     "ImageMaskFolderDataset",
@@ -154,48 +156,6 @@ class OttawaRoadsDataset(BaseSegDataset):
         return data_list
 
 
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp")
-
-
-def files_by_stem(folder: str | Path, suffixes: tuple[str, ...], what: str) -> dict[str, str]:
-    path = Path(folder)
-    if not path.is_dir():
-        raise FileNotFoundError(f"{what} folder not found: {path}")
-    files = {}
-    for file in sorted(path.iterdir()):
-        if file.suffix.lower() in suffixes:
-            if file.stem in files:
-                raise ValueError(
-                    f"two {what} files share the name {file.stem!r}: {files[file.stem]} and {file}"
-                )
-            files[file.stem] = str(file)
-    if not files:
-        raise FileNotFoundError(f"no {what} files ({', '.join(suffixes)}) in {path}")
-    return files
-
-
-def _listing(names: list[str], limit: int = 8) -> str:
-    shown = ", ".join(names[:limit])
-    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
-
-
-def paired_files(images: str | Path, masks: str | Path) -> tuple[dict[str, str], dict[str, str]]:
-    """Image and mask files by stem; any file without a partner is an error that lists them."""
-    image_files = files_by_stem(images, IMAGE_SUFFIXES, "image")
-    mask_files = files_by_stem(masks, IMAGE_SUFFIXES, "mask")
-    lonely = sorted(set(image_files) - set(mask_files))
-    if lonely:
-        raise ValueError(
-            f"{len(lonely)} images in {images} have no mask in {masks}: {_listing(lonely)}"
-        )
-    orphans = sorted(set(mask_files) - set(image_files))
-    if orphans:
-        raise ValueError(
-            f"{len(orphans)} masks in {masks} have no image in {images}: {_listing(orphans)}"
-        )
-    return image_files, mask_files
-
-
 @DATASETS.register_module()
 class ImageMaskFolderDataset(BaseSegDataset):
     """Images and masks in two folders, paired by file name (any common image format; masks
@@ -244,7 +204,7 @@ class ImageMaskFolderDataset(BaseSegDataset):
                 if missing:
                     raise ValueError(
                         f"{len(missing)} images have no file in {folder} "
-                        f"{self.folders[folder]}: {_listing(missing)}"
+                        f"{self.folders[folder]}: {listing(missing)}"
                     )
                 extras[key] = found
         data_list = []

@@ -16,7 +16,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import mmcv
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -28,10 +27,11 @@ from scipy import ndimage
 
 import dense_direction.mm  # noqa: F401  (registers the components)
 from dense_direction.directions import vectors_to_angles
+from dense_direction.io import as_rgb_uint8, read_image
 from dense_direction.mm.checkpoints import best_or_latest_checkpoint
 from dense_direction.tiling import blend_weights, tiles
 
-__all__ = ["DirectionEstimator", "DirectionPrediction", "find_checkpoint", "read_image"]
+__all__ = ["DirectionEstimator", "DirectionPrediction", "find_checkpoint"]
 
 
 @dataclass(frozen=True)
@@ -49,32 +49,6 @@ class DirectionPrediction:
     confidence: np.ndarray
     structure: np.ndarray | None
     dir_classes: tuple[int, ...]
-
-
-def read_image(source: str | Path | np.ndarray) -> np.ndarray:
-    """An image as ``(H, W, 3)`` uint8 **BGR**, the way the training pipeline loads it.
-
-    Paths go through mmcv (grayscale becomes 3 channels, alpha is dropped, 16-bit is scaled
-    to 8-bit). Arrays are taken as RGB, grayscale or RGBA, uint8 or uint16.
-    """
-    if isinstance(source, (str, Path)):
-        path = Path(source)
-        if not path.is_file():
-            raise FileNotFoundError(f"image not found: {path}")
-        image = mmcv.imread(str(path), flag="color")
-        if image is None:
-            raise ValueError(f"cannot read image {path} (not an image, or corrupt)")
-        return image
-    image = np.asarray(source)
-    if image.dtype == np.uint16:
-        image = (image / 257).round().astype(np.uint8)
-    elif image.dtype != np.uint8:
-        raise ValueError(f"image arrays must be uint8 or uint16, got {image.dtype}")
-    if image.ndim == 2:
-        image = np.repeat(image[..., None], 3, axis=2)
-    if image.ndim != 3 or image.shape[2] not in (3, 4):
-        raise ValueError(f"image must be (H, W), (H, W, 3) or (H, W, 4), got {image.shape}")
-    return np.ascontiguousarray(image[..., 2::-1])  # RGB(A) -> BGR
 
 
 def find_checkpoint(path: str | Path) -> Path:
@@ -132,16 +106,19 @@ class DirectionEstimator:
         device = device or ("cuda" if torch.cuda.is_available() else "cpu")
         return cls(model, device)
 
-    def _normalise(self, bgr: np.ndarray) -> torch.Tensor:
-        x = torch.from_numpy(bgr).to(self.device).permute(2, 0, 1)[None].float()
-        if self.bgr_to_rgb:
+    def _normalise(self, rgb: np.ndarray) -> torch.Tensor:
+        """RGB uint8 -> the network's input. Training loads images BGR (mmseg's convention)
+        and the data preprocessor converts them to RGB only when ``bgr_to_rgb`` is set: this
+        is the one place where inference matches that."""
+        x = torch.from_numpy(rgb).to(self.device).permute(2, 0, 1)[None].float()
+        if not self.bgr_to_rgb:
             x = x[:, [2, 1, 0]]
         return (x - self.mean) / self.std
 
     @torch.no_grad()
-    def _tile_outputs(self, bgr: np.ndarray) -> torch.Tensor:
-        h, w = bgr.shape[:2]
-        x = self._normalise(bgr)
+    def _tile_outputs(self, rgb: np.ndarray) -> torch.Tensor:
+        h, w = rgb.shape[:2]
+        x = self._normalise(rgb)
         ph, pw = (-h) % self.divisor, (-w) % self.divisor
         x = F.pad(x, (0, pw, 0, ph))
         shape = (h + ph, w + pw)
@@ -151,16 +128,18 @@ class DirectionEstimator:
     def predict(
         self, image: str | Path | np.ndarray, tile: int = 512, overlap: int = 64
     ) -> DirectionPrediction:
-        """Directions for one image (path or array; see :func:`read_image`)."""
-        bgr = read_image(image)
-        h, w = bgr.shape[:2]
+        """Directions for one image: a file path (read by
+        :func:`dense_direction.io.read_image`) or an RGB, gray or RGBA array of any integer or
+        float dtype (converted by :func:`dense_direction.io.as_rgb_uint8`)."""
+        rgb = read_image(image) if isinstance(image, (str, Path)) else as_rgb_uint8(image)
+        h, w = rgb.shape[:2]
         k, c = len(self.dir_classes), self.seg_channels
         vectors = np.zeros((2 * k, h, w), np.float32)
         seg = np.zeros((c, h, w), np.float32) if c else None
         total = np.zeros((h, w), np.float32)
         for window in tiles(h, w, tile, overlap):
             rows, cols = window.slices
-            out = self._tile_outputs(np.ascontiguousarray(bgr[rows, cols]))
+            out = self._tile_outputs(np.ascontiguousarray(rgb[rows, cols]))
             weight = blend_weights(window, h, w, overlap)
             if c:
                 logits = out[:c]
