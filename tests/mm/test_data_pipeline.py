@@ -222,3 +222,29 @@ def test_corrupt_files_are_named(tmp_path):
         ValueError, match=r"cannot read direction map .*directions/train/00000\.npy"
     ):
         dataset[0]
+
+
+def test_load_image_reads_twelve_bit_and_float_tiffs_like_prediction(tmp_path):
+    """Training reads images through dense_direction.io (BGR for mmseg), so a 12-bit image is
+    not divided by 256 and a float TIFF loads."""
+    from dense_direction.io import read_image
+
+    ramp = np.tile(np.linspace(0, 4095, 48).astype(np.uint16), (40, 1))
+    Image.fromarray(ramp).save(tmp_path / "twelve.tif")
+    Image.fromarray(ramp.astype(np.float32) / 7.5, mode="F").save(tmp_path / "float.tif")
+    load = TRANSFORMS.build(dict(type="LoadImage"))
+    for name in ("twelve.tif", "float.tif"):
+        results = load(dict(img_path=str(tmp_path / name)))
+        assert results["img"].dtype == np.uint8 and results["img"].shape == (40, 48, 3)
+        assert results["img"].max() == 255 and results["img_shape"] == (40, 48)
+        np.testing.assert_array_equal(results["img"][..., ::-1], read_image(tmp_path / name))
+
+
+def test_load_image_gives_bgr_like_load_image_from_file(tmp_path):
+    rgb = np.random.default_rng(0).integers(0, 256, (8, 9, 3), dtype=np.uint8)
+    Image.fromarray(rgb).save(tmp_path / "a.png")
+    ours = TRANSFORMS.build(dict(type="LoadImage"))(dict(img_path=str(tmp_path / "a.png")))
+    theirs = TRANSFORMS.build(dict(type="LoadImageFromFile"))(
+        dict(img_path=str(tmp_path / "a.png"))
+    )
+    np.testing.assert_array_equal(ours["img"], theirs["img"])

@@ -86,16 +86,28 @@ def _direction_loss(cfg: Any) -> dict:
     return dict(losses[0] if isinstance(losses, list) else losses)
 
 
+def own_image_loader(pipeline: list) -> list:
+    """``pipeline`` with mmcv's ``LoadImageFromFile`` replaced by ``LoadImage``, which reads
+    images by :mod:`dense_direction.io` (16-bit and float images by their own range), exactly
+    as ``predict`` and ``evaluate`` do."""
+    return [
+        dict(type="LoadImage", to_float32=step.get("to_float32", False))
+        if step["type"] == "LoadImageFromFile"
+        else step
+        for step in pipeline
+    ]
+
+
 def _validation(args: argparse.Namespace, cfg: Any) -> tuple[list, list, str]:
     """Validation pipeline, evaluator and the metric that picks the best checkpoint."""
     load = [
-        dict(type="LoadImageFromFile"),
+        dict(type="LoadImage"),
         dict(type="LoadAnnotations"),
         dict(type="BinarizeAnnotations"),
     ]
     if args.data is not None:
         return (
-            list(cfg.test_pipeline),
+            own_image_loader(cfg.test_pipeline),
             [
                 dict(
                     type="CenterlineDirectionMetric",
@@ -186,7 +198,7 @@ def build_config(args: argparse.Namespace) -> Any:
     crop = (args.crop, args.crop)
     train_pipeline = [
         dict(step, crop_size=crop) if step["type"] == "MaskGuidedRandomCrop" else step
-        for step in cfg.train_pipeline
+        for step in own_image_loader(cfg.train_pipeline)
     ]
     val_pipeline, evaluator, best = _validation(args, cfg)
     train_set, val_set = _datasets(args, train_pipeline, val_pipeline)

@@ -22,6 +22,7 @@ from mmseg.datasets.transforms import PackSegInputs
 from mmseg.registry import TRANSFORMS
 from PIL import Image
 
+from dense_direction.io import read_image
 from dense_direction.transforms import (
     binarize_mask,
     centerline_directions,
@@ -35,6 +36,7 @@ __all__ = [
     "BinarizeAnnotations",
     "CenterlineToDirections",
     "LoadDirectionAnnotations",
+    "LoadImage",
     "MaskGuidedRandomCrop",
     "MaskToCenterline",
     "PackCustomInputs",
@@ -57,6 +59,28 @@ def _check_sizes(results: dict) -> None:
         check_same_size(results["img"].shape[:2], arrays, CHANNELS_FIRST_KEYS)
     except ValueError as err:
         raise ValueError(f"{_sample_name(results)}: {err}") from err
+
+
+@TRANSFORMS.register_module()
+class LoadImage(BaseTransform):
+    """``img_path`` -> ``img`` by the package's image contract
+    (:func:`dense_direction.io.read_image`: any bit depth, float TIFFs, gray/RGBA, 16-bit and
+    float scaled by the image's own range), so training sees the pixels prediction sees.
+    Stored as ``(H, W, 3)`` uint8 **BGR**, mmseg's pipeline convention (the data
+    preprocessor's ``bgr_to_rgb`` undoes it), with ``img_shape`` and ``ori_shape``: a drop-in
+    for mmcv's ``LoadImageFromFile``.
+    """
+
+    def __init__(self, to_float32: bool = False) -> None:
+        self.to_float32 = to_float32
+
+    def transform(self, results: dict) -> dict:
+        image = np.ascontiguousarray(read_image(results["img_path"])[..., ::-1])
+        if self.to_float32:
+            image = image.astype(np.float32)
+        results["img"] = image
+        results["img_shape"] = results["ori_shape"] = image.shape[:2]
+        return results
 
 
 @TRANSFORMS.register_module()
