@@ -4,32 +4,11 @@ import numpy as np
 import pytest
 
 from dense_direction.transforms import (
-    binarize_mask,
     centerline_directions,
     crop_array,
     guided_crop_box,
 )
 from helpers import line_mask
-
-
-@pytest.mark.parametrize(("values", "scale"), [((0, 1), 1), ((0, 255), 255), ((0, 65535), 65535)])
-def test_binarize_accepts_common_mask_encodings(values, scale):
-    mask = np.array([[values[0], values[1]], [values[1] // 3, values[1]]], dtype=np.int64)
-    # values[1] // 3 is below half of the scale: background.
-    assert binarize_mask(mask).tolist() == [[0, 1], [0, 1]]
-    assert binarize_mask(mask, invert=True).tolist() == [[1, 0], [1, 0]]
-
-
-def test_binarize_averages_rgb_masks():
-    mask = np.zeros((2, 2, 3), np.uint8)
-    mask[0, 0] = 255
-    mask[1, 1] = (255, 0, 0)  # mean 85 of 255: background
-    assert binarize_mask(mask).tolist() == [[1, 0], [0, 0]]
-
-
-def test_binarize_rejects_out_of_range_values():
-    with pytest.raises(ValueError, match="maximum of 70000"):
-        binarize_mask(np.array([[0, 70000]]))
 
 
 def test_crop_box_centres_the_only_structure_pixel():

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from dense_direction.classical import structure_tensor_direction
+from dense_direction.io import binarize_mask  # the mask rule lives with the image contract
 
 __all__ = [
     "binarize_mask",
@@ -17,28 +18,6 @@ __all__ = [
     "guided_crop_box",
     "mask_centerline",
 ]
-
-
-def binarize_mask(mask: np.ndarray, threshold: float = 0.5, invert: bool = False) -> np.ndarray:
-    """0/1 uint8 mask from a 0/1, 0/255 or 0/65535 mask (or a soft one in those ranges).
-
-    A 3-channel ``(H, W, C)`` mask is averaged over channels first. Values are scaled to
-    ``[0, 1]`` by the smallest of 1, 255 and 65535 that bounds them, then compared with
-    ``threshold``; ``invert`` swaps structure and background (for masks drawn dark on light).
-
-    Returns:
-        ``(H, W)`` uint8 with values 0 and 1.
-    """
-    if mask.ndim == 3:
-        mask = mask.mean(axis=2)
-    if mask.ndim != 2:
-        raise ValueError(f"mask must be (H, W) or (H, W, C), got shape {mask.shape}")
-    peak = float(mask.max()) if mask.size else 0.0
-    scale = next((s for s in (1.0, 255.0, 65535.0) if peak <= s), None)
-    if scale is None:
-        raise ValueError(f"mask values must lie in [0, 65535], got a maximum of {peak:g}")
-    binary = mask.astype(np.float64) / scale > threshold
-    return (binary != invert).astype(np.uint8)
 
 
 def guided_crop_box(

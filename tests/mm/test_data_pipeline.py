@@ -248,3 +248,41 @@ def test_load_image_gives_bgr_like_load_image_from_file(tmp_path):
         dict(img_path=str(tmp_path / "a.png"))
     )
     np.testing.assert_array_equal(ours["img"], theirs["img"])
+
+
+def _folder_pair(tmp_path, masks):
+    images, mask_dir = tmp_path / "images", tmp_path / "masks"
+    images.mkdir()
+    mask_dir.mkdir()
+    for name, mask in masks.items():
+        Image.fromarray(np.zeros((16, 16, 3), np.uint8)).save(images / f"{name}.png")
+        Image.fromarray(mask).save(mask_dir / f"{name}.png")
+    return dict(type="ImageMaskFolderDataset", images=str(images), masks=str(mask_dir))
+
+
+def test_labels_zero_two_and_red_masks_are_structure_through_the_pipeline(tmp_path):
+    labels = np.zeros((16, 16), np.uint8)
+    labels[4, :] = 2
+    red = np.zeros((16, 16, 3), np.uint8)
+    red[:, 5, 0] = 255
+    cfg = _folder_pair(tmp_path, {"labels": labels, "red": red})
+    pipeline = [
+        dict(type="LoadImage"),
+        dict(type="LoadAnnotations"),
+        dict(type="BinarizeAnnotations"),
+    ]
+    dataset = DATASETS.build(dict(cfg, pipeline=pipeline))
+    sums = sorted(int(dataset[i]["gt_seg_map"].sum()) for i in range(len(dataset)))
+    assert sums == [16, 16]
+
+
+def test_empty_masks_warn_and_all_empty_is_an_error(tmp_path):
+    line = np.zeros((16, 16), np.uint8)
+    line[3] = 1
+    empty = np.zeros((16, 16), np.uint8)
+    cfg = _folder_pair(tmp_path, {"a": line, "b": empty})
+    with pytest.warns(UserWarning, match=r"1 of 2 masks have no structure pixel.*b\.png"):
+        assert len(DATASETS.build(cfg)) == 2
+    with pytest.raises(ValueError, match=r"all 1 masks are empty.*b\.png"):
+        DATASETS.build(dict(cfg, names=["b"]))
+    assert len(DATASETS.build(dict(cfg, names=["b"], check_masks=False))) == 1

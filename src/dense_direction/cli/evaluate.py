@@ -16,7 +16,7 @@ from tqdm import tqdm
 
 from dense_direction.classical import BASELINES
 from dense_direction.evaluation import angular_error, summarize_errors
-from dense_direction.io import IMAGE_SUFFIXES, files_by_stem, read_image
+from dense_direction.io import IMAGE_SUFFIXES, files_by_stem, read_binary_mask, read_image
 
 HELP = "angular-error report of a model and the classical baselines against ground truth"
 MODEL = "model"
@@ -66,8 +66,6 @@ def items_from_args(args: argparse.Namespace) -> list[Item]:
         )
     else:
         raise ValueError("give --data DIR, or --images DIR with --directions DIR")
-    from dense_direction.mm.transforms import read_png
-
     images = files_by_stem(folders["images"], IMAGE_SUFFIXES, "image")
     found = {
         k: files_by_stem(v, (".npy",) if k == "directions" else IMAGE_SUFFIXES, k[:-1])
@@ -85,9 +83,9 @@ def items_from_args(args: argparse.Namespace) -> list[Item]:
         select = np.isfinite(direction)
         for key in ("centerlines", "masks"):
             if key in found:
-                select &= read_png(found[key][stem]) > 0
+                select &= read_binary_mask(found[key][stem]) > 0
         if "crossings" in found:
-            select &= ~(read_png(found["crossings"][stem]) > 0)
+            select &= read_binary_mask(found["crossings"][stem]) == 0
         items.append(Item(stem, Path(image), direction, select))
     return items
 

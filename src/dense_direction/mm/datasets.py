@@ -8,13 +8,14 @@ defaults instead of being overwritten by them.
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 from typing import Any, ClassVar
 
 from mmseg.datasets import BaseSegDataset
 from mmseg.registry import DATASETS
 
-from dense_direction.io import IMAGE_SUFFIXES, files_by_stem, listing, paired_files
+from dense_direction.io import IMAGE_SUFFIXES, empty_masks, files_by_stem, listing, paired_files
 
 __all__ = [
     "ConcreteCracksDataset",
@@ -158,11 +159,15 @@ class OttawaRoadsDataset(BaseSegDataset):
 
 @DATASETS.register_module()
 class ImageMaskFolderDataset(BaseSegDataset):
-    """Images and masks in two folders, paired by file name (any common image format; masks
-    0/1, 0/255 or 0/65535). Optional folders of direction maps (``.npy``), centre-lines and
-    crossings, paired the same way. ``names`` restricts it to those file stems.
+    """Images and masks in two folders, paired by file name (any common image format).
+    Masks follow the rule of :func:`dense_direction.io.binarize_mask`: any non-zero value, in
+    any channel, is structure (JPEG masks: above 127). Optional folders of direction maps
+    (``.npy``), centre-lines and crossings, paired the same way. ``names`` restricts it to
+    those file stems.
 
-    Files without a partner are an error that lists them: nothing is skipped silently.
+    Nothing is skipped silently: files without a partner are an error that lists them; masks
+    without any structure pixel are listed in a warning, and when every mask is empty the
+    dataset is an error (``check_masks=False`` skips reading the masks up front).
     """
 
     METAINFO: ClassVar[dict] = dict(classes=("background", "structure"), palette=BINARY_PALETTE)
@@ -175,6 +180,7 @@ class ImageMaskFolderDataset(BaseSegDataset):
         centerlines: str | None = None,
         crossings: str | None = None,
         names: list[str] | None = None,
+        check_masks: bool = True,
         **kwargs: Any,
     ) -> None:
         self.folders = dict(
@@ -185,6 +191,7 @@ class ImageMaskFolderDataset(BaseSegDataset):
             crossings=crossings,
         )
         self.names = None if names is None else list(names)
+        self.check_masks = check_masks
         super().__init__(
             data_root="", data_prefix=dict(img_path=images, seg_map_path=masks), **kwargs
         )
@@ -220,4 +227,12 @@ class ImageMaskFolderDataset(BaseSegDataset):
             )
             info.update({key: found[stem] for key, found in extras.items()})
             data_list.append(info)
+        if self.check_masks:
+            empty = empty_masks(info["seg_map_path"] for info in data_list)
+            if empty:
+                warnings.warn(
+                    f"{len(empty)} of {len(data_list)} masks have no structure pixel (structure "
+                    f"is any non-zero value; > 127 in JPEG masks): {listing(empty)}",
+                    stacklevel=2,
+                )
         return data_list

@@ -13,6 +13,7 @@ radians (NaN where undefined).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -20,11 +21,9 @@ from mmcv.transforms import BaseTransform
 from mmengine.structures import PixelData
 from mmseg.datasets.transforms import PackSegInputs
 from mmseg.registry import TRANSFORMS
-from PIL import Image
 
-from dense_direction.io import read_image
+from dense_direction.io import LOSSY_SUFFIXES, binarize_mask, read_binary_mask, read_image
 from dense_direction.transforms import (
-    binarize_mask,
     centerline_directions,
     check_same_size,
     crop_array,
@@ -85,19 +84,21 @@ class LoadImage(BaseTransform):
 
 @TRANSFORMS.register_module()
 class BinarizeAnnotations(BaseTransform):
-    """``gt_seg_map`` -> 0/1 uint8 (see :func:`dense_direction.transforms.binarize_mask`).
-
-    Accepts 0/1, 0/255 and 0/65535 masks (the reference accepted only 0/255).
+    """``gt_seg_map`` -> 0/1 uint8 by the mask rule of :func:`dense_direction.io.binarize_mask`:
+    any non-zero value (any channel) is structure; JPEG masks (``seg_map_path``) above half
+    range. The reference accepted only 0/255 masks; ``threshold`` (a fraction of the type's
+    range) and ``invert`` are optional additions.
     """
 
-    def __init__(self, threshold: float = 0.5, invert: bool = False) -> None:
+    def __init__(self, threshold: float | None = None, invert: bool = False) -> None:
         self.threshold, self.invert = threshold, invert
 
     def transform(self, results: dict) -> dict:
         _check_sizes(results)
+        lossy = Path(str(results.get("seg_map_path", ""))).suffix.lower() in LOSSY_SUFFIXES
         try:
             results["gt_seg_map"] = binarize_mask(
-                results["gt_seg_map"], self.threshold, self.invert
+                results["gt_seg_map"], self.threshold, self.invert, lossy
             )
         except ValueError as err:
             raise ValueError(f"{_sample_name(results)}: {err}") from err
@@ -210,15 +211,6 @@ class CenterlineToDirections(BaseTransform):
         return results
 
 
-def read_png(path: str) -> np.ndarray:
-    """An image file as an array; an unreadable file is an error that names it."""
-    try:
-        with Image.open(path) as image:
-            return np.asarray(image)
-    except (OSError, ValueError) as err:
-        raise ValueError(f"cannot read image {path}: {err}") from err
-
-
 @TRANSFORMS.register_module()
 class LoadDirectionAnnotations(BaseTransform):
     """Load the extra ground truth a dataset lists per sample.
@@ -243,7 +235,7 @@ class LoadDirectionAnnotations(BaseTransform):
         seg_fields = results.setdefault("seg_fields", [])
         for name, key in (("centerline", "gt_centerline"), ("crossing", "gt_crossings")):
             if f"{name}_path" in results:
-                results[key] = (read_png(results[f"{name}_path"]) > 0).astype(np.uint8)
+                results[key] = read_binary_mask(results[f"{name}_path"])
                 if key not in seg_fields:
                     seg_fields.append(key)
         if "direction_path" in results:
