@@ -245,3 +245,12 @@ def test_dinov2_preset_trains_from_a_local_backbone_folder(trained, tmp_path):
         "0",
     )
     assert list(work.glob("best_*.pth"))
+
+
+def test_train_refuses_a_used_work_dir(trained):
+    data, work, _ = trained
+    before = sorted(p.name for p in work.glob("*.pth"))
+    out = _cli("train", "--data", data, "--work-dir", work, "--iters", "2", check=False)
+    assert out.returncode == 2, out.stderr[-2000:]
+    assert "already holds checkpoints" in out.stderr and "--overwrite" in out.stderr
+    assert sorted(p.name for p in work.glob("*.pth")) == before

@@ -1,6 +1,8 @@
 """The checkpoint rule: weights-only loading everywhere; full unpickling only for trusted
 files (the run's own work_dir, or files named with --trust-checkpoint)."""
 
+import os
+
 import pytest
 import torch
 from mmengine.runner.checkpoint import CheckpointLoader
@@ -51,3 +53,34 @@ def test_files_in_a_trusted_work_dir_load(tmp_path):
 def test_missing_file_is_named(tmp_path):
     with pytest.raises(FileNotFoundError, match=r"checkpoint not found: .*nope\.pth"):
         CheckpointLoader.load_checkpoint(str(tmp_path / "nope.pth"))
+
+
+def _touch(path, mtime):
+    path.write_bytes(b"x")
+    os.utime(path, (mtime, mtime))
+
+
+def test_checkpoints_are_picked_by_iteration_number_not_name_or_time(tmp_path):
+    """iter_8 sorts after iter_20 as text and may be newer on disk (an earlier run's file);
+    the pick is by number."""
+    _touch(tmp_path / "best_dir_eval_mean_error_iter_20.pth", 1_000)
+    _touch(tmp_path / "best_dir_eval_mean_error_iter_8.pth", 2_000)
+    _touch(tmp_path / "iter_20.pth", 1_000)
+    _touch(tmp_path / "iter_8.pth", 2_000)
+    assert checkpoints.checkpoint_iteration("best_a_iter_20.pth") == 20
+    assert checkpoints.checkpoint_iteration("weights.pth") == -1
+    best = checkpoints.best_or_latest_checkpoint(tmp_path)
+    assert best.endswith("best_dir_eval_mean_error_iter_20.pth")
+    assert checkpoints.best_checkpoint(tmp_path) == best
+    for path in tmp_path.glob("best_*"):
+        path.unlink()
+    assert checkpoints.best_or_latest_checkpoint(tmp_path).endswith("iter_20.pth")
+    assert checkpoints.best_checkpoint(tmp_path) is None
+
+
+def test_run_checkpoint_files(tmp_path):
+    assert checkpoints.run_checkpoint_files(tmp_path / "missing") == []
+    for name in ("iter_2.pth", "best_x_iter_2.pth", "last_checkpoint", "config.py"):
+        (tmp_path / name).write_text("x")
+    names = [p.name for p in checkpoints.run_checkpoint_files(tmp_path)]
+    assert names == ["best_x_iter_2.pth", "iter_2.pth", "last_checkpoint"]

@@ -76,6 +76,7 @@ def run(args: argparse.Namespace) -> int:
                 f"{budget:.4f}",
                 "--crop",
                 str(min(128, args.size)),
+                "--overwrite",  # a demo run into the same --out starts afresh
             ]
         )
     )

@@ -66,6 +66,12 @@ def add_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--crop", type=int, default=128, help="training crop size (128)")
     parser.add_argument("--backbone-weights", help="local DINOv2 model folder (dinov2-dpt)")
     parser.add_argument("--resume", action="store_true", help="continue the run in --work-dir")
+    parser.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="start afresh in a --work-dir that holds checkpoints of an earlier run, deleting "
+        "them (*.pth, last_checkpoint)",
+    )
     parser.add_argument("--workers", type=int, default=1, help="data loading processes (1)")
 
 
@@ -228,21 +234,46 @@ def build_config(args: argparse.Namespace) -> Any:
     return cfg
 
 
+def prepare_work_dir(work_dir: Path, resume: bool, overwrite: bool) -> None:
+    """A new run must not mix with an earlier one: checkpoints already in ``work_dir`` are an
+    error unless resuming them (``--resume``) or deleting them (``--overwrite``)."""
+    from dense_direction.mm.checkpoints import run_checkpoint_files
+
+    if resume and overwrite:
+        raise ValueError("--resume and --overwrite contradict each other; give one")
+    old = run_checkpoint_files(work_dir)
+    if not old or resume:
+        return
+    if not overwrite:
+        from dense_direction.io import listing
+
+        raise FileExistsError(
+            f"{work_dir} already holds checkpoints of an earlier run "
+            f"({listing([p.name for p in old], 4)}): pass --resume to continue it, "
+            f"--overwrite to delete them and start afresh, or choose another --work-dir"
+        )
+    for path in old:
+        path.unlink()
+    print(f"--overwrite: deleted {len(old)} checkpoint files of the earlier run in {work_dir}")
+
+
 def run(args: argparse.Namespace) -> int:
+    from dense_direction.mm.checkpoints import best_checkpoint
     from dense_direction.mm.runner import build_runner
 
     cfg = build_config(args)
+    prepare_work_dir(args.work_dir, args.resume, args.overwrite)
     args.work_dir.mkdir(parents=True, exist_ok=True)
     cfg.dump(str(args.work_dir / "config.py"))
     runner = build_runner(cfg, resume=args.resume or None)
     runner.train()
     best = runner.message_hub.get_info("best_score")
-    found = sorted(args.work_dir.glob("best_*.pth"))
+    found = best_checkpoint(args.work_dir)
     print(f"\nconfig: {args.work_dir / 'config.py'}")
     if found:
         print(
-            f"best checkpoint: {found[-1]} ({cfg.default_hooks.checkpoint.save_best} {best:.4f})"
+            f"best checkpoint: {found} ({cfg.default_hooks.checkpoint.save_best} {best:.4f})"
             if best is not None
-            else f"best checkpoint: {found[-1]}"
+            else f"best checkpoint: {found}"
         )
     return 0

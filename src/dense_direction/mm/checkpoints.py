@@ -14,7 +14,9 @@ file that fails weights-only loading.
 
 from __future__ import annotations
 
+import re
 import warnings
+from collections.abc import Iterable
 from pathlib import Path
 from pickle import UnpicklingError
 from typing import Any
@@ -24,8 +26,11 @@ from mmengine.runner import find_latest_checkpoint
 from mmengine.runner.checkpoint import CheckpointLoader, get_torch_safe_globals
 
 __all__ = [
+    "best_checkpoint",
     "best_or_latest_checkpoint",
+    "checkpoint_iteration",
     "load_local_checkpoint",
+    "run_checkpoint_files",
     "trust_directory",
     "trust_file",
     "trusted",
@@ -50,17 +55,46 @@ def trusted(path: str | Path) -> bool:
     return resolved in _TRUSTED_FILES or any(d in resolved.parents for d in _TRUSTED_DIRS)
 
 
+def checkpoint_iteration(path: str | Path) -> int:
+    """The iteration (or epoch) number a checkpoint file names: 20 for ``iter_20.pth`` and
+    ``best_dir_eval_mean_error_iter_20.pth``; -1 when the name holds none."""
+    match = re.search(r"(?:iter|epoch)_(\d+)\.pth$", Path(path).name)
+    return int(match.group(1)) if match else -1
+
+
+def _by_iteration(paths: Iterable[Path]) -> list[Path]:
+    return sorted(paths, key=lambda p: (checkpoint_iteration(p), p.name))
+
+
+def best_checkpoint(work_dir: str | Path) -> str | None:
+    """The ``best_*.pth`` of the highest iteration in ``work_dir`` (by number: iter_8 comes
+    before iter_20), else None."""
+    best = _by_iteration(Path(work_dir).glob("best_*.pth"))
+    return str(best[-1]) if best else None
+
+
 def best_or_latest_checkpoint(work_dir: str | Path) -> str | None:
-    """The newest ``best_*.pth`` in ``work_dir``, else the latest checkpoint mmengine recorded
-    (``last_checkpoint``), else the highest ``iter_N.pth``, else None."""
-    best = sorted(Path(work_dir).glob("best_*.pth"), key=lambda p: p.stat().st_mtime)
-    if best:
-        return str(best[-1])
+    """The one rule for picking a run's checkpoint: :func:`best_checkpoint`, else the latest
+    checkpoint mmengine recorded (``last_checkpoint``), else the highest ``iter_N.pth``
+    (by number), else None."""
+    best = best_checkpoint(work_dir)
+    if best is not None:
+        return best
     latest = find_latest_checkpoint(str(work_dir))
     if latest is not None:
         return latest
-    iters = sorted(Path(work_dir).glob("iter_*.pth"), key=lambda p: int(p.stem.split("_")[1]))
+    iters = _by_iteration(Path(work_dir).glob("iter_*.pth"))
     return str(iters[-1]) if iters else None
+
+
+def run_checkpoint_files(work_dir: str | Path) -> list[Path]:
+    """What a training run leaves in ``work_dir`` for picking and resuming: ``*.pth`` (including
+    ``best_*``) and ``last_checkpoint``."""
+    work_dir = Path(work_dir)
+    if not work_dir.is_dir():
+        return []
+    found = [*work_dir.glob("*.pth"), work_dir / "last_checkpoint"]
+    return sorted(p for p in found if p.is_file())
 
 
 def load_local_checkpoint(filename: str, map_location: Any = None) -> Any:
