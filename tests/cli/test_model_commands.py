@@ -254,3 +254,30 @@ def test_train_refuses_a_used_work_dir(trained):
     assert out.returncode == 2, out.stderr[-2000:]
     assert "already holds checkpoints" in out.stderr and "--overwrite" in out.stderr
     assert sorted(p.name for p in work.glob("*.pth")) == before
+
+
+def test_evaluate_exits_1_when_no_pixel_is_scored(trained, tmp_path):
+    data, work, _ = trained
+    images, masks = data / "images" / "test", tmp_path / "masks"
+    masks.mkdir()
+    for image in images.glob("*.png"):
+        Image.fromarray(np.zeros((96, 96), np.uint8)).save(masks / image.name)
+    out = _cli(
+        "evaluate",
+        "--checkpoint",
+        work,
+        "--images",
+        images,
+        "--directions",
+        data / "directions" / "test",
+        "--masks",
+        masks,
+        "--out",
+        tmp_path / "report",
+        "--no-baselines",
+        "--panels",
+        "0",
+        check=False,
+    )
+    assert out.returncode == 1, out.stderr[-2000:]
+    assert "no pixel was scored" in out.stdout

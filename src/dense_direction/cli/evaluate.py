@@ -46,7 +46,23 @@ def add_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--panels", type=int, default=4, help="example pictures to write (4)")
 
 
+PATH_FLAGS = ("data", "images", "directions", "centerlines", "masks", "crossings")
+
+
+def _check_path_flags(args: argparse.Namespace) -> None:
+    """Every path given must be an existing folder (a misspelt --centerlines would otherwise
+    score other pixels); --data replaces the others."""
+    given = {f: getattr(args, f, None) for f in PATH_FLAGS}
+    for flag, value in given.items():
+        if value is not None and not Path(value).is_dir():
+            raise FileNotFoundError(f"--{flag} {value}: no such folder")
+    others = [f"--{f}" for f, v in given.items() if v is not None and f != "data"]
+    if given["data"] is not None and others:
+        raise ValueError(f"--data names every folder itself; drop {', '.join(others)}")
+
+
 def items_from_args(args: argparse.Namespace) -> list[Item]:
+    _check_path_flags(args)
     if args.data is not None:
         root, split = args.data, args.split
         folders = dict(
@@ -67,10 +83,12 @@ def items_from_args(args: argparse.Namespace) -> list[Item]:
     else:
         raise ValueError("give --data DIR, or --images DIR with --directions DIR")
     images = files_by_stem(folders["images"], IMAGE_SUFFIXES, "image")
+    # Direction maps are required; the synthetic layout's centre-line and crossing folders are
+    # used when present; a folder given by a flag exists (checked above).
     found = {
         k: files_by_stem(v, (".npy",) if k == "directions" else IMAGE_SUFFIXES, k[:-1])
         for k, v in folders.items()
-        if k != "images" and v is not None and v.is_dir()
+        if k != "images" and v is not None and (k == "directions" or v.is_dir())
     }
     items = []
     for stem, image in images.items():
@@ -191,4 +209,7 @@ def run(args: argparse.Namespace) -> int:
     report = evaluate(estimator, items, args.out, not args.no_baselines, args.panels)
     print((args.out / "metrics.md").read_text())
     print(f"report written to {args.out}")
-    return 0 if report else 1
+    if report["methods"][MODEL]["count"] == 0:
+        print("error: no pixel was scored (check --masks / --centerlines / --crossings)")
+        return 1
+    return 0

@@ -1,0 +1,59 @@
+"""`dense-direction evaluate` argument checks (no model needed)."""
+
+import argparse
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from dense_direction.cli.evaluate import add_parser, items_from_args
+
+
+def _args(*argv):
+    parser = argparse.ArgumentParser()
+    add_parser(parser)
+    return parser.parse_args(["--checkpoint", "c", "--out", "o", *map(str, argv)])
+
+
+@pytest.fixture
+def folders(tmp_path):
+    for name in ("images", "directions", "centerlines"):
+        (tmp_path / name).mkdir()
+    Image.fromarray(np.zeros((6, 6, 3), np.uint8)).save(tmp_path / "images" / "a.png")
+    np.save(tmp_path / "directions" / "a.npy", np.zeros((6, 6), np.float32))
+    line = np.zeros((6, 6), np.uint8)
+    line[3] = 255
+    Image.fromarray(line).save(tmp_path / "centerlines" / "a.png")
+    return tmp_path
+
+
+def test_given_folders_are_used(folders):
+    args = _args("--images", folders / "images", "--directions", folders / "directions")
+    assert items_from_args(args)[0].select.sum() == 36
+    args = _args(
+        "--images",
+        folders / "images",
+        "--directions",
+        folders / "directions",
+        "--centerlines",
+        folders / "centerlines",
+    )
+    assert items_from_args(args)[0].select.sum() == 6
+
+
+@pytest.mark.parametrize("flag", ["--centerlines", "--masks", "--crossings", "--directions"])
+def test_a_misspelt_folder_is_an_error_naming_flag_and_path(folders, flag):
+    paths = {"--images": folders / "images", "--directions": folders / "directions"}
+    paths[flag] = folders / "centrelines-typo"
+    argv = [x for pair in paths.items() for x in pair]
+    with pytest.raises(FileNotFoundError, match=rf"{flag} .*centrelines-typo: no such folder"):
+        items_from_args(_args(*argv))
+
+
+def test_data_layout_needs_its_direction_folder(folders):
+    (folders / "images" / "test").mkdir()
+    Image.fromarray(np.zeros((6, 6, 3), np.uint8)).save(folders / "images" / "test" / "a.png")
+    with pytest.raises(FileNotFoundError, match=r"direction folder not found: .*directions/test"):
+        items_from_args(_args("--data", folders))
+    with pytest.raises(ValueError, match="--data names every folder itself; drop --masks"):
+        items_from_args(_args("--data", folders, "--masks", folders / "centerlines"))
