@@ -25,19 +25,7 @@ model = dict(
             in_index=-1,
             dropout_ratio=0,
             align_corners=False,
-            loss_decode=[
-                dict(
-                    type="EfficientDirectionalLoss",
-                    loss_name="loss_dir",
-                    pad=7,
-                    div=90,
-                    squish_values=True,
-                    norm_values=True,
-                    mask_patches=True,
-                    patch_thr=0.98,
-                    kernel_cfg=dict(type="radial_line_kernel"),
-                )
-            ],
+            loss_decode={{_base_.direction_losses}},
         ),
     ),
 )

@@ -25,9 +25,11 @@ from torch import Tensor
 
 __all__ = [
     "BASELINES",
+    "BASELINES_ALL_WIDTHS",
     "gaussian_derivatives",
     "hessian_direction",
     "structure_tensor_direction",
+    "structure_tensor_fields",
 ]
 
 _TRUNCATE = 4.0  # kernel radius in sigmas
@@ -67,15 +69,16 @@ def _kernels_1d(sigma: float) -> tuple[Tensor, Tensor, Tensor]:
 
 
 def _separable(image: Tensor, along_rows: Tensor, along_cols: Tensor) -> Tensor:
-    """Correlate ``(H, W)`` with ``along_rows`` vertically and ``along_cols`` horizontally."""
+    """Correlate ``(..., H, W)`` with ``along_rows`` vertically and ``along_cols``
+    horizontally."""
     r, c = along_rows.numel() // 2, along_cols.numel() // 2
-    x = F.pad(image[None, None], (c, c, r, r), mode="replicate")
+    x = F.pad(image.reshape(-1, 1, *image.shape[-2:]), (c, c, r, r), mode="replicate")
     x = F.conv2d(x, along_rows.view(1, 1, -1, 1))
-    return F.conv2d(x, along_cols.view(1, 1, 1, -1))[0, 0]
+    return F.conv2d(x, along_cols.view(1, 1, 1, -1)).reshape(image.shape)
 
 
 def gaussian_derivatives(image: Tensor, sigma: float, order: int) -> dict[str, Tensor]:
-    """Gaussian derivatives of a float64 ``(H, W)`` image in (x right, y up) coordinates.
+    """Gaussian derivatives of float64 ``(..., H, W)`` images in (x right, y up) coordinates.
 
     Returns ``{"x", "y"}`` for ``order=1`` and ``{"xx", "xy", "yy"}`` for ``order=2``.
     """
@@ -119,7 +122,14 @@ def structure_tensor_direction(
     _check_sigma("sigma", sigma)
     _check_sigma("rho", rho)
     gray, as_numpy = _to_gray(image)
-    grad = gaussian_derivatives(gray, sigma, order=1)
+    angles, coherence = structure_tensor_fields(gray, sigma, rho)
+    return _output(angles, as_numpy), _output(coherence, as_numpy)
+
+
+def structure_tensor_fields(images: Tensor, sigma: float, rho: float) -> tuple[Tensor, Tensor]:
+    """:func:`structure_tensor_direction` of float64 ``(..., H, W)`` images at once (no
+    checks): ``(angles, coherence)`` of the same shape."""
+    grad = gaussian_derivatives(images, sigma, order=1)
     g, _, _ = _kernels_1d(rho)
     jxx = _separable(grad["x"] * grad["x"], g, g)
     jxy = _separable(grad["x"] * grad["y"], g, g)
@@ -129,7 +139,7 @@ def structure_tensor_direction(
     trace = jxx + jyy
     spread = torch.sqrt((jxx - jyy) ** 2 + 4 * jxy**2)
     coherence = torch.where(trace > 1e-12, spread / trace.clamp(min=1e-12), torch.zeros_like(trace))
-    return _output(angles, as_numpy), _output(coherence.clamp(0, 1), as_numpy)
+    return angles, coherence.clamp(0, 1)
 
 
 def hessian_direction(image: np.ndarray | Tensor, sigma: float = 2.0) -> np.ndarray | Tensor:
@@ -172,4 +182,14 @@ BASELINES: dict[str, Callable[[np.ndarray], np.ndarray]] = {
         for s, r in ((1, 2), (1, 4), (2, 6))
     },
     **{f"hessian s={s:g}": _hessian_angles(s) for s in (1, 2, 4)},
+}
+
+#: A wider sweep of scales for structures up to ~50 px wide (the width benchmark picks the best
+#: setting per width band on the test set): the window must reach the edges of the structure.
+BASELINES_ALL_WIDTHS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    **{
+        f"structure tensor s={s:g} r={r:g}": _structure_tensor_angles(s, r)
+        for s, r in ((1, 2), (1, 4), (2, 6), (2, 12), (4, 16), (4, 24), (8, 32))
+    },
+    **{f"hessian s={s:g}": _hessian_angles(s) for s in (1, 2, 4, 8, 12, 16, 24)},
 }

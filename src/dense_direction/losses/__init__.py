@@ -12,6 +12,11 @@ from dense_direction.losses.efficient import (
     EfficientDirectionalLoss,
     efficient_directional_loss,
 )
+from dense_direction.losses.medial import (
+    MedialDirectionLoss,
+    medial_direction_loss,
+    medial_directions,
+)
 from dense_direction.losses.smoothness import SmoothnessLoss, smoothness_loss
 
 __all__ = [
@@ -19,11 +24,14 @@ __all__ = [
     "DirectionalLoss",
     "DirectionalLossOptions",
     "EfficientDirectionalLoss",
+    "MedialDirectionLoss",
     "SmoothnessLoss",
     "SupervisedDirectionLoss",
     "circular_directional_loss",
     "directional_loss",
     "efficient_directional_loss",
+    "medial_direction_loss",
+    "medial_directions",
     "smoothness_loss",
     "supervised_direction_loss",
 ]

@@ -11,6 +11,7 @@ from dense_direction.losses import (
     CircularDirectionalLoss,
     DirectionalLoss,
     EfficientDirectionalLoss,
+    MedialDirectionLoss,
     SmoothnessLoss,
     SupervisedDirectionLoss,
 )
@@ -21,6 +22,7 @@ REGISTERED_LOSSES = (
     SmoothnessLoss,
     CircularDirectionalLoss,
     SupervisedDirectionLoss,
+    MedialDirectionLoss,
 )
 REGISTERED_KERNELS = tuple(KERNELS)
 
