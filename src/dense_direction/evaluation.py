@@ -8,12 +8,27 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, field
+from itertools import pairwise
 
 import numpy as np
 import torch
 from torch import Tensor
 
-__all__ = ["ACCURACY_THRESHOLDS", "DirectionErrorSummary", "angular_error", "summarize_errors"]
+__all__ = [
+    "ACCURACY_THRESHOLDS",
+    "WIDTH_BANDS",
+    "DirectionErrorSummary",
+    "angular_error",
+    "grouped_summaries",
+    "local_width",
+    "scored_pixels",
+    "summarize_errors",
+    "width_band",
+    "width_band_labels",
+]
+
+#: Edges (pixels) of the structure-width bands results are reported in; the last is open.
+WIDTH_BANDS = (0, 4, 8, 12, 16, 24, 32, 48)
 
 ACCURACY_THRESHOLDS = (1.0, 5.0, 10.0, 20.0)  # degrees
 
@@ -24,6 +39,20 @@ def _as_tensor(name: str, value: np.ndarray | Tensor) -> Tensor:
     if isinstance(value, np.ndarray):
         return torch.from_numpy(value)
     raise TypeError(f"{name} must be a numpy array or torch tensor, got {type(value).__name__}")
+
+
+def scored_pixels(
+    region: np.ndarray, crossing: np.ndarray | None = None, truth: np.ndarray | None = None
+) -> np.ndarray:
+    """The pixels a direction error is measured on: inside ``region`` (centre-line or mask),
+    outside ``crossing`` (where two structures overlap and the direction is ambiguous), and,
+    when ``truth`` angles are given, where the truth is finite. All ``(H, W)``."""
+    select = np.asarray(region).astype(bool)
+    if crossing is not None:
+        select = select & ~np.asarray(crossing).astype(bool)
+    if truth is not None:
+        select = select & np.isfinite(truth)
+    return select
 
 
 def angular_error(
@@ -96,3 +125,37 @@ def summarize_errors(
         rmse=float(np.sqrt(np.mean(errors**2))),
         accuracy={t: float(np.mean(errors <= t)) for t in thresholds},
     )
+
+
+def local_width(mask: np.ndarray) -> np.ndarray:
+    """Twice the distance to the background at every mask pixel (0 outside): the width of the
+    structure at its centre-line. The image border is not background (a structure that leaves
+    the image keeps its width)."""
+    from scipy import ndimage
+
+    return 2 * ndimage.distance_transform_edt(np.asarray(mask).astype(bool))
+
+
+def width_band(widths: np.ndarray, edges: tuple[float, ...] = WIDTH_BANDS) -> np.ndarray:
+    """The band label (``"4-8"``, ..., ``"48+"``) of each width, as a string array."""
+    labels = width_band_labels(edges)
+    index = np.clip(np.searchsorted(edges, np.asarray(widths), side="right") - 1, 0, None)
+    return np.asarray(labels)[index]
+
+
+def width_band_labels(edges: tuple[float, ...] = WIDTH_BANDS) -> list[str]:
+    """Labels of the bands between ``edges``, narrowest first; the last band is open."""
+    return [f"{a:g}-{b:g}" for a, b in pairwise(edges)] + [f"{edges[-1]:g}+"]
+
+
+def grouped_summaries(
+    errors: np.ndarray, groups: np.ndarray, order: list[str] | None = None
+) -> dict[str, dict]:
+    """:func:`summarize_errors` of ``errors`` per distinct value of ``groups`` (same length),
+    as flat dicts, in ``order`` (groups without errors left out) or sorted."""
+    errors, groups = np.asarray(errors).reshape(-1), np.asarray(groups).reshape(-1)
+    if errors.shape != groups.shape:
+        raise ValueError(f"{errors.size} errors but {groups.size} group labels")
+    present = {str(g) for g in groups.tolist()}
+    keys = [g for g in order if g in present] if order is not None else sorted(present)
+    return {g: summarize_errors(errors[groups == g]).as_dict() for g in keys}

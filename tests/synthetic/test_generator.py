@@ -9,7 +9,7 @@ from dense_direction.evaluation import angular_error
 from dense_direction.synthetic import CURVE_KINDS, KINDS, Curve, generate_sample, rasterize
 from dense_direction.synthetic.curves import STEP
 
-WIDTHS = {"cracks": (1, 6), "vessels": (1, 12), "roads": (8, 25), "fibres": (1, 4)}
+WIDTHS = {"cracks": (1, 6), "vessels": (1, 12), "roads": (8, 44), "fibres": (1, 4)}
 # Structure-tensor scales per kind: the window must reach across the structure.
 TENSOR_SCALES = {
     "cracks": (1.0, 2.0),

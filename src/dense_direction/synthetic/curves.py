@@ -171,16 +171,16 @@ def _grow_vessel(
 
 
 def road_curves(rng: np.random.Generator, shape: tuple[int, int]) -> list[Curve]:
-    """Smooth networks of roads 8-25 px wide crossing the image border to border."""
+    """Smooth networks of roads 8-44 px wide crossing the image border to border."""
     h, w = shape
     curves = []
     for _ in range(int(rng.integers(2, 5))):
         start, heading = _border_start(rng, shape)
         count = _steps(2.0 * max(h, w))
         headings = _smooth_headings(rng, count, heading, bend=0.004, memory=0.998)
-        radii = np.full(count, rng.uniform(4.0, 12.5))
+        radii = np.full(count, rng.uniform(4.0, 22.0))
         curves.append(_trace(start, headings, radii))
-    return [c for c in (_clip_to_view(c, shape, 13.0) for c in curves) if c is not None]
+    return [c for c in (_clip_to_view(c, shape, 23.0) for c in curves) if c is not None]
 
 
 def fibre_curves(rng: np.random.Generator, shape: tuple[int, int]) -> list[Curve]:

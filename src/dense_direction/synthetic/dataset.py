@@ -18,7 +18,7 @@ regenerated alone, and a larger dataset with the same seed extends a smaller one
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -31,7 +31,7 @@ from dense_direction.synthetic.sample import (
     parse_size,
 )
 
-__all__ = ["LAYOUT", "split_of", "write_dataset", "write_sample"]
+__all__ = ["LAYOUT", "read_split", "split_of", "write_dataset", "write_sample"]
 
 LAYOUT = {
     "images": ".png",
@@ -119,3 +119,19 @@ def write_dataset(
     }
     (out / "meta.json").write_text(json.dumps(meta, indent=2) + "\n")
     return meta
+
+
+def read_split(root: str | Path, split: str) -> Iterator[tuple[str, dict[str, np.ndarray]]]:
+    """``(name, arrays)`` for every sample of ``split`` in a folder :func:`write_dataset`
+    wrote; ``arrays`` has one entry per folder of the layout that exists (images RGB)."""
+    root = Path(root)
+    images = sorted((root / "images" / split).glob(f"*{LAYOUT['images']}"))
+    if not images:
+        raise FileNotFoundError(f"no {split} images in {root / 'images' / split}")
+    for image in images:
+        arrays = {}
+        for folder, suffix in LAYOUT.items():
+            path = root / folder / split / f"{image.stem}{suffix}"
+            if path.is_file():
+                arrays[folder] = np.load(path) if suffix == ".npy" else np.asarray(Image.open(path))
+        yield image.stem, arrays

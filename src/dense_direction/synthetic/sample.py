@@ -8,10 +8,17 @@ from dataclasses import dataclass
 import numpy as np
 
 from dense_direction.synthetic.curves import CURVE_KINDS
-from dense_direction.synthetic.raster import rasterize
+from dense_direction.synthetic.raster import Layers, rasterize
 from dense_direction.synthetic.render import render_image
 
-__all__ = ["KINDS", "SyntheticSample", "generate_sample", "parse_kinds", "parse_size"]
+__all__ = [
+    "KINDS",
+    "SyntheticSample",
+    "generate_sample",
+    "parse_kinds",
+    "parse_size",
+    "sample_from_layers",
+]
 
 KINDS = tuple(CURVE_KINDS)
 _MAX_TRIES = 20
@@ -82,6 +89,13 @@ def generate_sample(
         raise RuntimeError(
             f"no {kinds} structure fell inside a {shape} image in {_MAX_TRIES} draws"
         )
+    return sample_from_layers(layers, rng, kinds)
+
+
+def sample_from_layers(
+    layers: Layers, rng: np.random.Generator, kinds: tuple[str, ...]
+) -> SyntheticSample:
+    """Render ``layers`` with ``rng`` and package the ground truth as a sample."""
     return SyntheticSample(
         image=render_image(layers, rng),
         mask=layers.mask.astype(np.uint8),

@@ -1,0 +1,177 @@
+"""Width benchmark: direction error per structure width, family and pixel set, through the CLI.
+
+What a user runs, with default settings:
+
+1. ``dense-direction synth`` writes training data with all four kinds (cracks, vessels, roads,
+   fibres), unless ``--train-data`` points at an existing folder;
+2. ``dense-direction train --data ... --time-budget MINUTES`` trains from the masks only,
+   unless ``--checkpoint`` gives a trained model;
+3. held-out test images are generated from other seeds and shape families than training
+   (straight lines, arcs, sinusoids, branching trees, crossings), every structure in an image
+   one width from 1 to 48 px, with the photo-like renderer and distractors;
+4. ``dense-direction predict`` predicts them (``--tta`` adds its test-time augmentation);
+5. errors against the exact tangents are reported per width and per family, on centre-line
+   pixels and on all mask pixels (inside a wide structure the truth is the tangent of the
+   centre-line at the nearest centre-line point), outside crossings, next to the classical
+   baselines at their best scale *per width*, chosen on this test set (which flatters them).
+
+    python benchmarks/width_sweep.py --out bench_out/width --train-minutes 15
+    python benchmarks/width_sweep.py --out bench_out/width --checkpoint WORK_DIR [--tta]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from dense_direction.classical import BASELINES_ALL_WIDTHS
+from dense_direction.evaluation import angular_error, scored_pixels, summarize_errors
+from dense_direction.synthetic.families import BENCHMARK_WIDTHS, FAMILIES, generate_width_sample
+
+KINDS = ("cracks", "vessels", "roads", "fibres")
+REGIONS = ("centerline", "mask")
+TEST_SEED = 1_000  # training data uses seed 0 and the four kinds, never these families
+
+
+def cli(*args: str) -> None:
+    """Run a ``dense-direction`` subcommand as a user would, failing loudly."""
+    command = [sys.executable, "-m", "dense_direction.cli.main", *args]
+    print("$ dense-direction " + " ".join(args), flush=True)
+    subprocess.run(command, check=True)
+
+
+def write_test_set(folder: Path, seeds: int, size: int) -> dict[str, dict]:
+    """Render the test images into ``folder`` and return their truth, keyed by stem."""
+    folder.mkdir(parents=True, exist_ok=True)
+    truth = {}
+    for family in FAMILIES:
+        for width in BENCHMARK_WIDTHS:
+            for seed in range(seeds):
+                sample = generate_width_sample(family, width, size, seed=TEST_SEED + seed)
+                stem = f"{family}_w{width:02d}_s{seed}"
+                Image.fromarray(sample.image).save(folder / f"{stem}.png")
+                truth[stem] = dict(family=family, width=width, sample=sample)
+    return truth
+
+
+def score(truth: dict[str, dict], predictions: Path) -> dict[str, dict[str, list]]:
+    """Per-pixel errors ``errors[method][region] -> [(family, width, errors)]``."""
+    errors: dict[str, dict[str, list]] = {}
+    for stem, item in truth.items():
+        sample = item["sample"]
+        gray = sample.image.astype(np.float64).mean(axis=2) / 255
+        angles = {"model": np.load(predictions / f"{stem}_angles.npy")}
+        angles.update({name: method(gray) for name, method in BASELINES_ALL_WIDTHS.items()})
+        for region in REGIONS:
+            layer = sample.centerline if region == "centerline" else sample.mask
+            select = scored_pixels(layer, sample.crossing, sample.direction)
+            for method, field in angles.items():
+                err = angular_error(field, np.nan_to_num(sample.direction), select)
+                errors.setdefault(method, {}).setdefault(region, []).append(
+                    (item["family"], item["width"], err)
+                )
+    return errors
+
+
+def _pooled(parts: list, keep) -> np.ndarray:  # noqa: ANN001
+    chosen = [err for family, width, err in parts if keep(family, width)]
+    return np.concatenate(chosen) if chosen else np.zeros(0)
+
+
+def summarise(errors: dict[str, dict[str, list]]) -> dict:
+    """Model and best baseline per width, per family and overall, for each pixel set."""
+    groups = {f"w={w}": (lambda f, wd, w=w: wd == w) for w in BENCHMARK_WIDTHS}
+    groups.update({f"family={f}": (lambda fam, wd, f=f: fam == f) for f in FAMILIES})
+    groups["all widths 1-32"] = lambda f, wd: wd <= 32
+    groups["all"] = lambda f, wd: True
+    report: dict = {}
+    for region in REGIONS:
+        rows = {}
+        for group, keep in groups.items():
+            model = summarize_errors(_pooled(errors["model"][region], keep)).as_dict()
+            baselines = {
+                name: summarize_errors(_pooled(errors[name][region], keep)).as_dict()
+                for name in BASELINES_ALL_WIDTHS
+            }
+            best = min(baselines, key=lambda n: baselines[n]["mean"])
+            rows[group] = dict(model=model, best_baseline=best, baseline=baselines[best])
+        report[region] = rows
+    return report
+
+
+def markdown(report: dict) -> str:
+    lines = []
+    for region, rows in report.items():
+        lines += [
+            f"\n**{region} pixels** (outside crossings; error in degrees)\n",
+            "| group | pixels | model mean | median | within 10° | best baseline | its mean |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for group, row in rows.items():
+            m, b = row["model"], row["baseline"]
+            lines.append(
+                f"| {group} | {m['count']} | {m['mean']:.2f} | {m['median']:.2f} | "
+                f"{100 * m['acc@10']:.1f} % | {row['best_baseline']} | {b['mean']:.2f} |"
+            )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=Path("bench_out/width"))
+    parser.add_argument("--checkpoint", type=Path, help="a trained model: skip training")
+    parser.add_argument("--train-data", type=Path, help="existing synth folder to train on")
+    parser.add_argument("--train-num", type=int, default=200, help="training images (200)")
+    parser.add_argument("--train-minutes", type=float, default=15.0)
+    parser.add_argument("--model", help="train preset (default: train's)")
+    parser.add_argument("--wide", help="train's --wide mode (default: train's)")
+    parser.add_argument("--iters", type=int, help="train's --iters (default: train's)")
+    parser.add_argument("--seeds", type=int, default=3, help="test images per family and width")
+    parser.add_argument("--size", type=int, default=256)
+    parser.add_argument("--tta", action="store_true", help="predict with test-time augmentation")
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    timings = {}
+    checkpoint = args.checkpoint
+    if checkpoint is None:
+        data = args.train_data or args.out / "train_data"
+        if not (data / "meta.json").exists():
+            cli("synth", "--out", str(data), "--num", str(args.train_num), "--kind", *KINDS)
+        checkpoint = args.out / "work"
+        start = time.monotonic()
+        extra = [
+            item
+            for flag in ("model", "wide", "iters")
+            if getattr(args, flag) is not None
+            for item in (f"--{flag}", str(getattr(args, flag)))
+        ]
+        cli("train", "--data", str(data), "--work-dir", str(checkpoint), "--overwrite",
+            "--time-budget", f"{args.train_minutes:g}", *extra)  # fmt: skip
+        timings["train_minutes"] = (time.monotonic() - start) / 60
+    truth = write_test_set(args.out / "test_images", args.seeds, args.size)
+    predictions = args.out / ("predictions_tta" if args.tta else "predictions")
+    start = time.monotonic()
+    tta = ["--tta"] if args.tta else []
+    cli("predict", "--checkpoint", str(checkpoint), "--input", str(args.out / "test_images"),
+        "--out", str(predictions), *tta)  # fmt: skip
+    timings["predict_seconds"] = time.monotonic() - start
+    report = summarise(score(truth, predictions))
+    report["timings"] = timings
+    report["setup"] = dict(vars(args), checkpoint=str(checkpoint), images=len(truth))
+    name = "report_tta" if args.tta else "report"
+    (args.out / f"{name}.json").write_text(json.dumps(report, indent=2, default=str) + "\n")
+    table = markdown({k: report[k] for k in REGIONS})
+    (args.out / f"{name}.md").write_text(table + "\n")
+    print(table)
+    print(f"\ntimings: {timings}; report in {args.out}/{name}.md")
+
+
+if __name__ == "__main__":
+    main()
