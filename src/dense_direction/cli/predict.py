@@ -29,6 +29,11 @@ def add_parser(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--quiver", action="store_true", help="also write a quiver plot")
     parser.add_argument("--device", default=None, help="cpu or cuda (default: cuda if any)")
+    parser.add_argument(
+        "--tta",
+        action="store_true",
+        help="test-time augmentation: average over the 8 rotations and flips (8x slower)",
+    )
 
 
 def collect_inputs(pattern: str) -> list[Path]:
@@ -89,7 +94,9 @@ def run(args: argparse.Namespace) -> int:
     for path in tqdm(inputs, desc="predict", unit="img"):
         try:
             image = read_image(path)
-            prediction = estimator.predict(image, tile=args.tile, overlap=args.overlap)
+            prediction = estimator.predict(
+                image, tile=args.tile, overlap=args.overlap, tta=args.tta
+            )
         except (ValueError, OSError) as err:
             failed.append((path, str(err)))
             continue

@@ -30,6 +30,7 @@ from dense_direction.directions import vectors_to_angles
 from dense_direction.io import as_rgb_uint8, read_image
 from dense_direction.mm.checkpoints import best_or_latest_checkpoint
 from dense_direction.tiling import blend_weights, tiles
+from dense_direction.tta import SYMMETRIES, restore_map, restore_vectors, transform_image
 
 __all__ = ["DirectionEstimator", "DirectionPrediction", "find_checkpoint"]
 
@@ -125,13 +126,11 @@ class DirectionEstimator:
         meta = dict(img_shape=shape, pad_shape=shape, ori_shape=shape)
         return self.model.encode_decode(x, [meta])[0, :, :h, :w]
 
-    def predict(
-        self, image: str | Path | np.ndarray, tile: int = 512, overlap: int = 64
-    ) -> DirectionPrediction:
-        """Directions for one image: a file path (read by
-        :func:`dense_direction.io.read_image`) or an RGB, gray or RGBA array of any integer or
-        float dtype (converted by :func:`dense_direction.io.as_rgb_uint8`)."""
-        rgb = read_image(image) if isinstance(image, (str, Path)) else as_rgb_uint8(image)
+    def _fields(
+        self, rgb: np.ndarray, tile: int, overlap: int
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """Blended tiles: vectors ``(K, 2, H, W)`` and structure probabilities ``(C, H, W)``
+        (joint models; else None)."""
         h, w = rgb.shape[:2]
         k, c = len(self.dir_classes), self.seg_channels
         vectors = np.zeros((2 * k, h, w), np.float32)
@@ -147,12 +146,36 @@ class DirectionEstimator:
                 seg[:, rows, cols] += weight * probs.cpu().numpy()
             vectors[:, rows, cols] += weight * out[c:].cpu().numpy()
             total[rows, cols] += weight
-        vectors /= total
-        pairs = vectors.reshape(k, 2, h, w)
+        return (vectors / total).reshape(k, 2, h, w), None if seg is None else seg / total
+
+    def predict(
+        self,
+        image: str | Path | np.ndarray,
+        tile: int = 512,
+        overlap: int = 64,
+        tta: bool = False,
+    ) -> DirectionPrediction:
+        """Directions for one image: a file path (read by
+        :func:`dense_direction.io.read_image`) or an RGB, gray or RGBA array of any integer or
+        float dtype (converted by :func:`dense_direction.io.as_rgb_uint8`).
+
+        ``tta``: average over the 8 rotations and flips of the image
+        (:mod:`dense_direction.tta`), 8 times the work; the field becomes exactly equivariant.
+        """
+        rgb = read_image(image) if isinstance(image, (str, Path)) else as_rgb_uint8(image)
+        if not tta:
+            pairs, seg = self._fields(rgb, tile, overlap)
+        else:
+            pairs, seg = 0.0, 0.0
+            for turns, flip in SYMMETRIES:
+                v, s = self._fields(transform_image(rgb, turns, flip), tile, overlap)
+                pairs = pairs + restore_vectors(v, turns, flip)
+                if s is not None:
+                    seg = seg + restore_map(s, turns, flip)
+            seg = seg / len(SYMMETRIES) if self.seg_channels else None
         angles = vectors_to_angles(torch.from_numpy(pairs), dim=1).numpy()
         structure = None
         if seg is not None:
-            seg /= total
             structure = np.stack([self._class_probability(seg, cls) for cls in self.dir_classes])
             confidence = structure
         else:
