@@ -84,3 +84,41 @@ def test_run_checkpoint_files(tmp_path):
         (tmp_path / name).write_text("x")
     names = [p.name for p in checkpoints.run_checkpoint_files(tmp_path)]
     assert names == ["best_x_iter_2.pth", "iter_2.pth", "last_checkpoint"]
+
+
+def _save(path, iteration):
+    torch.save({"state_dict": {"w": torch.ones(64)}, "meta": {"iter": iteration}}, path)
+
+
+def _truncate(path):
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+
+
+def test_resume_skips_a_truncated_last_checkpoint_and_says_so(tmp_path, monkeypatch):
+    """A kill during saving leaves the newest file cut short: resume from the previous one."""
+    from dense_direction.mm import runner
+    from dense_direction.mm.runner import _resume_from
+
+    said = []
+    monkeypatch.setattr(runner, "print_log", lambda msg, **kw: said.append(msg))
+
+    for it in (2, 4):
+        _save(tmp_path / f"iter_{it}.pth", it)
+    (tmp_path / "last_checkpoint").write_text(str(tmp_path / "iter_4.pth"))
+    assert checkpoints.checkpoint_is_complete(tmp_path / "iter_4.pth")
+    assert _resume_from(str(tmp_path), True) == str(tmp_path / "iter_4.pth")
+    _truncate(tmp_path / "iter_4.pth")
+    assert not checkpoints.checkpoint_is_complete(tmp_path / "iter_4.pth")
+    assert checkpoints.latest_complete_checkpoint(tmp_path) == (
+        str(tmp_path / "iter_2.pth"),
+        [str(tmp_path / "iter_4.pth")],
+    )
+    assert _resume_from(str(tmp_path), True) == str(tmp_path / "iter_2.pth")
+    assert "iter_4.pth truncated or corrupt" in said[-1]
+    assert "resuming from " + str(tmp_path / "iter_2.pth") in said[-1]
+    with pytest.raises(ValueError, match=r"iter_4\.pth: the file is truncated or corrupt"):
+        _resume_from(str(tmp_path), str(tmp_path / "iter_4.pth"))
+    _truncate(tmp_path / "iter_2.pth")
+    with pytest.raises(FileNotFoundError, match="nothing to resume: only incomplete"):
+        _resume_from(str(tmp_path), True)

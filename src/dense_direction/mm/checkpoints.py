@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import warnings
+import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 from pickle import UnpicklingError
@@ -28,7 +29,9 @@ from mmengine.runner.checkpoint import CheckpointLoader, get_torch_safe_globals
 __all__ = [
     "best_checkpoint",
     "best_or_latest_checkpoint",
+    "checkpoint_is_complete",
     "checkpoint_iteration",
+    "latest_complete_checkpoint",
     "load_local_checkpoint",
     "run_checkpoint_files",
     "trust_directory",
@@ -85,6 +88,36 @@ def best_or_latest_checkpoint(work_dir: str | Path) -> str | None:
         return latest
     iters = _by_iteration(Path(work_dir).glob("iter_*.pth"))
     return str(iters[-1]) if iters else None
+
+
+def checkpoint_is_complete(path: str | Path) -> bool:
+    """Whether ``path`` is a whole checkpoint: a zip archive (``torch.save``'s format) whose
+    members all pass their CRC check. A file cut short by a kill or a full disk is not."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return archive.testzip() is None
+    except (zipfile.BadZipFile, OSError, EOFError):
+        return False
+
+
+def latest_complete_checkpoint(work_dir: str | Path) -> tuple[str | None, list[str]]:
+    """The checkpoint to resume ``work_dir`` from, and the newer files skipped on the way.
+
+    The candidates are the one mmengine recorded (``last_checkpoint``), then ``iter_N.pth`` /
+    ``epoch_N.pth`` from the highest number down; the first complete one
+    (:func:`checkpoint_is_complete`) wins. (None, skipped) when none is complete."""
+    work_dir = Path(work_dir)
+    numbered = [*work_dir.glob("iter_*.pth"), *work_dir.glob("epoch_*.pth")]
+    recorded = find_latest_checkpoint(str(work_dir))
+    candidates = [Path(recorded)] if recorded else []
+    seen = {p.resolve() for p in candidates}
+    candidates += [p for p in reversed(_by_iteration(numbered)) if p.resolve() not in seen]
+    skipped: list[str] = []
+    for path in candidates:
+        if checkpoint_is_complete(path):
+            return str(path), skipped
+        skipped.append(str(path))
+    return None, skipped
 
 
 def run_checkpoint_files(work_dir: str | Path) -> list[Path]:

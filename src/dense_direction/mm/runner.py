@@ -3,6 +3,7 @@ and the ``dense-direction`` command use."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -14,10 +15,16 @@ from mmengine.hooks import Hook
 from mmengine.logging import print_log
 from mmengine.model import is_model_wrapper
 from mmengine.registry import HOOKS
-from mmengine.runner import Runner, find_latest_checkpoint
+from mmengine.runner import Runner
 
 import dense_direction.mm  # noqa: F401  (registers the components)
-from dense_direction.mm.checkpoints import best_or_latest_checkpoint, trust_directory, trust_file
+from dense_direction.mm.checkpoints import (
+    best_or_latest_checkpoint,
+    checkpoint_is_complete,
+    latest_complete_checkpoint,
+    trust_directory,
+    trust_file,
+)
 
 __all__ = ["DirectionClassesCheckHook", "build_runner", "close_distributed", "load_config", "run"]
 
@@ -79,17 +86,31 @@ def build_runner(
         trust_file(path)
     if resume:
         cfg.resume = True
-        if isinstance(resume, str) and resume != "auto":
-            cfg.load_from = resume
-        else:
-            latest = find_latest_checkpoint(cfg.work_dir)
-            if latest is None:
-                raise FileNotFoundError(
-                    f"nothing to resume: no checkpoint in {cfg.work_dir}; drop --resume to "
-                    f"start a new run"
-                )
-            cfg.load_from = latest
+        cfg.load_from = _resume_from(cfg.work_dir, resume)
     return Runner.from_cfg(cfg)
+
+
+def _resume_from(work_dir: str, resume: str | bool) -> str:
+    """The checkpoint to resume: ``resume`` itself if a path, else the latest complete one in
+    ``work_dir``; a truncated newer file is skipped, and the message says which was used."""
+    if isinstance(resume, str) and resume != "auto":
+        if Path(resume).is_file() and not checkpoint_is_complete(resume):
+            raise ValueError(f"cannot resume from {resume}: the file is truncated or corrupt")
+        return resume
+    latest, skipped = latest_complete_checkpoint(work_dir)
+    if latest is None:
+        what = f"only incomplete checkpoints ({', '.join(skipped)})" if skipped else "no checkpoint"
+        raise FileNotFoundError(
+            f"nothing to resume: {what} in {work_dir}; drop --resume to start a new run"
+        )
+    if skipped:
+        print_log(
+            f"resume: {', '.join(skipped)} truncated or corrupt (an interrupted save?); "
+            f"resuming from {latest}, the latest complete checkpoint",
+            logger="current",
+            level=logging.WARNING,
+        )
+    return latest
 
 
 def run(runner: Runner, phase: str = "both", checkpoint: str | None = None) -> dict[str, Any]:
