@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Tile", "blend_weights", "tiles"]
+__all__ = ["Tile", "blend_weights", "check_tiling", "tiles"]
 
 
 @dataclass(frozen=True)
@@ -37,13 +37,18 @@ def _starts(length: int, tile: int, overlap: int) -> list[int]:
     return [*starts, length - tile]
 
 
-def tiles(height: int, width: int, tile: int, overlap: int) -> Iterator[Tile]:
-    """Tiles of at most ``tile`` x ``tile`` covering the image, neighbours overlapping by at
-    least ``overlap`` pixels."""
+def check_tiling(tile: int, overlap: int) -> None:
+    """A ``ValueError`` unless ``tile >= 1`` and ``0 <= overlap < tile``."""
     if tile < 1 or not 0 <= overlap < tile:
         raise ValueError(
             f"need tile >= 1 and 0 <= overlap < tile, got tile={tile}, overlap={overlap}"
         )
+
+
+def tiles(height: int, width: int, tile: int, overlap: int) -> Iterator[Tile]:
+    """Tiles of at most ``tile`` x ``tile`` covering the image, neighbours overlapping by at
+    least ``overlap`` pixels."""
+    check_tiling(tile, overlap)
     for top in _starts(height, tile, overlap):
         for left in _starts(width, tile, overlap):
             yield Tile(top, left, min(tile, height), min(tile, width))

@@ -122,3 +122,26 @@ def test_resume_skips_a_truncated_last_checkpoint_and_says_so(tmp_path, monkeypa
     _truncate(tmp_path / "iter_2.pth")
     with pytest.raises(FileNotFoundError, match="nothing to resume: only incomplete"):
         _resume_from(str(tmp_path), True)
+
+
+def test_this_projects_iteration_checkpoints_load_anywhere(tmp_path):
+    """``iter_N.pth`` holds the OneCycle schedule's state, which names its annealing function;
+    predict/evaluate (which trust no directory) must load it weights-only."""
+    from mmengine.optim.scheduler import OneCycleLR
+
+    weights = torch.nn.Parameter(torch.ones(2))
+    optimizer = torch.optim.AdamW([weights], lr=1e-3)
+    for strategy in ("cos", "linear"):
+        schedule = OneCycleLR(optimizer, eta_max=3e-3, total_steps=10, anneal_strategy=strategy)
+        path = tmp_path / f"iter_10_{strategy}.pth"
+        torch.save(
+            {
+                "meta": {"iter": 10, "cfg": "model = dict()"},
+                "state_dict": {"w": weights.detach()},
+                "optimizer": optimizer.state_dict(),
+                "param_schedulers": [schedule.state_dict()],
+            },
+            path,
+        )
+        loaded = CheckpointLoader.load_checkpoint(str(path))
+        assert loaded["param_schedulers"][0]["anneal_func"] is schedule.anneal_func

@@ -15,6 +15,7 @@ from PIL import Image
 from tqdm import tqdm
 
 from dense_direction.classical import BASELINES
+from dense_direction.cli._model import add_model_arguments, load_estimator
 from dense_direction.evaluation import angular_error, summarize_errors
 from dense_direction.io import IMAGE_SUFFIXES, files_by_stem, read_binary_mask, read_image
 
@@ -33,7 +34,7 @@ class Item:
 
 
 def add_parser(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--checkpoint", required=True, help="checkpoint file or work dir")
+    add_model_arguments(parser)
     parser.add_argument("--data", type=Path, help="a folder in the `dense-direction synth` layout")
     parser.add_argument("--split", default="test", choices=("train", "val", "test"))
     parser.add_argument("--images", type=Path, help="images (with --directions)")
@@ -202,10 +203,8 @@ def _markdown(report: dict[str, Any]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from dense_direction.mm.inference import DirectionEstimator
-
     items = items_from_args(args)
-    estimator = DirectionEstimator.from_checkpoint(args.checkpoint)
+    estimator = load_estimator(args)
     report = evaluate(estimator, items, args.out, not args.no_baselines, args.panels)
     print((args.out / "metrics.md").read_text())
     print(f"report written to {args.out}")

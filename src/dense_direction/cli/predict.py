@@ -10,13 +10,15 @@ import numpy as np
 from PIL import Image
 from tqdm import tqdm
 
+from dense_direction.cli._model import add_model_arguments, load_estimator
 from dense_direction.io import IMAGE_SUFFIXES, check_unique_stems, read_image
+from dense_direction.tiling import check_tiling
 
 HELP = "predict direction fields (angle maps, overlays, confidence) with a trained model"
 
 
 def add_parser(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--checkpoint", required=True, help="checkpoint file or work dir")
+    add_model_arguments(parser)
     parser.add_argument("--input", required=True, help="an image, a folder or a glob pattern")
     parser.add_argument("--out", type=Path, required=True, help="output folder")
     parser.add_argument("--tile", type=int, default=512, help="tile size (default 512)")
@@ -28,7 +30,6 @@ def add_parser(parser: argparse.ArgumentParser) -> None:
         help="confidence above which the overlay shows a direction (0.5)",
     )
     parser.add_argument("--quiver", action="store_true", help="also write a quiver plot")
-    parser.add_argument("--device", default=None, help="cpu or cuda (default: cuda if any)")
     parser.add_argument(
         "--tta",
         action="store_true",
@@ -85,10 +86,9 @@ def write_outputs(
 
 
 def run(args: argparse.Namespace) -> int:
-    from dense_direction.mm.inference import DirectionEstimator
-
+    check_tiling(args.tile, args.overlap)
     inputs = collect_inputs(args.input)
-    estimator = DirectionEstimator.from_checkpoint(args.checkpoint, device=args.device)
+    estimator = load_estimator(args)
     args.out.mkdir(parents=True, exist_ok=True)
     failed: list[tuple[Path, str]] = []
     for path in tqdm(inputs, desc="predict", unit="img"):

@@ -1,7 +1,9 @@
 """Which checkpoint files may be fully unpickled.
 
 The rule: every checkpoint is first loaded with ``torch.load(weights_only=True)``, allowing
-only tensors and the plain types mmengine's training state needs (its safe-globals list).
+only tensors and the plain types mmengine's training state needs (its safe-globals list, plus
+the OneCycle schedule, whose state names its annealing function: :func:`safe_globals`), so
+the ``iter_N.pth`` / ``best_*.pth`` this project's training writes load anywhere.
 A file that needs more is unpickled only if it is *trusted*: it lies in a directory this
 process registered with :func:`trust_directory` (``tools/run.py`` registers the run's own
 work_dir, whose files this project's training wrote) or was registered with
@@ -23,10 +25,12 @@ from pickle import UnpicklingError
 from typing import Any
 
 import torch
+from mmengine.optim.scheduler.param_scheduler import OneCycleParamScheduler
 from mmengine.runner import find_latest_checkpoint
 from mmengine.runner.checkpoint import CheckpointLoader, get_torch_safe_globals
 
 __all__ = [
+    "UntrustedCheckpointError",
     "best_checkpoint",
     "best_or_latest_checkpoint",
     "checkpoint_is_complete",
@@ -34,6 +38,7 @@ __all__ = [
     "latest_complete_checkpoint",
     "load_local_checkpoint",
     "run_checkpoint_files",
+    "safe_globals",
     "trust_directory",
     "trust_file",
     "trusted",
@@ -130,24 +135,42 @@ def run_checkpoint_files(work_dir: str | Path) -> list[Path]:
     return sorted(p for p in found if p.is_file())
 
 
+def safe_globals() -> list:
+    """What weights-only loading accepts beyond tensors and plain containers: mmengine's list
+    and ``OneCycleParamScheduler``, which a OneCycle schedule's state names for its annealing
+    function (``getattr(OneCycleParamScheduler, '_annealing_cos')``: the weights-only
+    unpickler can look the function up but never call it)."""
+    return [*get_torch_safe_globals(), OneCycleParamScheduler]
+
+
+class UntrustedCheckpointError(RuntimeError):
+    """A checkpoint needs full unpickling and is not trusted (see the module docstring)."""
+
+
 def load_local_checkpoint(filename: str, map_location: Any = None) -> Any:
-    """Load a local checkpoint under the rule in the module docstring."""
+    """Load a local checkpoint under the rule in the module docstring. A truncated or corrupt
+    file is a ``ValueError`` naming it."""
     path = Path(filename).expanduser()
     if not path.is_file():
         raise FileNotFoundError(f"checkpoint not found: {path}")
     try:
-        with torch.serialization.safe_globals(get_torch_safe_globals()):
+        with torch.serialization.safe_globals(safe_globals()):
             return torch.load(path, map_location=map_location, weights_only=True)
     except UnpicklingError as err:
         if not trusted(path):
-            raise RuntimeError(
+            raise UntrustedCheckpointError(
                 f"{path} holds objects beyond tensors and training-state types, and it was not "
                 f"written into this run's work_dir, so it is not unpickled (unpickling runs "
-                f"code from the file). If you trust it, pass --trust-checkpoint {path} to "
-                f"tools/run.py, or call dense_direction.mm.checkpoints.trust_file()"
+                f"code from the file). If you trust it, pass --trust-checkpoint (predict, "
+                f"evaluate; tools/run.py: --trust-checkpoint {path}), or call "
+                f"dense_direction.mm.checkpoints.trust_file()"
             ) from err
         warnings.warn(f"{path}: full unpickling of a trusted checkpoint ({err})", stacklevel=2)
         return torch.load(path, map_location=map_location, weights_only=False)
+    except RuntimeError as err:
+        if checkpoint_is_complete(path):
+            raise
+        raise ValueError(f"checkpoint {path} is truncated or corrupt ({err})") from err
 
 
 # Replace mmengine's loader for local paths (the '' prefix) with the rule above.

@@ -28,11 +28,11 @@ from scipy import ndimage
 import dense_direction.mm  # noqa: F401  (registers the components)
 from dense_direction.directions import vectors_to_angles
 from dense_direction.io import as_rgb_uint8, read_image
-from dense_direction.mm.checkpoints import best_or_latest_checkpoint
+from dense_direction.mm.checkpoints import best_or_latest_checkpoint, trust_file
 from dense_direction.tiling import blend_weights, tiles
 from dense_direction.tta import SYMMETRIES, restore_map, restore_vectors, transform_image
 
-__all__ = ["DirectionEstimator", "DirectionPrediction", "find_checkpoint"]
+__all__ = ["DirectionEstimator", "DirectionPrediction", "find_checkpoint", "resolve_device"]
 
 
 @dataclass(frozen=True)
@@ -65,11 +65,32 @@ def find_checkpoint(path: str | Path) -> Path:
     return Path(found)
 
 
+def resolve_device(device: str | torch.device | None) -> torch.device:
+    """``device``, or CUDA when available else the CPU. A name torch does not know, or a CUDA
+    device this machine lacks, is a ``ValueError`` that says so."""
+    if device is None:
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        resolved = torch.device(device)
+    except RuntimeError as err:
+        raise ValueError(f"unknown device {device!r}: use cpu, cuda or cuda:N") from err
+    if resolved.type == "cuda":
+        count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        if count == 0:
+            raise ValueError(
+                f"device {device!r}: no CUDA GPU is usable here (torch {torch.__version__}, "
+                f"torch.cuda.is_available() is False); use cpu"
+            )
+        if resolved.index is not None and resolved.index >= count:
+            raise ValueError(f"device {device!r}: only {count} CUDA GPU(s) here")
+    return resolved
+
+
 class DirectionEstimator:
     """A trained Directioner / SegmentoDirectioner ready for inference."""
 
     def __init__(self, model: torch.nn.Module, device: str | torch.device = "cpu") -> None:
-        self.device = torch.device(device)
+        self.device = resolve_device(device)
         self.model = model.to(self.device).eval()
         head = model.decode_head
         self.dir_classes: tuple[int, ...] = tuple(head.dir_classes)
@@ -82,12 +103,22 @@ class DirectionEstimator:
 
     @classmethod
     def from_checkpoint(
-        cls, path: str | Path, config: str | Path | None = None, device: str | None = None
+        cls,
+        path: str | Path,
+        config: str | Path | None = None,
+        device: str | None = None,
+        trust: bool = False,
     ) -> DirectionEstimator:
         """Load a checkpoint file or the best one in a work dir; the config comes from the
-        checkpoint (mmengine stores it) unless ``config`` is given."""
+        checkpoint (mmengine stores it) unless ``config`` is given. ``device``: see
+        :func:`resolve_device`. ``trust``: allow full unpickling of that file, which runs code
+        from it (:mod:`dense_direction.mm.checkpoints`; this project's own checkpoints load
+        without it)."""
+        device = resolve_device(device)
         init_default_scope("mmseg")
         checkpoint_path = find_checkpoint(path)
+        if trust:
+            trust_file(checkpoint_path)
         checkpoint = CheckpointLoader.load_checkpoint(str(checkpoint_path), map_location="cpu")
         if config is not None:
             cfg = Config.fromfile(str(config))
@@ -104,7 +135,6 @@ class DirectionEstimator:
                 f"{sorted(missing)[:5]}{'...' if len(missing) > 5 else ''}, unexpected "
                 f"{sorted(unexpected)[:5]}{'...' if len(unexpected) > 5 else ''}"
             )
-        device = device or ("cuda" if torch.cuda.is_available() else "cpu")
         return cls(model, device)
 
     def _normalise(self, rgb: np.ndarray) -> torch.Tensor:

@@ -1,0 +1,32 @@
+"""The model arguments ``predict`` and ``evaluate`` share, and loading the model they name."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+
+def add_model_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--checkpoint``, ``--trust-checkpoint`` and ``--device``."""
+    parser.add_argument("--checkpoint", required=True, help="checkpoint file or work dir")
+    parser.add_argument(
+        "--trust-checkpoint",
+        action="store_true",
+        help="allow full unpickling of the checkpoint, which runs code from the file: only for "
+        "files you trust (this project's own checkpoints load without it; docs/training.md)",
+    )
+    parser.add_argument("--device", default=None, help="cpu, cuda or cuda:N (default: cuda if any)")
+
+
+def load_estimator(args: argparse.Namespace) -> Any:
+    """The ``DirectionEstimator`` of ``args.checkpoint``; a refused (untrusted) checkpoint or an
+    unusable device is a ``ValueError`` the command reports as a message."""
+    from dense_direction.mm.checkpoints import UntrustedCheckpointError
+    from dense_direction.mm.inference import DirectionEstimator
+
+    try:
+        return DirectionEstimator.from_checkpoint(
+            args.checkpoint, device=args.device, trust=args.trust_checkpoint
+        )
+    except UntrustedCheckpointError as err:
+        raise ValueError(str(err)) from err

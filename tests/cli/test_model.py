@@ -1,0 +1,67 @@
+"""The model arguments of `predict` and `evaluate`: --trust-checkpoint, --device, and their
+errors as messages (exit 2), before any image is read."""
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+pytest.importorskip("mmseg", reason="OpenMMLab stack not installed")
+
+from dense_direction.cli.main import build_parser, main
+from dense_direction.mm import checkpoints
+
+
+class Payload:
+    """Makes a checkpoint need full unpickling."""
+
+
+@pytest.fixture
+def inputs(tmp_path):
+    Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(tmp_path / "a.png")
+    ckpt = tmp_path / "elsewhere" / "model.pth"
+    ckpt.parent.mkdir()
+    torch.save({"state_dict": {}, "extra": Payload()}, ckpt)
+    yield tmp_path, ckpt
+    checkpoints._TRUSTED_FILES.clear()
+
+
+def _predict(tmp_path, ckpt, *extra):
+    image, out = tmp_path / "a.png", tmp_path / "out"
+    return main(
+        ["predict", "--checkpoint", str(ckpt), "--input", str(image), "--out", str(out), *extra]
+    )
+
+
+@pytest.mark.parametrize("command", ["predict", "evaluate"])
+def test_both_commands_take_the_model_arguments(command):
+    args = build_parser().parse_args(
+        [command, "--checkpoint", "c", "--out", "o", "--trust-checkpoint", "--device", "cpu"]
+        + (["--input", "x"] if command == "predict" else [])
+    )
+    assert args.trust_checkpoint and args.device == "cpu"
+
+
+def test_untrusted_checkpoint_is_a_message_and_trust_checkpoint_opts_in(inputs, capsys):
+    tmp_path, ckpt = inputs
+    assert _predict(tmp_path, ckpt) == 2
+    err = capsys.readouterr().err
+    assert "predict: error:" in err and "not unpickled" in err and "--trust-checkpoint" in err
+    with pytest.warns(UserWarning, match="full unpickling of a trusted checkpoint"):
+        assert _predict(tmp_path, ckpt, "--trust-checkpoint") == 2
+    assert "carries no config" in capsys.readouterr().err  # got past the trust check
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--tile", "0"], "need tile >= 1"),
+        (["--tile", "64", "--overlap", "64"], "0 <= overlap < tile"),
+        (["--device", "gpu"], "unknown device 'gpu'"),
+    ],
+)
+def test_bad_arguments_fail_before_any_image(inputs, capsys, extra, message):
+    tmp_path, ckpt = inputs
+    assert _predict(tmp_path, ckpt, *extra) == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
