@@ -6,7 +6,12 @@ import pytest
 
 pytest.importorskip("mmengine", reason="OpenMMLab stack not installed")
 
-from dense_direction.cli.train import add_parser, own_image_loader, prepare_work_dir
+from dense_direction.cli.train import (
+    add_parser,
+    check_arguments,
+    own_image_loader,
+    prepare_work_dir,
+)
 
 
 def _used_work_dir(tmp_path):
@@ -48,3 +53,31 @@ def test_training_loads_images_like_prediction():
         dict(type="LoadImage", to_float32=True),
         dict(type="LoadAnnotations"),
     ]
+
+
+def _train_args(*extra):
+    parser = argparse.ArgumentParser()
+    add_parser(parser)
+    return parser.parse_args(["--work-dir", "w", *extra])
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--data", "d", "--images", "i", "--masks", "m"], "drop --images, --masks"),
+        (["--data", "d", "--val-directions", "v"], "drop --val-directions"),
+        (["--data", "d", "--time-budget", "0"], "--time-budget must be a positive"),
+        (["--data", "d", "--time-budget", "-2"], "--time-budget must be a positive"),
+        (["--data", "d", "--iters", "0"], "--iters must be >= 1"),
+        (["--data", "d", "--batch-size", "0"], "--batch-size must be >= 1"),
+    ],
+)
+def test_contradicting_or_impossible_arguments_are_errors(extra, message):
+    """--data with --images, or --time-budget 0, were silently ignored before."""
+    with pytest.raises(ValueError, match=message):
+        check_arguments(_train_args(*extra))
+
+
+def test_good_arguments_pass():
+    check_arguments(_train_args("--data", "d", "--time-budget", "0.5"))
+    check_arguments(_train_args("--images", "i", "--masks", "m", "--val-images", "v"))

@@ -240,12 +240,35 @@ def _datasets(
     return train, val
 
 
+#: Folders that ``--data`` (the synth layout) replaces.
+FOLDER_FLAGS = ("images", "masks", "val_images", "val_masks", "val_directions", "val_centerlines")
+
+
+def check_arguments(args: argparse.Namespace) -> None:
+    """Contradicting or impossible arguments are an error before anything is built."""
+    if args.data is not None:
+        given = [f"--{f.replace('_', '-')}" for f in FOLDER_FLAGS if getattr(args, f) is not None]
+        if given:
+            raise ValueError(f"--data names its own folders; drop {', '.join(given)}")
+    for flag, value, least in (
+        ("--iters", args.iters, 1),
+        ("--batch-size", args.batch_size, 1),
+        ("--crop", args.crop, 1),
+        ("--workers", args.workers, 0),
+    ):
+        if value < least:
+            raise ValueError(f"{flag} must be >= {least}, got {value}")
+    if args.time_budget is not None and not args.time_budget > 0:
+        raise ValueError(
+            f"--time-budget must be a positive number of minutes, got {args.time_budget}"
+        )
+
+
 def build_config(args: argparse.Namespace) -> Any:
     from dense_direction.mm.runner import load_config
 
+    check_arguments(args)
     cfg = load_config(config_root() / PRESETS[args.model][0], work_dir=args.work_dir)
-    if args.iters < 1:
-        raise ValueError(f"--iters must be >= 1, got {args.iters}")
     crop = (args.crop, args.crop)
     train_pipeline = [
         dict(step, crop_size=crop) if step["type"] == "MaskGuidedRandomCrop" else step
@@ -272,7 +295,7 @@ def build_config(args: argparse.Namespace) -> Any:
     )
     cfg.default_hooks.logger.interval = 50
     hooks = [dict(type="ProgressBarHook")]
-    if args.time_budget:
+    if args.time_budget is not None:
         hooks.append(dict(type="TimeBudgetHook", minutes=args.time_budget))
     cfg.custom_hooks = [*cfg.get("custom_hooks", []), *hooks]
     if args.backbone_weights:
