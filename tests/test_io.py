@@ -10,6 +10,8 @@ from dense_direction.io import (
     check_unique_stems,
     empty_masks,
     files_by_stem,
+    image_size,
+    mismatched_sizes,
     paired_files,
     read_binary_mask,
     read_image,
@@ -175,3 +177,13 @@ def test_empty_masks_are_listed_and_all_empty_is_an_error(tmp_path):
     with pytest.raises(ValueError, match=r"all 2 masks are empty.*b\.png, .*c\.png"):
         empty_masks(paths[1:])
     assert empty_masks([]) == []
+
+
+def test_image_and_mask_sizes_from_headers(tmp_path):
+    Image.fromarray(np.zeros((30, 40, 3), np.uint8)).save(tmp_path / "a.png")
+    Image.fromarray(np.zeros((30, 40), np.uint8)).save(tmp_path / "a_mask.png")
+    Image.fromarray(np.zeros((30, 41), np.uint8)).save(tmp_path / "b_mask.png")
+    assert image_size(tmp_path / "a.png") == (30, 40)
+    assert mismatched_sizes([(tmp_path / "a.png", tmp_path / "a_mask.png")]) == []
+    [message] = mismatched_sizes([(tmp_path / "a.png", tmp_path / "b_mask.png")])
+    assert message == f"{tmp_path / 'a.png'} is 40x30 (WxH) but {tmp_path / 'b_mask.png'} is 41x30"

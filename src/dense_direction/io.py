@@ -42,7 +42,9 @@ __all__ = [
     "check_unique_stems",
     "empty_masks",
     "files_by_stem",
+    "image_size",
     "listing",
+    "mismatched_sizes",
     "paired_files",
     "read_binary_mask",
     "read_image",
@@ -172,6 +174,28 @@ def empty_masks(
             f"value, any channel; > 127 in JPEG masks): {listing(empty)}"
         )
     return empty
+
+
+def image_size(path: str | Path) -> tuple[int, int]:
+    """``(height, width)`` of an image or mask file, from its header where Pillow reads it
+    (no pixel is decoded), else by reading the file."""
+    try:
+        with Image.open(path) as image:
+            width, height = image.size
+        return height, width
+    except (OSError, ValueError, SyntaxError):
+        return _read_raw(path).shape[:2]  # names the file if it is unreadable
+
+
+def mismatched_sizes(pairs: Iterable[tuple[str | Path, str | Path]]) -> list[str]:
+    """``"img.png is 40x30 (WxH) but mask.png is 41x30"`` for each (image, mask) pair whose
+    sizes differ: training would fail on them mid-run."""
+    found = []
+    for image, mask in pairs:
+        (ih, iw), (mh, mw) = image_size(image), image_size(mask)
+        if (ih, iw) != (mh, mw):
+            found.append(f"{image} is {iw}x{ih} (WxH) but {mask} is {mw}x{mh}")
+    return found
 
 
 def to_uint8(array: np.ndarray) -> np.ndarray:

@@ -286,3 +286,18 @@ def test_empty_masks_warn_and_all_empty_is_an_error(tmp_path):
     with pytest.raises(ValueError, match=r"all 1 masks are empty.*b\.png"):
         DATASETS.build(dict(cfg, names=["b"]))
     assert len(DATASETS.build(dict(cfg, names=["b"], check_masks=False))) == 1
+
+
+def test_image_mask_size_mismatch_is_an_error_before_training(tmp_path):
+    """Found when the dataset is built (file headers), not mid-run in a DataLoader worker."""
+    line = np.zeros((16, 16), np.uint8)
+    line[3] = 1
+    cfg = _folder_pair(tmp_path, {"a": line, "b": line})
+    Image.fromarray(np.zeros((16, 17), np.uint8)).save(tmp_path / "masks" / "b.png")
+    with pytest.raises(
+        ValueError,
+        match=r"1 of 2 images and their masks differ in size: "
+        r".*b\.png is 16x16 \(WxH\) but .*b\.png is 17x16",
+    ):
+        DATASETS.build(cfg)
+    assert len(DATASETS.build(dict(cfg, names=["a"]))) == 1

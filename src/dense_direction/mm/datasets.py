@@ -15,7 +15,14 @@ from typing import Any, ClassVar
 from mmseg.datasets import BaseSegDataset
 from mmseg.registry import DATASETS
 
-from dense_direction.io import IMAGE_SUFFIXES, empty_masks, files_by_stem, listing, paired_files
+from dense_direction.io import (
+    IMAGE_SUFFIXES,
+    empty_masks,
+    files_by_stem,
+    listing,
+    mismatched_sizes,
+    paired_files,
+)
 
 __all__ = [
     "ConcreteCracksDataset",
@@ -165,9 +172,10 @@ class ImageMaskFolderDataset(BaseSegDataset):
     (``.npy``), centre-lines and crossings, paired the same way. ``names`` restricts it to
     those file stems.
 
-    Nothing is skipped silently: files without a partner are an error that lists them; masks
-    without any structure pixel are listed in a warning, and when every mask is empty the
-    dataset is an error (``check_masks=False`` skips reading the masks up front).
+    Nothing is skipped silently: files without a partner, and images whose mask has another
+    size (read from the file headers), are an error that lists them; masks without any
+    structure pixel are listed in a warning, and when every mask is empty the dataset is an
+    error (``check_masks=False`` skips these checks).
     """
 
     METAINFO: ClassVar[dict] = dict(classes=("background", "structure"), palette=BINARY_PALETTE)
@@ -228,6 +236,13 @@ class ImageMaskFolderDataset(BaseSegDataset):
             info.update({key: found[stem] for key, found in extras.items()})
             data_list.append(info)
         if self.check_masks:
+            pairs = [(info["img_path"], info["seg_map_path"]) for info in data_list]
+            mismatched = mismatched_sizes(pairs)
+            if mismatched:
+                raise ValueError(
+                    f"{len(mismatched)} of {len(data_list)} images and their masks differ in "
+                    f"size: {listing(mismatched, 4)}"
+                )
             empty = empty_masks(info["seg_map_path"] for info in data_list)
             if empty:
                 warnings.warn(
