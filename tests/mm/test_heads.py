@@ -30,6 +30,10 @@ LOSSES = {
         dict(type="EfficientDirectionalLoss", pad=3, div=12),
         dict(type="SmoothnessLoss", loss_weight=0.1),
     ],
+    "directional+supervised": [
+        dict(type="DirectionalLoss", pad=3, div=12),
+        dict(type="SupervisedDirectionLoss", kind="von_mises"),
+    ],
 }
 C = 8  # feature channels
 
@@ -105,6 +109,8 @@ def _samples(n=2, size=32, classes=(1,)):
         for j, c in enumerate(classes):
             labels[0][line_mask(size, 0.4 + i + j, 3).bool()] = c
         sample = SegDataSample(gt_sem_seg=PixelData(data=labels))
+        angles = torch.full((1, size, size), (0.4 + i) % math.pi)  # the lines' direction
+        sample.set_field(PixelData(data=angles), "gt_directions")
         sample.set_metainfo(dict(img_shape=(size, size), ori_shape=(size, size)))
         samples.append(sample)
     return samples
@@ -265,3 +271,31 @@ def test_visualizer_draws_direction_panels(tmp_path):
     vis.add_datasample("x", np.zeros((32, 32, 3), np.uint8), sample, out_file=str(out))
     drawn = np.asarray(Image.open(out))
     assert drawn.shape == (32, 64, 3)  # ground-truth panel + one direction panel
+
+
+def test_supervised_loss_in_a_head_learns_from_direction_labels():
+    """The head passes gt_directions (NaN off the structure) to a loss that needs labels, not
+    the masks; without labels in the samples the error says how to load them."""
+    from dense_direction.mm.heads import direction_labels
+
+    samples = _samples()
+    masks = direction_targets(samples, (1,))
+    labels = direction_labels(samples, masks)
+    assert labels.shape == (2, 1, 32, 32)
+    assert torch.isnan(labels[masks.squeeze(2) == 0]).all()
+    assert torch.allclose(labels[0][masks[0, :, 0] == 1], torch.tensor(0.4))
+    head = MODELS.build(
+        dict(
+            type="DummyDirectionHead",
+            loss_decode=dict(type="SupervisedDirectionLoss", loss_name="loss_sup"),
+        )
+    )
+    truth = torch.tensor([-math.cos(0.8), -math.sin(0.8)]).view(1, 1, 2, 1, 1)
+    aligned = truth.expand(2, 1, 2, 32, 32).clone()
+    aligned[1] = torch.tensor([-math.cos(2.8), -math.sin(2.8)]).view(1, 2, 1, 1)
+    assert head.loss_by_feat(aligned, samples)["loss_sup"] < 1e-6
+    assert head.loss_by_feat(-aligned, samples)["loss_sup"] > 0.99
+    for sample in samples:
+        del sample.gt_directions
+    with pytest.raises(ValueError, match=r"learns from direction labels.*LoadDirectionAnnotations"):
+        head.loss_by_feat(aligned, samples)

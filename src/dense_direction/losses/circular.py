@@ -298,7 +298,15 @@ def supervised_direction_loss(
 
 
 class SupervisedDirectionLoss(nn.Module):
-    """Module form of :func:`supervised_direction_loss`."""
+    """Module form of :func:`supervised_direction_loss`.
+
+    In a direction head it learns from direction labels, not masks: it sets
+    ``needs_direction_labels``, so the head passes the samples' ``gt_directions`` (NaN
+    outside the structure) instead of the class masks; the pipeline must load them.
+    ``ignore_index`` is accepted for the heads' calling convention; unlabelled pixels are NaN.
+    """
+
+    needs_direction_labels = True
 
     def __init__(
         self,
@@ -317,7 +325,13 @@ class SupervisedDirectionLoss(nn.Module):
     def loss_name(self) -> str:
         return self._loss_name
 
-    def forward(self, pred: Tensor, target: Tensor, weight: Tensor | None = None) -> Tensor:
+    def forward(
+        self,
+        pred: Tensor,
+        target: Tensor,
+        weight: Tensor | None = None,
+        ignore_index: int | None = None,
+    ) -> Tensor:
         return supervised_direction_loss(
             pred,
             target,

@@ -1,6 +1,10 @@
 """Decode heads: direction heads, the DPT decoder block, multiscale and dual wrappers."""
 
-from dense_direction.mm.heads.base import BaseDirectionDecodeHead, direction_targets
+from dense_direction.mm.heads.base import (
+    BaseDirectionDecodeHead,
+    direction_labels,
+    direction_targets,
+)
 from dense_direction.mm.heads.dpt import DPTDecoderBlock, DPTDirectionHead
 from dense_direction.mm.heads.dual import DualDecodeHead
 from dense_direction.mm.heads.linear import LinearDirectionHead
@@ -16,5 +20,6 @@ __all__ = [
     "LinearDirectionHead",
     "LinearSegmentationHead",
     "MultiscaleLossDirectionHead",
+    "direction_labels",
     "direction_targets",
 ]

@@ -17,7 +17,7 @@ from mmseg.registry import MODELS
 from mmseg.structures import build_pixel_sampler
 from torch import Tensor, nn
 
-__all__ = ["BaseDirectionDecodeHead", "class_masks", "direction_targets"]
+__all__ = ["BaseDirectionDecodeHead", "class_masks", "direction_labels", "direction_targets"]
 
 _INPUT_TRANSFORMS = (None, "resize_concat", "multiple_select")
 
@@ -43,6 +43,32 @@ def direction_targets(
     return masks
 
 
+def direction_labels(batch_data_samples: Sequence[Any], masks: Tensor) -> Tensor:
+    """Direction labels ``(N, K, H, W)`` (radians, y up) for losses that learn from them
+    (``needs_direction_labels``, e.g. ``SupervisedDirectionLoss``): the samples'
+    ``gt_directions`` (one map, or one per direction class), resized (nearest) to ``masks``
+    ``(N, K, 1, H, W)`` and NaN (unlabelled) outside them."""
+    missing = [i for i, s in enumerate(batch_data_samples) if "gt_directions" not in s]
+    if missing:
+        raise ValueError(
+            "a loss with needs_direction_labels (SupervisedDirectionLoss) learns from direction "
+            "labels, and these samples carry none: load them in the training pipeline "
+            "(LoadDirectionAnnotations, then PackCustomInputs(additional_data_keys="
+            "('gt_directions',))), or use a directional loss, which needs masks only"
+        )
+    angles = torch.stack([s.gt_directions.data for s in batch_data_samples]).float()
+    angles = angles.to(masks.device)
+    n, k = masks.shape[:2]
+    if angles.shape[1] not in (1, k):
+        raise ValueError(
+            f"gt_directions has {angles.shape[1]} maps; expected 1 or one per direction class ({k})"
+        )
+    if angles.shape[-2:] != masks.shape[-2:]:
+        angles = F.interpolate(angles, size=masks.shape[-2:], mode="nearest")
+    angles = angles.expand(n, k, *masks.shape[-2:])
+    return torch.where(masks.squeeze(2) > 0.5, angles, torch.full_like(angles, float("nan")))
+
+
 def _build_losses(loss_decode: dict | Sequence[dict] | None) -> nn.Module:
     if loss_decode is None:
         loss_decode = dict(type="DirectionalLoss")
@@ -64,7 +90,9 @@ class BaseDirectionDecodeHead(BaseModule):
         dropout_ratio: ``Dropout2d`` before ``conv_dir``.
         in_index, input_transform: which backbone outputs to use, as in mmseg.
         loss_decode: one loss config or a list; each is called as
-            ``loss(pred, gt, weight=..., ignore_index=...)``.
+            ``loss(pred, gt, weight=..., ignore_index=...)`` with ``gt`` the class masks
+            ``(N, K, 1, H, W)``, or, for a loss with ``needs_direction_labels``, the samples'
+            direction labels (:func:`direction_labels`).
         sampler: optional mmseg pixel sampler giving per-pixel weights.
         pre_norm_vectors: unit-normalise vectors before resizing (training and inference).
         post_norm_vectors: unit-normalise vectors after resizing at inference.
@@ -203,8 +231,14 @@ class BaseDirectionDecodeHead(BaseModule):
         modules = (
             self.loss_decode if isinstance(self.loss_decode, nn.ModuleList) else [self.loss_decode]
         )
+        labels = None
         for module in modules:
-            value = module(vectors, targets, weight=weight, ignore_index=self.ignore_index)
+            target = targets
+            if getattr(module, "needs_direction_labels", False):
+                if labels is None:
+                    labels = direction_labels(batch_data_samples, targets)
+                target = labels
+            value = module(vectors, target, weight=weight, ignore_index=self.ignore_index)
             losses[module.loss_name] = losses.get(module.loss_name, 0) + value
         return losses
 
