@@ -49,6 +49,8 @@ def test_dataset_config_builds_and_loads(name, tmp_path):
     cfg = Config.fromfile(CONFIGS / f"{name}.py")
     overrides = _fake(name, tmp_path)
     for loader in (cfg.train_dataloader, cfg.val_dataloader, cfg.test_dataloader):
+        # The package's image reader (any bit depth, float TIFFs), as the CLI uses.
+        assert loader.dataset.pipeline[0]["type"] == "LoadImage"
         dataset_cfg = dict(loader.dataset, data_root=str(tmp_path), **overrides)
         dataset = DATASETS.build(dataset_cfg)
         assert len(dataset) >= 1

@@ -19,7 +19,7 @@ metric_loss = dict(
     kernel_cfg=dict(type="radial_line_kernel"),
 )
 train_pipeline = [
-    dict(type="LoadImageFromFile"),
+    dict(type="LoadImage"),
     dict(type="LoadAnnotations"),
     dict(type="BinarizeAnnotations"),
     dict(type="MaskGuidedRandomCrop", crop_size=crop_size, min_ratio=0.05, max_ratio=0.3),
@@ -28,7 +28,7 @@ train_pipeline = [
     dict(type="PackSegInputs"),
 ]
 test_pipeline = [
-    dict(type="LoadImageFromFile"),
+    dict(type="LoadImage"),
     dict(type="LoadAnnotations"),
     dict(type="BinarizeAnnotations"),
     dict(type="MaskToCenterline"),

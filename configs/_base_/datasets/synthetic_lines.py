@@ -6,7 +6,7 @@ data_root = "data/synthetic_lines"
 crop_size = (128, 128)
 
 train_pipeline = [
-    dict(type="LoadImageFromFile"),
+    dict(type="LoadImage"),
     dict(type="LoadAnnotations"),
     dict(type="BinarizeAnnotations"),
     dict(type="MaskGuidedRandomCrop", crop_size=crop_size, min_ratio=0.02, max_ratio=0.5),
@@ -15,7 +15,7 @@ train_pipeline = [
     dict(type="PackSegInputs"),
 ]
 test_pipeline = [
-    dict(type="LoadImageFromFile"),
+    dict(type="LoadImage"),
     dict(type="LoadAnnotations"),
     dict(type="BinarizeAnnotations"),
     dict(type="LoadDirectionAnnotations", required=("centerline", "direction", "crossing")),
