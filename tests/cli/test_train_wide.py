@@ -1,7 +1,9 @@
 """`dense-direction train --wide`: how the inside of wide structures is supervised."""
 
 import argparse
+import math
 
+import numpy as np
 import pytest
 
 pytest.importorskip("mmseg", reason="OpenMMLab stack not installed")
@@ -31,43 +33,72 @@ def _loss_types(head):
     return [loss["type"] for loss in head["loss_decode"]]
 
 
+def _steps(cfg):
+    return [step["type"] for step in cfg.train_pipeline]
+
+
 @pytest.mark.parametrize("model", ["unet", "unet-dir", "dinov2-dpt"])
-def test_default_adds_the_medial_loss_once_to_every_preset(tmp_path, model):
-    head = _dir_head(_config(tmp_path, "--model", model))
-    types = _loss_types(head)
-    assert types.count("MedialDirectionLoss") == 1
-    assert types[0] == "EfficientDirectionalLoss"  # the published loss stays first, unchanged
+def test_default_adds_medial_targets_and_their_loss_once_to_every_preset(tmp_path, model):
+    cfg = _config(tmp_path, "--model", model)
+    head = _dir_head(cfg)
+    assert [x.get("loss_name") for x in head["loss_decode"]].count("loss_medial") == 1
+    assert _loss_types(head)[0] == "EfficientDirectionalLoss"  # the published loss, unchanged
+    steps = _steps(cfg)
+    # Targets from the whole mask: after the flip (which does not mirror angles), before the
+    # crop; packed for the head.
+    assert steps.count("MaskToMedialDirections") == 1
+    assert steps.index("RandomFlip") < steps.index("MaskToMedialDirections")
+    assert steps.index("MaskToMedialDirections") < steps.index("MaskGuidedRandomCrop")
+    pack = cfg.train_pipeline[-1]
+    assert pack["type"] == "PackCustomInputs" and "gt_directions" in pack["additional_data_keys"]
 
 
-def test_off_keeps_the_published_loss_only(tmp_path):
-    assert _loss_types(_dir_head(_config(tmp_path, "--wide", "off"))) == [
-        "EfficientDirectionalLoss"
-    ]
+def test_off_keeps_the_published_loss_and_pipeline_only(tmp_path):
+    cfg = _config(tmp_path, "--wide", "off")
+    assert _loss_types(_dir_head(cfg)) == ["EfficientDirectionalLoss"]
+    assert "MaskToMedialDirections" not in _steps(cfg)
+    assert cfg.train_pipeline[-1]["type"] == "PackSegInputs"
 
 
 def test_multiscale_wraps_the_head_with_coarser_ground_truth(tmp_path):
-    head = _dir_head(_config(tmp_path, "--wide", "multiscale"))
+    cfg = _config(tmp_path, "--wide", "multiscale")
+    head = _dir_head(cfg)
     assert head["type"] == "MultiscaleLossDirectionHead"
     assert [d["gt_scale_factor"] for d in head["dummy_heads"]] == [0.5, 0.25]
     assert _loss_types(head["real_head"]) == ["EfficientDirectionalLoss"]
+    assert "MaskToMedialDirections" not in _steps(cfg)
 
 
 @pytest.mark.parametrize("mode", ["medial", "off", "multiscale"])
 def test_every_mode_builds_and_computes_its_losses(tmp_path, mode):
     import torch
+    from mmcv.transforms import Compose
     from mmengine.registry import init_default_scope
-    from mmengine.structures import PixelData
     from mmseg.registry import MODELS
-    from mmseg.structures import SegDataSample
 
     init_default_scope("mmseg")
     cfg = _config(tmp_path, "--wide", mode)
     model = MODELS.build(cfg.model)
-    label = torch.zeros(1, 64, 64, dtype=torch.long)
-    label[:, 20:44, :] = 1  # a band 24 px wide
-    sample = SegDataSample(gt_sem_seg=PixelData(data=label))
-    sample.set_metainfo(dict(img_shape=(64, 64), pad_shape=(64, 64), ori_shape=(64, 64)))
-    losses = model.loss(torch.randn(1, 3, 64, 64), [sample])
+    label = np.zeros((96, 96), np.uint8)
+    label[30:66, :] = 1  # a horizontal band 36 px wide
+    steps = [s for s in cfg.train_pipeline if not s["type"].startswith("Load")]
+    steps = [dict(s, crop_size=(64, 64)) if "crop_size" in s else s for s in steps]
+    steps = [s for s in steps if s["type"] != "PhotoMetricDistortion"]
+    image = np.full((96, 96, 3), 128, np.uint8)
+    packed = Compose(steps)(
+        dict(img=image, gt_seg_map=label, seg_fields=["gt_seg_map"], img_path="band.png",
+             seg_map_path="band.png", img_shape=(96, 96), ori_shape=(96, 96))
+    )  # fmt: skip
+    sample = packed["data_samples"]
+    if mode == "medial":
+        targets = sample.gt_directions.data
+        inside = sample.gt_sem_seg.data == 1
+        # The crop's border keeps the whole image's targets; a horizontal band is 0 (or pi
+        # after nothing: the flip mirrors 0 to 0).
+        finite = torch.isfinite(targets)
+        assert finite.any() and torch.all(finite <= inside)
+        assert torch.all(torch.minimum(targets[finite], math.pi - targets[finite]) < 0.02)
+    losses = model.loss(packed["inputs"][None].float(), [sample])
     names = " ".join(losses)
     assert ("loss_medial" in names) == (mode == "medial")
     assert ("dir3." in names) == (mode == "multiscale")

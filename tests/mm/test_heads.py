@@ -25,6 +25,10 @@ LOSSES = {
         kernel_cfg=dict(type="radial_line_kernel"),
     ),
     "smoothness": dict(type="SmoothnessLoss"),
+    "efficient+medial": [
+        dict(type="EfficientDirectionalLoss", pad=3, div=12),
+        dict(type="MedialDirectionLoss"),
+    ],
     "circular_vm": dict(type="CircularDirectionalLoss", kind="von_mises", pad=3, div=12),
     "efficient+smoothness": [
         dict(type="EfficientDirectionalLoss", pad=3, div=12),

@@ -30,6 +30,7 @@ LOSS_CONFIGS = {
     "SmoothnessLoss": {"pad": 1, "alpha": 2.0, "loss_weight": 0.1},
     "CircularDirectionalLoss": {"kind": "von_mises", "pad": 5, "div": 36},
     "SupervisedDirectionLoss": {"kind": "cosine"},
+    "MedialDirectionLoss": {"sigma": 1.0, "rho": 2.0, "min_coherence": 0.1},
 }
 
 

@@ -11,6 +11,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from dense_direction.cli._wide import WIDE_MODES, configure_wide, direction_head_slot
+
 HELP = "train a direction model from images and masks (no config needed)"
 PRESETS = {
     "unet": (
@@ -22,12 +24,6 @@ PRESETS = {
         "seg_dir/dinov2_dual_synthetic_lines_10k.py",
         "segmentation + direction, frozen DINOv2-S/14 + DPT; needs --backbone-weights",
     ),
-}
-#: How the inside of wide structures is supervised (docs/training.md compares them).
-WIDE_MODES = {
-    "medial": "directions from the mask's distance transform fill wide interiors (default)",
-    "multiscale": "the directional loss also on masks at 1/2 and 1/4 resolution",
-    "off": "the published directional loss only (wide interiors get no supervision)",
 }
 
 
@@ -97,40 +93,8 @@ def config_root() -> Path:
     return root
 
 
-def _direction_head_slot(cfg: Any) -> tuple[Any, str]:
-    """The config dict holding the direction head, and its key there."""
-    head = cfg.model.decode_head
-    if "dir_head_config" in head:
-        return head, "dir_head_config"
-    return cfg.model, "decode_head"
-
-
-def configure_wide(cfg: Any, mode: str) -> None:
-    """Set how the direction head supervises the inside of wide structures (``WIDE_MODES``)."""
-    if mode not in WIDE_MODES:
-        raise ValueError(f"--wide must be one of {sorted(WIDE_MODES)}, got {mode!r}")
-    parent, key = _direction_head_slot(cfg)
-    head = dict(parent[key])
-    if head.get("type") == "MultiscaleLossDirectionHead":
-        head = dict(head["real_head"])
-    losses = head.get("loss_decode") or []
-    losses = [dict(x) for x in (losses if isinstance(losses, (list, tuple)) else [losses])]
-    medial = [x for x in losses if x.get("type") == "MedialDirectionLoss"]
-    losses = [x for x in losses if x.get("type") != "MedialDirectionLoss"]
-    if mode == "medial":  # the preset's own settings if it has them, else the defaults
-        losses += medial or [dict(type="MedialDirectionLoss")]
-    head["loss_decode"] = losses
-    if mode == "multiscale":
-        head = dict(
-            type="MultiscaleLossDirectionHead",
-            real_head=head,
-            dummy_heads=[dict(gt_scale_factor=0.5), dict(gt_scale_factor=0.25)],
-        )
-    parent[key] = head
-
-
 def _direction_loss(cfg: Any) -> dict:
-    parent, key = _direction_head_slot(cfg)
+    parent, key = direction_head_slot(cfg)
     head = parent[key]
     head = head.get("real_head", head)
     losses = head["loss_decode"]
@@ -270,11 +234,11 @@ def build_config(args: argparse.Namespace) -> Any:
     check_arguments(args)
     cfg = load_config(config_root() / PRESETS[args.model][0], work_dir=args.work_dir)
     crop = (args.crop, args.crop)
+    configure_wide(cfg, args.wide)
     train_pipeline = [
         dict(step, crop_size=crop) if step["type"] == "MaskGuidedRandomCrop" else step
         for step in own_image_loader(cfg.train_pipeline)
     ]
-    configure_wide(cfg, args.wide)
     val_pipeline, evaluator, best = _validation(args, cfg)
     train_set, val_set = _datasets(args, train_pipeline, val_pipeline)
     loader = dict(num_workers=args.workers, persistent_workers=args.workers > 0)

@@ -23,6 +23,7 @@ from mmseg.datasets.transforms import PackSegInputs
 from mmseg.registry import TRANSFORMS
 
 from dense_direction.io import LOSSY_SUFFIXES, binarize_mask, read_binary_mask, read_image
+from dense_direction.losses.medial import medial_directions
 from dense_direction.transforms import (
     centerline_directions,
     check_same_size,
@@ -208,6 +209,48 @@ class CenterlineToDirections(BaseTransform):
         results[self.result_key] = centerline_directions(
             results[self.source_key], self.dir_classes, self.sigma_blur, self.sigma_integration
         )
+        return results
+
+
+@TRANSFORMS.register_module()
+class MaskToMedialDirections(BaseTransform):
+    """Direction targets inside structures from the mask's distance transform (the medial
+    directions of :mod:`dense_direction.losses.medial`), for training from masks only.
+
+    Reads the label map ``source_key`` (default ``gt_seg_map``) and writes ``(K, H, W)``
+    float32 angles to ``result_key`` (one channel per id in ``dir_classes``), NaN where there
+    is no target: off the structure, where the coherence is below ``min_coherence``
+    (crossings, junctions) and near the image border. Put it **before** the random crop, so a
+    crop's border has the targets of the whole image, and after any flip (it does not mirror
+    angles). ``SupervisedDirectionLoss`` in the head then learns from them.
+    """
+
+    def __init__(
+        self,
+        sigma: float = 1.0,
+        rho: float = 2.0,
+        min_coherence: float = 0.5,
+        dir_classes: Sequence[int] | None = None,
+        result_key: str = "gt_directions",
+        source_key: str = "gt_seg_map",
+    ) -> None:
+        if not 0 <= min_coherence <= 1:
+            raise ValueError(f"min_coherence must be in [0, 1], got {min_coherence!r}")
+        self.sigma, self.rho, self.min_coherence = sigma, rho, min_coherence
+        self.dir_classes = tuple(dir_classes) if dir_classes is not None else (1,)
+        self.result_key, self.source_key = result_key, source_key
+
+    def transform(self, results: dict) -> dict:
+        if self.source_key not in results:
+            raise KeyError(
+                f"{_sample_name(results)}: MaskToMedialDirections needs '{self.source_key}' "
+                f"in the results; load it first"
+            )
+        labels = np.asarray(results[self.source_key])
+        masks = np.stack([labels == c for c in self.dir_classes])
+        angles, coherence = medial_directions(masks, self.sigma, self.rho)
+        angles[coherence < self.min_coherence] = np.nan
+        results[self.result_key] = angles
         return results
 
 

@@ -1,0 +1,59 @@
+"""MaskToMedialDirections: direction targets from the whole mask, before the crop."""
+
+import math
+
+import numpy as np
+import pytest
+
+pytest.importorskip("mmseg", reason="OpenMMLab stack not installed")
+
+from dense_direction.evaluation import angular_error
+from dense_direction.mm.transforms import MaskToMedialDirections
+from helpers import line_mask
+
+
+def _results(label):
+    return dict(gt_seg_map=label, seg_fields=["gt_seg_map"], img=np.zeros((*label.shape, 3)))
+
+
+def test_targets_follow_the_band_per_class_and_are_nan_elsewhere():
+    # Class 1: a band 30 px wide at 60 deg; class 2: a band 8 px wide at 150 deg.
+    label = line_mask(129, math.radians(60), 30.4).numpy().astype(np.uint8)
+    label[line_mask(129, math.radians(150), 8.4).numpy().astype(bool) & (label == 0)] = 2
+    out = MaskToMedialDirections(dir_classes=[1, 2])(_results(label))["gt_directions"]
+    assert out.shape == (2, 129, 129) and out.dtype == np.float32
+    for k, (cls, degrees) in enumerate(((1, 60), (2, 150))):
+        finite = np.isfinite(out[k])
+        assert not np.any(finite & (label != cls))  # targets only on that class
+        assert finite.sum() > 100
+        truth = np.full(out[k].shape, math.radians(degrees))
+        # Away from where the two bands meet, the target is the band's angle.
+        away = finite & (line_mask(129, math.radians(60 if cls == 2 else 150), 40).numpy() == 0)
+        assert angular_error(out[k], truth, away).mean() < 1.5
+
+
+def test_low_coherence_targets_are_dropped():
+    # A cross: at the centre the depth grows from four sides; coherence ~0 there.
+    label = (line_mask(97, 0.0, 20.4) + line_mask(97, math.pi / 2, 20.4) > 0).numpy()
+    label = label.astype(np.uint8)
+    strict = MaskToMedialDirections(min_coherence=0.5)(_results(label))["gt_directions"][0]
+    loose = MaskToMedialDirections(min_coherence=0.0)(_results(label))["gt_directions"][0]
+    assert np.isnan(strict[48, 48]) and np.isfinite(loose[48, 48])
+
+
+def test_crop_keeps_the_whole_images_targets_at_its_border():
+    # A horizontal band 40 px wide through a 160-px image. Targets are computed on the whole
+    # mask, so a crop from columns 50 to 113 keeps targets on its own border columns: every
+    # band pixel there is at least 50 px from the image border (> depth 20 + 2 (sigma + rho)).
+    label = np.zeros((160, 160), np.uint8)
+    label[60:100, :] = 1
+    results = MaskToMedialDirections()(_results(label))
+    crop = results["gt_directions"][0][:, 50:114]
+    band = label[:, 50:114] == 1
+    assert np.all(np.isfinite(crop[:, [0, -1]]) == band[:, [0, -1]])
+    assert angular_error(crop, np.zeros_like(crop), band).max() < 0.5
+
+
+def test_missing_label_map_names_the_transform():
+    with pytest.raises(KeyError, match="MaskToMedialDirections"):
+        MaskToMedialDirections()({"img_path": "x.png"})
