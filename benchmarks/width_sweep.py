@@ -61,19 +61,51 @@ def write_test_set(folder: Path, seeds: int, size: int) -> dict[str, dict]:
     return truth
 
 
-def score(truth: dict[str, dict], predictions: Path) -> dict[str, dict[str, list]]:
+def _baseline_errors(stem: str, sample, cache: Path) -> dict[str, dict[str, np.ndarray]]:  # noqa: ANN001
+    """Errors of every classical setting on one test image, per region; cached (they depend
+    only on the generated image, not on the model)."""
+    path = cache / f"{stem}.npz"
+    if path.exists():
+        stored = np.load(path)
+        return {
+            name: {region: stored[f"{name}|{region}"] for region in REGIONS}
+            for name in BASELINES_ALL_WIDTHS
+        }
+    gray = sample.image.astype(np.float64).mean(axis=2) / 255
+    errors = {}
+    for name, method in BASELINES_ALL_WIDTHS.items():
+        angles = method(gray)
+        errors[name] = {
+            region: angular_error(angles, np.nan_to_num(sample.direction), select).astype(
+                np.float32
+            )
+            for region, select in _regions(sample).items()
+        }
+    cache.mkdir(parents=True, exist_ok=True)
+    flat = {f"{n}|{r}": e for n, by_region in errors.items() for r, e in by_region.items()}
+    np.savez(path, **flat)
+    return errors
+
+
+def _regions(sample) -> dict[str, np.ndarray]:  # noqa: ANN001
+    """Scored pixels per region: centre-line or whole mask, outside crossings."""
+    layers = {"centerline": sample.centerline, "mask": sample.mask}
+    return {r: scored_pixels(layers[r], sample.crossing, sample.direction) for r in REGIONS}
+
+
+def score(truth: dict[str, dict], predictions: Path, cache: Path) -> dict[str, dict[str, list]]:
     """Per-pixel errors ``errors[method][region] -> [(family, width, errors)]``."""
     errors: dict[str, dict[str, list]] = {}
     for stem, item in truth.items():
         sample = item["sample"]
-        gray = sample.image.astype(np.float64).mean(axis=2) / 255
-        angles = {"model": np.load(predictions / f"{stem}_angles.npy")}
-        angles.update({name: method(gray) for name, method in BASELINES_ALL_WIDTHS.items()})
-        for region in REGIONS:
-            layer = sample.centerline if region == "centerline" else sample.mask
-            select = scored_pixels(layer, sample.crossing, sample.direction)
-            for method, field in angles.items():
-                err = angular_error(field, np.nan_to_num(sample.direction), select)
+        model = np.load(predictions / f"{stem}_angles.npy")
+        per_method = _baseline_errors(stem, sample, cache)
+        per_method["model"] = {
+            region: angular_error(model, np.nan_to_num(sample.direction), select)
+            for region, select in _regions(sample).items()
+        }
+        for method, by_region in per_method.items():
+            for region, err in by_region.items():
                 errors.setdefault(method, {}).setdefault(region, []).append(
                     (item["family"], item["width"], err)
                 )
@@ -136,6 +168,7 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=3, help="test images per family and width")
     parser.add_argument("--size", type=int, default=256)
     parser.add_argument("--tta", action="store_true", help="predict with test-time augmentation")
+    parser.add_argument("--cache", type=Path, help="baseline errors cache (OUT/baseline_cache)")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     timings = {}
@@ -162,7 +195,8 @@ def main() -> None:
     cli("predict", "--checkpoint", str(checkpoint), "--input", str(args.out / "test_images"),
         "--out", str(predictions), *tta)  # fmt: skip
     timings["predict_seconds"] = time.monotonic() - start
-    report = summarise(score(truth, predictions))
+    cache = (args.cache or args.out / "baseline_cache") / f"size{args.size}"
+    report = summarise(score(truth, predictions, cache))
     report["timings"] = timings
     report["setup"] = dict(vars(args), checkpoint=str(checkpoint), images=len(truth))
     name = "report_tta" if args.tta else "report"

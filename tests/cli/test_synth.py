@@ -34,3 +34,9 @@ def test_synth_refuses_a_non_empty_folder(tmp_path, capsys):
     assert code == 2
     assert "is not empty; choose another --out or pass --overwrite" in capsys.readouterr().err
     assert (tmp_path / "keep.txt").read_text() == "precious"
+
+
+def test_synth_mixes_all_four_kinds_by_default(tmp_path, capsys):
+    # Every width (1-px cracks to 44-px roads) is in the default training data.
+    assert main(["synth", "--out", str(tmp_path / "d"), "--num", "1", "--size", "64"]) == 0
+    assert "of cracks+vessels+roads+fibres" in capsys.readouterr().out
