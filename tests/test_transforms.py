@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from dense_direction.transforms import (
+    ArrayCache,
     centerline_directions,
     crop_array,
     guided_crop_box,
@@ -86,3 +87,12 @@ def test_centerline_directions_per_class():
     angles = centerline_directions(labels, dir_classes=(1, 2))
     assert math.degrees(angles[0, 20, 5]) == pytest.approx(0, abs=1)
     assert math.degrees(angles[1, 5, 20]) == pytest.approx(90, abs=1)
+
+
+def test_cache_evicts_the_least_recently_used_arrays():
+    cache = ArrayCache(max_bytes=3 * 800)
+    for key in "abc":
+        cache.put(key, np.zeros(100))  # 800 bytes each
+    cache.get("a")
+    cache.put("d", np.zeros(100))
+    assert cache.get("b") is None and cache.get("a") is not None and cache.bytes == 2400

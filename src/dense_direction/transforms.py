@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Sequence
 
 import numpy as np
@@ -11,6 +12,7 @@ from dense_direction.classical import structure_tensor_direction
 from dense_direction.io import binarize_mask  # the mask rule lives with the image contract
 
 __all__ = [
+    "ArrayCache",
     "binarize_mask",
     "centerline_directions",
     "check_same_size",
@@ -117,3 +119,24 @@ def check_same_size(
             raise ValueError(
                 f"{name} is {size[0]}x{size[1]} but the image is {reference[0]}x{reference[1]}"
             )
+
+
+class ArrayCache:
+    """Least-recently-used arrays up to ``max_bytes`` in total."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes, self.bytes = max_bytes, 0
+        self._items: OrderedDict[str, np.ndarray] = OrderedDict()
+
+    def get(self, key: str) -> np.ndarray | None:
+        if key in self._items:
+            self._items.move_to_end(key)
+        return self._items.get(key)
+
+    def put(self, key: str, value: np.ndarray) -> None:
+        if value.nbytes > self.max_bytes:
+            return
+        self._items[key] = value
+        self.bytes += value.nbytes
+        while self.bytes > self.max_bytes:
+            self.bytes -= self._items.popitem(last=False)[1].nbytes

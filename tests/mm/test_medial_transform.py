@@ -57,3 +57,16 @@ def test_crop_keeps_the_whole_images_targets_at_its_border():
 def test_missing_label_map_names_the_transform():
     with pytest.raises(KeyError, match="MaskToMedialDirections"):
         MaskToMedialDirections()({"img_path": "x.png"})
+
+
+def test_repeated_label_maps_are_served_from_the_cache_and_stay_independent():
+    label = line_mask(65, 0.3, 12.4).numpy().astype(np.uint8)
+    transform = MaskToMedialDirections()
+    first = transform(_results(label))["gt_directions"]
+    first[:] = 0  # a later transform writing into its copy must not corrupt the cache
+    again = transform(_results(label.copy()))["gt_directions"]
+    assert transform._cache.bytes == again.nbytes  # one entry: the second call was a hit
+    assert np.nanmax(again) > 0
+    other = transform(_results(np.flipud(label).copy()))["gt_directions"]
+    assert transform._cache.bytes == 2 * again.nbytes  # another mask, another entry
+    assert not np.array_equal(np.nan_to_num(other), np.nan_to_num(again))

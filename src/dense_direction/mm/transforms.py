@@ -12,6 +12,7 @@ radians (NaN where undefined).
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from mmseg.registry import TRANSFORMS
 from dense_direction.io import LOSSY_SUFFIXES, binarize_mask, read_binary_mask, read_image
 from dense_direction.losses.medial import medial_directions
 from dense_direction.transforms import (
+    ArrayCache,
     centerline_directions,
     check_same_size,
     crop_array,
@@ -223,6 +225,9 @@ class MaskToMedialDirections(BaseTransform):
     (crossings, junctions) and near the image border. Put it **before** the random crop, so a
     crop's border has the targets of the whole image, and after any flip (it does not mirror
     angles). ``SupervisedDirectionLoss`` in the head then learns from them.
+
+    Training sees every image many times: results are kept per label map (keyed by a hash of
+    its bytes, so any transform before this one is safe) up to ``cache_mb`` per process.
     """
 
     def __init__(
@@ -233,12 +238,14 @@ class MaskToMedialDirections(BaseTransform):
         dir_classes: Sequence[int] | None = None,
         result_key: str = "gt_directions",
         source_key: str = "gt_seg_map",
+        cache_mb: float = 256.0,
     ) -> None:
         if not 0 <= min_coherence <= 1:
             raise ValueError(f"min_coherence must be in [0, 1], got {min_coherence!r}")
         self.sigma, self.rho, self.min_coherence = sigma, rho, min_coherence
         self.dir_classes = tuple(dir_classes) if dir_classes is not None else (1,)
         self.result_key, self.source_key = result_key, source_key
+        self._cache = ArrayCache(int(cache_mb * 2**20))
 
     def transform(self, results: dict) -> dict:
         if self.source_key not in results:
@@ -246,11 +253,16 @@ class MaskToMedialDirections(BaseTransform):
                 f"{_sample_name(results)}: MaskToMedialDirections needs '{self.source_key}' "
                 f"in the results; load it first"
             )
-        labels = np.asarray(results[self.source_key])
-        masks = np.stack([labels == c for c in self.dir_classes])
-        angles, coherence = medial_directions(masks, self.sigma, self.rho)
-        angles[coherence < self.min_coherence] = np.nan
-        results[self.result_key] = angles
+        labels = np.ascontiguousarray(results[self.source_key])
+        key = hashlib.blake2b(labels.tobytes(), digest_size=16)
+        key.update(repr((labels.shape, labels.dtype.str)).encode())
+        angles = self._cache.get(key.hexdigest())
+        if angles is None:
+            masks = np.stack([labels == c for c in self.dir_classes])
+            angles, coherence = medial_directions(masks, self.sigma, self.rho)
+            angles[coherence < self.min_coherence] = np.nan
+            self._cache.put(key.hexdigest(), angles)
+        results[self.result_key] = angles.copy()
         return results
 
 
