@@ -9,14 +9,15 @@ What a user runs, with default settings:
 3. held-out test images are generated from other seeds and shape families than training
    (straight lines, arcs, sinusoids, branching trees, crossings), every structure in an image
    one width from 1 to 48 px, with the photo-like renderer and distractors;
-4. ``dense-direction predict`` predicts them (``--tta`` adds its test-time augmentation);
+4. ``dense-direction predict`` predicts them (with its default test-time augmentation;
+   ``--no-tta`` predicts without and writes ``report_no_tta.*``);
 5. errors against the exact tangents are reported per width and per family, on centre-line
    pixels and on all mask pixels (inside a wide structure the truth is the tangent of the
    centre-line at the nearest centre-line point), outside crossings, next to the classical
    baselines at their best scale *per width*, chosen on this test set (which flatters them).
 
     python benchmarks/width_sweep.py --out bench_out/width --train-minutes 15
-    python benchmarks/width_sweep.py --out bench_out/width --checkpoint WORK_DIR [--tta]
+    python benchmarks/width_sweep.py --out bench_out/width --checkpoint WORK_DIR --no-tta
 """
 
 from __future__ import annotations
@@ -167,7 +168,12 @@ def main() -> None:
     parser.add_argument("--iters", type=int, help="train's --iters (default: train's)")
     parser.add_argument("--seeds", type=int, default=3, help="test images per family and width")
     parser.add_argument("--size", type=int, default=256)
-    parser.add_argument("--tta", action="store_true", help="predict with test-time augmentation")
+    parser.add_argument(
+        "--tta",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="predict with test-time augmentation (predict's default) or without",
+    )
     parser.add_argument("--cache", type=Path, help="baseline errors cache (OUT/baseline_cache)")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
@@ -189,9 +195,10 @@ def main() -> None:
             "--time-budget", f"{args.train_minutes:g}", *extra)  # fmt: skip
         timings["train_minutes"] = (time.monotonic() - start) / 60
     truth = write_test_set(args.out / "test_images", args.seeds, args.size)
-    predictions = args.out / ("predictions_tta" if args.tta else "predictions")
+    suffix = "" if args.tta else "_no_tta"
+    predictions = args.out / f"predictions{suffix}"
     start = time.monotonic()
-    tta = ["--tta"] if args.tta else []
+    tta = ["--tta" if args.tta else "--no-tta"]
     cli("predict", "--checkpoint", str(checkpoint), "--input", str(args.out / "test_images"),
         "--out", str(predictions), *tta)  # fmt: skip
     timings["predict_seconds"] = time.monotonic() - start
@@ -199,7 +206,7 @@ def main() -> None:
     report = summarise(score(truth, predictions, cache))
     report["timings"] = timings
     report["setup"] = dict(vars(args), checkpoint=str(checkpoint), images=len(truth))
-    name = "report_tta" if args.tta else "report"
+    name = f"report{suffix}"
     (args.out / f"{name}.json").write_text(json.dumps(report, indent=2, default=str) + "\n")
     table = markdown({k: report[k] for k in REGIONS})
     (args.out / f"{name}.md").write_text(table + "\n")

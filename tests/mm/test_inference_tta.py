@@ -38,6 +38,12 @@ def _close(a, b):
     return angular_error(a, b).max()
 
 
+def test_tta_is_the_default(estimator, image):
+    assert np.array_equal(
+        estimator.predict(image).angles, estimator.predict(image, tta=True).angles
+    )
+
+
 def test_rotated_input_gives_the_rotated_field(estimator, image):
     plain = estimator.predict(image, tta=True)
     turned = estimator.predict(np.rot90(image).copy(), tta=True)
@@ -56,7 +62,7 @@ def test_mirrored_input_gives_the_mirrored_field(estimator, image):
 
 def test_without_tta_an_untrained_network_is_not_equivariant(estimator, image):
     # The check above could not pass by accident: the plain network breaks the symmetry.
-    plain = estimator.predict(image)
-    turned = estimator.predict(np.rot90(image).copy())
+    plain = estimator.predict(image, tta=False)
+    turned = estimator.predict(np.rot90(image).copy(), tta=False)
     expected = np.mod(np.rot90(plain.angles, axes=(1, 2)) + math.pi / 2, math.pi)
     assert _close(turned.angles, expected) > 1.0

@@ -7,7 +7,7 @@ from typing import Any
 
 
 def add_model_arguments(parser: argparse.ArgumentParser) -> None:
-    """``--checkpoint``, ``--trust-checkpoint`` and ``--device``."""
+    """``--checkpoint``, ``--trust-checkpoint``, ``--device`` and ``--tta``."""
     parser.add_argument("--checkpoint", required=True, help="checkpoint file or work dir")
     parser.add_argument(
         "--trust-checkpoint",
@@ -16,6 +16,13 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
         "files you trust (this project's own checkpoints load without it; docs/training.md)",
     )
     parser.add_argument("--device", default=None, help="cpu, cuda or cuda:N (default: cuda if any)")
+    parser.add_argument(
+        "--tta",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="test-time augmentation: average over the 8 rotations and flips of each image "
+        "(default on; --no-tta is 8x faster, with about 20%% more error on the width benchmark)",
+    )
 
 
 def load_estimator(args: argparse.Namespace) -> Any:

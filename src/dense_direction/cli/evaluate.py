@@ -121,10 +121,16 @@ def _error_panel(rgb: np.ndarray, errors: np.ndarray, select: np.ndarray) -> np.
 
 
 def evaluate(
-    estimator: Any, items: Sequence[Item], out: Path, baselines: bool = True, panels: int = 4
+    estimator: Any,
+    items: Sequence[Item],
+    out: Path,
+    baselines: bool = True,
+    panels: int = 4,
+    tta: bool = True,
 ) -> dict[str, Any]:
-    """Score the model and the baselines on ``items``; write ``metrics.json``,
-    ``metrics.md``, ``error_histogram.png`` and example panels into ``out``."""
+    """Score the model (predicting with ``tta``, as ``predict`` does by default) and the
+    baselines on ``items``; write ``metrics.json``, ``metrics.md``, ``error_histogram.png``
+    and example panels into ``out``."""
     from dense_direction.visualization import add_legend, direction_overlay, error_histogram
 
     out.mkdir(parents=True, exist_ok=True)
@@ -132,7 +138,7 @@ def evaluate(
     errors: dict[str, list[np.ndarray]] = {m: [] for m in methods}
     for index, item in enumerate(tqdm(items, desc="evaluate", unit="img")):
         rgb = read_image(item.image)
-        angles = estimator.predict(rgb).angles[0]
+        angles = estimator.predict(rgb, tta=tta).angles[0]
         errors[MODEL].append(angular_error(angles, item.direction, item.select))
         gray = rgb.astype(np.float64).mean(axis=2) / 255
         for name in methods[1:]:
@@ -205,7 +211,7 @@ def _markdown(report: dict[str, Any]) -> str:
 def run(args: argparse.Namespace) -> int:
     items = items_from_args(args)
     estimator = load_estimator(args)
-    report = evaluate(estimator, items, args.out, not args.no_baselines, args.panels)
+    report = evaluate(estimator, items, args.out, not args.no_baselines, args.panels, args.tta)
     print((args.out / "metrics.md").read_text())
     print(f"report written to {args.out}")
     if report["methods"][MODEL]["count"] == 0:

@@ -30,11 +30,6 @@ def add_parser(parser: argparse.ArgumentParser) -> None:
         help="confidence above which the overlay shows a direction (0.5)",
     )
     parser.add_argument("--quiver", action="store_true", help="also write a quiver plot")
-    parser.add_argument(
-        "--tta",
-        action="store_true",
-        help="test-time augmentation: average over the 8 rotations and flips (8x slower)",
-    )
 
 
 def collect_inputs(pattern: str) -> list[Path]:

@@ -183,14 +183,16 @@ class DirectionEstimator:
         image: str | Path | np.ndarray,
         tile: int = 512,
         overlap: int = 64,
-        tta: bool = False,
+        tta: bool = True,
     ) -> DirectionPrediction:
         """Directions for one image: a file path (read by
         :func:`dense_direction.io.read_image`) or an RGB, gray or RGBA array of any integer or
         float dtype (converted by :func:`dense_direction.io.as_rgb_uint8`).
 
-        ``tta``: average over the 8 rotations and flips of the image
-        (:mod:`dense_direction.tta`), 8 times the work; the field becomes exactly equivariant.
+        ``tta`` (default): average over the 8 rotations and flips of the image
+        (:mod:`dense_direction.tta`): the field becomes exactly equivariant and, on the width
+        benchmark, about 20 % more accurate, for 8 times the work; ``tta=False`` is the fast
+        path.
         """
         rgb = read_image(image) if isinstance(image, (str, Path)) else as_rgb_uint8(image)
         if not tta:

@@ -118,7 +118,9 @@ def generate_width_sample(
         raise ValueError(f"width must be > 0 pixels, got {width!r}")
     shape = parse_size(size)
     rng = np.random.default_rng([seed, round(width * 100), tuple(FAMILIES).index(family)])
-    margin = width / 2 + 2
+    # Curves run far past the border, so a structure's rounded end never shows in the image
+    # (an oblique band cut near its end would show a cap, whose shape is not the band's).
+    margin = 1.5 * width + 4
     curves = [c for c in FAMILIES[family](rng, shape, width) if c is not None]
     curves = [c for c in (_clip_to_view(c, shape, margin) for c in curves) if c is not None]
     return sample_from_layers(rasterize(curves, shape), rng, (family,))
