@@ -36,7 +36,9 @@ def test_matches_reference_kernels(name, cfg):
     expected = np.load(reference_dir() / "directional_reference.npz")[f"kernel/{name}"]
     built = build_kernel(cfg).numpy()
     assert built.shape == expected.shape
-    np.testing.assert_allclose(built, expected, rtol=1e-10, atol=1e-12)
+    # float64 kernels; arccos differs between numpy/libm builds in the last ~1e-9 (polar
+    # kernels), far inside MISSION's 1e-5 for the reference vectors.
+    np.testing.assert_allclose(built, expected, rtol=1e-8, atol=1e-12)
 
 
 @pytest.mark.parametrize("name", ALL)
