@@ -18,7 +18,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from dense_direction.classical import BASELINES
-from dense_direction.evaluation import angular_error, summarize_errors
+from dense_direction.evaluation import angular_error, scored_pixels, summarize_errors
 from dense_direction.synthetic import KINDS, SyntheticSample, generate_sample
 from dense_direction.synthetic.dataset import split_of
 
@@ -47,7 +47,7 @@ def main() -> None:
         errors: dict[str, list[np.ndarray]] = {name: [] for name in BASELINES}
         for sample in split_samples(kind, args.num, args.size, args.seed):
             gray = sample.image.astype(np.float64).mean(axis=2) / 255
-            select = sample.centerline.astype(bool) & ~sample.crossing.astype(bool)
+            select = scored_pixels(sample.centerline, sample.crossing)
             for name, method in BASELINES.items():
                 errors[name].append(angular_error(method(gray), sample.direction, select))
         best = (math.inf, "")

@@ -62,7 +62,12 @@ def write_test_set(folder: Path, seeds: int, size: int) -> dict[str, dict]:
     return truth
 
 
-def _baseline_errors(stem: str, sample, cache: Path) -> dict[str, dict[str, np.ndarray]]:  # noqa: ANN001
+def _baseline_errors(
+    stem: str,
+    sample,  # noqa: ANN001
+    regions: dict[str, np.ndarray],
+    cache: Path,
+) -> dict[str, dict[str, np.ndarray]]:
     """Errors of every classical setting on one test image, per region; cached (they depend
     only on the generated image, not on the model)."""
     path = cache / f"{stem}.npz"
@@ -80,7 +85,7 @@ def _baseline_errors(stem: str, sample, cache: Path) -> dict[str, dict[str, np.n
             region: angular_error(angles, np.nan_to_num(sample.direction), select).astype(
                 np.float32
             )
-            for region, select in _regions(sample).items()
+            for region, select in regions.items()
         }
     cache.mkdir(parents=True, exist_ok=True)
     flat = {f"{n}|{r}": e for n, by_region in errors.items() for r, e in by_region.items()}
@@ -100,10 +105,11 @@ def score(truth: dict[str, dict], predictions: Path, cache: Path) -> dict[str, d
     for stem, item in truth.items():
         sample = item["sample"]
         model = np.load(predictions / f"{stem}_angles.npy")
-        per_method = _baseline_errors(stem, sample, cache)
+        regions = _regions(sample)
+        per_method = _baseline_errors(stem, sample, regions, cache)
         per_method["model"] = {
             region: angular_error(model, np.nan_to_num(sample.direction), select)
-            for region, select in _regions(sample).items()
+            for region, select in regions.items()
         }
         for method, by_region in per_method.items():
             for region, err in by_region.items():

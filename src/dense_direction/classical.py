@@ -174,22 +174,28 @@ def _hessian_angles(sigma: float) -> Callable[[np.ndarray], np.ndarray]:
     return lambda image: hessian_direction(image, sigma)
 
 
+def _settings(
+    tensor_scales: tuple[tuple[float, float], ...], hessian_scales: tuple[float, ...]
+) -> dict[str, Callable[[np.ndarray], np.ndarray]]:
+    """Named baseline functions: one structure tensor per ``(sigma, rho)``, one Hessian per
+    ``sigma``."""
+    return {
+        **{
+            f"structure tensor s={s:g} r={r:g}": _structure_tensor_angles(s, r)
+            for s, r in tensor_scales
+        },
+        **{f"hessian s={s:g}": _hessian_angles(s) for s in hessian_scales},
+    }
+
+
 #: The baseline settings the benchmarks and ``dense-direction evaluate`` report: name ->
 #: function from a grayscale image to angles.
-BASELINES: dict[str, Callable[[np.ndarray], np.ndarray]] = {
-    **{
-        f"structure tensor s={s:g} r={r:g}": _structure_tensor_angles(s, r)
-        for s, r in ((1, 2), (1, 4), (2, 6))
-    },
-    **{f"hessian s={s:g}": _hessian_angles(s) for s in (1, 2, 4)},
-}
+BASELINES: dict[str, Callable[[np.ndarray], np.ndarray]] = _settings(
+    ((1, 2), (1, 4), (2, 6)), (1, 2, 4)
+)
 
 #: A wider sweep of scales for structures up to ~50 px wide (the width benchmark picks the best
 #: setting per width band on the test set): the window must reach the edges of the structure.
-BASELINES_ALL_WIDTHS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
-    **{
-        f"structure tensor s={s:g} r={r:g}": _structure_tensor_angles(s, r)
-        for s, r in ((1, 2), (1, 4), (2, 6), (2, 12), (4, 16), (4, 24), (8, 32))
-    },
-    **{f"hessian s={s:g}": _hessian_angles(s) for s in (1, 2, 4, 8, 12, 16, 24)},
-}
+BASELINES_ALL_WIDTHS: dict[str, Callable[[np.ndarray], np.ndarray]] = _settings(
+    ((1, 2), (1, 4), (2, 6), (2, 12), (4, 16), (4, 24), (8, 32)), (1, 2, 4, 8, 12, 16, 24)
+)

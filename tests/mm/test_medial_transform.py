@@ -70,3 +70,12 @@ def test_repeated_label_maps_are_served_from_the_cache_and_stay_independent():
     other = transform(_results(np.flipud(label).copy()))["gt_directions"]
     assert transform._cache.bytes == 2 * again.nbytes  # another mask, another entry
     assert not np.array_equal(np.nan_to_num(other), np.nan_to_num(again))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [(dict(sigma=0), "sigma"), (dict(rho=-1), "rho"), (dict(min_coherence=1.5), "min_coherence")],
+)
+def test_bad_options_are_refused_when_the_pipeline_is_built(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        MaskToMedialDirections(**kwargs)

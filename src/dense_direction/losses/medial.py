@@ -41,6 +41,14 @@ def _check_scale(name: str, value: float) -> None:
         raise ValueError(f"{name} must be a number > 0 (pixels), got {value!r}")
 
 
+def check_medial_options(sigma: float, rho: float, min_coherence: float) -> None:
+    """The options the medial loss and the pipeline transform share, checked once."""
+    _check_scale("sigma", sigma)
+    _check_scale("rho", rho)
+    if not 0 <= min_coherence <= 1:
+        raise ValueError(f"min_coherence must be in [0, 1], got {min_coherence!r}")
+
+
 def medial_directions(
     mask: np.ndarray, sigma: float = 1.0, rho: float = 2.0
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -164,11 +172,8 @@ class MedialDirectionLoss(nn.Module):
         loss_name: str = "loss_medial",
     ) -> None:
         super().__init__()
-        _check_scale("sigma", sigma)
-        _check_scale("rho", rho)
+        check_medial_options(sigma, rho, min_coherence)
         check_reduction(reduction)
-        if not 0 <= min_coherence <= 1:
-            raise ValueError(f"min_coherence must be in [0, 1], got {min_coherence!r}")
         self.mask_thr, self.sigma, self.rho = mask_thr, sigma, rho
         self.min_coherence, self.reduction, self.loss_weight = min_coherence, reduction, loss_weight
         self._loss_name = loss_name

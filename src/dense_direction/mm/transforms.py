@@ -24,7 +24,7 @@ from mmseg.datasets.transforms import PackSegInputs
 from mmseg.registry import TRANSFORMS
 
 from dense_direction.io import LOSSY_SUFFIXES, binarize_mask, read_binary_mask, read_image
-from dense_direction.losses.medial import medial_directions
+from dense_direction.losses.medial import check_medial_options, medial_directions
 from dense_direction.transforms import (
     ArrayCache,
     centerline_directions,
@@ -240,8 +240,7 @@ class MaskToMedialDirections(BaseTransform):
         source_key: str = "gt_seg_map",
         cache_mb: float = 256.0,
     ) -> None:
-        if not 0 <= min_coherence <= 1:
-            raise ValueError(f"min_coherence must be in [0, 1], got {min_coherence!r}")
+        check_medial_options(sigma, rho, min_coherence)
         self.sigma, self.rho, self.min_coherence = sigma, rho, min_coherence
         self.dir_classes = tuple(dir_classes) if dir_classes is not None else (1,)
         self.result_key, self.source_key = result_key, source_key
