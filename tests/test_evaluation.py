@@ -4,7 +4,15 @@ import numpy as np
 import pytest
 import torch
 
-from dense_direction.evaluation import angular_error, summarize_errors
+from dense_direction.evaluation import (
+    angular_error,
+    grouped_summaries,
+    local_width,
+    scored_pixels,
+    summarize_errors,
+    width_band,
+    width_band_labels,
+)
 
 
 def test_errors_are_modulo_180_degrees():
@@ -46,3 +54,38 @@ def test_shape_mismatch_names_both_shapes():
         angular_error(np.zeros((2, 3)), np.zeros((3, 2)))
     with pytest.raises(ValueError, match=r"mask shape \(2, 2\) differs .* \(2, 3\)"):
         angular_error(np.zeros((2, 3)), np.zeros((2, 3)), np.ones((2, 2), bool))
+
+
+def test_scored_pixels_keep_the_region_minus_crossings_and_missing_truth():
+    region = np.array([[1, 1, 1, 0]])
+    crossing = np.array([[0, 1, 0, 0]])
+    truth = np.array([[0.1, 0.2, np.nan, 0.4]])
+    assert scored_pixels(region).tolist() == [[True, True, True, False]]
+    assert scored_pixels(region, crossing).tolist() == [[True, False, True, False]]
+    assert scored_pixels(region, crossing, truth).tolist() == [[True, False, False, False]]
+
+
+def test_local_width_is_twice_the_depth():
+    # A band of rows 2-7 (6 px) in a 10-row image: the depth at its two middle rows is 3
+    # (3 rows to the first background row), so the width there is 6; the image border (the
+    # band runs off both sides) is not background.
+    mask = np.zeros((10, 20), bool)
+    mask[2:8] = True
+    width = local_width(mask)
+    assert width[4, 0] == 6 and width[5, 19] == 6 and width[2, 10] == 2 and width[0, 0] == 0
+
+
+def test_width_bands_have_closed_lower_and_open_upper_edges():
+    assert width_band_labels((0, 4, 8)) == ["0-4", "4-8", "8+"]
+    bands = width_band(np.array([0.0, 3.9, 4.0, 7.99, 8.0, 100.0]), (0, 4, 8))
+    assert bands.tolist() == ["0-4", "0-4", "4-8", "4-8", "8+", "8+"]
+
+
+def test_grouped_summaries_follow_the_given_order_and_skip_empty_groups():
+    errors = np.array([1.0, 3.0, 10.0])
+    groups = np.array(["b", "b", "a"])
+    out = grouped_summaries(errors, groups, order=["c", "b", "a"])
+    assert list(out) == ["b", "a"]  # "c" has no errors
+    assert out["b"]["mean"] == 2.0 and out["b"]["count"] == 2 and out["a"]["median"] == 10.0
+    with pytest.raises(ValueError, match="3 errors but 2 group labels"):
+        grouped_summaries(errors, groups[:2])

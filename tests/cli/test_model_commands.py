@@ -198,9 +198,11 @@ def test_demo_runs_end_to_end(tmp_path):
         "demo", "--out", tmp_path / "demo", "--num", "10", "--size", "96", "--minutes", "1.7"
     )
     assert "Best classical baseline" in out.stdout
+    assert "| kind | pixels |" in out.stdout and "| width (px) | pixels |" in out.stdout
     for name in (
         "metrics.md",
         "metrics.json",
+        "breakdown.md",
         "error_histogram.png",
         "retina_overlay.png",
         "retina_quiver.png",

@@ -15,7 +15,7 @@ which the tensor ignores (it works on doubled angles), so the centre-line is cov
 
 For a band of constant width the target at a pixel equals the tangent of the centre-line at
 its nearest centre-line point; for a tapering one it is off by the taper angle
-(``atan(dr/ds)``, under 1 degree for the vessels of :mod:`dense_direction.synthetic`).
+(``atan(dr/ds)``).
 
 :class:`MedialDirectionLoss` scores predictions against these targets with the supervised
 cosine loss, weighted per pixel by the coherence. It complements the directional loss (which

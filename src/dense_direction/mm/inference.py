@@ -191,8 +191,8 @@ class DirectionEstimator:
 
         ``tta`` (default): average over the 8 rotations and flips of the image
         (:mod:`dense_direction.tta`): the field becomes exactly equivariant and, on the width
-        benchmark, about 20 % more accurate, for 8 times the work; ``tta=False`` is the fast
-        path.
+        benchmark, a quarter lower mean error (docs/results.md), for 8 times the work;
+        ``tta=False`` is the fast path.
         """
         rgb = read_image(image) if isinstance(image, (str, Path)) else as_rgb_uint8(image)
         if not tta:
