@@ -1,7 +1,11 @@
-"""What the package imports is what pyproject.toml declares (a wheel install must work)."""
+"""A wheel install must work: what the package imports is declared in pyproject.toml, and the
+preset configs are package data."""
 
 import ast
+import shutil
+import subprocess
 import sys
+import zipfile
 from importlib.metadata import packages_distributions
 
 import pytest
@@ -43,3 +47,39 @@ def test_every_third_party_import_is_declared():
             if not provided & allowed:
                 missing.append(f"{path.relative_to(PACKAGE)}: {name} ({', '.join(provided)})")
     assert not missing, "imported but not declared in pyproject.toml:\n" + "\n".join(missing)
+
+
+def _build_wheel(tmp_path):
+    """A wheel built from a copy of the project (no build files left in the checkout)."""
+    pytest.importorskip("setuptools")
+    source = tmp_path / "source"
+    shutil.copytree(PACKAGE.parent, source / "src", ignore=shutil.ignore_patterns("*.egg-info"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(REPO_ROOT / name, source / name)
+    command = [sys.executable, "-m", "pip", "wheel", str(source), "--no-deps"]
+    command += ["--no-build-isolation", "-q", "-w", str(tmp_path / "wheel")]
+    result = subprocess.run(command, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    return next((tmp_path / "wheel").glob("*.whl"))
+
+
+def test_preset_configs_are_package_data(tmp_path):
+    """train and demo need the presets after `pip install .`: they must be in the wheel."""
+    from dense_direction.cli._presets import PRESETS, config_root
+
+    with zipfile.ZipFile(_build_wheel(tmp_path)) as wheel:
+        shipped = {n for n in wheel.namelist() if n.startswith("dense_direction/configs/")}
+    in_source = {
+        f"dense_direction/configs/{p.relative_to(config_root()).as_posix()}"
+        for p in config_root().rglob("*.py")
+    }
+    assert in_source and in_source <= shipped, sorted(in_source - shipped)
+    for relative, _ in PRESETS.values():
+        assert f"dense_direction/configs/{relative}" in shipped
+
+
+def test_top_level_configs_are_the_package_presets():
+    """One owner: the checkout's configs/ (tools/run.py, OpenMMLab users) is the package's."""
+    from dense_direction.cli._presets import config_root
+
+    assert (REPO_ROOT / "configs").resolve() == config_root()

@@ -102,11 +102,11 @@ def test_predict_cli_equals_api_on_a_coloured_image(trained, tmp_path):
 
 
 def test_checkpoint_that_does_not_match_its_config(trained, tmp_path):
-    from dense_direction.cli.train import PRESETS, config_root
+    from dense_direction.cli._presets import preset_config
     from dense_direction.mm.inference import DirectionEstimator
 
     _, work, _ = trained
-    other = config_root() / PRESETS["unet-dir"][0]
+    other = preset_config("unet-dir")
     with pytest.raises(ValueError, match=r"does not match its config: missing .*unexpected"):
         DirectionEstimator.from_checkpoint(work, config=other)
 

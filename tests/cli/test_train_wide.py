@@ -9,6 +9,7 @@ import pytest
 pytest.importorskip("mmseg", reason="OpenMMLab stack not installed")
 
 from dense_direction.cli import train
+from dense_direction.cli._presets import preset_config
 
 
 def _config(tmp_path, *extra):
@@ -19,7 +20,7 @@ def _config(tmp_path, *extra):
     )
     from dense_direction.mm.runner import load_config
 
-    cfg = load_config(train.config_root() / train.PRESETS[args.model][0], work_dir=tmp_path)
+    cfg = load_config(preset_config(args.model), work_dir=tmp_path)
     train.configure_wide(cfg, args.wide)
     return cfg
 

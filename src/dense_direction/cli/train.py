@@ -1,8 +1,8 @@
 """``dense-direction train``: train from images and masks without writing a config.
 
-The command picks a preset config from ``configs/``, points it at your folders, sets the
-schedule, hooks and evaluation, saves the generated config as ``WORK_DIR/config.py`` and runs it
-through the same runner as ``tools/run.py``.
+The command picks a preset config (package data: :mod:`dense_direction.cli._presets`), points
+it at your folders, sets the schedule, hooks and evaluation, saves the generated config as
+``WORK_DIR/config.py`` and runs it through the same runner as ``tools/run.py``.
 """
 
 from __future__ import annotations
@@ -11,20 +11,10 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from dense_direction.cli._presets import PRESETS, preset_config
 from dense_direction.cli._wide import WIDE_MODES, configure_wide, direction_head_slot
 
 HELP = "train a direction model from images and masks (no config needed)"
-PRESETS = {
-    "unet": (
-        "seg_dir/unet_synthetic_lines_cpu.py",
-        "segmentation + direction, small UNet; trains on a CPU (default)",
-    ),
-    "unet-dir": ("dir/unet_synthetic_lines_cpu.py", "direction only, small UNet; CPU"),
-    "dinov2-dpt": (
-        "seg_dir/dinov2_dual_synthetic_lines_10k.py",
-        "segmentation + direction, frozen DINOv2-S/14 + DPT; needs --backbone-weights",
-    ),
-}
 
 
 def add_parser(parser: argparse.ArgumentParser) -> None:
@@ -81,16 +71,6 @@ def add_parser(parser: argparse.ArgumentParser) -> None:
         "them (*.pth, last_checkpoint)",
     )
     parser.add_argument("--workers", type=int, default=1, help="data loading processes (1)")
-
-
-def config_root() -> Path:
-    root = Path(__file__).resolve().parents[3] / "configs"
-    if not root.is_dir():
-        raise FileNotFoundError(
-            f"preset configs not found at {root}: install from the source checkout "
-            f"(make install), or use tools/run.py with your own config"
-        )
-    return root
 
 
 def _direction_loss(cfg: Any) -> dict:
@@ -232,7 +212,7 @@ def build_config(args: argparse.Namespace) -> Any:
     from dense_direction.mm.runner import load_config
 
     check_arguments(args)
-    cfg = load_config(config_root() / PRESETS[args.model][0], work_dir=args.work_dir)
+    cfg = load_config(preset_config(args.model), work_dir=args.work_dir)
     crop = (args.crop, args.crop)
     configure_wide(cfg, args.wide)
     train_pipeline = [
