@@ -5,12 +5,10 @@ import torch
 
 from dense_direction.losses import (
     CircularDirectionalLoss,
-    SupervisedDirectionLoss,
     circular_directional_loss,
-    supervised_direction_loss,
 )
+from dense_direction.losses._pixels import masked_pixels
 from dense_direction.losses.circular import _evidence_statistics
-from dense_direction.losses.efficient import masked_pixels
 from helpers import line_mask, random_masks, uniform_field
 
 KINDS = ["cosine", "von_mises", "kl"]
@@ -95,23 +93,3 @@ def test_function_and_bad_kind():
     )
     with pytest.raises(ValueError, match=r"kind must be one of \('cosine', 'von_mises', 'kl'\)"):
         CircularDirectionalLoss(kind="wrapped_normal")
-
-
-def test_supervised_hand_computed():
-    # Prediction 30 deg off the label: sin^2(30 deg) = 0.25; on it: 0; perpendicular: 1;
-    # an unlabelled (NaN) pixel does not count.
-    target = torch.tensor([0.5, 0.5, 0.5, math.nan]).view(1, 1, 1, 4)
-    pred = uniform_field(0.5, (1, 1, 1, 4))
-    pred[..., 0] = uniform_field(0.5 + math.radians(30), (1, 1, 1, 1))[..., 0]
-    pred[..., 2] = uniform_field(0.5 + math.pi / 2, (1, 1, 1, 1))[..., 0]
-    out = supervised_direction_loss(pred, target, reduction="none")[0, 0, 0]
-    assert torch.allclose(out, torch.tensor([0.25, 0.0, 1.0, 0.0]), atol=1e-6)
-    assert SupervisedDirectionLoss()(pred, target).item() == pytest.approx(1.25 / 3)
-    # von Mises, on the label with kappa = 1: -1 + log I0(1) = -1 + log 1.2660658777520082.
-    vm = supervised_direction_loss(pred[..., 1:2], target[..., 1:2], kind="von_mises")
-    assert vm.item() == pytest.approx(-1 + math.log(1.2660658777520082), abs=1e-6)
-
-
-def test_supervised_shape_errors():
-    with pytest.raises(ValueError, match=r"expected pred \(N, K, 2, H, W\) and target"):
-        supervised_direction_loss(torch.zeros(1, 1, 2, 4, 4), torch.zeros(1, 2, 4, 4))

@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-import dense_direction.losses.efficient as efficient
+import dense_direction.losses._taps as taps
 from dense_direction.kernels import KERNELS
 from dense_direction.losses import (
     DirectionalLoss,
@@ -90,7 +90,7 @@ def test_small_chunks_give_the_same_result(monkeypatch):
     }
     pred, gt = _inputs(size=32)
     whole = _run(EfficientDirectionalLoss(**config), pred, gt)
-    monkeypatch.setattr(efficient, "_CHUNK_ELEMENTS", 100)  # 64-pixel chunks
+    monkeypatch.setattr(taps, "CHUNK_ELEMENTS", 100)  # 64-pixel chunks
     chunked = _run(EfficientDirectionalLoss(**config), pred, gt)
     assert torch.equal(whole[0], chunked[0])
     assert torch.allclose(whole[1], chunked[1], rtol=0, atol=1e-9)

@@ -1,12 +1,7 @@
 """Losses for direction fields, in plain PyTorch: a function and a thin ``nn.Module`` each."""
 
 from dense_direction.losses._common import DirectionalLossOptions
-from dense_direction.losses.circular import (
-    CircularDirectionalLoss,
-    SupervisedDirectionLoss,
-    circular_directional_loss,
-    supervised_direction_loss,
-)
+from dense_direction.losses.circular import CircularDirectionalLoss, circular_directional_loss
 from dense_direction.losses.directional import DirectionalLoss, directional_loss
 from dense_direction.losses.efficient import (
     EfficientDirectionalLoss,
@@ -18,6 +13,7 @@ from dense_direction.losses.medial import (
     medial_directions,
 )
 from dense_direction.losses.smoothness import SmoothnessLoss, smoothness_loss
+from dense_direction.losses.supervised import SupervisedDirectionLoss, supervised_direction_loss
 
 __all__ = [
     "CircularDirectionalLoss",

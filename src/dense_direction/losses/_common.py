@@ -1,29 +1,19 @@
-"""What the directional losses share: options, input checks, evidence post-processing and
-reductions. Checks live here so every loss reports bad input the same way."""
+"""What the directional losses share: their options and the post-processing of evidence.
+
+Input checks live in :mod:`._checks`; gathering evidence at masked pixels in :mod:`._taps` and
+:mod:`._pixels`."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import torch
-from torch import Tensor
+from torch import Tensor, nn
 
 from dense_direction.kernels import build_kernel
-
-REDUCTIONS = ("mean", "sum", "none")
-
-
-def check_reduction(reduction: str) -> None:
-    if reduction not in REDUCTIONS:
-        raise ValueError(f"reduction must be one of {REDUCTIONS}, got {reduction!r}")
-
-
-def _check_real(name: str, value: Any) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
-        raise TypeError(f"{name} must be a real number, got {value!r}")
+from dense_direction.losses._checks import check_kernel_cfg, check_real, check_reduction
 
 
 @dataclass(frozen=True)
@@ -47,57 +37,15 @@ class DirectionalLossOptions:
 
     def __post_init__(self) -> None:
         for name in ("mask_thr", "norm_order", "patch_thr", "loss_weight"):
-            _check_real(name, getattr(self, name))
+            check_real(name, getattr(self, name))
         if self.norm_order <= 0:
             raise ValueError(f"norm_order must be > 0 (a p-norm order), got {self.norm_order}")
         check_reduction(self.reduction)
-        if not isinstance(self.kernel_cfg, Mapping) or "type" not in self.kernel_cfg:
-            raise TypeError(
-                f"kernel_cfg must be a dict with a 'type' key, e.g. "
-                f"dict(type='radial_line_kernel'), got {self.kernel_cfg!r}"
-            )
+        check_kernel_cfg(self.kernel_cfg)
 
     def build_kernel(self) -> Tensor:
         """The kernel ``(div, 2*pad+1, 2*pad+1)``, float64; also validates pad and div."""
         return build_kernel(self.kernel_cfg, pad=self.pad, div=self.div)
-
-
-def check_inputs(pred: Tensor, gt: Tensor, weight: Tensor | None = None) -> None:
-    """Validate ``pred (N, K, 2, H, W)``, ``gt (N, K, 1, H, W)`` and an optional ``weight``
-    broadcastable to ``(N, K, 1, H, W)``."""
-    for name, value in (("pred", pred), ("gt", gt)):
-        if not isinstance(value, Tensor):
-            raise TypeError(f"{name} must be a torch.Tensor, got {type(value).__name__}")
-    if not pred.is_floating_point():
-        raise TypeError(f"pred must be a floating-point tensor, got {pred.dtype}")
-    if pred.dim() != 5 or pred.shape[2] != 2:
-        raise ValueError(
-            f"pred must have shape (N, K, 2, H, W) (K direction classes, a 2-vector per pixel), "
-            f"got {tuple(pred.shape)}"
-        )
-    if gt.dim() != 5 or gt.shape[2] != 1:
-        hint = "; add the class axes with gt[:, None, None]" if gt.dim() == 3 else ""
-        raise ValueError(f"gt must have shape (N, K, 1, H, W), got {tuple(gt.shape)}{hint}")
-    for axis, name in ((0, "N (batch)"), (1, "K (direction classes)"), (3, "H"), (4, "W")):
-        if pred.shape[axis] != gt.shape[axis]:
-            raise ValueError(
-                f"pred {tuple(pred.shape)} and gt {tuple(gt.shape)} disagree on {name}: "
-                f"{pred.shape[axis]} vs {gt.shape[axis]}"
-            )
-    if pred.device != gt.device:
-        raise ValueError(f"pred is on {pred.device} but gt is on {gt.device}")
-    bad = (~torch.isfinite(pred)).sum().item()
-    if bad:
-        raise ValueError(f"pred contains {bad} non-finite values (NaN or inf)")
-    if weight is not None:
-        target = (*gt.shape[:2], 1, *gt.shape[3:])
-        try:
-            torch.broadcast_shapes(weight.shape, target)
-        except (RuntimeError, AttributeError) as err:
-            got = tuple(weight.shape) if isinstance(weight, Tensor) else type(weight).__name__
-            raise ValueError(
-                f"weight must broadcast to (N, K, 1, H, W) = {target}, got {got}"
-            ) from err
 
 
 def drop_ignored(gt: Tensor, ignore_index: int | None) -> Tensor:
@@ -134,3 +82,19 @@ def post_process(values: Tensor, dim: int, options: DirectionalLossOptions) -> T
 def compute_dtype(pred: Tensor) -> torch.dtype:
     """float32 for half-precision inputs (the bin sums need it), else pred's own dtype."""
     return torch.promote_types(pred.dtype, torch.float32)
+
+
+class NamedLoss(nn.Module):
+    """Base of the loss modules: mmseg heads read ``loss_name`` as the key of the loss in the
+    model's loss dict (and ``needs_direction_labels`` to know what to pass as ``gt``)."""
+
+    needs_direction_labels = False
+
+    def __init__(self, loss_name: str) -> None:
+        super().__init__()
+        self._loss_name = loss_name
+
+    @property
+    def loss_name(self) -> str:
+        """Key of this loss in a model's loss dict (mmseg convention)."""
+        return self._loss_name

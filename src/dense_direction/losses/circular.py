@@ -19,7 +19,9 @@ With the prediction's unit vector ``u`` and magnitude ``kappa = |pred|``:
   from the von Mises NLL by the evidence entropy and the discrete normaliser.
 
 All three need the evidence only through ``m`` (and the entropy for "kl"), which is gathered at
-the structure pixels in chunks without gradients, as in the efficient directional loss.
+the structure pixels in chunks without gradients, as in the efficient directional loss
+(:mod:`._taps`).
+The supervised loss for direction labels is in :mod:`.supervised`.
 """
 
 from __future__ import annotations
@@ -29,53 +31,23 @@ from collections.abc import Mapping
 from typing import Any
 
 import torch
-from torch import Tensor, nn
+from torch import Tensor
 
 from dense_direction.directions import angles_to_vectors
-from dense_direction.losses._common import (
-    DirectionalLossOptions,
-    check_inputs,
-    check_reduction,
-    compute_dtype,
-    squish,
-)
-from dense_direction.losses.efficient import (
-    MaskedPixels,
-    TapPlan,
-    _chunk_size,
-    _gather_evidence,
-    _operands,
-    _zero_loss,
-    masked_pixels,
-    plan_taps,
-    reduce_pixels,
-)
+from dense_direction.losses._checks import check_choice, check_inputs
+from dense_direction.losses._common import DirectionalLossOptions, NamedLoss, squish
+from dense_direction.losses._pixels import MaskedPixels, masked_pixels, reduce_pixels, zero_loss
+from dense_direction.losses._taps import TapPlan, chunk_size, gather_evidence, operands, plan_taps
+from dense_direction.losses.supervised import EPS, log_i0
 
-__all__ = [
-    "CIRCULAR_KINDS",
-    "CircularDirectionalLoss",
-    "SupervisedDirectionLoss",
-    "circular_directional_loss",
-    "supervised_direction_loss",
-]
+__all__ = ["CIRCULAR_KINDS", "CircularDirectionalLoss", "circular_directional_loss"]
 
 CIRCULAR_KINDS = ("cosine", "von_mises", "kl")
-_EPS = 1e-6
-
-
-def _check_kind(kind: str, allowed: tuple[str, ...]) -> None:
-    if kind not in allowed:
-        raise ValueError(f"kind must be one of {allowed}, got {kind!r}")
-
-
-def _log_i0(kappa: Tensor) -> Tensor:
-    """``log I0(kappa)``, stable for large kappa."""
-    return torch.log(torch.special.i0e(kappa)) + kappa
 
 
 def _split(xy: Tensor) -> tuple[Tensor, Tensor]:
     """Unit vectors ``(M, 2)`` and magnitudes ``(M,)`` of predicted vectors."""
-    kappa = xy.norm(dim=1).clamp(min=_EPS)
+    kappa = xy.norm(dim=1).clamp(min=EPS)
     return xy / kappa[:, None], kappa
 
 
@@ -91,16 +63,16 @@ def _evidence_statistics(
 ) -> tuple[Tensor, Tensor, Tensor]:
     """Per structure pixel: the evidence resultant ``m (M, 2)``, its entropy ``(M,)`` and
     whether the pixel is kept (``mask_patches``)."""
-    ops = _operands(plan, pixels.width, pixels.xy)
+    ops = operands(plan, pixels.width, pixels.xy)
     bins = _bin_vectors(ops.weights.shape[1], pixels.xy)
     count = pixels.base.numel()
     resultant = pixels.xy.new_zeros(count, 2)
     entropy = pixels.xy.new_zeros(count)
     keep = torch.ones(count, dtype=torch.bool, device=pixels.xy.device)
-    step = _chunk_size(plan)
+    step = chunk_size(plan)
     for start in range(0, count, step):
         part = slice(start, start + step)
-        evidence = _gather_evidence(pixels.gt_flat, pixels.base[part], ops.offsets, ops.weights)
+        evidence = gather_evidence(pixels.gt_flat, pixels.base[part], ops.offsets, ops.weights)
         if options.mask_patches:
             keep[part] = evidence.mean(dim=1) <= options.patch_thr
         if options.squish_values:
@@ -118,7 +90,7 @@ def _circular(xy: Tensor, resultant: Tensor, entropy: Tensor, kind: str, div: in
     if kind == "cosine":
         return (1 - agreement) / 2
     if kind == "von_mises":
-        return -kappa * agreement + _log_i0(kappa)
+        return -kappa * agreement + log_i0(kappa)
     # kl: sum_k p_k log p_k - sum_k p_k log q_k, log q_k = kappa u.e_k - log sum_j exp(kappa u.e_j)
     bins = _bin_vectors(div, xy)
     log_norm = torch.logsumexp(kappa[:, None] * (unit @ bins.T), dim=1)
@@ -137,7 +109,7 @@ def _circular_loss(
     check_inputs(pred, gt, weight)
     pixels = masked_pixels(pred, gt, options.pad, options.mask_thr, ignore_index)
     if pixels is None:
-        return _zero_loss(pred, options.reduction)
+        return zero_loss(pred, options.reduction)
     resultant, entropy, keep = _evidence_statistics(pixels, plan, options)
     loss = _circular(pixels.xy, resultant, entropy, kind, plan.weights.shape[1])
     loss = torch.where(keep, loss, torch.zeros_like(loss))
@@ -186,7 +158,7 @@ def circular_directional_loss(
     return CircularDirectionalLoss(kind=kind, **options)(pred, gt, weight, ignore_index)
 
 
-class CircularDirectionalLoss(nn.Module):
+class CircularDirectionalLoss(NamedLoss):
     """Module form (see the module docstring for the three kinds).
 
     Args:
@@ -211,9 +183,9 @@ class CircularDirectionalLoss(nn.Module):
         loss_weight: float = 1.0,
         loss_name: str = "loss_circ",
     ) -> None:
-        super().__init__()
-        _check_kind(kind, CIRCULAR_KINDS)
-        self.kind, self._loss_name = kind, loss_name
+        super().__init__(loss_name)
+        check_choice("kind", kind, CIRCULAR_KINDS)
+        self.kind = kind
         self.options = _options(
             pad,
             div,
@@ -227,10 +199,6 @@ class CircularDirectionalLoss(nn.Module):
         )
         self.plan = plan_taps(self.options.build_kernel())
 
-    @property
-    def loss_name(self) -> str:
-        return self._loss_name
-
     def forward(
         self,
         pred: Tensor,
@@ -242,101 +210,3 @@ class CircularDirectionalLoss(nn.Module):
 
     def extra_repr(self) -> str:
         return f"kind={self.kind!r}, pad={self.options.pad}, div={self.options.div}"
-
-
-# ---------------------------------------------------------------------------- supervised
-
-SUPERVISED_KINDS = ("cosine", "von_mises")
-
-
-def supervised_direction_loss(
-    pred: Tensor,
-    target: Tensor,
-    weight: Tensor | None = None,
-    *,
-    kind: str = "cosine",
-    reduction: str = "mean",
-    loss_weight: float = 1.0,
-) -> Tensor:
-    """Loss against direction labels, for when they exist.
-
-    Args:
-        pred: ``(N, K, 2, H, W)`` vectors.
-        target: ``(N, K, H, W)`` or ``(N, K, 1, H, W)`` angles in radians (y up); NaN where
-            there is no label.
-        weight: optional, broadcastable to ``(N, K, H, W)``.
-        kind: "cosine" (``sin^2`` of the angle error, in [0, 1]) or "von_mises" (NLL with the
-            predicted magnitude as concentration).
-        reduction: "mean" over labelled pixels, "sum", or "none" (``(N, K, H, W)`` map).
-    """
-    _check_kind(kind, SUPERVISED_KINDS)
-    check_reduction(reduction)
-    if target.dim() == 5:
-        target = target.squeeze(2)
-    if pred.dim() != 5 or pred.shape[2] != 2 or target.shape != (*pred.shape[:2], *pred.shape[3:]):
-        raise ValueError(
-            f"expected pred (N, K, 2, H, W) and target (N, K, H, W); got "
-            f"{tuple(pred.shape)} and {tuple(target.shape)}"
-        )
-    dtype = compute_dtype(pred)
-    labelled = torch.isfinite(target)
-    angles = torch.where(labelled, target, torch.zeros_like(target)).to(dtype)
-    truth = angles_to_vectors(angles, dim=2)
-    vectors = pred.to(dtype)
-    kappa = vectors.norm(dim=2).clamp(min=_EPS)
-    agreement = (vectors * truth).sum(dim=2) / kappa
-    loss = (1 - agreement) / 2 if kind == "cosine" else -kappa * agreement + _log_i0(kappa)
-    loss = torch.where(labelled, loss, torch.zeros_like(loss)) * loss_weight
-    if weight is not None:
-        loss = loss * weight.to(dtype)
-    if reduction == "none":
-        return loss.to(pred.dtype)
-    total = loss.sum()
-    if reduction == "mean":
-        total = total / labelled.sum().clamp(min=1)
-    return total.to(pred.dtype)
-
-
-class SupervisedDirectionLoss(nn.Module):
-    """Module form of :func:`supervised_direction_loss`.
-
-    In a direction head it learns from direction labels, not masks: it sets
-    ``needs_direction_labels``, so the head passes the samples' ``gt_directions`` (NaN
-    outside the structure) instead of the class masks; the pipeline must load them.
-    ``ignore_index`` is accepted for the heads' calling convention; unlabelled pixels are NaN.
-    """
-
-    needs_direction_labels = True
-
-    def __init__(
-        self,
-        kind: str = "cosine",
-        reduction: str = "mean",
-        loss_weight: float = 1.0,
-        loss_name: str = "loss_sup",
-    ) -> None:
-        super().__init__()
-        _check_kind(kind, SUPERVISED_KINDS)
-        check_reduction(reduction)
-        self.kind, self.reduction, self.loss_weight = kind, reduction, loss_weight
-        self._loss_name = loss_name
-
-    @property
-    def loss_name(self) -> str:
-        return self._loss_name
-
-    def forward(
-        self,
-        pred: Tensor,
-        target: Tensor,
-        weight: Tensor | None = None,
-        ignore_index: int | None = None,
-    ) -> Tensor:
-        return supervised_direction_loss(
-            pred,
-            target,
-            weight,
-            kind=self.kind,
-            reduction=self.reduction,
-            loss_weight=self.loss_weight,
-        )

@@ -24,11 +24,12 @@ from typing import Any
 
 import torch
 import torch.nn.functional as F
-from torch import Tensor, nn
+from torch import Tensor
 
+from dense_direction.losses._checks import check_inputs
 from dense_direction.losses._common import (
     DirectionalLossOptions,
-    check_inputs,
+    NamedLoss,
     compute_dtype,
     drop_ignored,
     post_process,
@@ -121,7 +122,7 @@ def _copy_config(kernel_cfg: Mapping[str, Any] | None) -> Any:
     return dict(kernel_cfg) if isinstance(kernel_cfg, Mapping) else kernel_cfg
 
 
-class DirectionalLoss(nn.Module):
+class DirectionalLoss(NamedLoss):
     """Module form of :func:`directional_loss`; the kernel is built once at construction.
 
     Constructor arguments match the published reference (``pad=3, div=20, mask_thr=0.5,
@@ -145,7 +146,7 @@ class DirectionalLoss(nn.Module):
         loss_weight: float = 1.0,
         loss_name: str = "loss_dir",
     ) -> None:
-        super().__init__()
+        super().__init__(loss_name)
         self.options = DirectionalLossOptions(
             pad=pad,
             div=div,
@@ -159,13 +160,7 @@ class DirectionalLoss(nn.Module):
             loss_weight=loss_weight,
             kernel_cfg=_copy_config(kernel_cfg),
         )
-        self._loss_name = loss_name
         self.register_buffer("kernel", self.options.build_kernel(), persistent=False)
-
-    @property
-    def loss_name(self) -> str:
-        """Key of this loss in a model's loss dict (mmseg convention)."""
-        return self._loss_name
 
     def forward(
         self,

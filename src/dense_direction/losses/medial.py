@@ -27,26 +27,24 @@ from __future__ import annotations
 import numpy as np
 import torch
 from scipy import ndimage
-from torch import Tensor, nn
+from torch import Tensor
 
 from dense_direction.classical import structure_tensor_fields
-from dense_direction.losses._common import check_inputs, check_reduction, drop_ignored
-from dense_direction.losses.circular import supervised_direction_loss
+from dense_direction.losses._checks import (
+    check_inputs,
+    check_medial_options,
+    check_positive,
+    check_reduction,
+)
+from dense_direction.losses._common import NamedLoss, drop_ignored
+from dense_direction.losses.supervised import supervised_direction_loss
 
-__all__ = ["MedialDirectionLoss", "medial_direction_loss", "medial_directions"]
-
-
-def _check_scale(name: str, value: float) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-        raise ValueError(f"{name} must be a number > 0 (pixels), got {value!r}")
-
-
-def check_medial_options(sigma: float, rho: float, min_coherence: float) -> None:
-    """The options the medial loss and the pipeline transform share, checked once."""
-    _check_scale("sigma", sigma)
-    _check_scale("rho", rho)
-    if not 0 <= min_coherence <= 1:
-        raise ValueError(f"min_coherence must be in [0, 1], got {min_coherence!r}")
+__all__ = [
+    "MedialDirectionLoss",
+    "check_medial_options",
+    "medial_direction_loss",
+    "medial_directions",
+]
 
 
 def medial_directions(
@@ -66,8 +64,8 @@ def medial_directions(
         the border hides their nearest edge. A mask with no background pixel gives NaN
         everywhere.
     """
-    _check_scale("sigma", sigma)
-    _check_scale("rho", rho)
+    check_positive("sigma", sigma, "pixels")
+    check_positive("rho", rho, "pixels")
     masks = np.asarray(mask).astype(bool)
     if masks.ndim < 2:
         raise ValueError(f"mask must be (H, W) or (..., H, W), got shape {masks.shape}")
@@ -148,7 +146,7 @@ def medial_direction_loss(
     )
 
 
-class MedialDirectionLoss(nn.Module):
+class MedialDirectionLoss(NamedLoss):
     """Module form of :func:`medial_direction_loss`; registered for configs as
     ``dict(type="MedialDirectionLoss", ...)``.
 
@@ -171,16 +169,11 @@ class MedialDirectionLoss(nn.Module):
         loss_weight: float = 1.0,
         loss_name: str = "loss_medial",
     ) -> None:
-        super().__init__()
+        super().__init__(loss_name)
         check_medial_options(sigma, rho, min_coherence)
         check_reduction(reduction)
         self.mask_thr, self.sigma, self.rho = mask_thr, sigma, rho
         self.min_coherence, self.reduction, self.loss_weight = min_coherence, reduction, loss_weight
-        self._loss_name = loss_name
-
-    @property
-    def loss_name(self) -> str:
-        return self._loss_name
 
     def forward(
         self,

@@ -11,23 +11,22 @@ from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
-from torch import Tensor, nn
+from torch import Tensor
 
-from dense_direction.losses._common import (
+from dense_direction.losses._checks import (
     check_inputs,
+    check_min_int,
+    check_positive,
     check_reduction,
-    compute_dtype,
-    drop_ignored,
 )
+from dense_direction.losses._common import NamedLoss, compute_dtype, drop_ignored
 
 __all__ = ["SmoothnessLoss", "smoothness_loss"]
 
 
 def _check_options(pad: int, alpha: float, reduction: str) -> None:
-    if isinstance(pad, bool) or not isinstance(pad, int) or pad < 1:
-        raise ValueError(f"pad must be an int >= 1, got {pad!r}")
-    if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not alpha > 0:
-        raise ValueError(f"alpha must be a number > 0, got {alpha!r}")
+    check_min_int("pad", pad, 1)
+    check_positive("alpha", alpha)
     check_reduction(reduction)
 
 
@@ -93,7 +92,7 @@ def smoothness_loss(
     )
 
 
-class SmoothnessLoss(nn.Module):
+class SmoothnessLoss(NamedLoss):
     """Module form of :func:`smoothness_loss`; constructor arguments match the reference."""
 
     def __init__(
@@ -105,16 +104,10 @@ class SmoothnessLoss(nn.Module):
         loss_weight: float = 1.0,
         loss_name: str = "loss_smth",
     ) -> None:
-        super().__init__()
+        super().__init__(loss_name)
         _check_options(pad, alpha, reduction)
         self.pad, self.mask_thr, self.alpha = pad, mask_thr, alpha
         self.reduction, self.loss_weight = reduction, loss_weight
-        self._loss_name = loss_name
-
-    @property
-    def loss_name(self) -> str:
-        """Key of this loss in a model's loss dict (mmseg convention)."""
-        return self._loss_name
 
     def forward(
         self,

@@ -1,0 +1,143 @@
+"""Input checks of every loss, in one place, so bad input is reported the same way everywhere.
+
+Each check raises ``TypeError`` (wrong kind of value) or ``ValueError`` (right kind, wrong
+value or shape) with a message that says what was expected and what came.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import torch
+from torch import Tensor
+
+REDUCTIONS = ("mean", "sum", "none")
+
+
+def check_choice(name: str, value: Any, allowed: tuple[str, ...]) -> None:
+    """``value`` must be one of ``allowed``."""
+    if value not in allowed:
+        raise ValueError(f"{name} must be one of {allowed}, got {value!r}")
+
+
+def check_reduction(reduction: str) -> None:
+    check_choice("reduction", reduction, REDUCTIONS)
+
+
+def check_real(name: str, value: Any) -> None:
+    """A real number (bools and NaN are not: they are always a config mistake here)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
+        raise TypeError(f"{name} must be a real number, got {value!r}")
+
+
+def check_positive(name: str, value: Any, unit: str = "") -> None:
+    """A number > 0; ``unit`` (e.g. "pixels") is named in the message."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        suffix = f" ({unit})" if unit else ""
+        raise ValueError(f"{name} must be a number > 0{suffix}, got {value!r}")
+
+
+def check_min_int(name: str, value: Any, low: int) -> None:
+    """An int (not a bool) >= ``low``."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+        raise ValueError(f"{name} must be an int >= {low}, got {value!r}")
+
+
+def check_kernel_cfg(kernel_cfg: Any) -> None:
+    """A kernel config: a mapping with a ``type`` key (the kernel checks its own options)."""
+    if not isinstance(kernel_cfg, Mapping) or "type" not in kernel_cfg:
+        raise TypeError(
+            f"kernel_cfg must be a dict with a 'type' key, e.g. "
+            f"dict(type='radial_line_kernel'), got {kernel_cfg!r}"
+        )
+
+
+def check_medial_options(sigma: Any, rho: Any, min_coherence: Any) -> None:
+    """The options the medial loss and its pipeline transform share."""
+    check_positive("sigma", sigma, "pixels")
+    check_positive("rho", rho, "pixels")
+    check_real("min_coherence", min_coherence)
+    if not 0 <= min_coherence <= 1:
+        raise ValueError(f"min_coherence must be in [0, 1], got {min_coherence!r}")
+
+
+def _check_tensor(name: str, value: Any) -> None:
+    if not isinstance(value, Tensor):
+        raise TypeError(f"{name} must be a torch.Tensor, got {type(value).__name__}")
+
+
+def _check_pred(pred: Any) -> None:
+    _check_tensor("pred", pred)
+    if not pred.is_floating_point():
+        raise TypeError(f"pred must be a floating-point tensor, got {pred.dtype}")
+    if pred.dim() != 5 or pred.shape[2] != 2:
+        raise ValueError(
+            f"pred must have shape (N, K, 2, H, W) (K direction classes, a 2-vector per pixel), "
+            f"got {tuple(pred.shape)}"
+        )
+    bad = (~torch.isfinite(pred)).sum().item()
+    if bad:
+        raise ValueError(f"pred contains {bad} non-finite values (NaN or inf)")
+
+
+def _check_same_grid(pred: Tensor, other: Tensor, other_name: str) -> None:
+    """``pred (N, K, 2, H, W)`` and ``other (N, K, 1, H, W)`` agree on N, K, H, W and device."""
+    for axis, name in ((0, "N (batch)"), (1, "K (direction classes)"), (3, "H"), (4, "W")):
+        if pred.shape[axis] != other.shape[axis]:
+            raise ValueError(
+                f"pred {tuple(pred.shape)} and {other_name} {tuple(other.shape)} disagree on "
+                f"{name}: {pred.shape[axis]} vs {other.shape[axis]}"
+            )
+    if pred.device != other.device:
+        raise ValueError(f"pred is on {pred.device} but {other_name} is on {other.device}")
+
+
+def check_weight(weight: Any, target: tuple[int, ...], axes: str = "(N, K, 1, H, W)") -> None:
+    """An optional per-pixel ``weight`` must broadcast to ``target`` (named ``axes``)."""
+    if weight is None:
+        return
+    got = tuple(weight.shape) if isinstance(weight, Tensor) else type(weight).__name__
+    try:
+        # The broadcast must not grow the target: (3, H, W) against (1, 1, H, W) broadcasts
+        # to (1, 3, H, W), which would silently multiply the loss map.
+        fits = torch.broadcast_shapes(weight.shape, target) == torch.Size(target)
+    except (RuntimeError, AttributeError) as err:
+        raise ValueError(f"weight must broadcast to {axes} = {target}, got {got}") from err
+    if not fits:
+        raise ValueError(f"weight must broadcast to {axes} = {target}, got {got}")
+
+
+def check_inputs(pred: Any, gt: Any, weight: Any = None) -> None:
+    """Validate ``pred (N, K, 2, H, W)``, masks ``gt (N, K, 1, H, W)`` and an optional
+    ``weight`` broadcastable to ``(N, K, 1, H, W)``."""
+    _check_pred(pred)
+    _check_tensor("gt", gt)
+    if gt.dim() != 5 or gt.shape[2] != 1:
+        hint = "; add the class axes with gt[:, None, None]" if gt.dim() == 3 else ""
+        raise ValueError(f"gt must have shape (N, K, 1, H, W), got {tuple(gt.shape)}{hint}")
+    _check_same_grid(pred, gt, "gt")
+    check_weight(weight, (*gt.shape[:2], 1, *gt.shape[3:]))
+
+
+def check_direction_targets(pred: Any, target: Any, weight: Any = None) -> Tensor:
+    """Validate ``pred (N, K, 2, H, W)`` against angle labels ``target`` of shape
+    ``(N, K, H, W)`` or ``(N, K, 1, H, W)`` and a ``weight`` broadcastable to ``(N, K, H, W)``;
+    returns the target as ``(N, K, H, W)``.
+
+    Labels are not checked for finiteness: NaN marks an unlabelled pixel.
+    """
+    _check_pred(pred)
+    _check_tensor("target", target)
+    if target.dim() == 4:
+        target = target.unsqueeze(2)
+    if target.dim() != 5 or target.shape[2] != 1:
+        raise ValueError(
+            f"target must be angles of shape (N, K, H, W) or (N, K, 1, H, W) (radians, NaN "
+            f"where unlabelled), got {tuple(target.shape)}"
+        )
+    _check_same_grid(pred, target, "target")
+    target = target.squeeze(2)
+    check_weight(weight, tuple(target.shape), "(N, K, H, W)")
+    return target
