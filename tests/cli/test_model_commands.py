@@ -55,6 +55,34 @@ def test_train_writes_config_and_best_checkpoint(trained):
     assert "best checkpoint:" in log and "train: 100%" in log
 
 
+def test_only_the_runs_own_checkpoints_are_trusted(trained, tmp_path):
+    """Training lists its checkpoints in the run record; a file dropped into the work dir that
+    needs full unpickling is refused (naming --trust-checkpoint) until the user trusts it."""
+    import argparse
+
+    import torch
+
+    from dense_direction.mm.run_record import RECORD_NAME, recorded
+
+    _, work, _ = trained
+    listed = json.loads((work / RECORD_NAME).read_text())["checkpoints"]
+    best = next(work.glob("best_*.pth"))
+    assert best.name in listed and recorded(best)
+    foreign = work / "iter_999.pth"
+    checkpoint = torch.load(best, weights_only=False)
+    torch.save(dict(checkpoint, extra=argparse.Namespace(code="runs")), foreign)
+    try:
+        image = work.parent / "data" / "images" / "test" / "00008.png"
+        common = ["predict", "--checkpoint", foreign, "--input", image, "--no-tta"]
+        refused = _cli(*common, "--out", tmp_path / "a", check=False)
+        assert refused.returncode != 0 and "--trust-checkpoint" in refused.stderr
+        assert "not listed" in refused.stderr and not (tmp_path / "a").exists()
+        _cli(*common, "--out", tmp_path / "b", "--trust-checkpoint")
+        assert (tmp_path / "b" / "00008_angles.npy").exists()
+    finally:
+        foreign.unlink()
+
+
 def test_python_api(trained):
     from dense_direction.mm.inference import DirectionEstimator
 

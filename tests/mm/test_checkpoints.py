@@ -1,6 +1,7 @@
 """The checkpoint rule: weights-only loading everywhere; full unpickling only for trusted
-files (the run's own work_dir, or files named with --trust-checkpoint)."""
+files (listed unchanged in the run record training writes, or named with --trust-checkpoint)."""
 
+import json
 import os
 
 import pytest
@@ -8,6 +9,7 @@ import torch
 from mmengine.runner.checkpoint import CheckpointLoader
 
 from dense_direction.mm import checkpoints
+from dense_direction.mm.run_record import RECORD_NAME, record_checkpoint, recorded
 
 
 class Payload:
@@ -20,7 +22,6 @@ class Payload:
 @pytest.fixture(autouse=True)
 def clean_trust():
     yield
-    checkpoints._TRUSTED_DIRS.clear()
     checkpoints._TRUSTED_FILES.clear()
 
 
@@ -41,13 +42,45 @@ def test_foreign_pickles_are_refused_with_a_way_out(tmp_path):
         assert CheckpointLoader.load_checkpoint(str(path))["extra"].value == 3
 
 
-def test_files_in_a_trusted_work_dir_load(tmp_path):
+def test_files_the_run_recorded_load(tmp_path):
+    """Training lists what it saves in the run record; those files are trusted wherever the
+    work dir is moved to."""
     run_dir = tmp_path / "work_dirs" / "run"
     run_dir.mkdir(parents=True)
     torch.save({"extra": Payload()}, run_dir / "iter_3.pth")
-    checkpoints.trust_directory(tmp_path / "work_dirs")
-    with pytest.warns(UserWarning):
-        assert CheckpointLoader.load_checkpoint(str(run_dir / "iter_3.pth"))["extra"].value == 3
+    record_checkpoint(run_dir / "iter_3.pth")
+    moved = tmp_path / "elsewhere"
+    run_dir.rename(moved)
+    assert recorded(moved / "iter_3.pth")
+    with pytest.warns(UserWarning, match="full unpickling of a trusted checkpoint"):
+        assert CheckpointLoader.load_checkpoint(str(moved / "iter_3.pth"))["extra"].value == 3
+
+
+def test_a_foreign_file_in_the_work_dir_is_refused(tmp_path):
+    """Lying in a work dir is not enough: a file the run did not record, or one changed after
+    it was recorded, is refused, and the message names --trust-checkpoint."""
+    torch.save({"extra": Payload()}, tmp_path / "iter_3.pth")
+    record_checkpoint(tmp_path / "iter_3.pth")
+    torch.save({"extra": Payload()}, tmp_path / "iter_9.pth")  # dropped in by someone else
+    with pytest.raises(RuntimeError, match=rf"not listed .*{RECORD_NAME}.*--trust-checkpoint"):
+        CheckpointLoader.load_checkpoint(str(tmp_path / "iter_9.pth"))
+    torch.save({"extra": Payload(), "more": Payload()}, tmp_path / "iter_3.pth")  # replaced
+    assert not recorded(tmp_path / "iter_3.pth")
+    with pytest.raises(RuntimeError, match="--trust-checkpoint"):
+        CheckpointLoader.load_checkpoint(str(tmp_path / "iter_3.pth"))
+
+
+def test_the_record_lists_only_existing_files_and_ignores_garbage(tmp_path):
+    for name in ("iter_1.pth", "iter_2.pth"):
+        torch.save({"w": torch.ones(1)}, tmp_path / name)
+        record_checkpoint(tmp_path / name)
+    (tmp_path / "iter_1.pth").unlink()  # max_keep_ckpts removed it
+    torch.save({"w": torch.ones(1)}, tmp_path / "iter_3.pth")
+    record_checkpoint(tmp_path / "iter_3.pth")
+    listed = json.loads((tmp_path / RECORD_NAME).read_text())["checkpoints"]
+    assert sorted(listed) == ["iter_2.pth", "iter_3.pth"]
+    (tmp_path / RECORD_NAME).write_text("not json")
+    assert not recorded(tmp_path / "iter_3.pth")
 
 
 def test_missing_file_is_named(tmp_path):
@@ -80,10 +113,10 @@ def test_checkpoints_are_picked_by_iteration_number_not_name_or_time(tmp_path):
 
 def test_run_checkpoint_files(tmp_path):
     assert checkpoints.run_checkpoint_files(tmp_path / "missing") == []
-    for name in ("iter_2.pth", "best_x_iter_2.pth", "last_checkpoint", "config.py"):
+    for name in ("iter_2.pth", "best_x_iter_2.pth", "last_checkpoint", "config.py", RECORD_NAME):
         (tmp_path / name).write_text("x")
     names = [p.name for p in checkpoints.run_checkpoint_files(tmp_path)]
-    assert names == ["best_x_iter_2.pth", "iter_2.pth", "last_checkpoint"]
+    assert names == ["best_x_iter_2.pth", RECORD_NAME, "iter_2.pth", "last_checkpoint"]
 
 
 def _save(path, iteration):

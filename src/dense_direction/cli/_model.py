@@ -13,7 +13,8 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
         "--trust-checkpoint",
         action="store_true",
         help="allow full unpickling of the checkpoint, which runs code from the file: only for "
-        "files you trust (this project's own checkpoints load without it; docs/training.md)",
+        "files you trust (checkpoints this project's training wrote, listed in the run record "
+        "checkpoints.json next to them, load without it; docs/training.md)",
     )
     parser.add_argument("--device", default=None, help="cpu, cuda or cuda:N (default: cuda if any)")
     parser.add_argument(

@@ -4,11 +4,12 @@ The rule: every checkpoint is first loaded with ``torch.load(weights_only=True)`
 only tensors and the plain types mmengine's training state needs (its safe-globals list, plus
 the OneCycle schedule, whose state names its annealing function: :func:`safe_globals`), so
 the ``iter_N.pth`` / ``best_*.pth`` this project's training writes load anywhere.
-A file that needs more is unpickled only if it is *trusted*: it lies in a directory this
-process registered with :func:`trust_directory` (``tools/run.py`` registers the run's own
-work_dir, whose files this project's training wrote) or was registered with
-:func:`trust_file` (``--trust-checkpoint``). Anything else, such as downloaded weights
-passed to ``load_from``, is refused with an error that says how to opt in.
+A file that needs more is unpickled only if it is *trusted*: this project's training wrote it
+(it is listed, with its current SHA-256, in the run record ``checkpoints.json`` next to it:
+:mod:`dense_direction.mm.run_record`), or it was named with ``--trust-checkpoint``
+(:func:`trust_file`). Where a file lies does not matter: anything else, such as downloaded
+weights passed to ``load_from`` or a ``.pth`` dropped into a work dir, is refused with an error
+that says how to opt in.
 
 This replaces mmengine's default for local files, which falls back to full unpickling for any
 file that fails weights-only loading.
@@ -29,6 +30,8 @@ from mmengine.optim.scheduler.param_scheduler import OneCycleParamScheduler
 from mmengine.runner import find_latest_checkpoint
 from mmengine.runner.checkpoint import CheckpointLoader, get_torch_safe_globals
 
+from dense_direction.mm.run_record import RECORD_NAME, recorded
+
 __all__ = [
     "UntrustedCheckpointError",
     "best_checkpoint",
@@ -39,18 +42,11 @@ __all__ = [
     "load_local_checkpoint",
     "run_checkpoint_files",
     "safe_globals",
-    "trust_directory",
     "trust_file",
     "trusted",
 ]
 
-_TRUSTED_DIRS: set[Path] = set()
 _TRUSTED_FILES: set[Path] = set()
-
-
-def trust_directory(path: str | Path) -> None:
-    """Allow full unpickling of checkpoints under ``path`` (a run's own work_dir)."""
-    _TRUSTED_DIRS.add(Path(path).resolve())
 
 
 def trust_file(path: str | Path) -> None:
@@ -59,8 +55,8 @@ def trust_file(path: str | Path) -> None:
 
 
 def trusted(path: str | Path) -> bool:
-    resolved = Path(path).resolve()
-    return resolved in _TRUSTED_FILES or any(d in resolved.parents for d in _TRUSTED_DIRS)
+    """Named with :func:`trust_file`, or listed unchanged in its run record."""
+    return Path(path).resolve() in _TRUSTED_FILES or recorded(path)
 
 
 def checkpoint_iteration(path: str | Path) -> int:
@@ -126,12 +122,12 @@ def latest_complete_checkpoint(work_dir: str | Path) -> tuple[str | None, list[s
 
 
 def run_checkpoint_files(work_dir: str | Path) -> list[Path]:
-    """What a training run leaves in ``work_dir`` for picking and resuming: ``*.pth`` (including
-    ``best_*``) and ``last_checkpoint``."""
+    """What a training run leaves in ``work_dir`` for picking, resuming and trusting: ``*.pth``
+    (including ``best_*``), ``last_checkpoint`` and the run record."""
     work_dir = Path(work_dir)
     if not work_dir.is_dir():
         return []
-    found = [*work_dir.glob("*.pth"), work_dir / "last_checkpoint"]
+    found = [*work_dir.glob("*.pth"), work_dir / "last_checkpoint", work_dir / RECORD_NAME]
     return sorted(p for p in found if p.is_file())
 
 
@@ -159,9 +155,10 @@ def load_local_checkpoint(filename: str, map_location: Any = None) -> Any:
     except UnpicklingError as err:
         if not trusted(path):
             raise UntrustedCheckpointError(
-                f"{path} holds objects beyond tensors and training-state types, and it was not "
-                f"written into this run's work_dir, so it is not unpickled (unpickling runs "
-                f"code from the file). If you trust it, pass --trust-checkpoint (predict, "
+                f"{path} holds objects beyond tensors and training-state types, and it is not "
+                f"listed unchanged in the run record ({RECORD_NAME}) that this project's "
+                f"training writes next to its checkpoints, so it is not unpickled (unpickling "
+                f"runs code from the file). If you trust it, pass --trust-checkpoint (predict, "
                 f"evaluate; tools/run.py: --trust-checkpoint {path}), or call "
                 f"dense_direction.mm.checkpoints.trust_file()"
             ) from err

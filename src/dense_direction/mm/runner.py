@@ -11,6 +11,7 @@ from typing import Any
 import torch
 import torch.distributed as torch_dist
 from mmengine.config import Config
+from mmengine.dist import master_only
 from mmengine.hooks import Hook
 from mmengine.logging import print_log
 from mmengine.model import is_model_wrapper
@@ -22,11 +23,18 @@ from dense_direction.mm.checkpoints import (
     best_or_latest_checkpoint,
     checkpoint_is_complete,
     latest_complete_checkpoint,
-    trust_directory,
     trust_file,
 )
+from dense_direction.mm.run_record import record_checkpoint
 
-__all__ = ["DirectionClassesCheckHook", "build_runner", "close_distributed", "load_config", "run"]
+__all__ = [
+    "DirectionClassesCheckHook",
+    "RecordingRunner",
+    "build_runner",
+    "close_distributed",
+    "load_config",
+    "run",
+]
 
 PHASES = ("train", "test", "both")
 
@@ -75,19 +83,31 @@ def _prepare_cpu_distributed(cfg: Config) -> None:
         )
 
 
+class RecordingRunner(Runner):
+    """mmengine's Runner, listing every checkpoint it saves in the run record
+    (:mod:`dense_direction.mm.run_record`), which is what makes the file trusted later."""
+
+    @master_only
+    def save_checkpoint(self, out_dir: str, filename: str, *args: Any, **kwargs: Any) -> None:
+        super().save_checkpoint(out_dir, filename, *args, **kwargs)
+        path = Path(out_dir) / filename
+        if path.is_file():  # a local file (not a remote backend's URI)
+            record_checkpoint(path)
+
+
 def build_runner(
     cfg: Config, resume: str | bool | None = None, trusted_checkpoints: Sequence[str] = ()
 ) -> Runner:
-    """A Runner for ``cfg``. ``resume``: True/"auto" continues from the latest checkpoint in
-    work_dir, a path from that file. The run's work_dir is trusted for full unpickling."""
+    """A :class:`RecordingRunner` for ``cfg``. ``resume``: True/"auto" continues from the
+    latest checkpoint in work_dir, a path from that file. ``trusted_checkpoints`` may be fully
+    unpickled (``--trust-checkpoint``); the run's own checkpoints are trusted by its record."""
     _prepare_cpu_distributed(cfg)
-    trust_directory(cfg.work_dir)
     for path in trusted_checkpoints:
         trust_file(path)
     if resume:
         cfg.resume = True
         cfg.load_from = _resume_from(cfg.work_dir, resume)
-    return Runner.from_cfg(cfg)
+    return RecordingRunner.from_cfg(cfg)
 
 
 def _resume_from(work_dir: str, resume: str | bool) -> str:
