@@ -6,9 +6,10 @@ import argparse
 from typing import Any
 
 
-def add_model_arguments(parser: argparse.ArgumentParser) -> None:
-    """``--checkpoint``, ``--trust-checkpoint``, ``--device`` and ``--tta``."""
-    parser.add_argument("--checkpoint", required=True, help="checkpoint file or work dir")
+def add_model_arguments(parser: argparse.ArgumentParser, required: bool = True) -> None:
+    """``--checkpoint`` (optional where ``required`` is False), ``--trust-checkpoint``,
+    ``--device`` and ``--tta``."""
+    parser.add_argument("--checkpoint", required=required, help="checkpoint file or work dir")
     parser.add_argument(
         "--trust-checkpoint",
         action="store_true",

@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from dense_direction.cli import demo, evaluate, predict, synth, train
+from dense_direction.cli import analyze, demo, evaluate, predict, synth, train
 
 SUBCOMMANDS = {
     "synth": synth,
@@ -14,6 +14,7 @@ SUBCOMMANDS = {
     "predict": predict,
     "evaluate": evaluate,
     "demo": demo,
+    "analyze": analyze,
 }
 
 

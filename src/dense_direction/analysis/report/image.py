@@ -1,0 +1,191 @@
+"""Everything the analysis measures on one image, as tables in pixels and radians."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import ndimage as ndi
+
+from dense_direction.analysis.field.misorientation import misorientation_map
+from dense_direction.analysis.field.statistics import (
+    axial_histogram,
+    field_statistics,
+    grouped_statistics,
+    order_parameter_by_size,
+)
+from dense_direction.analysis.objects.measure import (
+    branch_regions,
+    measure_branches,
+    measure_objects,
+)
+from dense_direction.analysis.objects.skeleton import SkeletonGraph, skeleton_graph
+from dense_direction.analysis.report.inputs import (
+    check_angles,
+    check_labels,
+    check_same_size,
+    structure_mask,
+)
+from dense_direction.analysis.report.options import AnalysisOptions
+from dense_direction.analysis.tracing.streamlines import skeleton_seeds, trace_streamlines
+
+__all__ = ["NO_STRUCTURE", "ImageAnalysis", "analyze_image"]
+
+NO_STRUCTURE = "no structure pixel (empty mask, or confidence never above the threshold)"
+_FIELD = ("order_parameter", "mean_direction", "dispersion", "circular_variance")
+
+
+@dataclass
+class ImageAnalysis:
+    """Results for one image (pixels, radians). ``image``: one row of image-level values;
+    ``objects``/``branches``/``rois``: tables; ``centerlines``: smoothed branch centre-lines
+    and ``streamlines``, ``(n, 2)`` (row, col); ``objects_map``: the object label image."""
+
+    image: dict
+    objects: pd.DataFrame
+    branches: pd.DataFrame
+    rois: pd.DataFrame
+    histogram: tuple[np.ndarray, np.ndarray]
+    structure: np.ndarray
+    objects_map: np.ndarray
+    misorientation: np.ndarray
+    graph: SkeletonGraph | None = None
+    centerlines: list[np.ndarray] = field(default_factory=list)
+    streamlines: list[np.ndarray] = field(default_factory=list)
+
+
+def _objects(structure: np.ndarray, labels: np.ndarray | None, min_size: int) -> np.ndarray:
+    """Object label image: the user's labels inside the structure, else 8-connected
+    components of at least ``min_size`` pixels, numbered from 1."""
+    if labels is not None:
+        return np.where(structure, labels, 0)
+    components, count = ndi.label(structure, structure=np.ones((3, 3), bool))
+    sizes = np.bincount(components.ravel(), minlength=count + 1)
+    keep = sizes >= max(min_size, 1)
+    keep[0] = False
+    renumber = np.zeros(count + 1, dtype=np.int64)
+    renumber[keep] = np.arange(1, keep.sum() + 1)
+    return renumber[components]
+
+
+def _with_field(table: pd.DataFrame, key: str, stats: dict[str, np.ndarray]) -> pd.DataFrame:
+    """Join per-label field statistics (indexed by label − 1) onto ``table[key]``."""
+    index = table[key].to_numpy(np.int64) - 1
+    inside = (index >= 0) & (index < len(stats["pixels"]))
+    for name, column in (
+        ("direction_mean", "mean_direction"),
+        ("dispersion", "dispersion"),
+        ("order_parameter", "order_parameter"),
+    ):
+        values = np.full(len(table), np.nan)
+        values[inside] = stats[column][index[inside]]
+        table[name] = values
+    return table
+
+
+def _image_row(
+    angles: np.ndarray,
+    structure: np.ndarray,
+    weights: np.ndarray | None,
+    objects: np.ndarray,
+    branches: pd.DataFrame,
+    options: AnalysisOptions,
+) -> dict:
+    stats = field_statistics(angles, structure, weights)
+    row = {name: getattr(stats, name) for name in _FIELD}
+    row.update(pixels=stats.pixels, objects=int(objects.max()), branches=len(branches))
+    row["total_length"] = float(branches["length"].sum()) if len(branches) else 0.0
+    for size, value in order_parameter_by_size(angles, structure, weights, options.sizes).items():
+        row[f"order_parameter_{size}px"] = value
+    return row
+
+
+def _rois(
+    angles: np.ndarray, structure: np.ndarray, weights: np.ndarray | None, roi: np.ndarray | None
+) -> pd.DataFrame:
+    if roi is None:
+        return pd.DataFrame()
+    stats = grouped_statistics(angles, np.where(structure, roi, 0), weights)
+    table = pd.DataFrame({"roi": np.arange(1, len(stats["pixels"]) + 1), **stats})
+    return table[np.isin(table["roi"], np.unique(roi[roi > 0]))].reset_index(drop=True)
+
+
+def _empty(
+    angles: np.ndarray,
+    structure: np.ndarray,
+    objects: np.ndarray,
+    options: AnalysisOptions,
+    note: str,
+) -> ImageAnalysis:
+    row = {name: np.nan for name in _FIELD}
+    row.update(pixels=0, objects=0, branches=0, total_length=0.0, note=note)
+    row.update({f"order_parameter_{size}px": np.nan for size in options.sizes})
+    edges = np.linspace(0, np.pi, options.bins + 1)
+    nothing = np.full(angles.shape, np.nan)
+    return ImageAnalysis(
+        row,
+        pd.DataFrame(),
+        pd.DataFrame(),
+        pd.DataFrame(),
+        (np.zeros(options.bins), edges),
+        structure,
+        objects,
+        nothing,
+    )
+
+
+def analyze_image(
+    angles: np.ndarray,
+    mask: np.ndarray | None = None,
+    confidence: np.ndarray | None = None,
+    labels: np.ndarray | None = None,
+    roi: np.ndarray | None = None,
+    options: AnalysisOptions | None = None,
+) -> ImageAnalysis:
+    """Analyse one direction field.
+
+    Args:
+        angles: ``(H, W)`` radians in [0, π), counter-clockwise, y up (NaN: no direction).
+        mask: structure mask (non-zero = structure); else ``confidence > threshold``.
+        confidence: ``(H, W)`` in [0, 1]; weights the field statistics (``options.weighted``).
+        labels: integer image grouping structure pixels into objects (0 = none).
+        roi: integer image; only pixels with roi > 0 count, statistics also per roi value.
+    """
+    options = options or AnalysisOptions()
+    angles = check_angles(angles)
+    check_same_size(
+        "the angle map", angles.shape, mask=mask, confidence=confidence, labels=labels, roi=roi
+    )
+    labels = None if labels is None else check_labels(labels)
+    roi = None if roi is None else check_labels(roi, "roi")
+    structure = structure_mask(angles, mask, confidence, options.threshold)
+    if roi is not None:
+        structure &= roi > 0
+    objects = _objects(structure, labels, options.min_size)
+    structure &= objects > 0
+    if not structure.any():
+        return _empty(angles, structure, objects, options, NO_STRUCTURE)
+    weights = confidence if options.weighted and confidence is not None else None
+    distance = ndi.distance_transform_edt(structure)
+    graph = skeleton_graph(structure, distance)
+    regions = branch_regions(graph, structure)
+    branches, centerlines = measure_branches(graph, distance, objects, regions)
+    branches = _with_field(branches, "branch", grouped_statistics(angles, regions, weights))
+    table = measure_objects(branches, graph, objects)
+    table = _with_field(table, "object", grouped_statistics(angles, objects, weights))
+    table = table[table["area"] > 0].reset_index(drop=True)
+    seeds = skeleton_seeds([b.coords for b in graph.branches], options.seed_spacing)
+    return ImageAnalysis(
+        image=_image_row(angles, structure, weights, objects, branches, options),
+        objects=table,
+        branches=branches,
+        rois=_rois(angles, structure, weights, roi),
+        histogram=axial_histogram(angles, structure, weights, options.bins),
+        structure=structure,
+        objects_map=objects,
+        misorientation=misorientation_map(angles, structure, options.misorientation_radius),
+        graph=graph,
+        centerlines=centerlines,
+        streamlines=trace_streamlines(angles, structure, seeds, max_length=options.max_length),
+    )

@@ -1,0 +1,71 @@
+"""Checking what an analysis is given: angle maps, masks, confidences, labels, ROIs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["check_angles", "check_labels", "check_same_size", "structure_mask"]
+
+
+def check_angles(angles: np.ndarray, name: str = "angle map") -> np.ndarray:
+    """``(H, W)`` float64 angles (radians); a ``(1, H, W)`` map is squeezed."""
+    angles = np.asarray(angles)
+    if angles.ndim == 3 and angles.shape[0] == 1:
+        angles = angles[0]
+    if angles.ndim != 2 or not np.issubdtype(angles.dtype, np.number):
+        raise ValueError(
+            f"{name} must be a numeric (H, W) array, got {angles.dtype} {angles.shape}"
+        )
+    return angles.astype(np.float64)
+
+
+def check_same_size(reference: str, shape: tuple[int, ...], **others: np.ndarray | None) -> None:
+    """Each array in ``others`` (named by its keyword) has the reference's ``(H, W)``."""
+    for name, array in others.items():
+        if array is not None and np.shape(array)[:2] != tuple(shape):
+            theirs = np.shape(array)[:2]
+            raise ValueError(
+                f"{name.replace('_', ' ')} is {theirs[1]}x{theirs[0]} (WxH) but {reference} is "
+                f"{shape[1]}x{shape[0]}: they must be the same size"
+            )
+
+
+def check_labels(labels: np.ndarray, name: str | Path = "labels") -> np.ndarray:
+    """An ``(H, W)`` image of non-negative integer labels (0 = none) as int64. Float images
+    holding whole numbers are accepted; fractions, negatives or colour images are errors."""
+    labels = np.asarray(labels)
+    if labels.ndim != 2:
+        raise ValueError(
+            f"{name}: labels must be a single-channel integer image, got shape {labels.shape}"
+        )
+    if not (np.issubdtype(labels.dtype, np.integer) or labels.dtype == np.bool_):
+        floating = np.issubdtype(labels.dtype, np.floating)
+        if not floating or not np.isfinite(labels).all() or np.any(labels != np.round(labels)):
+            raise ValueError(
+                f"{name}: labels must be integers (one value per object, 0 = background), "
+                f"got {labels.dtype} values that are not whole numbers"
+            )
+    if labels.size and labels.min() < 0:
+        raise ValueError(f"{name}: labels must be >= 0 (0 = background), found {labels.min()}")
+    return labels.astype(np.int64)
+
+
+def structure_mask(
+    angles: np.ndarray,
+    mask: np.ndarray | None,
+    confidence: np.ndarray | None,
+    threshold: float,
+) -> np.ndarray:
+    """Where the structure is: ``mask`` when given (non-zero), else the confidence above
+    ``threshold``, else every finite angle; always only where the angle is finite."""
+    if mask is not None:
+        structure = np.asarray(mask) > 0
+        if structure.ndim == 3:
+            structure = structure.any(axis=2)
+    elif confidence is not None:
+        structure = np.asarray(confidence) > threshold
+    else:
+        structure = np.ones(angles.shape, dtype=bool)
+    return structure & np.isfinite(angles)

@@ -1,0 +1,83 @@
+"""Settings of an analysis, and the conversions of its tables to the user's units and angles."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from dense_direction.analysis.field.statistics import AFT_SIZES
+
+__all__ = ["ANGLE_CONVENTIONS", "AnalysisOptions", "convert_table", "to_degrees"]
+
+ANGLE_CONVENTIONS = ("standard", "orientationj")
+_LENGTHS = ("length", "path_length", "chord", "width_mean", "width_max", "total_length")
+_ANGLES = ("direction_mean", "mean_direction")
+_SPREADS = ("dispersion",)
+
+
+@dataclass(frozen=True)
+class AnalysisOptions:
+    """``threshold``: confidence above which a pixel is structure when no mask is given;
+    ``min_size``: smaller connected objects (px) are dropped; ``weighted``: weight field
+    statistics by the confidence; ``pixel_size``/``unit``: physical size of a pixel;
+    ``angle_convention``: ``standard`` [0, 180) or ``orientationj`` (-90, 90], degrees,
+    counter-clockwise from x with y up; ``bins``: rose/histogram bins over 180°; ``sizes``:
+    AFT neighbourhood sizes (px); ``seed_spacing``/``max_length``: streamline seeds along the
+    skeleton and their length each way (px); ``misorientation_radius``: its window (px)."""
+
+    threshold: float = 0.5
+    min_size: int = 10
+    weighted: bool = True
+    pixel_size: float = 1.0
+    unit: str = "px"
+    angle_convention: str = "standard"
+    bins: int = 36
+    sizes: tuple[int, ...] = AFT_SIZES
+    seed_spacing: int = 16
+    max_length: float = 64.0
+    misorientation_radius: float = 3.0
+
+    def __post_init__(self) -> None:
+        if not self.pixel_size > 0 or not math.isfinite(self.pixel_size):
+            raise ValueError(f"pixel size must be a positive number, got {self.pixel_size}")
+        if self.angle_convention not in ANGLE_CONVENTIONS:
+            raise ValueError(
+                f"angle convention must be one of {', '.join(ANGLE_CONVENTIONS)}, "
+                f"got {self.angle_convention!r}"
+            )
+        if not 0 <= self.threshold < 1:
+            raise ValueError(f"threshold must be in [0, 1), got {self.threshold}")
+        if self.bins < 1 or self.min_size < 0 or self.seed_spacing < 1:
+            raise ValueError("bins and seed spacing must be >= 1 and min size >= 0")
+
+
+def to_degrees(radians: np.ndarray | float, convention: str = "standard") -> np.ndarray:
+    """Directions in radians [0, π) as degrees in [0, 180) (``standard``) or (-90, 90]
+    (``orientationj``: ImageJ's OrientationJ reports directions this way)."""
+    degrees = np.mod(np.degrees(radians), 180.0)
+    if convention == "orientationj":
+        degrees = np.where(degrees > 90, degrees - 180, degrees)
+    return degrees
+
+
+def convert_table(table: pd.DataFrame, options: AnalysisOptions) -> pd.DataFrame:
+    """A table in pixels and radians converted: lengths × pixel size, areas × its square,
+    curvature ÷ it, directions and dispersions in degrees; adds a ``unit`` column."""
+    out = table.copy()
+    scale = options.pixel_size
+    for column in out.columns:
+        if column in _LENGTHS:
+            out[column] = out[column] * scale
+        elif column == "area":
+            out[column] = out[column] * scale**2
+        elif column == "curvature_mean":
+            out[column] = out[column] / scale
+        elif column in _ANGLES:
+            out[column] = to_degrees(out[column].to_numpy(float), options.angle_convention)
+        elif column in _SPREADS:
+            out[column] = np.degrees(out[column].to_numpy(float))
+    out["unit"] = options.unit
+    return out

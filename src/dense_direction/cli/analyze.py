@@ -1,0 +1,152 @@
+"""``dense-direction analyze``: statistics, per-object measurements, tracing, tables, plots."""
+
+from __future__ import annotations
+
+import argparse
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from dense_direction.analysis import AnalysisOptions, analyze_many
+from dense_direction.analysis.report.files import prediction_items
+from dense_direction.analysis.report.options import ANGLE_CONVENTIONS
+from dense_direction.analysis.report.writer import ImageInputs
+from dense_direction.cli._model import add_model_arguments, load_estimator
+from dense_direction.io import (
+    IMAGE_SUFFIXES,
+    files_by_stem,
+    read_binary_mask,
+    read_image,
+    read_mask,
+)
+
+HELP = (
+    "measure direction fields: statistics, per-object length/width/tortuosity/curvature, "
+    "streamlines, CSV/JSON/GeoJSON/GraphML and plots"
+)
+
+
+def add_parser(parser: argparse.ArgumentParser) -> None:
+    source = parser.add_argument_group("input (one of)")
+    source.add_argument("--predictions", type=Path, help="what predict wrote (<stem>_angles.npy)")
+    source.add_argument(
+        "--images",
+        type=Path,
+        help="images: predicted first with --checkpoint; with --predictions, "
+        "the overlay background",
+    )
+    add_model_arguments(parser, required=False)
+    parser.add_argument("--tile", type=int, default=512, help="tile size when predicting")
+    parser.add_argument("--overlap", type=int, default=64, help="tile overlap when predicting")
+    parser.add_argument("--out", type=Path, required=True, help="output folder")
+    parser.add_argument(
+        "--masks",
+        type=Path,
+        help="structure masks (same stems; non-zero = "
+        "structure); default: confidence above --threshold",
+    )
+    parser.add_argument("--labels", type=Path, help="integer label images: one object per value")
+    parser.add_argument(
+        "--roi",
+        type=Path,
+        help="ROI images: only pixels > 0 count; statistics per ROI value in rois.csv",
+    )
+    parser.add_argument(
+        "--threshold",
+        type=float,
+        default=0.5,
+        help="confidence above which a pixel is structure (0.5)",
+    )
+    parser.add_argument(
+        "--min-size",
+        type=int,
+        default=10,
+        help="drop connected objects smaller than this many pixels (10)",
+    )
+    parser.add_argument(
+        "--pixel-size",
+        type=float,
+        default=1.0,
+        help="physical size of a pixel, in --unit (default 1)",
+    )
+    parser.add_argument("--unit", default=None, help="length unit of --pixel-size (default px)")
+    parser.add_argument(
+        "--angle-convention",
+        choices=ANGLE_CONVENTIONS,
+        default="standard",
+        help="standard: degrees in [0, 180); orientationj: (-90, 90]; both "
+        "counter-clockwise from x with y up",
+    )
+    parser.add_argument(
+        "--no-weights", action="store_true", help="do not weight field statistics by the confidence"
+    )
+    parser.add_argument("--bins", type=int, default=36, help="rose plot bins over 180° (36)")
+    parser.add_argument(
+        "--no-plots",
+        action="store_true",
+        help="tables only: no pictures, GeoJSON or GraphML per image",
+    )
+
+
+def _options(args: argparse.Namespace) -> AnalysisOptions:
+    unit = args.unit or ("px" if args.pixel_size == 1 else "unit")
+    return AnalysisOptions(
+        threshold=args.threshold,
+        min_size=args.min_size,
+        weighted=not args.no_weights,
+        pixel_size=args.pixel_size,
+        unit=unit,
+        angle_convention=args.angle_convention,
+        bins=args.bins,
+    )
+
+
+def _predicted(estimator: Any, path: str, args: argparse.Namespace, extra: dict) -> ImageInputs:
+    image = read_image(path)
+    result = estimator.predict(image, tile=args.tile, overlap=args.overlap, tta=args.tta)
+    return ImageInputs(
+        angles=result.angles[0],
+        confidence=result.confidence[0],
+        background=image,
+        mask=None if "mask" not in extra else read_binary_mask(extra["mask"]),
+        labels=None if "labels" not in extra else read_mask(extra["labels"]),
+        roi=None if "roi" not in extra else read_mask(extra["roi"]),
+    )
+
+
+def _prediction_items(args: argparse.Namespace) -> list:
+    images = files_by_stem(args.images, IMAGE_SUFFIXES, "image")
+    estimator = load_estimator(args)
+    folders = {"mask": args.masks, "labels": args.labels, "roi": args.roi}
+    paired = {k: files_by_stem(v, IMAGE_SUFFIXES, k) for k, v in folders.items() if v}
+    items = []
+    for stem, path in images.items():
+        extra = {k: files[stem] for k, files in paired.items() if stem in files}
+        if args.masks and "mask" not in extra:
+            raise ValueError(f"image {path} has no mask in {args.masks}")
+        items.append((stem, partial(_predicted, estimator, path, args, extra)))
+    return items
+
+
+def run(args: argparse.Namespace) -> int:
+    options = _options(args)
+    if args.predictions is not None:
+        items = prediction_items(args.predictions, args.masks, args.labels, args.roi, args.images)
+    elif args.images is not None and args.checkpoint is not None:
+        items = _prediction_items(args)
+    else:
+        raise ValueError(
+            "give --predictions DIR (what predict wrote), or --images DIR with "
+            "--checkpoint CKPT to predict first"
+        )
+    summary = analyze_many(items, args.out, options, total=len(items), files=not args.no_plots)
+    notes = summary["notes"]
+    print(
+        f"analysed {summary['images']} of {len(items)} images ({summary['objects']} objects) "
+        f"into {args.out}"
+    )
+    for stem, note in notes.items():
+        print(f"  note {stem}: {note}")
+    for failure in summary["failed"]:
+        print(f"  skipped {failure['image']}: {failure['reason']}")
+    return 1 if summary["failed"] else 0
