@@ -146,6 +146,16 @@ def test_any_nonzero_label_is_structure(labels):
     assert binarize_mask(mask, invert=True).tolist() == [[1 - v for v in expected[0]]]
 
 
+def test_positive_labels_select_structure_in_label_masks():
+    mask = np.array([[0, 1, 2, 3, 2]], np.uint8)
+    assert binarize_mask(mask, positive=[2]).tolist() == [[0, 0, 1, 0, 1]]
+    assert binarize_mask(mask, positive=[1, 3]).tolist() == [[0, 1, 0, 1, 0]]
+    gray_alpha = np.stack([mask, np.full_like(mask, 255)], axis=-1)
+    assert binarize_mask(gray_alpha, positive=[2]).tolist() == [[0, 0, 1, 0, 1]]
+    with pytest.raises(ValueError, match="single-channel"):
+        binarize_mask(np.zeros((2, 2, 3), np.uint8), positive=[1])
+
+
 def test_colour_masks_count_any_channel_and_ignore_alpha():
     mask = np.zeros((2, 2, 4), np.uint8)
     mask[..., 3] = 255  # opaque alpha everywhere: not structure

@@ -15,7 +15,9 @@
   channel** is non-zero (an alpha channel is ignored). JPEG masks are the exception, because
   compression leaves faint noise: there a pixel is structure above half the range (> 127).
   An explicit ``threshold`` (a fraction of the type's range: 255 for 8-bit, 65535 for 16-bit,
-  1 for float) replaces both. :func:`empty_masks` finds masks without any structure pixel.
+  1 for float) replaces both. Label masks (``positive``, ``train --positive-labels``): a
+  pixel is structure when its value is one of the given labels; they must be single-channel
+  (gray or palette). :func:`empty_masks` finds masks without any structure pixel.
 * Pixels are taken as stored: EXIF orientation tags are not applied (images and masks stay on
   the same grid).
 * Files are paired across folders by their stem (:func:`files_by_stem`, :func:`paired_files`);
@@ -44,6 +46,7 @@ __all__ = [
     "files_by_stem",
     "image_size",
     "listing",
+    "mask_rule",
     "mismatched_sizes",
     "paired_files",
     "read_binary_mask",
@@ -119,8 +122,30 @@ def _type_range(mask: np.ndarray) -> float:
     return 1.0
 
 
+def mask_rule(threshold: float | None = None, positive: Sequence[int] | None = None) -> str:
+    """The mask rule in words, for messages about masks without structure."""
+    if positive is not None:
+        return f"structure is a label in {sorted(set(positive))} (--positive-labels)"
+    if threshold is not None:
+        return f"structure is above {threshold:g} of the value range"
+    return "structure is any non-zero value, any channel; > 127 in JPEG masks"
+
+
+def _labels(mask: np.ndarray, positive: Sequence[int]) -> np.ndarray:
+    if mask.ndim == 3 and mask.shape[2] > 1:
+        raise ValueError(
+            f"label values (--positive-labels) need single-channel masks (gray or palette), "
+            f"got {mask.shape[2]} channels; drop --positive-labels to use the any-channel rule"
+        )
+    return np.isin(mask.reshape(mask.shape[:2]), np.asarray(list(positive)))
+
+
 def binarize_mask(
-    mask: np.ndarray, threshold: float | None = None, invert: bool = False, lossy: bool = False
+    mask: np.ndarray,
+    threshold: float | None = None,
+    invert: bool = False,
+    lossy: bool = False,
+    positive: Sequence[int] | None = None,
 ) -> np.ndarray:
     """0/1 uint8 ``(H, W)`` structure mask by the mask rule (module docstring).
 
@@ -131,34 +156,49 @@ def binarize_mask(
             range). A number: structure above that fraction of the type's range.
         invert: swap structure and background (for masks drawn dark on light).
         lossy: the mask comes from a lossy file (JPEG, see :data:`LOSSY_SUFFIXES`).
+        positive: label values that are structure (all others are background); replaces
+            ``threshold`` and ``lossy``; the mask must have one channel.
     """
     mask = np.asarray(mask)
     if mask.ndim == 3 and mask.shape[2] in (2, 4):
         mask = mask[..., :-1]
     if mask.ndim not in (2, 3):
         raise ValueError(f"mask must be (H, W) or (H, W, C), got shape {mask.shape}")
-    if threshold is None and lossy:
-        threshold = 0.5
-    if threshold is None:
-        binary = mask != 0
+    if positive is not None:
+        binary = _labels(mask, positive)
     else:
-        binary = mask.astype(np.float64) / _type_range(mask) > threshold
-    if binary.ndim == 3:
-        binary = binary.any(axis=2)
+        if threshold is None and lossy:
+            threshold = 0.5
+        if threshold is None:
+            binary = mask != 0
+        else:
+            binary = mask.astype(np.float64) / _type_range(mask) > threshold
+        if binary.ndim == 3:
+            binary = binary.any(axis=2)
     return (binary != invert).astype(np.uint8)
 
 
 def read_binary_mask(
-    path: str | Path, threshold: float | None = None, invert: bool = False
+    path: str | Path,
+    threshold: float | None = None,
+    invert: bool = False,
+    positive: Sequence[int] | None = None,
 ) -> np.ndarray:
     """A mask file as ``(H, W)`` 0/1 uint8 by the mask rule (:func:`binarize_mask`; JPEG files
-    count as lossy)."""
+    count as lossy). A mask the rule cannot apply to is an error naming the file."""
     lossy = Path(path).suffix.lower() in LOSSY_SUFFIXES
-    return binarize_mask(read_mask(path), threshold, invert, lossy)
+    mask = read_mask(path)
+    try:
+        return binarize_mask(mask, threshold, invert, lossy, positive)
+    except ValueError as err:
+        raise ValueError(f"{path}: {err}") from err
 
 
 def empty_masks(
-    paths: Iterable[str | Path], threshold: float | None = None, invert: bool = False
+    paths: Iterable[str | Path],
+    threshold: float | None = None,
+    invert: bool = False,
+    positive: Sequence[int] | None = None,
 ) -> list[str]:
     """The mask files among ``paths`` without a single structure pixel (by the mask rule).
 
@@ -167,11 +207,11 @@ def empty_masks(
             lists them and states the rule.
     """
     paths = [str(p) for p in paths]
-    empty = [p for p in paths if not read_binary_mask(p, threshold, invert).any()]
+    empty = [p for p in paths if not read_binary_mask(p, threshold, invert, positive).any()]
     if paths and len(empty) == len(paths):
         raise ValueError(
-            f"all {len(paths)} masks are empty (no structure pixel: structure is any non-zero "
-            f"value, any channel; > 127 in JPEG masks): {listing(empty)}"
+            f"all {len(paths)} masks are empty (no structure pixel: "
+            f"{mask_rule(threshold, positive)}): {listing(empty)}"
         )
     return empty
 

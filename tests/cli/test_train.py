@@ -2,16 +2,13 @@
 
 import argparse
 
+import numpy as np
 import pytest
 
 pytest.importorskip("mmengine", reason="OpenMMLab stack not installed")
 
-from dense_direction.cli.train import (
-    add_parser,
-    check_arguments,
-    own_image_loader,
-    prepare_work_dir,
-)
+from dense_direction.cli._train_data import own_image_loader
+from dense_direction.cli.train import add_parser, build_config, check_arguments, prepare_work_dir
 
 
 def _used_work_dir(tmp_path):
@@ -70,6 +67,7 @@ def _train_args(*extra):
         (["--data", "d", "--time-budget", "-2"], "--time-budget must be a positive"),
         (["--data", "d", "--iters", "0"], "--iters must be >= 1"),
         (["--data", "d", "--batch-size", "0"], "--batch-size must be >= 1"),
+        (["--data", "d", "--positive-labels", "2"], "drop --positive-labels"),
     ],
 )
 def test_contradicting_or_impossible_arguments_are_errors(extra, message):
@@ -81,3 +79,55 @@ def test_contradicting_or_impossible_arguments_are_errors(extra, message):
 def test_good_arguments_pass():
     check_arguments(_train_args("--data", "d", "--time-budget", "0.5"))
     check_arguments(_train_args("--images", "i", "--masks", "m", "--val-images", "v"))
+
+
+def _label_folders(tmp_path, count=4):
+    """Images with label masks: label 2 draws a line (18 px), label 1 a blob (16 px)."""
+    from PIL import Image
+
+    for folder in ("images", "masks"):
+        (tmp_path / folder).mkdir()
+    for i in range(count):
+        Image.fromarray(np.full((24, 24, 3), 90, np.uint8)).save(tmp_path / "images" / f"{i}.png")
+        mask = np.zeros((24, 24), np.uint8)
+        mask[4, 2:20] = 2
+        mask[10:14, 10:14] = 1
+        Image.fromarray(mask).save(tmp_path / "masks" / f"{i}.png")
+    return ["--images", str(tmp_path / "images"), "--masks", str(tmp_path / "masks")]
+
+
+def _first_mask(dataset_cfg):
+    """The binary mask the pipeline of ``dataset_cfg`` gives its first sample (no crop)."""
+    from mmengine.registry import init_default_scope
+    from mmseg.registry import DATASETS
+
+    init_default_scope("mmseg")
+    steps = [s for s in dataset_cfg.pipeline if s["type"] != "MaskGuidedRandomCrop"]
+    dataset = DATASETS.build(dict(dataset_cfg, pipeline=steps))
+    return dataset[0]["data_samples"].gt_sem_seg.data[0].numpy()
+
+
+def test_positive_labels_choose_the_structure_in_training_and_validation(tmp_path):
+    """--positive-labels 2: only label 2 is structure (the line), label 1 (the blob) is
+    background, in the training and the validation pipelines alike; by default both are."""
+    folders = _label_folders(tmp_path)
+    cfg = build_config(_train_args(*folders, "--positive-labels", "2", "--wide", "off"))
+    for loader in (cfg.train_dataloader, cfg.val_dataloader):
+        mask = _first_mask(loader.dataset)
+        assert mask.sum() == 18 and mask.sum(axis=1).max() == 18  # one row: the line
+    default = build_config(_train_args(*folders, "--wide", "off"))
+    for loader in (default.train_dataloader, default.val_dataloader):
+        assert _first_mask(loader.dataset).sum() == 18 + 16
+
+
+def test_positive_labels_no_mask_holds_or_colour_masks_are_errors(tmp_path):
+    from PIL import Image
+
+    folders = _label_folders(tmp_path)
+    cfg = build_config(_train_args(*folders, "--positive-labels", "7"))
+    with pytest.raises(ValueError, match=r"all 3 masks are empty .*label in \[7\]"):
+        _first_mask(cfg.train_dataloader.dataset)
+    Image.fromarray(np.zeros((24, 24, 3), np.uint8)).save(tmp_path / "masks" / "1.png")
+    cfg = build_config(_train_args(*folders, "--positive-labels", "2"))
+    with pytest.raises(ValueError, match=r"1\.png: label values .*single-channel"):
+        _first_mask(cfg.train_dataloader.dataset)

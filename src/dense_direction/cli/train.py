@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from dense_direction.cli._presets import PRESETS, preset_config
-from dense_direction.cli._wide import WIDE_MODES, configure_wide, direction_head_slot
+from dense_direction.cli._train_data import adapt_pipeline, datasets, validation
+from dense_direction.cli._wide import WIDE_MODES, configure_wide
 
 HELP = "train a direction model from images and masks (no config needed)"
 
@@ -21,7 +22,19 @@ def add_parser(parser: argparse.ArgumentParser) -> None:
     data = parser.add_argument_group("data (either --data, or --images and --masks)")
     data.add_argument("--data", type=Path, help="a folder in the `dense-direction synth` layout")
     data.add_argument("--images", type=Path, help="training images")
-    data.add_argument("--masks", type=Path, help="training masks (0/1 or 0/255), same names")
+    data.add_argument(
+        "--masks",
+        type=Path,
+        help="training masks, same names: any non-zero value is structure (any channel)",
+    )
+    data.add_argument(
+        "--positive-labels",
+        type=int,
+        nargs="+",
+        metavar="LABEL",
+        help="label masks: only these values are structure, all others background (masks "
+        "must be single-channel: gray or palette PNG/TIFF)",
+    )
     data.add_argument(
         "--val-images",
         type=Path,
@@ -73,117 +86,6 @@ def add_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--workers", type=int, default=1, help="data loading processes (1)")
 
 
-def _direction_loss(cfg: Any) -> dict:
-    parent, key = direction_head_slot(cfg)
-    head = parent[key]
-    head = head.get("real_head", head)
-    losses = head["loss_decode"]
-    return dict(losses[0] if isinstance(losses, list) else losses)
-
-
-def own_image_loader(pipeline: list) -> list:
-    """``pipeline`` with mmcv's ``LoadImageFromFile`` replaced by ``LoadImage``, which reads
-    images by :mod:`dense_direction.io` (16-bit and float images by their own range), exactly
-    as ``predict`` and ``evaluate`` do."""
-    return [
-        dict(type="LoadImage", to_float32=step.get("to_float32", False))
-        if step["type"] == "LoadImageFromFile"
-        else step
-        for step in pipeline
-    ]
-
-
-def _validation(args: argparse.Namespace, cfg: Any) -> tuple[list, list, str]:
-    """Validation pipeline, evaluator and the metric that picks the best checkpoint."""
-    load = [
-        dict(type="LoadImage"),
-        dict(type="LoadAnnotations"),
-        dict(type="BinarizeAnnotations"),
-    ]
-    if args.data is not None:
-        return (
-            own_image_loader(cfg.test_pipeline),
-            [
-                dict(
-                    type="CenterlineDirectionMetric",
-                    centerline_key="gt_centerline",
-                    ignore_key="gt_crossings",
-                )
-            ],
-            "dir_eval/mean_error",
-        )
-    if args.val_directions or args.val_centerlines:
-        required = [
-            n
-            for n, v in (("direction", args.val_directions), ("centerline", args.val_centerlines))
-            if v
-        ]
-        steps = [*load, dict(type="LoadDirectionAnnotations", required=required)]
-        keys = ["gt_directions"]
-        if args.val_centerlines:
-            keys.append("gt_centerline")
-            if not args.val_directions:
-                steps.append(dict(type="CenterlineToDirections", source_key="gt_centerline"))
-        steps.append(dict(type="PackCustomInputs", additional_data_keys=tuple(keys)))
-        key = "gt_centerline" if args.val_centerlines else "gt_sem_seg"
-        return (
-            steps,
-            [dict(type="CenterlineDirectionMetric", centerline_key=key)],
-            "dir_eval/mean_error",
-        )
-    steps = [*load, dict(type="PackSegInputs")]
-    return (
-        steps,
-        [dict(type="DirectionalLossMetric", loss_config=_direction_loss(cfg))],
-        "directional_loss/loss",
-    )
-
-
-def _datasets(
-    args: argparse.Namespace, train_pipeline: list, val_pipeline: list
-) -> tuple[dict, dict]:
-    if args.data is not None:
-        common = dict(type="SyntheticLinesDataset", data_root=str(args.data))
-        return (
-            dict(common, phase="train", pipeline=train_pipeline),
-            dict(common, phase="val", pipeline=val_pipeline),
-        )
-    if args.images is None or args.masks is None:
-        raise ValueError("give --data DIR, or both --images DIR and --masks DIR")
-    from dense_direction.mm.datasets import paired_files
-
-    train = dict(
-        type="ImageMaskFolderDataset",
-        images=str(args.images),
-        masks=str(args.masks),
-        pipeline=train_pipeline,
-    )
-    extras = dict(directions=args.val_directions, centerlines=args.val_centerlines)
-    extras = {k: str(v) for k, v in extras.items() if v is not None}
-    if args.val_images is not None:
-        if args.val_masks is None:
-            raise ValueError("--val-images needs --val-masks")
-        val = dict(
-            type="ImageMaskFolderDataset",
-            images=str(args.val_images),
-            masks=str(args.val_masks),
-            pipeline=val_pipeline,
-            **extras,
-        )
-        return train, val
-    stems = sorted(paired_files(args.images, args.masks)[0])
-    held_out = stems[::10]
-    if len(stems) < 2:
-        raise ValueError(f"need at least 2 image/mask pairs to hold one out, got {len(stems)}")
-    print(
-        f"validation: {len(held_out)} of {len(stems)} pairs held out (every 10th); pass "
-        f"--val-images/--val-masks to choose"
-    )
-    train["names"] = [s for s in stems if s not in held_out]
-    val = dict(train, names=held_out, pipeline=val_pipeline, **extras)
-    return train, val
-
-
 #: Folders that ``--data`` (the synth layout) replaces.
 FOLDER_FLAGS = ("images", "masks", "val_images", "val_masks", "val_directions", "val_centerlines")
 
@@ -192,8 +94,10 @@ def check_arguments(args: argparse.Namespace) -> None:
     """Contradicting or impossible arguments are an error before anything is built."""
     if args.data is not None:
         given = [f"--{f.replace('_', '-')}" for f in FOLDER_FLAGS if getattr(args, f) is not None]
+        if args.positive_labels is not None:
+            given.append("--positive-labels")
         if given:
-            raise ValueError(f"--data names its own folders; drop {', '.join(given)}")
+            raise ValueError(f"--data names its own folders and masks; drop {', '.join(given)}")
     for flag, value, least in (
         ("--iters", args.iters, 1),
         ("--batch-size", args.batch_size, 1),
@@ -213,14 +117,10 @@ def build_config(args: argparse.Namespace) -> Any:
 
     check_arguments(args)
     cfg = load_config(preset_config(args.model), work_dir=args.work_dir)
-    crop = (args.crop, args.crop)
     configure_wide(cfg, args.wide)
-    train_pipeline = [
-        dict(step, crop_size=crop) if step["type"] == "MaskGuidedRandomCrop" else step
-        for step in own_image_loader(cfg.train_pipeline)
-    ]
-    val_pipeline, evaluator, best = _validation(args, cfg)
-    train_set, val_set = _datasets(args, train_pipeline, val_pipeline)
+    train_pipeline = adapt_pipeline(cfg.train_pipeline, args.positive_labels, args.crop)
+    val_pipeline, evaluator, best = validation(args, cfg)
+    train_set, val_set = datasets(args, train_pipeline, val_pipeline)
     loader = dict(num_workers=args.workers, persistent_workers=args.workers > 0)
     # Assign (not update): ConfigDict.update merges, which would keep the preset's dataset keys.
     cfg.train_dataloader = dict(

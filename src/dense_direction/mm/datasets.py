@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import warnings
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -20,6 +21,7 @@ from dense_direction.io import (
     empty_masks,
     files_by_stem,
     listing,
+    mask_rule,
     mismatched_sizes,
     paired_files,
 )
@@ -175,7 +177,8 @@ class ImageMaskFolderDataset(BaseSegDataset):
     Nothing is skipped silently: files without a partner, and images whose mask has another
     size (read from the file headers), are an error that lists them; masks without any
     structure pixel are listed in a warning, and when every mask is empty the dataset is an
-    error (``check_masks=False`` skips these checks).
+    error (``check_masks=False`` skips these checks). ``positive_labels``: label values that
+    are structure, for these checks; give the pipeline's ``BinarizeAnnotations`` the same.
     """
 
     METAINFO: ClassVar[dict] = dict(classes=("background", "structure"), palette=BINARY_PALETTE)
@@ -189,6 +192,7 @@ class ImageMaskFolderDataset(BaseSegDataset):
         crossings: str | None = None,
         names: list[str] | None = None,
         check_masks: bool = True,
+        positive_labels: Sequence[int] | None = None,
         **kwargs: Any,
     ) -> None:
         self.folders = dict(
@@ -200,6 +204,7 @@ class ImageMaskFolderDataset(BaseSegDataset):
         )
         self.names = None if names is None else list(names)
         self.check_masks = check_masks
+        self.positive = None if positive_labels is None else tuple(positive_labels)
         super().__init__(
             data_root="", data_prefix=dict(img_path=images, seg_map_path=masks), **kwargs
         )
@@ -243,11 +248,11 @@ class ImageMaskFolderDataset(BaseSegDataset):
                     f"{len(mismatched)} of {len(data_list)} images and their masks differ in "
                     f"size: {listing(mismatched, 4)}"
                 )
-            empty = empty_masks(info["seg_map_path"] for info in data_list)
+            empty = empty_masks((i["seg_map_path"] for i in data_list), positive=self.positive)
             if empty:
                 warnings.warn(
-                    f"{len(empty)} of {len(data_list)} masks have no structure pixel (structure "
-                    f"is any non-zero value; > 127 in JPEG masks): {listing(empty)}",
+                    f"{len(empty)} of {len(data_list)} masks have no structure pixel "
+                    f"({mask_rule(positive=self.positive)}): {listing(empty)}",
                     stacklevel=2,
                 )
         return data_list

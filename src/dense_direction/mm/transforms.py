@@ -90,18 +90,25 @@ class BinarizeAnnotations(BaseTransform):
     """``gt_seg_map`` -> 0/1 uint8 by the mask rule of :func:`dense_direction.io.binarize_mask`:
     any non-zero value (any channel) is structure; JPEG masks (``seg_map_path``) above half
     range. The reference accepted only 0/255 masks; ``threshold`` (a fraction of the type's
-    range) and ``invert`` are optional additions.
+    range), ``invert`` and ``positive_labels`` (label values that are structure, in
+    single-channel label masks) are optional additions.
     """
 
-    def __init__(self, threshold: float | None = None, invert: bool = False) -> None:
+    def __init__(
+        self,
+        threshold: float | None = None,
+        invert: bool = False,
+        positive_labels: Sequence[int] | None = None,
+    ) -> None:
         self.threshold, self.invert = threshold, invert
+        self.positive = None if positive_labels is None else tuple(positive_labels)
 
     def transform(self, results: dict) -> dict:
         _check_sizes(results)
         lossy = Path(str(results.get("seg_map_path", ""))).suffix.lower() in LOSSY_SUFFIXES
         try:
             results["gt_seg_map"] = binarize_mask(
-                results["gt_seg_map"], self.threshold, self.invert, lossy
+                results["gt_seg_map"], self.threshold, self.invert, lossy, self.positive
             )
         except ValueError as err:
             raise ValueError(f"{_sample_name(results)}: {err}") from err

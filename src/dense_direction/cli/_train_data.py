@@ -1,0 +1,144 @@
+"""What ``dense-direction train`` reads: the datasets and pipelines it builds from the folder
+flags, and the validation that picks the best checkpoint."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from dense_direction.cli._wide import direction_head_slot
+
+__all__ = ["adapt_pipeline", "datasets", "own_image_loader", "validation"]
+
+
+def _direction_loss(cfg: Any) -> dict:
+    parent, key = direction_head_slot(cfg)
+    head = parent[key]
+    head = head.get("real_head", head)
+    losses = head["loss_decode"]
+    return dict(losses[0] if isinstance(losses, list) else losses)
+
+
+def own_image_loader(pipeline: list) -> list:
+    """``pipeline`` with mmcv's ``LoadImageFromFile`` replaced by ``LoadImage``, which reads
+    images by :mod:`dense_direction.io` (16-bit and float images by their own range), exactly
+    as ``predict`` and ``evaluate`` do."""
+    return [
+        dict(type="LoadImage", to_float32=step.get("to_float32", False))
+        if step["type"] == "LoadImageFromFile"
+        else step
+        for step in pipeline
+    ]
+
+
+def adapt_pipeline(
+    pipeline: list, positive_labels: list[int] | None = None, crop: int | None = None
+) -> list:
+    """``pipeline`` as ``train`` runs it: images read by :func:`own_image_loader`, masks
+    binarised by ``positive_labels`` when given, and ``MaskGuidedRandomCrop`` to ``crop``."""
+    steps = []
+    for step in own_image_loader(pipeline):
+        if step["type"] == "BinarizeAnnotations" and positive_labels is not None:
+            step = dict(step, positive_labels=list(positive_labels))
+        elif step["type"] == "MaskGuidedRandomCrop" and crop is not None:
+            step = dict(step, crop_size=(crop, crop))
+        steps.append(step)
+    return steps
+
+
+def validation(args: argparse.Namespace, cfg: Any) -> tuple[list, list, str]:
+    """Validation pipeline, evaluator and the metric that picks the best checkpoint."""
+    load = adapt_pipeline(
+        [
+            dict(type="LoadImage"),
+            dict(type="LoadAnnotations"),
+            dict(type="BinarizeAnnotations"),
+        ],
+        args.positive_labels,
+    )
+    if args.data is not None:
+        return (
+            own_image_loader(cfg.test_pipeline),
+            [
+                dict(
+                    type="CenterlineDirectionMetric",
+                    centerline_key="gt_centerline",
+                    ignore_key="gt_crossings",
+                )
+            ],
+            "dir_eval/mean_error",
+        )
+    if args.val_directions or args.val_centerlines:
+        required = [
+            n
+            for n, v in (("direction", args.val_directions), ("centerline", args.val_centerlines))
+            if v
+        ]
+        steps = [*load, dict(type="LoadDirectionAnnotations", required=required)]
+        keys = ["gt_directions"]
+        if args.val_centerlines:
+            keys.append("gt_centerline")
+            if not args.val_directions:
+                steps.append(dict(type="CenterlineToDirections", source_key="gt_centerline"))
+        steps.append(dict(type="PackCustomInputs", additional_data_keys=tuple(keys)))
+        key = "gt_centerline" if args.val_centerlines else "gt_sem_seg"
+        return (
+            steps,
+            [dict(type="CenterlineDirectionMetric", centerline_key=key)],
+            "dir_eval/mean_error",
+        )
+    steps = [*load, dict(type="PackSegInputs")]
+    return (
+        steps,
+        [dict(type="DirectionalLossMetric", loss_config=_direction_loss(cfg))],
+        "directional_loss/loss",
+    )
+
+
+def datasets(
+    args: argparse.Namespace, train_pipeline: list, val_pipeline: list
+) -> tuple[dict, dict]:
+    """The training and validation dataset configs of the folder flags."""
+    if args.data is not None:
+        common = dict(type="SyntheticLinesDataset", data_root=str(args.data))
+        return (
+            dict(common, phase="train", pipeline=train_pipeline),
+            dict(common, phase="val", pipeline=val_pipeline),
+        )
+    if args.images is None or args.masks is None:
+        raise ValueError("give --data DIR, or both --images DIR and --masks DIR")
+    from dense_direction.mm.datasets import paired_files
+
+    labels = {} if args.positive_labels is None else dict(positive_labels=args.positive_labels)
+    train = dict(
+        type="ImageMaskFolderDataset",
+        images=str(args.images),
+        masks=str(args.masks),
+        pipeline=train_pipeline,
+        **labels,
+    )
+    extras = dict(directions=args.val_directions, centerlines=args.val_centerlines)
+    extras = {k: str(v) for k, v in extras.items() if v is not None}
+    if args.val_images is not None:
+        if args.val_masks is None:
+            raise ValueError("--val-images needs --val-masks")
+        val = dict(
+            type="ImageMaskFolderDataset",
+            images=str(args.val_images),
+            masks=str(args.val_masks),
+            pipeline=val_pipeline,
+            **labels,
+            **extras,
+        )
+        return train, val
+    stems = sorted(paired_files(args.images, args.masks)[0])
+    held_out = stems[::10]
+    if len(stems) < 2:
+        raise ValueError(f"need at least 2 image/mask pairs to hold one out, got {len(stems)}")
+    print(
+        f"validation: {len(held_out)} of {len(stems)} pairs held out (every 10th); pass "
+        f"--val-images/--val-masks to choose"
+    )
+    train["names"] = [s for s in stems if s not in held_out]
+    val = dict(train, names=held_out, pipeline=val_pipeline, **extras)
+    return train, val
