@@ -10,9 +10,7 @@ from mmseg.registry import MODELS
 
 pytest.importorskip("transformers", reason="the dino extra is not installed")
 
-TINY = dict(hidden_size=16, num_hidden_layers=4, num_attention_heads=2, intermediate_size=32)
-TINY_V2 = dict(TINY, patch_size=14, image_size=56)
-TINY_V3 = dict(TINY, patch_size=16, num_register_tokens=4)
+from tiny_backbones import TINY_V2, TINY_V3, write_hub
 
 
 def test_dinov2_layers_shapes_and_class_token():
@@ -87,39 +85,9 @@ def test_missing_weights_without_network_explain_what_to_do(tmp_path):
     assert "pretrained='/path/to/folder'" in out.stdout
 
 
-HUBCONF = """
-import torch
-from torch import nn
-
-
-class TinyViT(nn.Module):
-    def __init__(self, patch):
-        super().__init__()
-        self.patch = patch
-        self.embed = nn.Conv2d(3, 8, patch, patch)
-
-    def get_intermediate_layers(self, x, n, reshape, return_class_token, norm):
-        feats = self.embed(x)
-        layers = range(n) if isinstance(n, int) else n
-        outs = [feats if reshape else feats.flatten(2).transpose(1, 2) for _ in layers]
-        if return_class_token:
-            outs = [(o, feats.mean((2, 3))) for o in outs]
-        return tuple(outs)
-
-
-def dinov2_vits14_reg(pretrained=True):
-    return TinyViT(14)
-
-
-def dinov3_vits16(pretrained=False):
-    return TinyViT(16)
-"""
-
-
 @pytest.fixture
 def local_hub(tmp_path):
-    (tmp_path / "hubconf.py").write_text(HUBCONF)
-    return tmp_path
+    return write_hub(tmp_path)
 
 
 def test_torch_hub_wrappers_work_from_a_local_repository(local_hub, tmp_path):
