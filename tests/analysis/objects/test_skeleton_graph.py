@@ -1,0 +1,49 @@
+"""The skeleton graph: branches, junctions and ends counted on drawn shapes."""
+
+import numpy as np
+import pytest
+
+from analysis_shapes import capsule, ring, y_junction
+from dense_direction.analysis.objects.skeleton import skeleton_graph
+
+
+@pytest.mark.parametrize("width", [1, 5, 9])
+def test_y_junction_has_three_branches_one_junction_three_ends(width):
+    graph = skeleton_graph(y_junction(width=width))
+    assert len(graph.branches) == 3
+    assert graph.junction_labels.max() == 1
+    assert len(graph.end_points) == 3
+    assert {b.src for b in graph.branches} | {b.dst for b in graph.branches} == {
+        "j1",
+        "e1",
+        "e2",
+        "e3",
+    }
+
+
+def test_thick_bar_is_one_branch_after_spur_pruning():
+    # A 6-px bar with square ends: skeletonisation forks at the corners; the forks lie
+    # inside the body and are pruned, leaving one branch with two ends.
+    bar = np.zeros((60, 200), bool)
+    bar[27:33, 20:180] = True
+    graph = skeleton_graph(bar)
+    assert len(graph.branches) == 1 and len(graph.end_points) == 2
+
+
+def test_ring_is_one_closed_branch_without_ends():
+    graph = skeleton_graph(ring((120, 120), (60, 60), 40, 4))
+    assert len(graph.branches) == 1 and graph.branches[0].closed
+    assert len(graph.end_points) == 0 and graph.junction_labels.max() == 0
+
+
+def test_empty_mask_and_single_pixel():
+    assert skeleton_graph(np.zeros((10, 10), bool)).branches == []
+    dot = np.zeros((10, 10), bool)
+    dot[4, 4] = True
+    (branch,) = skeleton_graph(dot).branches
+    assert len(branch.coords) == 1
+
+
+def test_separate_objects_get_their_own_branches():
+    mask = capsule((100, 100), (20, 10), (20, 90), 3) | capsule((100, 100), (70, 10), (70, 90), 3)
+    assert len(skeleton_graph(mask).branches) == 2

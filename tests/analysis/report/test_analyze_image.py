@@ -1,0 +1,99 @@
+"""One image end to end: field + geometry tables, units, conventions and bad input."""
+
+import math
+
+import numpy as np
+import pytest
+
+from analysis_shapes import capsule, segment
+from dense_direction.analysis import AnalysisOptions, analyze_image, convert_table, to_degrees
+
+
+def _bar(angle=30):
+    mask = capsule((301, 301), *segment(150, angle), 6)
+    return mask, np.where(mask, math.radians(angle), np.nan)
+
+
+def test_straight_bar_gives_order_one_and_its_angle():
+    mask, angles = _bar(30)
+    result = analyze_image(angles, mask)
+    assert result.image["order_parameter"] == pytest.approx(1.0)
+    assert math.degrees(result.image["mean_direction"]) == pytest.approx(30.0)
+    (row,) = result.objects.to_dict("records")
+    assert math.degrees(row["direction_mean"]) == pytest.approx(30.0)
+    assert row["dispersion"] == pytest.approx(0.0, abs=1e-6)
+    assert len(result.streamlines) >= 1 and len(result.centerlines) == 1
+
+
+def test_confidence_threshold_makes_the_mask_and_weights_the_statistics():
+    mask, angles = _bar(0)
+    angles = np.where(mask, 0.0, math.pi / 2)  # background says 90°
+    confidence = np.where(mask, 0.9, 0.2)
+    result = analyze_image(angles, confidence=confidence)
+    assert result.image["pixels"] == mask.sum()
+    assert result.image["mean_direction"] == pytest.approx(0.0, abs=1e-9)
+
+
+def test_pixel_size_scales_lengths_widths_areas_and_curvature():
+    mask, angles = _bar(30)
+    result = analyze_image(angles, mask)
+    plain = convert_table(result.objects, AnalysisOptions())
+    half = convert_table(result.objects, AnalysisOptions(pixel_size=0.5, unit="um"))
+    for column in ("length", "width_mean", "width_max"):
+        assert half[column].item() == pytest.approx(plain[column].item() / 2)
+    assert half["area"].item() == pytest.approx(plain["area"].item() / 4)
+    assert half["curvature_mean"].item() == pytest.approx(plain["curvature_mean"].item() * 2)
+    assert half["unit"].item() == "um" and plain["unit"].item() == "px"
+
+
+def test_angle_conventions():
+    # standard [0, 180); OrientationJ (-90, 90]: 135° is -45°, 90° stays 90°.
+    values = np.radians([0.0, 45.0, 90.0, 135.0])
+    assert to_degrees(values).tolist() == pytest.approx([0, 45, 90, 135])
+    assert to_degrees(values, "orientationj").tolist() == pytest.approx([0, 45, 90, -45])
+    with pytest.raises(ValueError, match="angle convention"):
+        AnalysisOptions(angle_convention="imagej")
+
+
+def test_labels_group_objects_and_roi_restricts():
+    left = capsule((100, 200), (50, 10), (50, 90), 4)
+    right = capsule((100, 200), (50, 110), (50, 190), 4)
+    angles = np.zeros((100, 200))
+    labels = np.where(left | right, 7, 0)
+    result = analyze_image(angles, left | right, labels=labels)
+    assert result.objects["object"].tolist() == [7]
+    assert result.objects["length"].item() == pytest.approx(2 * 84, rel=0.03)
+    roi = np.zeros((100, 200), np.uint8)
+    roi[:, :100] = 1
+    roi[:, 100:] = 2
+    restricted = analyze_image(angles, left | right, roi=(roi == 1))
+    assert restricted.image["pixels"] == left.sum()
+    per_roi = analyze_image(angles, left | right, roi=roi).rois
+    assert per_roi["roi"].tolist() == [1, 2] and per_roi["pixels"].tolist() == [left.sum()] * 2
+
+
+def test_size_mismatch_is_a_clear_error():
+    with pytest.raises(ValueError, match=r"mask is 20x10 \(WxH\) but the angle map is 30x10"):
+        analyze_image(np.zeros((10, 30)), mask=np.ones((10, 20)))
+
+
+def test_empty_mask_is_a_row_with_a_note_not_a_crash():
+    result = analyze_image(np.zeros((32, 32)), mask=np.zeros((32, 32)))
+    assert "no structure" in result.image["note"]
+    assert math.isnan(result.image["order_parameter"]) and result.objects.empty
+    nan_angles = analyze_image(np.full((32, 32), np.nan))
+    assert "no structure" in nan_angles.image["note"]
+
+
+@pytest.mark.parametrize(
+    "labels", [np.full((8, 8), 0.5), np.full((8, 8), -1), np.zeros((8, 8, 3), np.uint8)]
+)
+def test_labels_that_are_not_integers_are_refused(labels):
+    with pytest.raises(ValueError, match="labels must be"):
+        analyze_image(np.zeros((8, 8)), np.ones((8, 8)), labels=labels)
+
+
+def test_whole_number_float_labels_are_accepted():
+    mask = capsule((60, 60), (30, 5), (30, 55), 3)
+    result = analyze_image(np.zeros((60, 60)), mask, labels=mask * 2.0)
+    assert result.objects["object"].tolist() == [2]

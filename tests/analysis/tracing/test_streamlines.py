@@ -1,0 +1,70 @@
+"""Streamlines follow the field and stay inside the structure."""
+
+import json
+import math
+
+import networkx as nx
+import numpy as np
+import pytest
+from scipy import ndimage as ndi
+
+from analysis_shapes import capsule, ring, segment, tangent_field, y_junction
+from dense_direction.analysis.objects.measure import branch_regions, measure_branches
+from dense_direction.analysis.objects.skeleton import skeleton_graph
+from dense_direction.analysis.tracing import (
+    geojson_lines,
+    grid_seeds,
+    trace_streamlines,
+    write_graphml,
+)
+
+
+def test_streamline_runs_along_a_straight_bar():
+    # Bar at 30° (y up) through (150.5, 150.5); the field is the bar's own direction.
+    mask = capsule((301, 301), *segment(200, 30), 7)
+    angles = np.full(mask.shape, math.radians(30))
+    (line,) = trace_streamlines(angles, mask, np.array([[150.5, 150.5]]), max_length=60)
+    # 60 px each way at 1 px steps: 121 points, all on the line: distance to it
+    # |(r - 150.5) cos30 + (c - 150.5) sin30| (normal of a y-up direction in row/col).
+    assert len(line) == 121
+    normal = np.array([math.cos(math.radians(30)), math.sin(math.radians(30))])
+    assert np.abs((line - 150.5) @ normal).max() < 1e-6
+    assert np.hypot(*(line[-1] - line[0])) == pytest.approx(120, abs=1e-6)
+
+
+def test_streamline_stops_at_the_end_of_the_structure():
+    mask = capsule((101, 101), (50, 20), (50, 80), 5)
+    (line,) = trace_streamlines(np.zeros(mask.shape), mask, np.array([[50.0, 50.0]]))
+    assert line[:, 1].min() >= 17 and line[:, 1].max() <= 83
+    assert np.all(mask[np.round(line[:, 0]).astype(int), np.round(line[:, 1]).astype(int)])
+
+
+def test_streamline_follows_a_circle():
+    mask = ring((121, 121), (60, 60), 40, 6)
+    angles = tangent_field(mask.shape, (60, 60))
+    seeds = grid_seeds(mask, 40)
+    lines = trace_streamlines(angles, mask, seeds, max_length=50)
+    for line in lines:
+        radius = np.hypot(line[:, 0] - 60, line[:, 1] - 60)
+        assert np.abs(radius - np.hypot(*(line[len(line) // 2] - 60))).max() < 1.0
+        assert len(line) > 60
+
+
+def test_geojson_and_graphml(tmp_path):
+    mask = y_junction(width=5)
+    distance = ndi.distance_transform_edt(mask)
+    graph = skeleton_graph(mask, distance)
+    branches, lines = measure_branches(
+        graph, distance, mask.astype(int), branch_regions(graph, mask)
+    )
+    collection = geojson_lines(lines, [{"branch": i} for i in range(len(lines))])
+    text = json.dumps(collection)  # serialisable
+    first = json.loads(text)["features"][0]["geometry"]
+    assert first["type"] == "LineString"
+    # [x, y] = [column, row]: the first point is the first (row, col) swapped.
+    assert first["coordinates"][0] == pytest.approx(lines[0][0][::-1].tolist(), abs=0.01)
+    write_graphml(graph, branches, tmp_path / "g.graphml")
+    loaded = nx.read_graphml(tmp_path / "g.graphml")
+    assert loaded.number_of_nodes() == 4 and loaded.number_of_edges() == 3
+    assert sorted(d["kind"] for _, d in loaded.nodes(data=True)) == ["end"] * 3 + ["junction"]
+    assert all(float(d["length"]) > 60 for *_, d in loaded.edges(data=True))

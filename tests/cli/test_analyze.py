@@ -1,0 +1,118 @@
+"""`dense-direction analyze` on a predictions folder written by hand (no model needed)."""
+
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from PIL import Image
+
+from analysis_shapes import capsule, segment, y_junction
+from dense_direction.analysis.report.writer import OBJECT_COLUMNS
+from dense_direction.cli.main import main
+
+
+def _analyze(predictions, out, *extra):
+    return main(["analyze", "--predictions", str(predictions), "--out", str(out), *extra])
+
+
+def _write_prediction(folder, stem, mask, angle_deg):
+    np.save(folder / f"{stem}_angles.npy", np.full(mask.shape, math.radians(angle_deg), "f4"))
+    Image.fromarray((mask * 255).astype(np.uint8)).save(folder / f"{stem}_confidence.png")
+
+
+@pytest.fixture
+def predictions(tmp_path):
+    folder = tmp_path / "pred"
+    folder.mkdir()
+    _write_prediction(
+        folder, "bar", capsule((200, 200), *segment(150, 135, (100.5, 100.5)), 6), 135
+    )
+    _write_prediction(folder, "y", y_junction(width=5), 60)
+    return folder
+
+
+def test_writes_tables_and_per_image_files(predictions, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert _analyze(predictions, out) == 0
+    images = pd.read_csv(out / "images.csv")
+    assert images["image"].tolist() == ["bar", "y"]
+    assert images["order_parameter"].tolist() == pytest.approx([1.0, 1.0])
+    assert images["mean_direction"].tolist() == pytest.approx([135.0, 60.0])
+    objects = pd.read_csv(out / "objects.csv")
+    # The issue's columns first, in its order, then extras (branches, area, unit).
+    assert list(objects.columns) == OBJECT_COLUMNS
+    issue_order = (
+        "image object length width_mean width_max direction_mean dispersion "
+        "order_parameter tortuosity curvature_mean junctions ends"
+    )
+    assert OBJECT_COLUMNS[:12] == issue_order.split()
+    y = objects[objects["image"] == "y"].iloc[0]
+    assert (y["junctions"], y["ends"], y["branches"]) == (1, 3, 3)
+    assert len(pd.read_csv(out / "branches.csv").query("image == 'y'")) == 3
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["images"] == 2 and summary["units"]["length"] == "px"
+    for stem in ("bar", "y"):
+        for suffix in (
+            "_rose.png",
+            "_objects.png",
+            "_misorientation.png",
+            "_streamlines.geojson",
+            "_graph.graphml",
+        ):
+            assert (out / f"{stem}{suffix}").is_file()
+    assert "analysed 2 of 2 images" in capsys.readouterr().out
+
+
+def test_pixel_size_halves_lengths_and_widths(predictions, tmp_path):
+    _analyze(predictions, tmp_path / "px", "--no-plots")
+    _analyze(predictions, tmp_path / "um", "--no-plots", "--pixel-size", "0.5", "--unit", "um")
+    px, um = (pd.read_csv(tmp_path / d / "objects.csv") for d in ("px", "um"))
+    for column in ("length", "width_mean", "width_max"):
+        assert um[column].to_numpy() == pytest.approx(px[column].to_numpy() / 2)
+    assert set(um["unit"]) == {"um"}
+    branches = pd.read_csv(tmp_path / "um" / "branches.csv")
+    assert branches["length"].sum() == pytest.approx(
+        pd.read_csv(tmp_path / "px" / "branches.csv")["length"].sum() / 2
+    )
+
+
+def test_orientationj_convention(predictions, tmp_path):
+    out = tmp_path / "oj"
+    _analyze(predictions, out, "--no-plots", "--angle-convention", "orientationj")
+    # 135° counter-clockwise is -45° in OrientationJ's (-90, 90].
+    assert pd.read_csv(out / "images.csv")["mean_direction"].tolist() == pytest.approx(
+        [-45.0, 60.0]
+    )
+
+
+def test_bad_inputs_are_reported_per_image(predictions, tmp_path, capsys):
+    # An empty confidence: a row with a note. A mask of another size, and labels that are
+    # fractions: skipped with a message each; the exit code says something was skipped.
+    _write_prediction(predictions, "empty", np.zeros((50, 50), bool), 0)
+    masks, labels = tmp_path / "masks", tmp_path / "labels"
+    masks.mkdir()
+    labels.mkdir()
+    for stem, shape in (("bar", (200, 200)), ("y", (100, 100)), ("empty", (50, 50))):
+        Image.fromarray(np.full(shape, 255, np.uint8)).save(masks / f"{stem}.png")
+    out = tmp_path / "out"
+    code = _analyze(predictions, out, "--no-plots", "--masks", str(masks))
+    printed = capsys.readouterr().out
+    assert code == 1
+    assert "skipped y: mask is 100x100 (WxH) but the angle map is 200x200" in printed
+    assert "note empty: no structure" not in printed  # the full mask has structure
+    Image.fromarray(np.full((200, 200), 0.5, np.float32)).save(labels / "bar.tif")
+    code = _analyze(predictions, out, "--no-plots", "--labels", str(labels))
+    printed = capsys.readouterr().out
+    assert code == 1 and "labels must be integers" in printed
+    assert "note empty: no structure pixel" in printed
+    images = pd.read_csv(out / "images.csv")
+    assert images.set_index("image").loc["empty", "note"].startswith("no structure")
+
+
+def test_needs_a_source(tmp_path, capsys):
+    assert main(["analyze", "--out", str(tmp_path / "o")]) == 2
+    assert "give --predictions DIR" in capsys.readouterr().err
+    assert main(["analyze", "--predictions", str(tmp_path), "--out", str(tmp_path / "o")]) == 2
+    assert "no <stem>_angles.npy files" in capsys.readouterr().err
