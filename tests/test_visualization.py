@@ -42,13 +42,22 @@ def test_overlay_size_mismatch_is_explained():
 
 
 def test_color_wheel_colours_each_diameter_by_its_angle():
+    # Hue = angle / pi with full saturation and value; HSV -> RGB by hand, with h' = 6 hue:
+    #   0       -> h' = 0:   (1, 0, 0)                     red      (255, 0, 0)
+    #   pi/2    -> h' = 3:   (0, 1, 1)                     cyan     (0, 255, 255)
+    #   pi/4    -> h' = 1.5: sector 1 is (X, 1, 0), X = 1 - |1.5 mod 2 - 1| = 0.5
+    #                                                      (128, 255, 0), 127.5 either way
+    #   3pi/4   -> h' = 4.5: sector 4 is (X, 0, 1), X = 1 - |4.5 mod 2 - 1| = 0.5
+    #                                                      (128, 0, 255)
+    # With y up, pi/4 is up-right of the centre and 3pi/4 up-left; down-right is -pi/4, the
+    # same diameter as 3pi/4, so it has that colour too.
     wheel = color_wheel(101)
     c = 50
-    # Along x (angle 0) red; straight up (pi/2, y up) cyan; up-right (pi/4) yellow-green.
     assert tuple(wheel[c, c + 40, :3]) == (255, 0, 0)
     assert tuple(wheel[c - 40, c, :3]) == (0, 255, 255)
-    expected = np.round(direction_colors(np.array([[math.pi / 4]]))[0, 0] * 255)
-    assert np.allclose(wheel[c - 28, c + 28, :3], expected, atol=2)
+    assert np.allclose(wheel[c - 28, c + 28, :3], (128, 255, 0), atol=1)
+    assert np.allclose(wheel[c - 28, c - 28, :3], (128, 0, 255), atol=1)
+    assert np.allclose(wheel[c + 28, c + 28, :3], (128, 0, 255), atol=1)
     assert wheel[0, 0, 3] == 0 and wheel[c, c, 3] == 0  # transparent corners and centre
 
 
