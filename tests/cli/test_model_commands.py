@@ -53,6 +53,10 @@ def test_train_writes_config_and_best_checkpoint(trained):
     assert (work / "config.py").exists()
     assert list(work.glob("best_dir_eval_mean_error_*.pth"))
     assert "best checkpoint:" in log and "train: 100%" in log
+    # A redirected log: whole progress lines, no import noise, the set-up preamble (config,
+    # environment) only in the work dir's log file.
+    assert "\r" not in log and "OneDL" not in log and "System environment" not in log
+    assert "System environment" in next(work.glob("*/*.log")).read_text()
 
 
 def test_only_the_runs_own_checkpoints_are_trusted(trained, tmp_path):

@@ -7,6 +7,7 @@ Importing it registers every Dense Direction component, so a config needs only::
 Registered names and constructor arguments match the published reference implementation.
 """
 
+import dense_direction.mm.console  # noqa: F401  (first: imports mmseg without its noise)
 from dense_direction.mm import (
     backbones,
     checkpoints,

@@ -1,14 +1,17 @@
-"""Training hooks for the command line: a time budget and a progress bar."""
+"""Training hooks for the command line: a time budget and a progress report."""
 
 from __future__ import annotations
 
+import contextlib
 import time
 from typing import Any
 
 from mmengine.dist import is_main_process
 from mmengine.hooks import Hook
 from mmengine.registry import HOOKS
-from tqdm import tqdm
+from tqdm.contrib.logging import logging_redirect_tqdm
+
+from dense_direction.progress import Progress
 
 __all__ = ["ProgressBarHook", "TimeBudgetHook"]
 
@@ -29,11 +32,15 @@ class TimeBudgetHook(Hook):
     def before_train(self, runner: Any) -> None:
         self.start = time.monotonic()
 
+    def used(self) -> float:
+        """The share of the budget spent since training started (> 1 past it)."""
+        return (time.monotonic() - self.start) / (60 * self.minutes) if self.start else 0.0
+
     def after_train_iter(
         self, runner: Any, batch_idx: int, data_batch: Any = None, outputs: Any = None
     ) -> None:
         loop = runner.train_loop
-        if loop.stop_training or time.monotonic() - self.start < 60 * self.minutes:
+        if loop.stop_training or self.used() < 1:
             return
         done = runner.iter + 1
         runner.logger.info(
@@ -52,32 +59,40 @@ class TimeBudgetHook(Hook):
 
 @HOOKS.register_module()
 class ProgressBarHook(Hook):
-    """A progress bar with the iteration, ETA and loss (main process only)."""
+    """Training progress with the iteration, time left and loss (main process only), by
+    :class:`dense_direction.progress.Progress`: a bar at a terminal, whole lines in a log.
+    With a :class:`TimeBudgetHook` the share done is the larger of iterations and budget
+    spent, and a run the budget ends shows 100 %."""
 
     priority = "LOW"
 
     def __init__(self) -> None:
-        self.bar: tqdm | None = None
+        self.progress: Progress | None = None
+        self.budget: TimeBudgetHook | None = None
+        self.redirect = contextlib.ExitStack()
 
     def before_train(self, runner: Any) -> None:
-        if is_main_process():
-            self.bar = tqdm(
-                total=runner.max_iters,
-                initial=runner.iter,
-                desc="train",
-                unit="it",
-                dynamic_ncols=True,
-            )
+        if not is_main_process():
+            return
+        self.budget = next((h for h in runner.hooks if isinstance(h, TimeBudgetHook)), None)
+        self.progress = Progress(runner.max_iters, "train", initial=runner.iter)
+        if self.progress.interactive:  # log lines above the bar, not glued to it
+            self.redirect.enter_context(logging_redirect_tqdm([runner.logger]))
 
     def after_train_iter(
         self, runner: Any, batch_idx: int, data_batch: Any = None, outputs: Any = None
     ) -> None:
-        if self.bar is not None:
-            self.bar.update(1)
-            if outputs and "loss" in outputs:
-                self.bar.set_postfix(loss=f"{float(outputs['loss']):.4f}", refresh=False)
+        if self.progress is None:
+            return
+        fraction = None
+        if self.budget is not None:
+            fraction = max((runner.iter + 1) / runner.max_iters, self.budget.used())
+        loss = (outputs or {}).get("loss")
+        loss = getattr(loss, "detach", lambda: loss)()  # a tensor that needs no grad, or a float
+        self.progress.advance(1, fraction, "" if loss is None else f"loss={float(loss):.4f}")
 
     def after_train(self, runner: Any) -> None:
-        if self.bar is not None:
-            self.bar.close()
-            self.bar = None
+        if self.progress is not None:
+            self.progress.close(complete=True)
+            self.progress = None
+        self.redirect.close()

@@ -6,7 +6,7 @@ the same digest is this project's own and may be fully unpickled
 (:mod:`dense_direction.mm.checkpoints`); any other file, including one dropped into a work dir
 or changed after training wrote it, is not.
 
-Plain JSON and hashing, no OpenMMLab: :class:`dense_direction.mm.runner.RecordingRunner`
+Plain JSON and hashing, no OpenMMLab: :class:`dense_direction.mm.runner.DenseDirectionRunner`
 calls :func:`record_checkpoint` after each save.
 """
 

@@ -13,7 +13,7 @@ import torch.distributed as torch_dist
 from mmengine.config import Config
 from mmengine.dist import master_only
 from mmengine.hooks import Hook
-from mmengine.logging import print_log
+from mmengine.logging import MMLogger, print_log
 from mmengine.model import is_model_wrapper
 from mmengine.registry import HOOKS
 from mmengine.runner import Runner
@@ -25,11 +25,12 @@ from dense_direction.mm.checkpoints import (
     latest_complete_checkpoint,
     trust_file,
 )
+from dense_direction.mm.console import ConsoleHook, log_file, quiet_setup
 from dense_direction.mm.run_record import record_checkpoint
 
 __all__ = [
+    "DenseDirectionRunner",
     "DirectionClassesCheckHook",
-    "RecordingRunner",
     "build_runner",
     "close_distributed",
     "load_config",
@@ -83,9 +84,23 @@ def _prepare_cpu_distributed(cfg: Config) -> None:
         )
 
 
-class RecordingRunner(Runner):
-    """mmengine's Runner, listing every checkpoint it saves in the run record
-    (:mod:`dense_direction.mm.run_record`), which is what makes the file trusted later."""
+class DenseDirectionRunner(Runner):
+    """mmengine's Runner, which lists every checkpoint it saves in the run record
+    (:mod:`dense_direction.mm.run_record`: what makes the file trusted later) and keeps its
+    set-up preamble in the log file, off the console (:mod:`dense_direction.mm.console`)."""
+
+    def build_logger(self, *args: Any, **kwargs: Any) -> MMLogger:
+        logger = super().build_logger(*args, **kwargs)
+        levels = quiet_setup(logger)
+        if levels:
+            print(f"log: {log_file(logger)} (set-up details, config and environment)")
+            self._console_hook = ConsoleHook(levels)
+        return logger
+
+    def register_hooks(self, *args: Any, **kwargs: Any) -> None:
+        super().register_hooks(*args, **kwargs)
+        if getattr(self, "_console_hook", None) is not None:
+            self.register_hook(self._console_hook)
 
     @master_only
     def save_checkpoint(self, out_dir: str, filename: str, *args: Any, **kwargs: Any) -> None:
@@ -98,7 +113,7 @@ class RecordingRunner(Runner):
 def build_runner(
     cfg: Config, resume: str | bool | None = None, trusted_checkpoints: Sequence[str] = ()
 ) -> Runner:
-    """A :class:`RecordingRunner` for ``cfg``. ``resume``: True/"auto" continues from the
+    """A :class:`DenseDirectionRunner` for ``cfg``. ``resume``: True/"auto" continues from the
     latest checkpoint in work_dir, a path from that file. ``trusted_checkpoints`` may be fully
     unpickled (``--trust-checkpoint``); the run's own checkpoints are trusted by its record."""
     _prepare_cpu_distributed(cfg)
@@ -107,7 +122,7 @@ def build_runner(
     if resume:
         cfg.resume = True
         cfg.load_from = _resume_from(cfg.work_dir, resume)
-    return RecordingRunner.from_cfg(cfg)
+    return DenseDirectionRunner.from_cfg(cfg)
 
 
 def _resume_from(work_dir: str, resume: str | bool) -> str:

@@ -1,0 +1,75 @@
+"""What OpenMMLab prints to the console, and what only goes to the run's log file.
+
+* Importing this module imports ``mmseg.datasets``, which prints "Could not import OneDL"
+  twice (a debug note about an optional package, printed with ``print``); that note goes to
+  the ``dense_direction`` logger at DEBUG level instead of stdout.
+* :func:`quiet_setup` holds back the runner's INFO lines from the console while it is being
+  set up (environment, the whole config, hook order, weight initialisation: ~450 lines); they
+  still go to the work dir's log file, whose path is printed instead. :class:`ConsoleHook`
+  lets INFO lines through again once training, validation or testing starts. Warnings and
+  errors always reach the console.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+from typing import Any
+
+from mmengine.hooks import Hook
+
+__all__ = ["ConsoleHook", "log_file", "quiet_setup"]
+
+_NOTES = {"Could not import OneDL"}
+
+
+def _import_mmseg_quietly() -> None:
+    captured = io.StringIO()
+    with contextlib.redirect_stdout(captured):
+        import mmseg.datasets  # noqa: F401
+    for line in captured.getvalue().splitlines():
+        if line.strip() in _NOTES:
+            logging.getLogger("dense_direction").debug(line)
+        else:
+            print(line)
+
+
+_import_mmseg_quietly()
+
+
+def _console_handlers(logger: logging.Logger) -> list[logging.Handler]:
+    return [h for h in logger.handlers if type(h) is logging.StreamHandler]
+
+
+def log_file(logger: logging.Logger) -> str | None:
+    """The file the logger writes to, if any."""
+    files = [h for h in logger.handlers if isinstance(h, logging.FileHandler)]
+    return files[0].baseFilename if files else None
+
+
+def quiet_setup(logger: logging.Logger) -> dict[logging.Handler, int]:
+    """Raise ``logger``'s console handlers to WARNING; returns their levels to restore."""
+    levels = {}
+    for handler in _console_handlers(logger):
+        if handler.level < logging.WARNING:
+            levels[handler] = handler.level
+            handler.setLevel(logging.WARNING)
+    return levels
+
+
+class ConsoleHook(Hook):
+    """Restores the console levels :func:`quiet_setup` raised when the first training
+    iteration, validation or test starts (the set-up is over)."""
+
+    priority = "HIGHEST"
+
+    def __init__(self, levels: dict[logging.Handler, int]) -> None:
+        self.levels = levels
+
+    def _open(self, *_: Any, **__: Any) -> None:
+        for handler, level in self.levels.items():
+            handler.setLevel(level)
+        self.levels = {}
+
+    before_train_iter = before_val_epoch = before_test_epoch = _open
