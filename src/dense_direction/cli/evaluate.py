@@ -16,7 +16,7 @@ from tqdm import tqdm
 
 from dense_direction.classical import BASELINES
 from dense_direction.cli._model import add_model_arguments, load_estimator
-from dense_direction.evaluation import angular_error, summarize_errors
+from dense_direction.evaluation import angular_error, scored_pixels, summarize_errors
 from dense_direction.io import IMAGE_SUFFIXES, files_by_stem, read_binary_mask, read_image
 
 HELP = "angular-error report of a model and the classical baselines against ground truth"
@@ -65,14 +65,11 @@ def _check_path_flags(args: argparse.Namespace) -> None:
 def items_from_args(args: argparse.Namespace) -> list[Item]:
     _check_path_flags(args)
     if args.data is not None:
-        root, split = args.data, args.split
-        folders = dict(
-            images=root / "images" / split,
-            directions=root / "directions" / split,
-            centerlines=root / "centerlines" / split,
-            crossings=root / "crossings" / split,
-            masks=None,
-        )
+        from dense_direction.synthetic.dataset import split_folders
+
+        layout = split_folders(args.data, args.split)
+        folders = {k: layout[k] for k in ("images", "directions", "centerlines", "crossings")}
+        folders["masks"] = None
     elif args.images is not None and args.directions is not None:
         folders = dict(
             images=args.images,
@@ -99,12 +96,12 @@ def items_from_args(args: argparse.Namespace) -> list[Item]:
                 f"{image} has no file in {', '.join(str(folders[k]) for k in missing)}"
             )
         direction = np.load(found["directions"][stem]).astype(np.float32)
-        select = np.isfinite(direction)
+        region = np.ones(direction.shape, bool)
         for key in ("centerlines", "masks"):
             if key in found:
-                select &= read_binary_mask(found[key][stem]) > 0
-        if "crossings" in found:
-            select &= read_binary_mask(found["crossings"][stem]) == 0
+                region &= read_binary_mask(found[key][stem]) > 0
+        crossing = read_binary_mask(found["crossings"][stem]) if "crossings" in found else None
+        select = scored_pixels(region, crossing, direction)
         items.append(Item(stem, Path(image), direction, select))
     return items
 

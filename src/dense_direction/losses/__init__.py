@@ -1,6 +1,6 @@
 """Losses for direction fields, in plain PyTorch: a function and a thin ``nn.Module`` each."""
 
-from dense_direction.losses._common import DirectionalLossOptions
+from dense_direction.losses._common import DirectionalLossOptions, class_masks
 from dense_direction.losses.circular import CircularDirectionalLoss, circular_directional_loss
 from dense_direction.losses.directional import DirectionalLoss, directional_loss
 from dense_direction.losses.efficient import (
@@ -24,6 +24,7 @@ __all__ = [
     "SmoothnessLoss",
     "SupervisedDirectionLoss",
     "circular_directional_loss",
+    "class_masks",
     "directional_loss",
     "efficient_directional_loss",
     "medial_direction_loss",

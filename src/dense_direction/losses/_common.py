@@ -5,7 +5,7 @@ Input checks live in :mod:`._checks`; gathering evidence at masked pixels in :mo
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -77,6 +77,12 @@ def post_process(values: Tensor, dim: int, options: DirectionalLossOptions) -> T
     if options.norm_values:
         values = normalise(values, dim, options.norm_order)
     return values
+
+
+def class_masks(labels: Tensor, dir_classes: Sequence[int]) -> Tensor:
+    """Label maps ``(N, 1, H, W)`` -> float masks ``(N, K, 1, H, W)``, one per direction class
+    (label id in ``dir_classes``): the layout the direction losses take."""
+    return torch.cat([(labels == c) for c in dir_classes], dim=1).float().unsqueeze(2)
 
 
 def compute_dtype(pred: Tensor) -> torch.dtype:

@@ -25,6 +25,7 @@ from dense_direction.io import (
     mismatched_sizes,
     paired_files,
 )
+from dense_direction.synthetic.dataset import LAYOUT, layout_path, split_folders
 
 __all__ = [
     "ConcreteCracksDataset",
@@ -62,10 +63,12 @@ class SyntheticLinesDataset(BaseSegDataset):
         _check_phase(phase, type(self))
         _check_root(data_root, "synthetic dataset", "write one with `dense-direction synth`")
         self.phase = phase
-        kwargs.setdefault("img_suffix", ".png")
-        kwargs.setdefault("seg_map_suffix", ".png")
+        kwargs.setdefault("img_suffix", LAYOUT["images"])
+        kwargs.setdefault("seg_map_suffix", LAYOUT["masks"])
+        folders = split_folders("", phase)  # relative to data_root, as mmseg expects
         kwargs.setdefault(
-            "data_prefix", dict(img_path=f"images/{phase}", seg_map_path=f"masks/{phase}")
+            "data_prefix",
+            dict(img_path=str(folders["images"]), seg_map_path=str(folders["masks"])),
         )
         super().__init__(data_root=data_root, **kwargs)
 
@@ -76,15 +79,14 @@ class SyntheticLinesDataset(BaseSegDataset):
                 f"no {image_dir} (split {self.phase!r} missing); see {self.data_root}/meta.json"
             )
         data_list = super().load_data_list()
-        root = Path(self.data_root)
         for info in data_list:
             stem = Path(info["img_path"]).stem
-            for key, folder, suffix in (
-                ("centerline_path", "centerlines", ".png"),
-                ("direction_path", "directions", ".npy"),
-                ("crossing_path", "crossings", ".png"),
+            for key, folder in (
+                ("centerline_path", "centerlines"),
+                ("direction_path", "directions"),
+                ("crossing_path", "crossings"),
             ):
-                path = root / folder / self.phase / f"{stem}{suffix}"
+                path = layout_path(self.data_root, folder, self.phase, stem)
                 if path.exists():
                     info[key] = str(path)
             if not Path(info["seg_map_path"]).exists():

@@ -19,8 +19,13 @@ from mmengine.logging import MMLogger
 from mmseg.registry import METRICS, MODELS
 from prettytable import PrettyTable
 
-from dense_direction.evaluation import ACCURACY_THRESHOLDS, angular_error, summarize_errors
-from dense_direction.mm.heads.base import class_masks
+from dense_direction.evaluation import (
+    ACCURACY_THRESHOLDS,
+    angular_error,
+    scored_pixels,
+    summarize_errors,
+)
+from dense_direction.losses import class_masks
 
 __all__ = ["CenterlineDirectionMetric", "DirectionalLossMetric", "DumpSamples"]
 
@@ -79,13 +84,12 @@ class CenterlineDirectionMetric(BaseMetric):
                     f"estimated_dirs {tuple(pred.shape)} and {self.gt_dir_key} "
                     f"{tuple(gt.shape)} differ in shape ({sample.get('img_path', '')})"
                 )
-            ignore = _field(sample, self.ignore_key).cpu()[0] > 0 if self.ignore_key else None
+            ignore = _field(sample, self.ignore_key).cpu()[0].numpy() if self.ignore_key else None
             errors = {}
             for channel, cls in enumerate(sample.get("dir_classes", (1,))):
-                select = (labels == cls) & torch.isfinite(gt[channel])
-                if ignore is not None:
-                    select &= ~ignore
-                errors[int(cls)] = angular_error(pred[channel], gt[channel], select)
+                truth = gt[channel].numpy()
+                select = scored_pixels((labels == cls).numpy(), ignore, truth)
+                errors[int(cls)] = angular_error(pred[channel].numpy(), truth, select)
             self.results.append(errors)
 
     def compute_metrics(self, results: list[dict]) -> dict[str, float]:

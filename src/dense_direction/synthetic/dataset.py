@@ -31,7 +31,15 @@ from dense_direction.synthetic.sample import (
     parse_size,
 )
 
-__all__ = ["LAYOUT", "read_split", "split_of", "write_dataset", "write_sample"]
+__all__ = [
+    "LAYOUT",
+    "layout_path",
+    "read_split",
+    "split_folders",
+    "split_of",
+    "write_dataset",
+    "write_sample",
+]
 
 LAYOUT = {
     "images": ".png",
@@ -42,6 +50,16 @@ LAYOUT = {
     "classes": ".png",
 }
 SPLITS = ("train", "val", "test")
+
+
+def split_folders(root: str | Path, split: str) -> dict[str, Path]:
+    """The folder of every layout entry for ``split``: ``root/<entry>/<split>``."""
+    return {folder: Path(root) / folder / split for folder in LAYOUT}
+
+
+def layout_path(root: str | Path, folder: str, split: str, stem: str) -> Path:
+    """The file of sample ``stem`` in layout entry ``folder`` (e.g. "directions") of ``split``."""
+    return split_folders(root, split)[folder] / f"{stem}{LAYOUT[folder]}"
 
 
 def split_of(index: int, num: int, fractions: Sequence[float]) -> str:
@@ -124,14 +142,14 @@ def write_dataset(
 def read_split(root: str | Path, split: str) -> Iterator[tuple[str, dict[str, np.ndarray]]]:
     """``(name, arrays)`` for every sample of ``split`` in a folder :func:`write_dataset`
     wrote; ``arrays`` has one entry per folder of the layout that exists (images RGB)."""
-    root = Path(root)
-    images = sorted((root / "images" / split).glob(f"*{LAYOUT['images']}"))
+    image_dir = split_folders(root, split)["images"]
+    images = sorted(image_dir.glob(f"*{LAYOUT['images']}"))
     if not images:
-        raise FileNotFoundError(f"no {split} images in {root / 'images' / split}")
+        raise FileNotFoundError(f"no {split} images in {image_dir}")
     for image in images:
         arrays = {}
         for folder, suffix in LAYOUT.items():
-            path = root / folder / split / f"{image.stem}{suffix}"
+            path = layout_path(root, folder, split, image.stem)
             if path.is_file():
                 arrays[folder] = np.load(path) if suffix == ".npy" else np.asarray(Image.open(path))
         yield image.stem, arrays

@@ -17,15 +17,11 @@ from mmseg.registry import MODELS
 from mmseg.structures import build_pixel_sampler
 from torch import Tensor, nn
 
+from dense_direction.losses import class_masks  # re-exported: its owner is the core
+
 __all__ = ["BaseDirectionDecodeHead", "class_masks", "direction_labels", "direction_targets"]
 
 _INPUT_TRANSFORMS = (None, "resize_concat", "multiple_select")
-
-
-def class_masks(labels: Tensor, dir_classes: Sequence[int]) -> Tensor:
-    """Label maps ``(N, 1, H, W)`` -> float masks ``(N, K, 1, H, W)``, one per direction class,
-    the layout the direction losses take."""
-    return torch.cat([(labels == c) for c in dir_classes], dim=1).float().unsqueeze(2)
 
 
 def direction_targets(
