@@ -56,3 +56,12 @@ def test_an_interrupted_job_is_not_shown_complete():
     progress.advance(3)
     progress.close()
     assert stream.getvalue().splitlines()[-1].startswith("job:  30% 3/10 it")
+
+
+def test_track_reports_each_item_in_lines(capsys):
+    """predict, synth and demo report per image through track / Progress."""
+    from dense_direction.progress import track
+
+    assert list(track(["a", "b", "c", "d"], "predict")) == ["a", "b", "c", "d"]
+    out = capsys.readouterr().out
+    assert "\r" not in out and out.splitlines()[-1].startswith("predict: 100% 4/4 img")

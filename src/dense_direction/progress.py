@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable
-from typing import TextIO
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TextIO, TypeVar
 
 from tqdm import tqdm
 
-__all__ = ["Progress", "is_interactive"]
+__all__ = ["Progress", "is_interactive", "track"]
+
+T = TypeVar("T")
 
 
 def is_interactive() -> bool:
@@ -102,6 +104,12 @@ class Progress:
         self.stream.flush()
         self.last_time, self.last_percent = now, percent
 
+    def __enter__(self) -> Progress:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
     def close(self, complete: bool = False) -> None:
         """End the report; ``complete``: the job finished (a time budget's end counts), so it
         shows 100 %."""
@@ -114,3 +122,11 @@ class Progress:
             self.bar = None
         elif self._percent() != self.last_percent:
             self._line(self.clock(), self._percent())
+
+
+def track(items: Sequence[T], desc: str, unit: str = "img") -> Iterator[T]:
+    """``items`` one by one, with a :class:`Progress` report of them named ``desc``."""
+    with Progress(len(items), desc, unit) as progress:
+        for item in items:
+            yield item
+            progress.advance()

@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from tqdm import tqdm
+
+from dense_direction.progress import Progress
 
 HELP = "generate data, train from masks, evaluate against exact truth and baselines, predict"
 RESERVED_MINUTES = 1.5  # evaluation, retina prediction and start-up after training
@@ -54,8 +55,8 @@ def run(args: argparse.Namespace) -> int:
 
     print(f"[1/4] generating {args.num} synthetic images ({' + '.join(args.kind)})")
     data = out / "data"
-    with tqdm(total=args.num, desc="synth", unit="img") as bar:
-        write_dataset(data, args.num, args.kind, args.size, args.seed, progress=bar.update)
+    with Progress(args.num, "synth", "img") as bar:
+        write_dataset(data, args.num, args.kind, args.size, args.seed, progress=bar.advance)
     timings["data"] = time.monotonic() - start
 
     budget = args.minutes - (time.monotonic() - start) / 60 - RESERVED_MINUTES

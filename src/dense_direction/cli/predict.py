@@ -8,10 +8,10 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image
-from tqdm import tqdm
 
 from dense_direction.cli._model import add_model_arguments, load_estimator
 from dense_direction.io import IMAGE_SUFFIXES, check_unique_stems, read_image
+from dense_direction.progress import track
 from dense_direction.tiling import check_tiling
 
 HELP = "predict direction fields (angle maps, overlays, confidence) with a trained model"
@@ -86,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
     estimator = load_estimator(args)
     args.out.mkdir(parents=True, exist_ok=True)
     failed: list[tuple[Path, str]] = []
-    for path in tqdm(inputs, desc="predict", unit="img"):
+    for path in track(inputs, "predict"):
         try:
             image = read_image(path)
             prediction = estimator.predict(

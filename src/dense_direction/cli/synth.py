@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from tqdm import tqdm
-
+from dense_direction.progress import Progress
 from dense_direction.synthetic import KINDS
 from dense_direction.synthetic.dataset import write_dataset
 
@@ -45,9 +44,9 @@ def run(args: argparse.Namespace) -> int:
     if args.out.exists() and any(args.out.iterdir()) and not args.overwrite:
         raise FileExistsError(f"{args.out} is not empty; choose another --out or pass --overwrite")
     size = args.size[0] if len(args.size) == 1 else tuple(args.size)
-    with tqdm(total=args.num, desc="synth", unit="img") as bar:
+    with Progress(args.num, "synth", "img") as bar:
         meta = write_dataset(
-            args.out, args.num, args.kind, size, args.seed, args.splits, progress=bar.update
+            args.out, args.num, args.kind, size, args.seed, args.splits, progress=bar.advance
         )
     splits = ", ".join(f"{k} {v}" for k, v in meta["splits"].items())
     print(f"wrote {args.num} samples of {'+'.join(meta['kinds'])} to {args.out} ({splits})")
