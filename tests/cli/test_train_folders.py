@@ -1,0 +1,103 @@
+"""`dense-direction train --images/--masks` end to end on tiny folders: the every-10th
+hold-out, validation by centre-lines or direction maps, the time budget and --resume."""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("mmseg", reason="OpenMMLab stack not installed")
+
+from dense_direction.synthetic.dataset import split_folders, write_dataset
+
+CLI = [sys.executable, "-m", "dense_direction.cli.main"]
+TINY = ["--batch-size", "2", "--crop", "32", "--workers", "0", "--model", "unet-dir"]
+PAIRS = 11  # stems 00000..00010: every 10th held out is 00000 and 00010
+
+
+def _cli(*args: object, check: bool = True) -> subprocess.CompletedProcess:
+    out = subprocess.run([*CLI, *map(str, args)], capture_output=True, text=True, timeout=600)
+    if check and out.returncode != 0:
+        raise AssertionError(f"exit {out.returncode}\n{out.stdout[-2000:]}\n{out.stderr[-3000:]}")
+    return out
+
+
+@pytest.fixture(scope="module")
+def folders(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """11 image/mask pairs of 48 px (with direction maps and centre-lines), in plain folders."""
+    root = tmp_path_factory.mktemp("folders")
+    write_dataset(root, PAIRS, "cracks", 48, seed=1, fractions=(1.0, 0.0, 0.0))
+    return split_folders(root, "train")
+
+
+def _args(folders: dict[str, Path], work: Path, *extra: str) -> argparse.Namespace:
+    from dense_direction.cli.train import add_parser
+
+    parser = argparse.ArgumentParser()
+    add_parser(parser)
+    given = ["--images", folders["images"], "--masks", folders["masks"], "--work-dir", work]
+    return parser.parse_args([*map(str, given), *TINY, *extra])
+
+
+def test_every_tenth_pair_is_held_out(folders, tmp_path):
+    from dense_direction.cli.train import build_config
+
+    cfg = build_config(_args(folders, tmp_path / "w"))
+    # Sorted stems 00000..00010; stems[::10] are the 1st and the 11th.
+    assert cfg.val_dataloader.dataset.names == ["00000", "00010"]
+    train_names = cfg.train_dataloader.dataset.names
+    assert len(train_names) == 9 and not {"00000", "00010"} & set(train_names)
+
+
+@pytest.mark.parametrize(
+    ("flag", "folder", "pipeline_step", "centerline_key"),
+    [
+        # Direction maps given: scored on the mask (gt_sem_seg), no directions derived.
+        ("--val-directions", "directions", "LoadDirectionAnnotations", "gt_sem_seg"),
+        # Only centre-lines: directions derived from them, scored on them.
+        ("--val-centerlines", "centerlines", "CenterlineToDirections", "gt_centerline"),
+    ],
+)
+def test_validation_by_angle(folders, tmp_path, flag, folder, pipeline_step, centerline_key):
+    from dense_direction.cli.train import build_config
+
+    cfg = build_config(_args(folders, tmp_path / "w", flag, str(folders[folder])))
+    val = cfg.val_dataloader.dataset
+    assert val[folder] == str(folders[folder])
+    assert pipeline_step in [step["type"] for step in val.pipeline]
+    (metric,) = cfg.val_evaluator
+    assert metric["type"] == "CenterlineDirectionMetric"
+    assert metric["centerline_key"] == centerline_key
+    assert cfg.default_hooks.checkpoint.save_best == "dir_eval/mean_error"
+
+
+@pytest.mark.slow
+def test_train_from_folders_with_a_time_budget_then_resume(folders, tmp_path):
+    """One short run covers --images/--masks end to end, the hold-out, validation on
+    centre-lines, the time budget and --resume (each CLI run costs seconds of start-up)."""
+    work = tmp_path / "work"
+    given = ["--images", folders["images"], "--masks", folders["masks"], "--work-dir", work]
+    centerlines = ["--val-centerlines", folders["centerlines"]]
+    # 1e-4 minutes (6 ms) is spent within the first iteration: it stops after it, validated
+    # and saved, though --iters asks for 50.
+    out = _cli("train", *given, *centerlines, "--iters", "50", "--time-budget", "0.0001", *TINY)
+    log = out.stdout + out.stderr
+    assert "validation: 2 of 11 pairs held out (every 10th)" in log
+    assert "time budget of 0.0001 min reached after 1 iterations" in _run_logs(work)
+    assert (work / "iter_1.pth").is_file() and not (work / "iter_2.pth").exists()
+    assert list(work.glob("best_dir_eval_mean_error_iter_*.pth")), sorted(work.iterdir())
+    # Without --resume the used work dir is refused; with it training goes on from iteration 1.
+    refused = _cli("train", *given, *centerlines, "--iters", "3", *TINY, check=False)
+    assert refused.returncode != 0 and "--resume" in refused.stderr
+    _cli("train", *given, *centerlines, "--iters", "3", "--resume", *TINY)
+    assert "resumed" in _run_logs(work).lower()
+    assert (work / "iter_3.pth").is_file()
+
+
+def _run_logs(work: Path) -> str:
+    """mmengine's log files of every run in ``work`` (the console shows only progress)."""
+    return "".join(path.read_text() for path in sorted(work.glob("*/*.log")))
