@@ -17,3 +17,41 @@ def test_colliding_names_are_refused_and_listed(tmp_path):
         collect_inputs(str(tmp_path / "*"))
     (tmp_path / "x.jpg").unlink()
     assert [p.name for p in collect_inputs(str(tmp_path))] == ["x.png", "y.png"]
+
+
+def test_multi_class_outputs_one_file_set_per_class(tmp_path):
+    """Two direction classes (label ids 1 and 2): one .npy with both maps and, per class,
+    angle/confidence/overlay PNGs suffixed with the label id."""
+    from types import SimpleNamespace
+
+    from dense_direction.cli.predict import write_outputs
+
+    angles = np.zeros((2, 6, 8), np.float32)
+    angles[1] = np.pi / 2  # class 2 vertical
+    confidence = np.zeros((2, 6, 8), np.float32)
+    confidence[0, :, :4] = 1.0  # class 1 shown on the left half only
+    confidence[1] = 0.5
+    prediction = SimpleNamespace(angles=angles, confidence=confidence, dir_classes=[1, 2])
+    rgb = np.full((6, 8, 3), 40, np.uint8)
+    write_outputs(tmp_path, "img", rgb, prediction, threshold=0.6, quiver=False)
+    names = {p.name for p in tmp_path.iterdir()}
+    per_class = {
+        f"img_{k}_class{c}.png" for k in ("angles", "confidence", "overlay") for c in (1, 2)
+    }
+    assert names == {"img_angles.npy", *per_class}
+    assert np.array_equal(np.load(tmp_path / "img_angles.npy"), angles)
+    # 16-bit angles: 0..65535 stands for 0..pi, so pi/2 -> round(32767.5) = 32768 (numpy
+    # rounds half to even); 0 -> 0. Confidence 0.5 -> round(127.5) = 128, 1 -> 255.
+    assert np.all(np.asarray(Image.open(tmp_path / "img_angles_class2.png")) == 32768)
+    assert np.all(np.asarray(Image.open(tmp_path / "img_angles_class1.png")) == 0)
+    assert np.all(np.asarray(Image.open(tmp_path / "img_confidence_class2.png")) == 128)
+    class1 = np.asarray(Image.open(tmp_path / "img_confidence_class1.png"))
+    assert np.all(class1[:, :4] == 255) and np.all(class1[:, 4:] == 0)
+    # Overlays: class 2 (confidence 0.5 < 0.6) leaves the image as it is; class 1 colours
+    # its left half (angle 0: red dominates) and leaves the right half.
+    overlay2 = np.asarray(Image.open(tmp_path / "img_overlay_class2.png"))[..., :3]
+    assert np.all(overlay2 == 40)
+    overlay1 = np.asarray(Image.open(tmp_path / "img_overlay_class1.png"))[..., :3]
+    assert np.all(overlay1[:, 4:] == 40)
+    left = overlay1[:, :4].reshape(-1, 3).astype(int)
+    assert np.all(left[:, 0] > left[:, 1]) and np.all(left[:, 0] > left[:, 2])
