@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -82,6 +83,12 @@ def add_parser(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--bins", type=int, default=36, help="rose plot bins over 180° (36)")
     parser.add_argument(
+        "--jobs",
+        type=int,
+        default=min(2, os.cpu_count() or 1),
+        help="images analysed in parallel processes (default: 2, or 1 on one core)",
+    )
+    parser.add_argument(
         "--no-plots",
         action="store_true",
         help="tables only: no pictures, GeoJSON or GraphML per image",
@@ -139,7 +146,9 @@ def run(args: argparse.Namespace) -> int:
             "give --predictions DIR (what predict wrote), or --images DIR with "
             "--checkpoint CKPT to predict first"
         )
-    summary = analyze_many(items, args.out, options, total=len(items), files=not args.no_plots)
+    # A model in the loaders cannot be shared with worker processes: predict in this one.
+    jobs = args.jobs if args.predictions is not None else 1
+    summary = analyze_many(items, args.out, options, files=not args.no_plots, jobs=jobs)
     notes = summary["notes"]
     print(
         f"analysed {summary['images']} of {len(items)} images ({summary['objects']} objects) "

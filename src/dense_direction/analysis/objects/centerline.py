@@ -99,6 +99,8 @@ def mean_curvature(
     """Mean |dθ/ds| (radians per pixel) of a smoothed centre-line: the turning between
     consecutive 1-px segments, smoothed over ``sigma`` px so the residual pixel jitter (whose
     absolute value would not average out) does not count as bending. NaN below 3 px."""
+    if len(points) < 4:  # most branches of a dense network: skip the resampling
+        return math.nan
     uniform = resample(points, 1.0)
     if len(uniform) < 4:
         return math.nan

@@ -52,19 +52,26 @@ def _end_extension(distance: np.ndarray, ends: list[tuple[int, int]]) -> float:
     return float(sum(max(distance[r, c] - 0.5, 0.0) for r, c in ends))
 
 
-def _branch_row(branch_coords: np.ndarray, closed: bool, distance: np.ndarray) -> dict:
-    smooth = smooth_centerline(branch_coords, closed)
+def _branch_row(smooth: np.ndarray, closed: bool) -> dict:
     path = polyline_length(smooth)
     chord = 0.0 if closed else chord_length(smooth)
-    widths = local_widths(distance, branch_coords, tangent_normals(smooth))
     return {
         "path_length": path,
         "chord": chord,
-        "width_max": float(widths.max()),
         "tortuosity": path / chord if chord >= 2 else math.nan,
         "curvature_mean": mean_curvature(smooth, closed),
-        "_centerline": smooth,
     }
+
+
+def _max_widths(graph: SkeletonGraph, distance: np.ndarray, lines: list[np.ndarray]) -> list:
+    """Largest local width of every branch, sampled for all branches in one call."""
+    if not lines:
+        return []
+    coords = np.concatenate([b.coords for b in graph.branches])
+    normals = np.concatenate([tangent_normals(line) for line in lines])
+    widths = local_widths(distance, coords, normals)
+    starts = np.cumsum([0] + [len(b.coords) for b in graph.branches[:-1]])
+    return np.maximum.reduceat(widths, starts).tolist()
 
 
 def measure_branches(
@@ -74,25 +81,27 @@ def measure_branches(
     at the branch's middle pixel; ``regions`` from :func:`branch_regions`) and the smoothed
     centre-lines ``(n, 2)`` (row, col)."""
     areas = np.bincount(regions.ravel(), minlength=len(graph.branches) + 1)
-    rows, lines = [], []
-    for index, branch in enumerate(graph.branches, start=1):
+    lines = [smooth_centerline(b.coords, b.closed) for b in graph.branches]
+    rows = []
+    widest = _max_widths(graph, distance, lines)
+    for index, (branch, line) in enumerate(zip(graph.branches, lines, strict=True), start=1):
         middle = branch.coords[len(branch.coords) // 2]
-        row = _branch_row(branch.coords, branch.closed, distance)
-        lines.append(row.pop("_centerline"))
+        row = _branch_row(line, branch.closed)
         length = row["path_length"] + _end_extension(distance, branch.free_ends)
+        width_mean = areas[index] / length if length > 0 else math.nan
         row.update(
             branch=index,
             object=int(objects[middle[0], middle[1]]),
             length=length,
             area=int(areas[index]),
-            width_mean=areas[index] / length if length > 0 else math.nan,
+            width_mean=width_mean,
+            width_max=max(widest[index - 1], np.nan_to_num(width_mean)),
             junctions=branch.junctions,
             ends=len(branch.free_ends) if len(branch.coords) > 1 else 0,
             src=branch.src,
             dst=branch.dst,
             closed=branch.closed,
         )
-        row["width_max"] = max(row["width_max"], np.nan_to_num(row["width_mean"]))
         rows.append(row)
     return pd.DataFrame(rows), lines
 

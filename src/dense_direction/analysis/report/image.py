@@ -175,7 +175,7 @@ def analyze_image(
     table = measure_objects(branches, graph, objects)
     table = _with_field(table, "object", grouped_statistics(angles, objects, weights))
     table = table[table["area"] > 0].reset_index(drop=True)
-    seeds = skeleton_seeds([b.coords for b in graph.branches], options.seed_spacing)
+    seeds = skeleton_seeds(graph.skeleton, options.seed_spacing)
     return ImageAnalysis(
         image=_image_row(angles, structure, weights, objects, branches, options),
         objects=table,

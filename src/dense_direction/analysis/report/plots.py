@@ -18,34 +18,43 @@ def rose_plot(
     counts: np.ndarray, edges: np.ndarray, path: str | Path, title: str = "", convention: str = ""
 ) -> None:
     """Mirrored polar histogram: each bin over [0, π) drawn at θ and θ + π (a direction is a
-    line), 0° to the right, counter-clockwise (y up), bar length = weighted share."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    share = counts / counts.sum() if counts.sum() > 0 else counts
-    width = np.diff(edges)
-    fig = plt.figure(figsize=(3.2, 3.2), dpi=90)
-    ax = fig.add_subplot(projection="polar")
-    for offset in (0.0, math.pi):
-        ax.bar(
-            edges[:-1] + offset,
-            share,
-            width=width,
-            align="edge",
-            color="tab:blue",
-            edgecolor="white",
-            linewidth=0.4,
+    line), 0° to the right, counter-clockwise (y up), wedge radius ∝ weighted share (the
+    largest bin reaches the rim). Drawn with Pillow: matplotlib's polar axes cost ~0.4 s a
+    picture, too slow for a hundred images."""
+    size, rim = 240, 100
+    centre = size / 2
+    image = Image.new("RGB", (size, size), "white")
+    draw = ImageDraw.Draw(image)
+    for fraction in (1 / 3, 2 / 3, 1):
+        r = rim * fraction
+        draw.ellipse((centre - r, centre - r, centre + r, centre + r), outline=(210, 210, 210))
+    peak = counts.max() if len(counts) and counts.max() > 0 else 1.0
+    for count, low, high in zip(counts, edges[:-1], edges[1:], strict=True):
+        r = rim * count / peak
+        for offset in (0.0, 180.0):  # Pillow measures angles clockwise: negate for y up
+            start, stop = -math.degrees(high) - offset, -math.degrees(low) - offset
+            draw.pieslice(
+                (centre - r, centre - r, centre + r, centre + r),
+                start,
+                stop,
+                fill=(31, 119, 180),
+                outline="white",
+            )
+    labels = (
+        ("0°", "45°", "90°", "-45°")
+        if convention == "orientationj"
+        else ("0°", "45°", "90°", "135°")
+    )
+    for k, label in enumerate(labels):
+        a = math.radians(45 * k)
+        draw.text(
+            (centre + 112 * math.cos(a), centre - 112 * math.sin(a)),
+            label,
+            fill="black",
+            anchor="mm",
         )
-    if convention == "orientationj":
-        ax.set_xticks(np.radians(np.arange(0, 360, 45)))
-        ax.set_xticklabels(["0°", "45°", "90°", "-45°", "0°", "45°", "90°", "-45°"])
-    ax.set_yticklabels([])
-    ax.set_title(title, fontsize=9)
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
+    draw.text((4, 4), title, fill="black")
+    image.save(path)
 
 
 def object_overlay(

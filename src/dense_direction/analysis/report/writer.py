@@ -147,56 +147,101 @@ def _summary(
     }
 
 
+@dataclass
+class _Result:
+    """What one image contributes to the run's tables (small: it crosses processes)."""
+
+    stem: str
+    error: str | None = None
+    row: dict | None = None
+    objects: pd.DataFrame | None = None
+    branches: pd.DataFrame | None = None
+    rois: pd.DataFrame | None = None
+    histogram: dict | None = None
+
+
+def _one(
+    stem: str, load: Callable[[], ImageInputs], out: Path, options: AnalysisOptions, files: bool
+) -> _Result:
+    try:
+        inputs = load()
+        analysis = analyze_image(
+            inputs.angles, inputs.mask, inputs.confidence, inputs.labels, inputs.roi, options
+        )
+    except (ValueError, OSError) as err:
+        return _Result(stem, error=str(err))
+    if files:
+        write_image_files(out, stem, analysis, inputs, options)
+    counts, edges = analysis.histogram
+    return _Result(
+        stem,
+        row={"image": stem, **analysis.image},
+        # Empty frames are left out: concatenated, they would turn id columns into floats.
+        objects=_tagged(convert_table(analysis.objects, options), stem, OBJECT_COLUMNS)
+        if len(analysis.objects)
+        else None,
+        branches=_tagged(convert_table(analysis.branches, options), stem, BRANCH_COLUMNS)
+        if len(analysis.branches)
+        else None,
+        rois=convert_table(analysis.rois, options).assign(image=stem)
+        if len(analysis.rois)
+        else None,
+        histogram={
+            "edges_deg": np.degrees(edges).round(3).tolist(),
+            "counts": np.round(counts, 6).tolist(),
+        },
+    )
+
+
+def _results(items: list, out: Path, options: AnalysisOptions, files: bool, jobs: int):
+    """Per-image results in input order; with ``jobs`` > 1 from a process pool (images are
+    independent; the loaders must be picklable, as :func:`prediction_items`' are)."""
+    if jobs <= 1 or len(items) < 2:
+        for stem, load in items:
+            yield _one(stem, load, out, options, files)
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        yield from pool.map(
+            _one,
+            *zip(*items, strict=True),
+            *([x] * len(items) for x in (out, options, files)),
+        )
+
+
+def _table(parts: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
+
+
 def analyze_many(
     items: Iterable[tuple[str, Callable[[], ImageInputs]]],
     out: str | Path,
     options: AnalysisOptions | None = None,
-    total: int | None = None,
     files: bool = True,
+    jobs: int = 1,
 ) -> dict:
     """Analyse ``(stem, load)`` pairs (``load()`` returns :class:`ImageInputs`; an error it
-    or the analysis raises for bad input skips that image and is reported) and write the
-    run's tables and, with ``files``, the per-image files. Returns the summary."""
+    or the analysis raises for bad input skips that image and is reported) in ``jobs``
+    processes, and write the run's tables and, with ``files``, the per-image files.
+    Returns the summary."""
     options = options or AnalysisOptions()
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    rows, objects, branches, rois, failed, hist = [], [], [], [], [], {}
-    for stem, load in tqdm(items, desc="analyze", unit="img", total=total):
-        try:
-            inputs = load()
-            analysis = analyze_image(
-                inputs.angles, inputs.mask, inputs.confidence, inputs.labels, inputs.roi, options
-            )
-        except (ValueError, OSError) as err:
-            failed.append((stem, str(err)))
-            continue
-        rows.append({"image": stem, **analysis.image})
-        if len(analysis.objects):  # empty frames would turn the id columns into floats
-            objects.append(_tagged(convert_table(analysis.objects, options), stem, OBJECT_COLUMNS))
-        if len(analysis.branches):
-            branches.append(
-                _tagged(convert_table(analysis.branches, options), stem, BRANCH_COLUMNS)
-            )
-        if len(analysis.rois):
-            rois.append(convert_table(analysis.rois, options).assign(image=stem))
-        counts, edges = analysis.histogram
-        hist[stem] = {
-            "edges_deg": np.degrees(edges).round(3).tolist(),
-            "counts": np.round(counts, 6).tolist(),
-        }
-        if files:
-            write_image_files(out, stem, analysis, inputs, options)
+    items = list(items)
+    done = list(tqdm(_results(items, out, options, files, jobs), "analyze", len(items), unit="img"))
+    failed = [(r.stem, r.error) for r in done if r.error is not None]
+    ok = [r for r in done if r.error is None]
+    rows = [r.row for r in ok]
     images = convert_table(pd.DataFrame(rows), options) if rows else pd.DataFrame()
-    objects_table = (
-        pd.concat(objects, ignore_index=True) if objects else pd.DataFrame(columns=OBJECT_COLUMNS)
-    )
+    objects = _table([r.objects for r in ok if r.objects is not None], OBJECT_COLUMNS)
     images.to_csv(out / "images.csv", index=False)
-    objects_table.to_csv(out / "objects.csv", index=False)
-    (
-        pd.concat(branches, ignore_index=True) if branches else pd.DataFrame(columns=BRANCH_COLUMNS)
-    ).to_csv(out / "branches.csv", index=False)
+    objects.to_csv(out / "objects.csv", index=False)
+    branches = _table([r.branches for r in ok if r.branches is not None], BRANCH_COLUMNS)
+    branches.to_csv(out / "branches.csv", index=False)
+    rois = [r.rois for r in ok if r.rois is not None]
     if rois:
-        pd.concat(rois, ignore_index=True).to_csv(out / "rois.csv", index=False)
-    summary = _summary(images, objects_table, failed, options, hist)
+        _table(rois, []).to_csv(out / "rois.csv", index=False)
+    summary = _summary(images, objects, failed, options, {r.stem: r.histogram for r in ok})
     (out / "summary.json").write_text(json.dumps(summary, indent=1))
     return summary

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import escape
 
 import numpy as np
 import pandas as pd
@@ -65,8 +66,60 @@ def skeleton_networkx(graph: SkeletonGraph, branches: pd.DataFrame) -> Any:
     return result
 
 
-def write_graphml(graph: SkeletonGraph, branches: pd.DataFrame, path: str | Path) -> None:
-    """The skeleton graph (:func:`skeleton_networkx`) as a GraphML file."""
-    import networkx as nx
+def _graphml_value(value: Any) -> tuple[str, str] | None:
+    """GraphML type and text of a value; None for NaN/None (the attribute is left out)."""
+    value = _plain(value)
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "boolean", str(value).lower()
+    if isinstance(value, int):
+        return "long", str(value)
+    if isinstance(value, float):
+        return "double", repr(value)
+    return "string", escape(str(value), {'"': "&quot;"})
 
-    nx.write_graphml(skeleton_networkx(graph, branches), str(path))
+
+def _data(attributes: dict[str, Any], keys: dict[str, str]) -> str:
+    parts = []
+    for name, value in attributes.items():
+        typed = _graphml_value(value)
+        if typed is not None:
+            keys.setdefault(name, typed[0])
+            parts.append(f'<data key="{name}">{typed[1]}</data>')
+    return "".join(parts)
+
+
+def write_graphml(graph: SkeletonGraph, branches: pd.DataFrame, path: str | Path) -> None:
+    """The skeleton graph as GraphML (what :func:`skeleton_networkx` holds; networkx reads
+    it back). Written directly: networkx's writer takes about a second for the 3000
+    branches of a dense 512² fibre image."""
+    keys: dict[str, str] = {}
+    nodes = [
+        f'<node id="{n}">'
+        + _data({"x": c, "y": r, "kind": "junction" if n.startswith("j") else "end"}, keys)
+        + "</node>"
+        for n, (r, c) in graph.nodes.items()
+    ]
+    edges = []
+    for record in branches.to_dict("records"):
+        attributes = {k: v for k, v in record.items() if k not in ("src", "dst")}
+        edges.append(
+            f'<edge id="b{record["branch"]}" source="{record["src"]}" '
+            f'target="{record["dst"]}">' + _data(attributes, keys) + "</edge>"
+        )
+    node_keys = {"x", "y", "kind"}
+    header = [
+        f'<key id="{name}" for="{"node" if name in node_keys else "edge"}" '
+        f'attr.name="{name}" attr.type="{kind}"/>'
+        for name, kind in keys.items()
+    ]
+    text = (
+        '<?xml version="1.0" encoding="utf-8"?>\n'
+        '<graphml xmlns="http://graphml.graphdrawing.org/xmlns">\n'
+        + "\n".join(header)
+        + '\n<graph edgedefault="undirected">\n'
+        + "\n".join(nodes + edges)
+        + "\n</graph>\n</graphml>\n"
+    )
+    Path(path).write_text(text, encoding="utf-8")

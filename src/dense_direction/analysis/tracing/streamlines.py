@@ -30,13 +30,17 @@ def grid_seeds(mask: np.ndarray, spacing: int = 16) -> np.ndarray:
     return np.stack((rows[keep], cols[keep]), axis=1).astype(np.float64)
 
 
-def skeleton_seeds(branches: list[np.ndarray], spacing: int = 16) -> np.ndarray:
-    """Every ``spacing``-th pixel of each branch path (at least its middle one)."""
-    picked = [
-        path[spacing // 2 :: spacing] if len(path) > spacing else path[len(path) // 2 :][:1]
-        for path in branches
-    ]
-    return np.concatenate(picked).astype(np.float64) if picked else np.zeros((0, 2))
+def skeleton_seeds(skeleton: np.ndarray, spacing: int = 16) -> np.ndarray:
+    """``(n, 2)`` (row, col): one skeleton pixel per ``spacing`` × ``spacing`` cell (the
+    first in row-major order), so dense networks get evenly spread seeds, not one per
+    branch."""
+    pixels = np.argwhere(np.asarray(skeleton))
+    if not len(pixels):
+        return np.zeros((0, 2))
+    columns = skeleton.shape[1] // spacing + 1
+    cells = (pixels[:, 0] // spacing) * columns + pixels[:, 1] // spacing
+    _, first = np.unique(cells, return_index=True)
+    return pixels[first].astype(np.float64)
 
 
 def _sample(fields: tuple[np.ndarray, ...], points: np.ndarray) -> list[np.ndarray]:
