@@ -101,3 +101,18 @@ def test_train_from_folders_with_a_time_budget_then_resume(folders, tmp_path):
 def _run_logs(work: Path) -> str:
     """mmengine's log files of every run in ``work`` (the console shows only progress)."""
     return "".join(path.read_text() for path in sorted(work.glob("*/*.log")))
+
+
+@pytest.mark.parametrize("model", ["unet", "unet-dir"])
+@pytest.mark.parametrize("precision", [None, "float32", "bfloat16"])
+def test_precision_reaches_the_optimizer_wrapper_and_presets_store_channels_last(
+    folders, tmp_path, model, precision
+):
+    from dense_direction.cli.train import build_config
+
+    extra = ["--model", model] + (["--precision", precision] if precision else [])
+    cfg = build_config(_args(folders, tmp_path / "w", *extra))
+    assert cfg.optim_wrapper.type == "AutocastOptimWrapper"
+    assert cfg.optim_wrapper.precision == (precision or "auto")
+    assert cfg.optim_wrapper.optimizer.type == "AdamW"  # the preset's optimizer is kept
+    assert "ChannelsLastHook" in [h["type"] for h in cfg.custom_hooks]

@@ -104,8 +104,11 @@ class MetricContract(Contract):
             self.expect(results, context)
 
 
-def tiny_training(context: Context, hooks: list[dict], iters: int = 2) -> Any:
-    """A real mmengine Runner: tiny Directioner, synthetic crops, ``iters`` iterations."""
+def tiny_training(
+    context: Context, hooks: list[dict], iters: int = 2, optim_wrapper: dict | None = None
+) -> Any:
+    """A real mmengine Runner: tiny Directioner, synthetic crops, ``iters`` iterations
+    (``optim_wrapper``: a wrapper config without its optimizer; default mmengine's)."""
     from mmengine.runner import Runner
 
     pipeline = [
@@ -126,7 +129,7 @@ def tiny_training(context: Context, hooks: list[dict], iters: int = 2) -> Any:
             sampler=dict(type="InfiniteSampler", shuffle=False),
         ),
         train_cfg=dict(type="IterBasedTrainLoop", max_iters=iters),
-        optim_wrapper=dict(optimizer=dict(type="SGD", lr=0.01)),
+        optim_wrapper=dict(optim_wrapper or {}, optimizer=dict(type="SGD", lr=0.01)),
         default_hooks=dict(checkpoint=dict(type="CheckpointHook", interval=iters)),
         custom_hooks=hooks,
         default_scope="mmseg",
@@ -148,6 +151,28 @@ class HookContract(Contract):
         assert hasattr(hook, "priority")
         runner = tiny_training(context, [dict(self.cfg)])
         assert any(type(h) is type(hook) for h in runner.hooks)
+        if self.expect is not None:
+            self.expect(runner)
+
+
+@dataclass
+class OptimWrapperContract(Contract):
+    """Drives a real two-iteration training run, whose loss and weights stay finite;
+    ``expect(runner)`` checks what the wrapper did."""
+
+    registry: str = "optim_wrapper"
+    expect: Callable[[Any], None] | None = None
+
+    def build(self, context: Context) -> Any:
+        return self.config(context)  # the runner builds it, around its own optimizer
+
+    def check(self, cfg: dict, context: Context) -> None:
+        runner = tiny_training(context, [], optim_wrapper=cfg)
+        assert type(runner.optim_wrapper).__name__ == cfg["type"]
+        assert runner.iter == 2
+        assert np.isfinite(runner.message_hub.get_scalar("train/loss").current())
+        for name, value in runner.model.state_dict().items():
+            assert torch.isfinite(value.float()).all(), name
         if self.expect is not None:
             self.expect(runner)
 

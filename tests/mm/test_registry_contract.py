@@ -19,6 +19,7 @@ from contract_data import (
     DatasetContract,
     HookContract,
     MetricContract,
+    OptimWrapperContract,
     TransformContract,
     VisualizerContract,
 )
@@ -123,6 +124,15 @@ SEGMENTO = dict(
         ),
     ),
 )
+
+def _channels_last(runner: Any) -> None:
+    convs = [m.weight for m in runner.model.modules() if isinstance(m, torch.nn.Conv2d)]
+    assert convs and all(w.is_contiguous(memory_format=torch.channels_last) for w in convs)
+
+
+def _autocast_bfloat16(runner: Any) -> None:
+    assert runner.optim_wrapper.dtype_for(runner.model) == torch.bfloat16
+
 
 CONTRACTS: dict[str, Contract] = {
     **{f"model/{n}": LossContract(dict(type=n, **cfg)) for n, cfg in LOSSES.items()},
@@ -243,6 +253,10 @@ CONTRACTS: dict[str, Contract] = {
     ),
     "hook/ProgressBarHook": HookContract(dict(type="ProgressBarHook")),
     "hook/DirectionClassesCheckHook": HookContract(dict(type="DirectionClassesCheckHook")),
+    "hook/ChannelsLastHook": HookContract(dict(type="ChannelsLastHook"), expect=_channels_last),
+    "optim_wrapper/AutocastOptimWrapper": OptimWrapperContract(
+        dict(type="AutocastOptimWrapper", precision="bfloat16"), expect=_autocast_bfloat16
+    ),
     "visualizer/SegDirLocalVisualizer": VisualizerContract(dict(type="SegDirLocalVisualizer")),
 }
 

@@ -14,6 +14,7 @@ from typing import Any
 from dense_direction.cli._presets import PRESETS, preset_config
 from dense_direction.cli._train_data import adapt_pipeline, datasets, validation
 from dense_direction.cli._wide import WIDE_MODES, configure_wide
+from dense_direction.hardware import PRECISIONS
 
 HELP = "train a direction model from images and masks (no config needed)"
 
@@ -84,6 +85,14 @@ def add_parser(parser: argparse.ArgumentParser) -> None:
         "them (*.pth, last_checkpoint)",
     )
     parser.add_argument("--workers", type=int, default=1, help="data loading processes (1)")
+    parser.add_argument(
+        "--precision",
+        choices=PRECISIONS,
+        default="auto",
+        help="forward-pass precision: auto (default) autocasts to bfloat16 where the CPU or GPU "
+        "computes it natively, which more than doubles the speed, else float32; losses are "
+        "float32 always",
+    )
 
 
 #: Folders that ``--data`` (the synth layout) replaces.
@@ -138,6 +147,10 @@ def build_config(args: argparse.Namespace) -> Any:
         interval=interval, save_best=best, rule="less", max_keep_ckpts=2
     )
     cfg.default_hooks.logger.interval = 50
+    if cfg.optim_wrapper.type in ("OptimWrapper", "AutocastOptimWrapper"):
+        cfg.optim_wrapper = dict(
+            cfg.optim_wrapper, type="AutocastOptimWrapper", precision=args.precision
+        )
     hooks = [dict(type="ProgressBarHook")]
     if args.time_budget is not None:
         hooks.append(dict(type="TimeBudgetHook", minutes=args.time_budget))

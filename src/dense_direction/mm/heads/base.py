@@ -18,6 +18,7 @@ from mmseg.structures import build_pixel_sampler
 from torch import Tensor, nn
 
 from dense_direction.losses import class_masks  # re-exported: its owner is the core
+from dense_direction.mm.precision import float32_losses
 
 __all__ = ["BaseDirectionDecodeHead", "class_masks", "direction_labels", "direction_targets"]
 
@@ -214,7 +215,12 @@ class BaseDirectionDecodeHead(BaseModule):
         self, dir_vectors: Tensor, batch_data_samples: Sequence[Any]
     ) -> dict[str, Tensor]:
         """Losses of ``(N, K, 2, h, w)`` vectors against the samples' class masks, keyed by
-        each loss's ``loss_name`` (equal names are summed)."""
+        each loss's ``loss_name`` (equal names are summed). Losses compute in float32, also
+        when the forward pass autocasts to a lower precision."""
+        with float32_losses(dir_vectors):
+            return self._losses(dir_vectors.float(), batch_data_samples)
+
+    def _losses(self, dir_vectors: Tensor, batch_data_samples: Sequence[Any]) -> dict[str, Tensor]:
         targets = direction_targets(batch_data_samples, self.dir_classes, self.gt_scale_factor)
         targets = targets.to(dir_vectors.device)
         vectors = self._resize(dir_vectors, targets.shape[-2:])

@@ -10,6 +10,8 @@ from mmseg.models.decode_heads.decode_head import BaseDecodeHead
 from mmseg.registry import MODELS
 from torch import Tensor
 
+from dense_direction.mm.precision import float32_losses
+
 __all__ = ["LinearSegmentationHead"]
 
 
@@ -33,3 +35,8 @@ class LinearSegmentationHead(BaseDecodeHead):
         if self.norm is not None:
             feat = self.norm(feat)
         return self.cls_seg(feat)
+
+    def loss_by_feat(self, seg_logits: Tensor, batch_data_samples: Sequence[Any]) -> dict:
+        """mmseg's losses, in float32 also when the forward pass autocasts."""
+        with float32_losses(seg_logits):
+            return super().loss_by_feat(seg_logits.float(), batch_data_samples)

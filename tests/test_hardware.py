@@ -1,0 +1,40 @@
+"""Which precision training autocasts to: decided from the device's bfloat16 units."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from dense_direction import hardware
+
+
+@pytest.mark.parametrize(
+    ("flags", "expected"),
+    [
+        ("fpu sse2 avx2 avx512f avx512bw", False),  # AVX512 without BF16: emulated, slow
+        ("fpu avx2 avx512_bf16", True),  # Cooper Lake, Zen 4
+        ("fpu avx512f amx_bf16 amx_tile", True),  # Sapphire Rapids
+    ],
+)
+def test_bfloat16_units_read_from_cpu_flags(tmp_path, flags, expected):
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text(f"processor\t: 0\nmodel name\t: x\nflags\t\t: {flags}\n")
+    assert hardware.cpu_has_bfloat16_units(str(cpuinfo)) is expected
+
+
+def test_unreadable_cpuinfo_means_no_bfloat16_units(tmp_path):
+    assert hardware.cpu_has_bfloat16_units(str(tmp_path / "missing")) is False
+
+
+@pytest.mark.parametrize("units", [True, False])
+def test_auto_follows_the_hardware_and_explicit_choices_are_kept(monkeypatch, units):
+    monkeypatch.setattr(hardware, "cpu_has_bfloat16_units", lambda: units)
+    auto = hardware.resolve_precision("auto", "cpu")
+    assert auto == (torch.bfloat16 if units else torch.float32)
+    assert hardware.resolve_precision("float32", "cpu") == torch.float32
+    assert hardware.resolve_precision("bfloat16", "cpu") == torch.bfloat16
+
+
+def test_unknown_precision_names_the_choices():
+    with pytest.raises(ValueError, match="auto, float32, bfloat16; got 'fp16'"):
+        hardware.resolve_precision("fp16", "cpu")
