@@ -6,8 +6,8 @@
 * :func:`quiet_setup` holds back the runner's INFO lines from the console while it is being
   set up (environment, the whole config, hook order, weight initialisation: ~450 lines); they
   still go to the work dir's log file, whose path is printed instead. :class:`ConsoleHook`
-  lets INFO lines through again once training, validation or testing starts. Warnings and
-  errors always reach the console.
+  lets INFO lines through again once a checkpoint is loaded or resumed, or training,
+  validation or testing starts. Warnings and errors always reach the console.
 """
 
 from __future__ import annotations
@@ -67,9 +67,10 @@ class ConsoleHook(Hook):
     def __init__(self, levels: dict[logging.Handler, int]) -> None:
         self.levels = levels
 
-    def _open(self, *_: Any, **__: Any) -> None:
+    def open(self, *_: Any, **__: Any) -> None:
+        """Let INFO lines reach the console again (any hook arguments are ignored)."""
         for handler, level in self.levels.items():
             handler.setLevel(level)
         self.levels = {}
 
-    before_train_iter = before_val_epoch = before_test_epoch = _open
+    before_train_iter = before_val_epoch = before_test_epoch = open

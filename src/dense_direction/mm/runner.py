@@ -102,6 +102,18 @@ class DenseDirectionRunner(Runner):
         if getattr(self, "_console_hook", None) is not None:
             self.register_hook(self._console_hook)
 
+    def load_or_resume(self) -> None:
+        self._open_console()  # which checkpoint a run resumes or starts from is for the user
+        super().load_or_resume()
+
+    def load_checkpoint(self, *args: Any, **kwargs: Any) -> Any:
+        self._open_console()
+        return super().load_checkpoint(*args, **kwargs)
+
+    def _open_console(self) -> None:
+        if getattr(self, "_console_hook", None) is not None:
+            self._console_hook.open()
+
     @master_only
     def save_checkpoint(self, out_dir: str, filename: str, *args: Any, **kwargs: Any) -> None:
         super().save_checkpoint(out_dir, filename, *args, **kwargs)
