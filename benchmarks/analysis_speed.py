@@ -12,9 +12,9 @@ shell's point of view (Python start-up and skan's one-off numba compilation incl
 from __future__ import annotations
 
 import argparse
-import resource
 import math
 import os
+import resource
 import subprocess
 import sys
 import tempfile
