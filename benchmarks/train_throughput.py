@@ -14,8 +14,9 @@ The table goes to stdout (docs/benchmarks.md quotes it)::
 
     .venv/bin/python benchmarks/train_throughput.py            # --iters 60 --warmup 10
 
-``--set KEY=VALUE`` overrides a field of the generated config (repeatable), to compare
-candidates side by side in one run, e.g. ``--compare "channels_last" ...``.
+Rows: "before" rebuilds the training step before the speed work of issue 12 (float32,
+channels-first weights), "default" is what ``dense-direction train`` runs today; ``--compare
+LABEL=ARGS`` adds rows with other train arguments, e.g. ``--compare "2 workers=--workers 2"``.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ import argparse
 import contextlib
 import functools
 import statistics
-import sys
 import tempfile
 import time
 from collections import defaultdict
@@ -38,6 +38,10 @@ from torch import nn
 from dense_direction.cli import train as train_cli
 from dense_direction.synthetic.dataset import write_dataset
 
+#: Flags this script understands on top of train's, to rebuild earlier states.
+BENCHMARK_FLAGS = ("--no-channels-last",)
+#: The training step before the speed work of issue 12: float32, channels-first weights.
+BEFORE = "--precision float32 --no-channels-last"
 SYNTH = dict(num=160, kinds=("cracks", "vessels", "roads", "fibres"), size=256, seed=0)
 
 
@@ -57,7 +61,10 @@ def train_args(data: Path, work_dir: Path, extra: list[str]) -> argparse.Namespa
 def build_runner(data: Path, work_dir: Path, extra: list[str], iters: int) -> Any:
     from dense_direction.mm.runner import build_runner as build
 
-    cfg = train_cli.build_config(train_args(data, work_dir, [*extra, "--iters", str(iters)]))
+    flags = [f for f in extra if f not in BENCHMARK_FLAGS]
+    cfg = train_cli.build_config(train_args(data, work_dir, [*flags, "--iters", str(iters)]))
+    if "--no-channels-last" in extra:
+        cfg.custom_hooks = [h for h in cfg.custom_hooks if h["type"] != "ChannelsLastHook"]
     cfg.train_cfg.val_interval = iters + 1  # time training only
     cfg.default_hooks.checkpoint.interval = iters + 1
     cfg.default_hooks.logger.interval = 10**6
@@ -147,12 +154,12 @@ def split(data: Path, extra: list[str], iters: int, warmup: int) -> dict[str, fl
         runner = build_runner(data, Path(tmp), [*extra, "--workers", "0"], iters + warmup)
         model = runner.model
         optim = runner.build_optim_wrapper(runner.optim_wrapper)
+        if any(h["type"] == "ChannelsLastHook" for h in runner.cfg.custom_hooks):
+            model.to(memory_format=torch.channels_last)
         loader = iter(runner.build_dataloader(runner._train_dataloader))
         clock = _Clock()
         for name, module in _loss_modules(model):
             _timed_loss(module, clock, name)
-        heads = [m for _, m in model.decode_head.named_children() if hasattr(m, "loss_by_feat")]
-        heads = heads or [model.decode_head]
         model.train()
         for step in range(iters + warmup):
             if step == warmup:
@@ -162,7 +169,8 @@ def split(data: Path, extra: list[str], iters: int, warmup: int) -> dict[str, fl
             with clock("pre-processing"):
                 batch = model.data_preprocessor(batch, True)
             start = time.perf_counter()
-            losses = model.loss(batch["inputs"], batch["data_samples"])
+            with optim.optim_context(model):
+                losses = model.loss(batch["inputs"], batch["data_samples"])
             inside = sum(v[-1] for k, v in clock.seconds.items() if k.startswith("loss "))
             clock.add("network forward (+ targets)", time.perf_counter() - start - inside)
             total, _ = model.parse_losses(losses)
@@ -171,7 +179,6 @@ def split(data: Path, extra: list[str], iters: int, warmup: int) -> dict[str, fl
             with clock("optimizer step"):
                 optim.step()
                 optim.zero_grad()
-        del heads
         return {k: statistics.median(v) for k, v in clock.seconds.items()}
 
 
@@ -194,6 +201,30 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def _rates(data: Path, variants: list[tuple[str, str]], args: argparse.Namespace) -> None:
+    print("| setting | train args | it/s | s/it | vs before |\n|---|---|---|---|---|")
+    before = None
+    for label, extra in variants:
+        rate = end_to_end(data, extra.split(), args.iters, args.warmup)
+        before = before or rate
+        row = f"| {label} | `{extra or '(defaults)'}` | {rate:.2f} | {1 / rate:.3f} |"
+        print(f"{row} {rate / before:.2f}x |", flush=True)
+
+
+def _splits(data: Path, variants: list[tuple[str, str]], args: argparse.Namespace) -> None:
+    columns = {
+        label: split(data, extra.split(), args.iters, args.warmup) for label, extra in variants
+    }
+    names = list(dict.fromkeys(n for stages in columns.values() for n in stages))
+    print("\nOne iteration taken apart, stages run one after another (median ms):\n")
+    print(f"| stage | {' | '.join(columns)} |\n|---|{'---|' * len(columns)}")
+    for name in names:
+        cells = " | ".join(f"{1000 * stages.get(name, 0.0):.1f}" for stages in columns.values())
+        print(f"| {name} | {cells} |")
+    totals = " | ".join(f"**{1000 * sum(stages.values()):.1f}**" for stages in columns.values())
+    print(f"| **sum** | {totals} |")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
     torch.manual_seed(0)
@@ -201,23 +232,13 @@ def main(argv: list[str] | None = None) -> int:
         data = args.data or synthetic_data(Path(tmp))
         device = "cuda" if torch.cuda.is_available() else "cpu"
         print(f"device {device}, {torch.get_num_threads()} threads, torch {torch.__version__}")
-        print(f"data: {data} ({SYNTH if args.data is None else 'given'})\n")
-        print("| setting | train args | it/s | s/it |\n|---|---|---|---|")
-        variants = [("default", "")]
+        print(f"data: {data} ({SYNTH if args.data is None else 'given'})")
+        print(f"{args.warmup} warm-up iterations, then {args.iters} timed\n")
+        variants = [("before", BEFORE), ("default", "")]
         variants += [tuple(c.split("=", 1)) for c in args.compare]
-        for label, extra in variants:
-            rate = end_to_end(data, extra.split(), args.iters, args.warmup)
-            print(f"| {label} | `{extra or '(none)'}` | {rate:.2f} | {1 / rate:.3f} |")
-            sys.stdout.flush()
-        if args.no_split:
-            return 0
-        stages = split(data, [], args.iters, args.warmup)
-        total = sum(stages.values())
-        print("\nOne iteration of the default setting, stages run one after another (median):\n")
-        print("| stage | ms | share |\n|---|---|---|")
-        for name, seconds in stages.items():
-            print(f"| {name} | {1000 * seconds:.1f} | {seconds / total:.0%} |")
-        print(f"| **sum** | **{1000 * total:.1f}** | |")
+        _rates(data, variants, args)
+        if not args.no_split:
+            _splits(data, variants[:2], args)
     return 0
 
 

@@ -4,6 +4,7 @@ import pytest
 import torch
 
 import dense_direction.losses._taps as taps
+import dense_direction.losses.efficient as efficient
 from dense_direction.kernels import KERNELS
 from dense_direction.losses import (
     DirectionalLoss,
@@ -11,6 +12,7 @@ from dense_direction.losses import (
     directional_loss,
     efficient_directional_loss,
 )
+from dense_direction.losses._pixels import masked_pixels
 from helpers import random_masks
 
 OPTION_SETS = {
@@ -148,3 +150,22 @@ def test_ignore_index_drops_those_pixels(loss_cls):
         loss(pred, cleaned).item(), rel=1e-6
     )
     assert loss(pred, padded).item() != pytest.approx(loss(pred, cleaned).item(), rel=1e-3)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "none"])
+def test_pixels_inside_wide_structures_are_skipped_with_the_same_numbers(reduction):
+    # A 30-px band plus a 2-px line, pad 4: band pixels deeper than 4 px see a window that the
+    # band covers completely, so their bin mean is 1 > patch_thr and mask_patches drops them.
+    # The fast loss finds them by one convolution and never scores them; the numbers must
+    # still be the reference's, which scores every pixel and then drops them.
+    gt = torch.zeros(2, 1, 1, 48, 48)
+    gt[:, :, :, 8:38, :] = 1
+    gt[:, :, :, 42:44, 5:40] = 1
+    pred = torch.randn(2, 1, 2, 48, 48, generator=torch.Generator().manual_seed(3))
+    options = dict(OPTION_SETS["train"], pad=4, div=18, reduction=reduction)
+    fast = EfficientDirectionalLoss(**options)
+    pixels = masked_pixels(pred, gt, 4, 0.5, None)
+    scored = efficient._not_surely_dropped(pixels, fast.plan, fast.options)
+    # Rows 13..32 of the band are > 4 px from both edges: 20 rows x 48 columns x 2 images.
+    assert pixels.base.numel() - scored.numel() >= 20 * 40 * 2
+    _assert_same(_run(DirectionalLoss(**options), pred, gt), _run(fast, pred, gt))
