@@ -125,6 +125,7 @@ SEGMENTO = dict(
     ),
 )
 
+
 def _channels_last(runner: Any) -> None:
     convs = [m.weight for m in runner.model.modules() if isinstance(m, torch.nn.Conv2d)]
     assert convs and all(w.is_contiguous(memory_format=torch.channels_last) for w in convs)
