@@ -38,3 +38,18 @@ def test_auto_follows_the_hardware_and_explicit_choices_are_kept(monkeypatch, un
 def test_unknown_precision_names_the_choices():
     with pytest.raises(ValueError, match="auto, float32, bfloat16; got 'fp16'"):
         hardware.resolve_precision("fp16", "cpu")
+
+
+@pytest.mark.parametrize(
+    ("cores", "workers", "expected"),
+    [(2, 1, 1), (2, 0, 2), (2, 4, 1), (16, 2, 14)],  # the cores the workers leave, >= 1
+)
+def test_compute_threads_leave_cores_to_the_data_workers(monkeypatch, cores, workers, expected):
+    monkeypatch.setattr(hardware, "usable_cores", lambda: cores)
+    assert hardware.compute_threads(workers) == expected
+    assert hardware.compute_threads(workers, threads=3) == 3  # an explicit choice is kept
+
+
+def test_compute_threads_refuses_zero():
+    with pytest.raises(ValueError, match="threads must be >= 1, got 0"):
+        hardware.compute_threads(1, threads=0)

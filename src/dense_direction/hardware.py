@@ -1,4 +1,5 @@
-"""What the hardware computes fast: the one place that decides training precision.
+"""What the hardware computes fast: the one place that decides training precision and how
+many threads the tensor maths gets.
 
 Autocasting convolutions to bfloat16 more than halves a training step where the hardware has
 bfloat16 units (CUDA GPUs from Ampere on; x86 CPUs with AMX or AVX512-BF16, i.e. Intel Xeon
@@ -9,12 +10,19 @@ slower than float32, so "auto" keeps float32 there.
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from pathlib import Path
 
 import torch
 
-__all__ = ["PRECISIONS", "cpu_has_bfloat16_units", "resolve_precision"]
+__all__ = [
+    "PRECISIONS",
+    "compute_threads",
+    "cpu_has_bfloat16_units",
+    "resolve_precision",
+    "usable_cores",
+]
 
 #: Accepted ``precision`` values: "auto" picks bfloat16 where it is fast, float32 elsewhere.
 PRECISIONS = ("auto", "float32", "bfloat16")
@@ -57,3 +65,25 @@ def resolve_precision(precision: str, device: str | torch.device) -> torch.dtype
     else:
         fast = kind == "cpu" and cpu_has_bfloat16_units()
     return torch.bfloat16 if fast else torch.float32
+
+
+def usable_cores() -> int:
+    """CPU cores this process may run on (its affinity mask where the system has one)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)
+
+
+def compute_threads(workers: int, threads: int | None = None) -> int:
+    """Threads for the main process's tensor maths when ``workers`` data-loading processes
+    run beside it: ``threads`` if given, else the cores the workers leave free (at least 1).
+
+    More threads than free cores is the costly mistake: a step's threads wait at every
+    operation for the one a busy worker has displaced (measured on 2 cores: a 2-thread
+    convolution step took 11x as long while another process was busy; docs/benchmarks.md).
+    """
+    if threads is not None:
+        if threads < 1:
+            raise ValueError(f"threads must be >= 1, got {threads}")
+        return threads
+    return max(1, usable_cores() - workers)

@@ -14,7 +14,7 @@ from typing import Any
 from dense_direction.cli._presets import PRESETS, preset_config
 from dense_direction.cli._train_data import adapt_pipeline, datasets, validation
 from dense_direction.cli._wide import WIDE_MODES, configure_wide
-from dense_direction.hardware import PRECISIONS
+from dense_direction.hardware import PRECISIONS, compute_threads
 
 HELP = "train a direction model from images and masks (no config needed)"
 
@@ -86,6 +86,11 @@ def add_parser(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--workers", type=int, default=1, help="data loading processes (1)")
     parser.add_argument(
+        "--threads",
+        type=int,
+        help="threads for the network's maths (default: the cores the data workers leave free)",
+    )
+    parser.add_argument(
         "--precision",
         choices=PRECISIONS,
         default="auto",
@@ -112,6 +117,7 @@ def check_arguments(args: argparse.Namespace) -> None:
         ("--batch-size", args.batch_size, 1),
         ("--crop", args.crop, 1),
         ("--workers", args.workers, 0),
+        ("--threads", 1 if args.threads is None else args.threads, 1),
     ):
         if value < least:
             raise ValueError(f"{flag} must be >= {least}, got {value}")
@@ -184,10 +190,13 @@ def prepare_work_dir(work_dir: Path, resume: bool, overwrite: bool) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import torch
+
     from dense_direction.mm.checkpoints import best_checkpoint
     from dense_direction.mm.runner import build_runner
 
     cfg = build_config(args)
+    torch.set_num_threads(compute_threads(args.workers, args.threads))
     prepare_work_dir(args.work_dir, args.resume, args.overwrite)
     args.work_dir.mkdir(parents=True, exist_ok=True)
     cfg.dump(str(args.work_dir / "config.py"))
