@@ -36,14 +36,14 @@ import torch
 from torch import nn
 
 from dense_direction.cli import train as train_cli
-from dense_direction.hardware import compute_threads
 from dense_direction.synthetic.dataset import write_dataset
 
 #: Flags this script understands on top of train's, to rebuild earlier states.
 BENCHMARK_FLAGS = ("--no-channels-last",)
-#: The training step before the speed work of issue 12: float32, channels-first weights, the
-#: main process on 2 threads beside its data worker (torch's default on 2 cores).
-BEFORE = "--precision float32 --no-channels-last --threads 2"
+#: The training step before the speed work of issue 12: float32, channels-first weights, one
+#: data worker.
+BEFORE = "--precision float32 --no-channels-last --workers 1"
+THREADS = torch.get_num_threads()  # torch's default, which train keeps without --threads
 SYNTH = dict(num=160, kinds=("cracks", "vessels", "roads", "fibres"), size=256, seed=0)
 
 
@@ -66,7 +66,7 @@ def build_runner(data: Path, work_dir: Path, extra: list[str], iters: int) -> An
     flags = [f for f in extra if f not in BENCHMARK_FLAGS]
     args = train_args(data, work_dir, [*flags, "--iters", str(iters)])
     cfg = train_cli.build_config(args)
-    torch.set_num_threads(compute_threads(args.workers, args.threads))  # as train's run()
+    torch.set_num_threads(args.threads or THREADS)  # as train's run()
     if "--no-channels-last" in extra:
         cfg.custom_hooks = [h for h in cfg.custom_hooks if h["type"] != "ChannelsLastHook"]
     cfg.train_cfg.val_interval = iters + 1  # time training only

@@ -40,16 +40,6 @@ def test_unknown_precision_names_the_choices():
         hardware.resolve_precision("fp16", "cpu")
 
 
-@pytest.mark.parametrize(
-    ("cores", "workers", "expected"),
-    [(2, 1, 1), (2, 0, 2), (2, 4, 1), (16, 2, 14)],  # the cores the workers leave, >= 1
-)
-def test_compute_threads_leave_cores_to_the_data_workers(monkeypatch, cores, workers, expected):
-    monkeypatch.setattr(hardware, "usable_cores", lambda: cores)
-    assert hardware.compute_threads(workers) == expected
-    assert hardware.compute_threads(workers, threads=3) == 3  # an explicit choice is kept
-
-
-def test_compute_threads_refuses_zero():
-    with pytest.raises(ValueError, match="threads must be >= 1, got 0"):
-        hardware.compute_threads(1, threads=0)
+@pytest.mark.parametrize(("cores", "workers"), [(1, 0), (2, 0), (4, 1), (16, 4), (64, 4)])
+def test_data_workers_leave_small_machines_to_the_network(cores, workers):
+    assert hardware.data_workers(cores) == workers

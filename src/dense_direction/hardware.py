@@ -1,5 +1,5 @@
 """What the hardware computes fast: the one place that decides training precision and how
-many threads the tensor maths gets.
+many data-loading processes run beside the network.
 
 Autocasting convolutions to bfloat16 more than halves a training step where the hardware has
 bfloat16 units (CUDA GPUs from Ampere on; x86 CPUs with AMX or AVX512-BF16, i.e. Intel Xeon
@@ -18,8 +18,8 @@ import torch
 
 __all__ = [
     "PRECISIONS",
-    "compute_threads",
     "cpu_has_bfloat16_units",
+    "data_workers",
     "resolve_precision",
     "usable_cores",
 ]
@@ -74,16 +74,12 @@ def usable_cores() -> int:
     return max(1, os.cpu_count() or 1)
 
 
-def compute_threads(workers: int, threads: int | None = None) -> int:
-    """Threads for the main process's tensor maths when ``workers`` data-loading processes
-    run beside it: ``threads`` if given, else the cores the workers leave free (at least 1).
+def data_workers(cores: int | None = None) -> int:
+    """Data-loading processes for training on ``cores`` (default: :func:`usable_cores`).
 
-    More threads than free cores is the costly mistake: a step's threads wait at every
-    operation for the one a busy worker has displaced (measured on 2 cores: a 2-thread
-    convolution step took 11x as long while another process was busy; docs/benchmarks.md).
+    None on 2 cores or fewer: the network's maths needs both, and a worker beside it costs
+    more than it saves (measured on 2 cores, default preset: 6.0 it/s without a worker, 5.3
+    with one; docs/benchmarks.md). On more cores, a quarter of them, at most 4.
     """
-    if threads is not None:
-        if threads < 1:
-            raise ValueError(f"threads must be >= 1, got {threads}")
-        return threads
-    return max(1, usable_cores() - workers)
+    cores = usable_cores() if cores is None else cores
+    return 0 if cores <= 2 else min(4, cores // 4)

@@ -116,3 +116,16 @@ def test_precision_reaches_the_optimizer_wrapper_and_presets_store_channels_last
     assert cfg.optim_wrapper.precision == (precision or "auto")
     assert cfg.optim_wrapper.optimizer.type == "AdamW"  # the preset's optimizer is kept
     assert "ChannelsLastHook" in [h["type"] for h in cfg.custom_hooks]
+
+
+@pytest.mark.parametrize(("cores", "workers"), [(2, 0), (16, 4)])
+def test_default_data_workers_follow_the_cores(folders, tmp_path, monkeypatch, cores, workers):
+    from dense_direction import hardware
+    from dense_direction.cli.train import build_config
+
+    monkeypatch.setattr(hardware, "usable_cores", lambda: cores)
+    args = _args(folders, tmp_path / "w")
+    args.workers = None  # as when --workers is not given
+    cfg = build_config(args)
+    assert cfg.train_dataloader.num_workers == workers
+    assert cfg.train_dataloader.persistent_workers == (workers > 0)

@@ -14,7 +14,7 @@ from typing import Any
 from dense_direction.cli._presets import PRESETS, preset_config
 from dense_direction.cli._train_data import adapt_pipeline, datasets, validation
 from dense_direction.cli._wide import WIDE_MODES, configure_wide
-from dense_direction.hardware import PRECISIONS, compute_threads
+from dense_direction.hardware import PRECISIONS, data_workers
 
 HELP = "train a direction model from images and masks (no config needed)"
 
@@ -84,11 +84,14 @@ def add_parser(parser: argparse.ArgumentParser) -> None:
         help="start afresh in a --work-dir that holds checkpoints of an earlier run, deleting "
         "them (*.pth, last_checkpoint)",
     )
-    parser.add_argument("--workers", type=int, default=1, help="data loading processes (1)")
     parser.add_argument(
-        "--threads",
+        "--workers",
         type=int,
-        help="threads for the network's maths (default: the cores the data workers leave free)",
+        help="data loading processes (default: none on 2 cores or fewer, else a quarter of the "
+        "cores, at most 4)",
+    )
+    parser.add_argument(
+        "--threads", type=int, help="threads for the network's maths (default: all cores)"
     )
     parser.add_argument(
         "--precision",
@@ -116,7 +119,7 @@ def check_arguments(args: argparse.Namespace) -> None:
         ("--iters", args.iters, 1),
         ("--batch-size", args.batch_size, 1),
         ("--crop", args.crop, 1),
-        ("--workers", args.workers, 0),
+        ("--workers", 0 if args.workers is None else args.workers, 0),
         ("--threads", 1 if args.threads is None else args.threads, 1),
     ):
         if value < least:
@@ -136,7 +139,8 @@ def build_config(args: argparse.Namespace) -> Any:
     train_pipeline = adapt_pipeline(cfg.train_pipeline, args.positive_labels, args.crop)
     val_pipeline, evaluator, best = validation(args, cfg)
     train_set, val_set = datasets(args, train_pipeline, val_pipeline)
-    loader = dict(num_workers=args.workers, persistent_workers=args.workers > 0)
+    workers = data_workers() if args.workers is None else args.workers
+    loader = dict(num_workers=workers, persistent_workers=workers > 0)
     # Assign (not update): ConfigDict.update merges, which would keep the preset's dataset keys.
     cfg.train_dataloader = dict(
         cfg.train_dataloader, **loader, batch_size=args.batch_size, dataset=train_set
@@ -196,7 +200,8 @@ def run(args: argparse.Namespace) -> int:
     from dense_direction.mm.runner import build_runner
 
     cfg = build_config(args)
-    torch.set_num_threads(compute_threads(args.workers, args.threads))
+    if args.threads is not None:
+        torch.set_num_threads(args.threads)
     prepare_work_dir(args.work_dir, args.resume, args.overwrite)
     args.work_dir.mkdir(parents=True, exist_ok=True)
     cfg.dump(str(args.work_dir / "config.py"))
