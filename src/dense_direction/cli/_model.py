@@ -5,10 +5,15 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from dense_direction.hardware import PRECISIONS
+
+#: Inference precision unless --precision is given.
+DEFAULT_PRECISION = "float32"
+
 
 def add_model_arguments(parser: argparse.ArgumentParser, required: bool = True) -> None:
     """``--checkpoint`` (optional where ``required`` is False), ``--trust-checkpoint``,
-    ``--device`` and ``--tta``."""
+    ``--device``, ``--precision`` and ``--tta``."""
     parser.add_argument("--checkpoint", required=required, help="checkpoint file or work dir")
     parser.add_argument(
         "--trust-checkpoint",
@@ -18,6 +23,13 @@ def add_model_arguments(parser: argparse.ArgumentParser, required: bool = True) 
         "checkpoints.json next to them, load without it; docs/training.md)",
     )
     parser.add_argument("--device", default=None, help="cpu, cuda or cuda:N (default: cuda if any)")
+    parser.add_argument(
+        "--precision",
+        choices=PRECISIONS,
+        default=DEFAULT_PRECISION,
+        help=f"the network's forward pass: float32, bfloat16, or auto (bfloat16 where the CPU "
+        f"or GPU computes it natively, else float32); default {DEFAULT_PRECISION}",
+    )
     parser.add_argument(
         "--tta",
         action=argparse.BooleanOptionalAction,
@@ -36,7 +48,10 @@ def load_estimator(args: argparse.Namespace) -> Any:
 
     try:
         return DirectionEstimator.from_checkpoint(
-            args.checkpoint, device=args.device, trust=args.trust_checkpoint
+            args.checkpoint,
+            device=args.device,
+            trust=args.trust_checkpoint,
+            precision=args.precision,
         )
     except UntrustedCheckpointError as err:
         raise ValueError(str(err)) from err

@@ -27,6 +27,7 @@ from scipy import ndimage
 
 import dense_direction.mm  # noqa: F401  (registers the components)
 from dense_direction.directions import vectors_to_angles
+from dense_direction.hardware import resolve_precision
 from dense_direction.io import as_rgb_uint8, read_image
 from dense_direction.mm.checkpoints import best_or_latest_checkpoint, trust_file
 from dense_direction.tiling import blend_weights, tiles
@@ -89,9 +90,17 @@ def resolve_device(device: str | torch.device | None) -> torch.device:
 class DirectionEstimator:
     """A trained Directioner / SegmentoDirectioner ready for inference."""
 
-    def __init__(self, model: torch.nn.Module, device: str | torch.device = "cpu") -> None:
+    def __init__(
+        self,
+        model: torch.nn.Module,
+        device: str | torch.device = "cpu",
+        precision: str = "float32",
+    ) -> None:
         self.device = resolve_device(device)
-        self.model = model.to(self.device).eval()
+        # Channels-last weights: the same numbers (to float rounding), faster convolutions.
+        self.model = model.to(self.device, memory_format=torch.channels_last).eval()
+        self.precision = precision
+        self.dtype = resolve_precision(precision, self.device)
         head = model.decode_head
         self.dir_classes: tuple[int, ...] = tuple(head.dir_classes)
         self.seg_channels = getattr(model, "num_seg_channels", 0)
@@ -108,12 +117,15 @@ class DirectionEstimator:
         config: str | Path | None = None,
         device: str | None = None,
         trust: bool = False,
+        precision: str = "float32",
     ) -> DirectionEstimator:
         """Load a checkpoint file or the best one in a work dir; the config comes from the
         checkpoint (mmengine stores it) unless ``config`` is given. ``device``: see
         :func:`resolve_device`. ``trust``: allow full unpickling of that file, which runs code
         from it (:mod:`dense_direction.mm.checkpoints`; this project's own checkpoints load
-        without it)."""
+        without it). ``precision``: "float32" (default), "bfloat16" or "auto" (bfloat16 where
+        the device computes it natively; :func:`dense_direction.hardware.resolve_precision`),
+        for the network's forward pass."""
         device = resolve_device(device)
         init_default_scope("mmseg")
         checkpoint_path = find_checkpoint(path)
@@ -135,7 +147,7 @@ class DirectionEstimator:
                 f"{sorted(missing)[:5]}{'...' if len(missing) > 5 else ''}, unexpected "
                 f"{sorted(unexpected)[:5]}{'...' if len(unexpected) > 5 else ''}"
             )
-        return cls(model, device)
+        return cls(model, device, precision)
 
     def _normalise(self, rgb: np.ndarray) -> torch.Tensor:
         """RGB uint8 -> the network's input. Training loads images BGR (mmseg's convention)
@@ -146,7 +158,7 @@ class DirectionEstimator:
             x = x[:, [2, 1, 0]]
         return (x - self.mean) / self.std
 
-    @torch.no_grad()
+    @torch.inference_mode()
     def _tile_outputs(self, rgb: np.ndarray) -> torch.Tensor:
         h, w = rgb.shape[:2]
         x = self._normalise(rgb)
@@ -154,7 +166,10 @@ class DirectionEstimator:
         x = F.pad(x, (0, pw, 0, ph))
         shape = (h + ph, w + pw)
         meta = dict(img_shape=shape, pad_shape=shape, ori_shape=shape)
-        return self.model.encode_decode(x, [meta])[0, :, :h, :w]
+        lower = self.dtype != torch.float32
+        with torch.autocast(self.device.type, dtype=self.dtype, enabled=lower):
+            out = self.model.encode_decode(x, [meta])
+        return out[0, :, :h, :w].float()
 
     def _fields(
         self, rgb: np.ndarray, tile: int, overlap: int

@@ -1,0 +1,183 @@
+"""Prediction throughput: MPix/s and peak memory of the API and of `dense-direction predict`.
+
+Images are mosaics of synthetic samples (nothing is downloaded) at 512², 2048² and 4000×3000;
+the checkpoint is any trained model, by default the one `make demo` writes. Rows per size:
+
+* **API**: ``DirectionEstimator.predict`` on an array already in memory, with and without
+  test-time augmentation (median of the timed calls after one warm-up call), in a process of
+  its own so its peak resident memory is its own;
+* **CLI**: ``dense-direction predict`` end to end, as a user runs it (start-up, reading,
+  tiling, network, blending, writing every output), on ``--count`` images of the size, under
+  ``/usr/bin/time -v`` for the peak resident memory;
+* **orientationpy** (when installed: ``pip install orientationpy``): its structure-tensor
+  orientation of the gray image, the classical reference.
+
+    .venv/bin/python benchmarks/predict_throughput.py [--checkpoint demo_out/work]
+
+``--sizes 512 2048`` limits the sizes; ``--set KEY=VALUE`` is not needed: the API rows call
+the API exactly as a user would.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+SIZES = {"512": (512, 512), "2048": (2048, 2048), "4000x3000": (3000, 4000)}
+# Images per size for the command line, so start-up is spread as in a batch a user runs.
+COUNTS = {"512": 16, "2048": 2, "4000x3000": 1}
+
+
+def mosaic(path: Path, height: int, width: int, seed: int = 0, size: int = 256) -> None:
+    """A ``height`` x ``width`` RGB image tiled from synthetic samples of all four kinds."""
+    from dense_direction.synthetic import generate_sample
+
+    kinds = ["cracks", "vessels", "roads", "fibres"]
+    tiles = [generate_sample(kinds, size, seed=seed * 8 + i).image for i in range(8)]
+    rows, cols = -(-height // size), -(-width // size)
+    grid = [[tiles[(r * cols + c) % len(tiles)] for c in range(cols)] for r in range(rows)]
+    image = np.concatenate([np.concatenate(row, axis=1) for row in grid], axis=0)
+    Image.fromarray(image[:height, :width]).save(path)
+
+
+# --------------------------------------------------------------------------- workers
+
+
+def api_worker(checkpoint: str, image: str, tta: bool, repeats: int) -> dict:
+    """Seconds per ``predict`` call and this process's peak memory (runs in a subprocess)."""
+    import resource
+
+    from dense_direction.io import read_image
+    from dense_direction.mm.inference import DirectionEstimator
+
+    estimator = DirectionEstimator.from_checkpoint(checkpoint, device="cpu")
+    rgb = read_image(image)
+    estimator.predict(rgb, tta=tta)  # warm-up
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        estimator.predict(rgb, tta=tta)
+        times.append(time.perf_counter() - start)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return dict(seconds=statistics.median(times), peak_mb=peak)
+
+
+def orientationpy_worker(image: str, repeats: int) -> dict:
+    """orientationpy's gradient + structure-tensor orientation of the gray image."""
+    import resource
+
+    import orientationpy
+
+    gray = np.asarray(Image.open(image).convert("L"), np.float32)
+    times = []
+    for _ in range(repeats + 1):
+        start = time.perf_counter()
+        gradients = orientationpy.computeGradient(gray)
+        tensor = orientationpy.computeStructureTensor(gradients, sigma=2.0)
+        orientationpy.computeOrientation(tensor)
+        times.append(time.perf_counter() - start)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return dict(seconds=statistics.median(times[1:]), peak_mb=peak)
+
+
+def _in_subprocess(call: str, **kwargs: object) -> dict:
+    script = (
+        "import json, sys; sys.path.insert(0, 'benchmarks'); import predict_throughput as p; "
+        f"print(json.dumps(p.{call}(**{kwargs!r})))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=_root()
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _root() -> Path:
+    return Path(__file__).resolve().parents[1]
+
+
+def cli_run(checkpoint: str, folder: Path, out: Path, extra: list[str]) -> dict:
+    """Wall time and peak memory of ``dense-direction predict`` over a folder."""
+    cmd = ["/usr/bin/time", "-v", sys.executable, "-m", "dense_direction.cli.main", "predict"]
+    cmd += ["--checkpoint", checkpoint, "--input", str(folder), "--out", str(out), *extra]
+    start = time.perf_counter()
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    if done.returncode != 0:
+        raise RuntimeError(f"predict failed:\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}")
+    peak = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr).group(1))
+    return dict(seconds=wall, peak_mb=peak / 1024)
+
+
+# --------------------------------------------------------------------------- report
+
+
+def _row(size: str, what: str, pixels: float, result: dict | None, note: str = "") -> None:
+    if result is None:
+        print(f"| {size} | {what} | - | - | - | {note} |", flush=True)
+        return
+    rate = pixels / 1e6 / result["seconds"]
+    cells = f"{result['seconds']:.2f} | {rate:.2f} | {result['peak_mb']:.0f}"
+    print(f"| {size} | {what} | {cells} | {note} |", flush=True)
+
+
+def _has_orientationpy() -> bool:
+    try:
+        import orientationpy  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def bench_size(name: str, args: argparse.Namespace, tmp: Path) -> None:
+    height, width = SIZES[name]
+    count = COUNTS[name]
+    folder = tmp / name
+    folder.mkdir()
+    for i in range(count):
+        mosaic(folder / f"{i:02d}.png", height, width, seed=i)
+    image = str(folder / "00.png")
+    pixels = height * width
+    repeats = 3 if pixels <= 2048**2 else 1
+    for tta in (False, True):
+        result = _in_subprocess(
+            "api_worker", checkpoint=args.checkpoint, image=image, tta=tta, repeats=repeats
+        )
+        _row(name, f"API, tta={tta}", pixels, result, f"median of {repeats} calls")
+    for label, extra in (("predict (defaults: TTA)", []), ("predict --no-tta", ["--no-tta"])):
+        result = cli_run(args.checkpoint, folder, tmp / f"out_{name}_{len(extra)}", extra)
+        _row(name, label, pixels * count, result, f"{count} image(s), start-up included")
+    if _has_orientationpy():
+        result = _in_subprocess("orientationpy_worker", image=image, repeats=repeats)
+        _row(name, "orientationpy (structure tensor, sigma=2)", pixels, result, "gray image")
+    else:
+        _row(name, "orientationpy", pixels, None, "not installed: pip install orientationpy")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--checkpoint", default="demo_out/work")
+    parser.add_argument("--sizes", nargs="+", choices=sorted(SIZES), default=list(SIZES))
+    args = parser.parse_args(argv)
+    import torch
+
+    print(f"{torch.get_num_threads()} threads, torch {torch.__version__}, {args.checkpoint}\n")
+    print("| image | what | seconds | MPix/s | peak memory (MB) | note |")
+    print("|---|---|---|---|---|---|")
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in args.sizes:
+            bench_size(name, args, Path(tmp))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
