@@ -1,3 +1,5 @@
+import json
+
 from dense_direction.cli.main import main
 
 
@@ -40,3 +42,12 @@ def test_synth_mixes_all_four_kinds_by_default(tmp_path, capsys):
     # Every width (1-px cracks to 44-px roads) is in the default training data.
     assert main(["synth", "--out", str(tmp_path / "d"), "--num", "1", "--size", "64"]) == 0
     assert "of cracks+vessels+roads+fibres" in capsys.readouterr().out
+
+
+def test_synth_styles_and_held_out(tmp_path, capsys):
+    out = tmp_path / "d"
+    args = ["synth", "--out", str(out), "--num", "2", "--size", "48", "--kind", "cracks"]
+    assert main([*args, "--style", "sem", "fundus", "--held-out"]) == 0
+    assert "style sem+fundus, held-out render settings" in capsys.readouterr().out
+    meta = json.loads((out / "meta.json").read_text())
+    assert meta["held_out"] and set(meta["sample_styles"]) <= {"sem", "fundus"}

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from dense_direction.progress import Progress
-from dense_direction.synthetic import KINDS
+from dense_direction.synthetic import KINDS, STYLES
 from dense_direction.synthetic.dataset import write_dataset
 
 HELP = "generate a synthetic linear-structure dataset (images, masks, centre-lines, directions)"
@@ -25,6 +25,20 @@ def add_parser(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--size", type=int, nargs="+", default=[256], help="SIZE or HEIGHT WIDTH (default 256)"
+    )
+    parser.add_argument(
+        "--style",
+        nargs="+",
+        default=["photo"],
+        choices=[*STYLES, "all"],
+        help="rendering style(s); with several (or 'all') each sample draws one "
+        "(default: photo, the original photo-like renderer)",
+    )
+    parser.add_argument(
+        "--held-out",
+        action="store_true",
+        help="draw contrast, blur, noise and JPEG quality from ranges training data never "
+        "uses, and seeds from a separate stream: a zero-shot evaluation set",
     )
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     parser.add_argument(
@@ -46,8 +60,18 @@ def run(args: argparse.Namespace) -> int:
     size = args.size[0] if len(args.size) == 1 else tuple(args.size)
     with Progress(args.num, "synth", "img") as bar:
         meta = write_dataset(
-            args.out, args.num, args.kind, size, args.seed, args.splits, progress=bar.advance
+            args.out,
+            args.num,
+            args.kind,
+            size,
+            args.seed,
+            args.splits,
+            progress=bar.advance,
+            style=args.style,
+            held_out=args.held_out,
         )
     splits = ", ".join(f"{k} {v}" for k, v in meta["splits"].items())
     print(f"wrote {args.num} samples of {'+'.join(meta['kinds'])} to {args.out} ({splits})")
+    settings = "held-out" if args.held_out else "training"
+    print(f"style {'+'.join(meta['styles'])}, {settings} render settings")
     return 0

@@ -7,12 +7,18 @@ from dense_direction.synthetic.curves import CURVE_KINDS, Curve
 from dense_direction.synthetic.raster import Layers, rasterize
 from dense_direction.synthetic.render import render_image
 from dense_direction.synthetic.sample import KINDS, SyntheticSample, generate_sample
+from dense_direction.synthetic.settings import HELD_OUT, TRAINING, RenderSettings
+from dense_direction.synthetic.styles import STYLES
 
 __all__ = [
     "CURVE_KINDS",
+    "HELD_OUT",
     "KINDS",
+    "STYLES",
+    "TRAINING",
     "Curve",
     "Layers",
+    "RenderSettings",
     "SyntheticSample",
     "generate_sample",
     "rasterize",

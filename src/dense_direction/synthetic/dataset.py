@@ -11,8 +11,9 @@ Layout (``NNNNN`` is the sample index; every split has the same sub-folders)::
       classes/{split}/NNNNN.png               0 = background, i = kinds[i - 1] (mixed kinds only)
       meta.json                               how it was made, and the conventions
 
-Sample ``i`` is generated from the seed sequence ``(seed, i)``, so any sample can be
-regenerated alone, and a larger dataset with the same seed extends a smaller one.
+Sample ``i`` is generated from the seed sequence ``(seed, i)`` (``(seed, i, 1)`` for a held-out
+set, see :func:`sample_seed`), so any sample can be regenerated alone, and a larger dataset
+with the same seed extends a smaller one.
 """
 
 from __future__ import annotations
@@ -30,11 +31,14 @@ from dense_direction.synthetic.sample import (
     parse_kinds,
     parse_size,
 )
+from dense_direction.synthetic.settings import settings_for
+from dense_direction.synthetic.styles import parse_styles
 
 __all__ = [
     "LAYOUT",
     "layout_path",
     "read_split",
+    "sample_seed",
     "split_folders",
     "split_of",
     "write_dataset",
@@ -67,6 +71,12 @@ def split_of(index: int, num: int, fractions: Sequence[float]) -> str:
     train, up to ``round((fractions[0] + fractions[1]) * num)`` to val, the rest to test."""
     bounds = np.round(np.cumsum(fractions) * num)
     return SPLITS[int(np.searchsorted(bounds, index, side="right"))]
+
+
+def sample_seed(seed: int, index: int, held_out: bool = False) -> np.random.SeedSequence:
+    """The seed of sample ``index`` of a dataset made with ``seed``. A held-out set gets its
+    own stream (a third entry), so even the same ``seed`` never repeats a training sample."""
+    return np.random.SeedSequence([seed, index, 1] if held_out else [seed, index])
 
 
 def _check_fractions(fractions: Sequence[float]) -> None:
@@ -105,22 +115,29 @@ def write_dataset(
     seed: int = 0,
     fractions: Sequence[float] = (0.7, 0.15, 0.15),
     progress: Callable[[int], None] | None = None,
+    style: str | Sequence[str] = "photo",
+    held_out: bool = False,
 ) -> dict:
     """Generate ``num`` samples into ``out``; returns the metadata written to ``meta.json``.
 
-    ``progress``, if given, is called with 1 after each sample (e.g. ``tqdm.update``).
+    ``style`` and ``held_out`` are as in :func:`generate_sample`; with several styles each
+    sample draws one, and ``meta["sample_styles"]`` lists them by index. ``progress``, if
+    given, is called with 1 after each sample (e.g. ``tqdm.update``).
     """
     if not isinstance(num, int) or num < 1:
         raise ValueError(f"num must be a positive int, got {num!r}")
-    kinds, shape = parse_kinds(kind), parse_size(size)
+    kinds, shape, styles = parse_kinds(kind), parse_size(size), parse_styles(style)
     _check_fractions(fractions)
     out = Path(out)
     counts = dict.fromkeys(SPLITS, 0)
+    drawn = []
     for index in range(num):
         split = split_of(index, num, fractions)
-        sample = generate_sample(kinds, shape, seed=np.random.SeedSequence([seed, index]))
+        seeds = sample_seed(seed, index, held_out)
+        sample = generate_sample(kinds, shape, seeds, style=styles, held_out=held_out)
         write_sample(out, split, f"{index:05d}", sample)
         counts[split] += 1
+        drawn.append(sample.style)
         if progress is not None:
             progress(1)
     meta = {
@@ -134,7 +151,12 @@ def write_dataset(
         "direction_convention": "radians in [0, pi), counter-clockwise from the x-axis, y up; "
         "NaN outside the mask",
         "classes": {str(i): k for i, k in enumerate(kinds, start=1)} if len(kinds) > 1 else None,
+        "styles": list(styles),
+        "held_out": held_out,
+        "render_settings": settings_for(held_out).to_json(),
     }
+    if len(styles) > 1:
+        meta["sample_styles"] = drawn
     (out / "meta.json").write_text(json.dumps(meta, indent=2) + "\n")
     return meta
 

@@ -16,8 +16,16 @@ from scipy import ndimage
 
 from dense_direction.synthetic.curves import crack_curves, fibre_curves
 from dense_direction.synthetic.raster import Layers, rasterize
+from dense_direction.synthetic.settings import TRAINING, RenderSettings
 
-__all__ = ["TEXTURES", "render_image"]
+__all__ = [
+    "TEXTURES",
+    "distractors",
+    "fractal_noise",
+    "illumination",
+    "render_image",
+    "texture_patch",
+]
 
 TEXTURES = ("brick", "grass", "gravel")
 
@@ -29,7 +37,7 @@ def _texture(name: str) -> np.ndarray:
     return getattr(data, name)().astype(np.float32) / 255.0
 
 
-def _fractal_noise(rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarray:
+def fractal_noise(rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarray:
     h, w = shape
     out = np.zeros(shape, dtype=np.float32)
     for octave in range(1, 6):
@@ -40,34 +48,40 @@ def _fractal_noise(rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarr
     return (out - out.min()) / max(float(np.ptp(out)), 1e-6)
 
 
-def _background(rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarray:
+def texture_patch(rng: np.random.Generator, name: str, shape: tuple[int, int]) -> np.ndarray:
+    """A random crop (rotated by a multiple of 90 deg, mirrored-tiled where the image is
+    smaller) of scikit-image's bundled photograph ``name``, gray in [0, 1]."""
     h, w = shape
+    tex = np.rot90(_texture(name), int(rng.integers(4)))
+    reps = (math.ceil(h / tex.shape[0]) + 1, math.ceil(w / tex.shape[1]) + 1)
+    tiled = np.pad(
+        tex, [(0, (r - 1) * s) for r, s in zip(reps, tex.shape, strict=True)], mode="symmetric"
+    )
+    top, left = rng.integers(tiled.shape[0] - h + 1), rng.integers(tiled.shape[1] - w + 1)
+    return tiled[top : top + h, left : left + w]
+
+
+def _background(rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarray:
     choice = rng.integers(len(TEXTURES) + 2)  # textures, or fractal noise (2 chances)
     if choice < len(TEXTURES):
-        tex = np.rot90(_texture(TEXTURES[choice]), int(rng.integers(4)))
-        reps = (math.ceil(h / tex.shape[0]) + 1, math.ceil(w / tex.shape[1]) + 1)
-        tiled = np.pad(
-            tex, [(0, (r - 1) * s) for r, s in zip(reps, tex.shape, strict=True)], mode="symmetric"
-        )
-        top, left = rng.integers(tiled.shape[0] - h + 1), rng.integers(tiled.shape[1] - w + 1)
-        base = tiled[top : top + h, left : left + w]
+        base = texture_patch(rng, TEXTURES[choice], shape)
     else:
-        base = _fractal_noise(rng, shape)
+        base = fractal_noise(rng, shape)
     level, strength = rng.uniform(0.35, 0.75), rng.uniform(0.15, 0.6)
     return np.clip(level + (base - base.mean()) * strength, 0, 1).astype(np.float32)
 
 
-def _illumination(rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarray:
+def illumination(rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarray:
     h, w = shape
     rows, cols = np.mgrid[0:h, 0:w].astype(np.float32)
     angle = rng.uniform(0, 2 * math.pi)
     ramp = (np.cos(angle) * cols / w + np.sin(angle) * rows / h) * rng.uniform(0, 0.5)
-    blob = _fractal_noise(rng, shape) * rng.uniform(0, 0.4)
+    blob = fractal_noise(rng, shape) * rng.uniform(0, 0.4)
     field = 1 + ramp + blob
     return (field / field.mean()).astype(np.float32)
 
 
-def _distractors(rng: np.random.Generator, image: np.ndarray) -> np.ndarray:
+def distractors(rng: np.random.Generator, image: np.ndarray) -> np.ndarray:
     h, w = image.shape
     rows, cols = np.mgrid[0:h, 0:w].astype(np.float32)
     for _ in range(int(rng.integers(0, 3))):  # shadow edges
@@ -88,17 +102,23 @@ def _distractors(rng: np.random.Generator, image: np.ndarray) -> np.ndarray:
     return np.clip(image, 0, 1)
 
 
-def render_image(layers: Layers, rng: np.random.Generator) -> np.ndarray:
-    """An RGB ``(H, W, 3)`` uint8 image of the structures in ``layers``."""
+def render_image(
+    layers: Layers, rng: np.random.Generator, settings: RenderSettings = TRAINING
+) -> np.ndarray:
+    """An RGB ``(H, W, 3)`` uint8 image of the structures in ``layers`` (the "photo" style).
+
+    Contrast, blur and noise come from ``settings``; no JPEG step, so with the default
+    settings the images are the same as before styles existed.
+    """
     shape = layers.mask.shape
-    background = _distractors(rng, _background(rng, shape) * _illumination(rng, shape))
-    contrast = rng.uniform(0.3, 0.75)
+    background = distractors(rng, _background(rng, shape) * illumination(rng, shape))
+    contrast = settings.draw("contrast", rng)
     dark = rng.random() < 0.5
     target = background * (1 - contrast) if dark else background + contrast * (1 - background)
     alpha = layers.coverage
     gray = background * (1 - alpha) + target * alpha
-    gray = ndimage.gaussian_filter(gray, rng.uniform(0.3, 1.2))
+    gray = ndimage.gaussian_filter(gray, settings.draw("blur", rng))
     tint = rng.uniform(0.75, 1.0, size=3).astype(np.float32)
     rgb = gray[..., None] * tint / tint.max() + rng.uniform(-0.05, 0.05, size=3)
-    rgb = rgb + rng.normal(0, rng.uniform(0.005, 0.04), size=rgb.shape)
+    rgb = rgb + rng.normal(0, settings.draw("noise", rng), size=rgb.shape)
     return (np.clip(rgb, 0, 1) * 255 + 0.5).astype(np.uint8)

@@ -9,7 +9,8 @@ import numpy as np
 
 from dense_direction.synthetic.curves import CURVE_KINDS
 from dense_direction.synthetic.raster import Layers, rasterize
-from dense_direction.synthetic.render import render_image
+from dense_direction.synthetic.settings import settings_for
+from dense_direction.synthetic.styles import STYLES, parse_styles
 
 __all__ = [
     "KINDS",
@@ -37,6 +38,7 @@ class SyntheticSample:
         crossing: uint8, 1 where two or more structures overlap (direction ambiguous).
         classes: uint8, 1-based index into ``kinds`` per mask pixel, 0 outside.
         kinds: the structure kinds in this sample.
+        style: the rendering style of ``image`` (a name in :data:`STYLES`).
     """
 
     image: np.ndarray
@@ -46,6 +48,7 @@ class SyntheticSample:
     crossing: np.ndarray
     classes: np.ndarray
     kinds: tuple[str, ...]
+    style: str = "photo"
 
 
 def parse_size(size: int | Sequence[int]) -> tuple[int, int]:
@@ -69,12 +72,18 @@ def generate_sample(
     kind: str | Sequence[str] = "cracks",
     size: int | Sequence[int] = 256,
     seed: int | np.random.SeedSequence = 0,
+    style: str | Sequence[str] = "photo",
+    held_out: bool = False,
 ) -> SyntheticSample:
     """Generate one sample of ``kind`` (one name from :data:`KINDS`, or several to mix).
 
-    The same ``(kind, size, seed)`` always gives the same arrays.
+    ``style`` is a name in :data:`STYLES`, several (one is drawn per sample) or ``"all"``.
+    ``held_out`` draws contrast, blur, noise and JPEG quality from ranges training data never
+    uses (:data:`~dense_direction.synthetic.settings.HELD_OUT`). The ground truth depends only
+    on ``(kind, size, seed)``; the same ``(kind, size, seed, style, held_out)`` always gives
+    the same arrays.
     """
-    kinds, shape = parse_kinds(kind), parse_size(size)
+    kinds, shape, styles = parse_kinds(kind), parse_size(size), parse_styles(style)
     rng = np.random.default_rng(seed)
     for _ in range(_MAX_TRIES):  # a draw whose curves all leave the image is drawn again
         curves, labels = [], []
@@ -89,19 +98,28 @@ def generate_sample(
         raise RuntimeError(
             f"no {kinds} structure fell inside a {shape} image in {_MAX_TRIES} draws"
         )
-    return sample_from_layers(layers, rng, kinds)
+    return sample_from_layers(layers, rng, kinds, styles, held_out)
 
 
 def sample_from_layers(
-    layers: Layers, rng: np.random.Generator, kinds: tuple[str, ...]
+    layers: Layers,
+    rng: np.random.Generator,
+    kinds: tuple[str, ...],
+    style: str | Sequence[str] = "photo",
+    held_out: bool = False,
 ) -> SyntheticSample:
-    """Render ``layers`` with ``rng`` and package the ground truth as a sample."""
+    """Render ``layers`` with ``rng`` in ``style`` (one drawn if several) and package the
+    ground truth as a sample."""
+    styles = parse_styles(style)
+    # Drawn after the geometry, so every style of one seed shows the same structures.
+    name = styles[int(rng.integers(len(styles)))] if len(styles) > 1 else styles[0]
     return SyntheticSample(
-        image=render_image(layers, rng),
+        image=STYLES[name](layers, rng, settings_for(held_out)),
         mask=layers.mask.astype(np.uint8),
         centerline=layers.centerline.astype(np.uint8),
         direction=layers.direction,
         crossing=layers.crossing.astype(np.uint8),
         classes=layers.label,
         kinds=kinds,
+        style=name,
     )
