@@ -1,5 +1,5 @@
 """A wheel install must work: what the package imports is declared in pyproject.toml, and the
-preset configs are package data."""
+preset configs and bundled models are package data."""
 
 import ast
 import shutil
@@ -9,6 +9,7 @@ import zipfile
 from importlib.metadata import packages_distributions
 
 import pytest
+import torch
 
 from helpers import REPO_ROOT
 
@@ -49,26 +50,33 @@ def test_every_third_party_import_is_declared():
     assert not missing, "imported but not declared in pyproject.toml:\n" + "\n".join(missing)
 
 
-def _build_wheel(tmp_path):
-    """A wheel built from a copy of the project (no build files left in the checkout)."""
+@pytest.fixture(scope="module")
+def wheel_names(tmp_path_factory):
+    """The files of a wheel built from a copy of the project (no build files left in the
+    checkout), with a small bundled model added to the copy."""
     pytest.importorskip("setuptools")
+    from dense_direction.models import write_bundle
+
+    tmp_path = tmp_path_factory.mktemp("wheel")
     source = tmp_path / "source"
     shutil.copytree(PACKAGE.parent, source / "src", ignore=shutil.ignore_patterns("*.egg-info"))
     for name in ("pyproject.toml", "README.md"):
         shutil.copy(REPO_ROOT / name, source / name)
+    state = {"conv.weight": torch.ones(2, 3, 1, 1)}
+    write_bundle(source / "src" / "dense_direction" / "models", "tiny-test", state, "x = 1\n", {})
     command = [sys.executable, "-m", "pip", "wheel", str(source), "--no-deps"]
     command += ["--no-build-isolation", "-q", "-w", str(tmp_path / "wheel")]
     result = subprocess.run(command, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
-    return next((tmp_path / "wheel").glob("*.whl"))
+    with zipfile.ZipFile(next((tmp_path / "wheel").glob("*.whl"))) as wheel:
+        return set(wheel.namelist())
 
 
-def test_preset_configs_are_package_data(tmp_path):
+def test_preset_configs_are_package_data(wheel_names):
     """train and demo need the presets after `pip install .`: they must be in the wheel."""
     from dense_direction.cli._presets import PRESETS, config_root
 
-    with zipfile.ZipFile(_build_wheel(tmp_path)) as wheel:
-        shipped = {n for n in wheel.namelist() if n.startswith("dense_direction/configs/")}
+    shipped = {n for n in wheel_names if n.startswith("dense_direction/configs/")}
     in_source = {
         f"dense_direction/configs/{p.relative_to(config_root()).as_posix()}"
         for p in config_root().rglob("*.py")
@@ -76,6 +84,13 @@ def test_preset_configs_are_package_data(tmp_path):
     assert in_source and in_source <= shipped, sorted(in_source - shipped)
     for relative, _ in PRESETS.values():
         assert f"dense_direction/configs/{relative}" in shipped
+
+
+def test_bundled_models_are_package_data(wheel_names):
+    """predict without --checkpoint needs the bundled weights, config and manifest."""
+    for name in ("weights.pth", "config.py", "manifest.json"):
+        assert f"dense_direction/models/tiny-test/{name}" in wheel_names, name
+    assert "dense_direction/models/__init__.py" in wheel_names
 
 
 def test_top_level_configs_are_the_package_presets():

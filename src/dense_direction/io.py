@@ -29,6 +29,7 @@ Pure NumPy and Pillow (``tifffile`` for TIFFs that Pillow cannot decode, such as
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -52,6 +53,7 @@ __all__ = [
     "read_binary_mask",
     "read_image",
     "read_mask",
+    "sha256",
     "to_uint8",
 ]
 
@@ -347,3 +349,13 @@ def paired_files(images: str | Path, masks: str | Path) -> tuple[dict[str, str],
             f"{len(orphans)} masks in {masks} have no image in {images}: {listing(orphans)}"
         )
     return image_files, mask_files
+
+
+def sha256(path: str | Path) -> str:
+    """The SHA-256 hex digest of a file, read in 1 MiB blocks (checkpoint run records, bundled
+    model checksums)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -1,4 +1,6 @@
-"""The model arguments ``predict`` and ``evaluate`` share, and loading the model they name."""
+"""The model arguments ``predict``, ``evaluate`` and ``analyze`` share, and loading the model
+they name: a checkpoint (``--checkpoint``) or a model bundled with the package (``--model``;
+without either, the default bundled model where the command allows it)."""
 
 from __future__ import annotations
 
@@ -6,15 +8,23 @@ import argparse
 from typing import Any
 
 from dense_direction.hardware import PRECISIONS
+from dense_direction.models import DEFAULT_MODEL
 
 #: Inference precision unless --precision is given.
 DEFAULT_PRECISION = "float32"
 
 
-def add_model_arguments(parser: argparse.ArgumentParser, required: bool = True) -> None:
-    """``--checkpoint`` (optional where ``required`` is False), ``--trust-checkpoint``,
-    ``--device``, ``--precision`` and ``--tta``."""
-    parser.add_argument("--checkpoint", required=required, help="checkpoint file or work dir")
+def add_model_arguments(parser: argparse.ArgumentParser, bundled_default: bool = True) -> None:
+    """``--checkpoint`` or ``--model`` (where ``bundled_default``, neither means the bundled
+    model ``DEFAULT_MODEL``), ``--trust-checkpoint``, ``--device``, ``--precision``, ``--tta``."""
+    default = f" (default: the bundled model {DEFAULT_MODEL!r})" if bundled_default else ""
+    parser.add_argument("--checkpoint", help=f"checkpoint file or work dir{default}")
+    parser.add_argument(
+        "--model",
+        metavar="NAME",
+        help=f"a model bundled with the package instead of --checkpoint{default}; "
+        "docs/models.md lists them",
+    )
     parser.add_argument(
         "--trust-checkpoint",
         action="store_true",
@@ -40,12 +50,26 @@ def add_model_arguments(parser: argparse.ArgumentParser, required: bool = True) 
     )
 
 
-def load_estimator(args: argparse.Namespace) -> Any:
-    """The ``DirectionEstimator`` of ``args.checkpoint``; a refused (untrusted) checkpoint or an
-    unusable device is a ``ValueError`` the command reports as a message."""
+def load_estimator(args: argparse.Namespace, bundled_default: bool = True) -> Any:
+    """The ``DirectionEstimator`` of ``args.checkpoint``, else of the bundled model
+    ``args.model`` (else :data:`DEFAULT_MODEL` where ``bundled_default``), which the first line
+    of output names. A refused (untrusted) checkpoint, a missing bundled model or an unusable
+    device is a ``ValueError`` / ``FileNotFoundError`` the command reports as a message."""
     from dense_direction.mm.checkpoints import UntrustedCheckpointError
     from dense_direction.mm.inference import DirectionEstimator
 
+    if args.checkpoint is not None and args.model is not None:
+        raise ValueError("--checkpoint and --model name two models: give one")
+    if args.checkpoint is None:
+        if args.model is None and not bundled_default:
+            raise ValueError("no model: give --checkpoint CKPT_OR_WORK_DIR or --model NAME")
+        from dense_direction.models import bundled_model
+
+        bundle = bundled_model(args.model or DEFAULT_MODEL)
+        print(f"model: bundled {bundle.summary()}; --checkpoint uses your own", flush=True)
+        return DirectionEstimator.pretrained(
+            bundle.name, device=args.device, precision=args.precision, root=bundle.folder.parent
+        )
     try:
         return DirectionEstimator.from_checkpoint(
             args.checkpoint,

@@ -33,10 +33,10 @@ def add_parser(parser: argparse.ArgumentParser) -> None:
     source.add_argument(
         "--images",
         type=Path,
-        help="images: predicted first with --checkpoint; with --predictions, "
+        help="images: predicted first with --checkpoint or --model; with --predictions, "
         "the overlay background",
     )
-    add_model_arguments(parser, required=False)
+    add_model_arguments(parser, bundled_default=False)
     parser.add_argument("--tile", type=int, default=512, help="tile size when predicting")
     parser.add_argument("--overlap", type=int, default=64, help="tile overlap when predicting")
     parser.add_argument("--out", type=Path, required=True, help="output folder")
@@ -139,12 +139,12 @@ def run(args: argparse.Namespace) -> int:
     options = _options(args)
     if args.predictions is not None:
         items = prediction_items(args.predictions, args.masks, args.labels, args.roi, args.images)
-    elif args.images is not None and args.checkpoint is not None:
+    elif args.images is not None and (args.checkpoint or args.model) is not None:
         items = _prediction_items(args)
     else:
         raise ValueError(
             "give --predictions DIR (what predict wrote), or --images DIR with "
-            "--checkpoint CKPT to predict first"
+            "--checkpoint CKPT or --model NAME (bundled) to predict first"
         )
     # A model in the loaders cannot be shared with worker processes: predict in this one.
     jobs = args.jobs if args.predictions is not None else 1

@@ -79,6 +79,13 @@ def add_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--backbone-weights", help="local DINOv2 model folder (dinov2-dpt)")
     parser.add_argument("--resume", action="store_true", help="continue the run in --work-dir")
     parser.add_argument(
+        "--init",
+        metavar="NAME_OR_CHECKPOINT",
+        help="fine-tune: start from these weights with a fresh optimizer and schedule: a model "
+        "bundled with the package (e.g. general; docs/models.md), a checkpoint file or a work "
+        "dir (its best checkpoint); the config key is load_from",
+    )
+    parser.add_argument(
         "--overwrite",
         action="store_true",
         help="start afresh in a --work-dir that holds checkpoints of an earlier run, deleting "
@@ -115,6 +122,8 @@ def check_arguments(args: argparse.Namespace) -> None:
             given.append("--positive-labels")
         if given:
             raise ValueError(f"--data names its own folders and masks; drop {', '.join(given)}")
+    if args.init is not None and args.resume:
+        raise ValueError("--init starts a new run from weights, --resume continues one: give one")
     for flag, value, least in (
         ("--iters", args.iters, 1),
         ("--batch-size", args.batch_size, 1),
@@ -167,7 +176,33 @@ def build_config(args: argparse.Namespace) -> Any:
     cfg.custom_hooks = [*cfg.get("custom_hooks", []), *hooks]
     if args.backbone_weights:
         cfg.model.backbone.pretrained = args.backbone_weights
+    if args.init is not None:
+        cfg.load_from = init_weights(args.init)
     return cfg
+
+
+def init_weights(value: str) -> str:
+    """``load_from`` for ``--init``: a checkpoint file, a work dir's best (else latest)
+    checkpoint, or ``bundled://NAME`` for a bundled model whose checksums match."""
+    from dense_direction.mm.checkpoints import BUNDLED_PREFIX, best_or_latest_checkpoint
+    from dense_direction.models import bundled_model, bundled_models
+
+    path = Path(value)
+    if path.is_file():
+        return str(path)
+    if path.is_dir():
+        found = best_or_latest_checkpoint(path)
+        if found is None:
+            raise FileNotFoundError(f"--init {value}: no checkpoint in that folder")
+        return found
+    if value in bundled_models():
+        bundled_model(value).verify()
+        return BUNDLED_PREFIX + value
+    names = ", ".join(bundled_models()) or "none installed"
+    raise FileNotFoundError(
+        f"--init {value}: neither a checkpoint file, a work dir nor a bundled model "
+        f"(bundled: {names})"
+    )
 
 
 def prepare_work_dir(work_dir: Path, resume: bool, overwrite: bool) -> None:

@@ -11,6 +11,10 @@ A file that needs more is unpickled only if it is *trusted*: this project's trai
 weights passed to ``load_from`` or a ``.pth`` dropped into a work dir, is refused with an error
 that says how to opt in.
 
+``bundled://NAME`` names a model shipped with the package (:mod:`dense_direction.models`):
+``load_from = "bundled://general"`` in a config (``train --init general``) starts from its
+verified weights (weights-only, with a fresh optimizer and schedule).
+
 This replaces mmengine's default for local files, which falls back to full unpickling for any
 file that fails weights-only loading.
 """
@@ -31,14 +35,17 @@ from mmengine.runner import find_latest_checkpoint
 from mmengine.runner.checkpoint import CheckpointLoader, get_torch_safe_globals
 
 from dense_direction.mm.run_record import RECORD_NAME, recorded
+from dense_direction.models import bundled_model
 
 __all__ = [
+    "BUNDLED_PREFIX",
     "UntrustedCheckpointError",
     "best_checkpoint",
     "best_or_latest_checkpoint",
     "checkpoint_is_complete",
     "checkpoint_iteration",
     "latest_complete_checkpoint",
+    "load_from_bundled",
     "load_local_checkpoint",
     "run_checkpoint_files",
     "safe_globals",
@@ -47,6 +54,8 @@ __all__ = [
 ]
 
 _TRUSTED_FILES: set[Path] = set()
+#: ``load_from`` prefix of a bundled model's weights.
+BUNDLED_PREFIX = "bundled://"
 
 
 def trust_file(path: str | Path) -> None:
@@ -172,3 +181,11 @@ def load_local_checkpoint(filename: str, map_location: Any = None) -> Any:
 
 # Replace mmengine's loader for local paths (the '' prefix) with the rule above.
 CheckpointLoader.register_scheme(prefixes="", force=True)(load_local_checkpoint)
+
+
+@CheckpointLoader.register_scheme(prefixes=BUNDLED_PREFIX)
+def load_from_bundled(filename: str, map_location: Any = None) -> dict[str, Any]:
+    """``bundled://NAME``: the bundled model's verified weights, as a checkpoint holding only a
+    ``state_dict``."""
+    bundle = bundled_model(filename.removeprefix(BUNDLED_PREFIX))
+    return {"state_dict": bundle.load_state_dict(map_location or "cpu")}

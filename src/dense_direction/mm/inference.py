@@ -1,6 +1,7 @@
 """DirectionEstimator: a trained checkpoint as a function from an image to directions.
 
     est = DirectionEstimator.from_checkpoint("work_dirs/run")      # a file or a work dir
+    est = DirectionEstimator.pretrained()                          # or the bundled model
     pred = est.predict("photo.jpg")                                # or an RGB array
     pred.angles       # (K, H, W) float32 radians in [0, pi), y up
     pred.confidence   # (K, H, W) float32 in [0, 1]
@@ -30,6 +31,7 @@ from dense_direction.directions import vectors_to_angles
 from dense_direction.hardware import resolve_precision
 from dense_direction.io import as_rgb_uint8, read_image
 from dense_direction.mm.checkpoints import best_or_latest_checkpoint, trust_file
+from dense_direction.models import DEFAULT_MODEL, bundled_model
 from dense_direction.tiling import blend_weights, tiles
 from dense_direction.tta import SYMMETRIES, restore_map, restore_vectors, transform_image
 
@@ -87,6 +89,20 @@ def resolve_device(device: str | torch.device | None) -> torch.device:
     return resolved
 
 
+def _build_model(cfg: Config, state: dict, source: Path) -> torch.nn.Module:
+    """The network ``cfg`` describes, with the weights ``state`` (read from ``source``), which
+    must fit it exactly."""
+    model = MODELS.build(cfg.model)
+    missing, unexpected = model.load_state_dict(state, strict=False)
+    if missing or unexpected:
+        raise ValueError(
+            f"checkpoint {source} does not match its config: missing "
+            f"{sorted(missing)[:5]}{'...' if len(missing) > 5 else ''}, unexpected "
+            f"{sorted(unexpected)[:5]}{'...' if len(unexpected) > 5 else ''}"
+        )
+    return model
+
+
 class DirectionEstimator:
     """A trained Directioner / SegmentoDirectioner ready for inference."""
 
@@ -138,15 +154,26 @@ class DirectionEstimator:
             cfg = Config.fromstring(checkpoint["meta"]["cfg"], file_format=".py")
         else:
             raise ValueError(f"{checkpoint_path} carries no config; pass config=...")
-        model = MODELS.build(cfg.model)
-        state = checkpoint.get("state_dict", checkpoint)
-        missing, unexpected = model.load_state_dict(state, strict=False)
-        if missing or unexpected:
-            raise ValueError(
-                f"checkpoint {checkpoint_path} does not match its config: missing "
-                f"{sorted(missing)[:5]}{'...' if len(missing) > 5 else ''}, unexpected "
-                f"{sorted(unexpected)[:5]}{'...' if len(unexpected) > 5 else ''}"
-            )
+        model = _build_model(cfg, checkpoint.get("state_dict", checkpoint), checkpoint_path)
+        return cls(model, device, precision)
+
+    @classmethod
+    def pretrained(
+        cls,
+        name: str = DEFAULT_MODEL,
+        device: str | None = None,
+        precision: str = "float32",
+        root: str | Path | None = None,
+    ) -> DirectionEstimator:
+        """A model shipped with the package (:mod:`dense_direction.models`; ``root``: another
+        folder of bundled models): checksums verified, weights loaded weights-only, the network
+        built from the config bundled with them. ``device``, ``precision``: as
+        :meth:`from_checkpoint`."""
+        bundle = bundled_model(name, root)
+        state = bundle.load_state_dict()
+        device = resolve_device(device)
+        init_default_scope("mmseg")
+        model = _build_model(Config.fromfile(str(bundle.config)), state, bundle.weights)
         return cls(model, device, precision)
 
     def _normalise(self, rgb: np.ndarray) -> torch.Tensor:

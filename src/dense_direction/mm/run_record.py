@@ -12,25 +12,17 @@ calls :func:`record_checkpoint` after each save.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from pathlib import Path
+
+from dense_direction.io import sha256
 
 __all__ = ["RECORD_NAME", "record_checkpoint", "recorded", "sha256"]
 
 #: The record's file name, in the folder of the checkpoints it lists.
 RECORD_NAME = "checkpoints.json"
 _FORMAT = 1
-
-
-def sha256(path: str | Path) -> str:
-    """The SHA-256 hex digest of a file, read in 1 MiB blocks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _read(folder: Path) -> dict[str, dict]:

@@ -20,6 +20,7 @@ from mmengine.runner import Runner
 
 import dense_direction.mm  # noqa: F401  (registers the components)
 from dense_direction.mm.checkpoints import (
+    BUNDLED_PREFIX,
     best_or_latest_checkpoint,
     checkpoint_is_complete,
     latest_complete_checkpoint,
@@ -27,6 +28,7 @@ from dense_direction.mm.checkpoints import (
 )
 from dense_direction.mm.console import ConsoleHook, log_file, quiet_setup
 from dense_direction.mm.run_record import record_checkpoint
+from dense_direction.models import bundled_model
 
 __all__ = [
     "DenseDirectionRunner",
@@ -106,9 +108,23 @@ class DenseDirectionRunner(Runner):
         self._open_console()  # which checkpoint a run resumes or starts from is for the user
         super().load_or_resume()
 
-    def load_checkpoint(self, *args: Any, **kwargs: Any) -> Any:
+    def load_checkpoint(self, filename: str, *args: Any, **kwargs: Any) -> Any:
+        """mmengine's, except that a bundled model (``bundled://NAME``: ``train --init``) must
+        fit the model exactly instead of loading in part."""
         self._open_console()
-        return super().load_checkpoint(*args, **kwargs)
+        if not str(filename).startswith(BUNDLED_PREFIX):
+            return super().load_checkpoint(filename, *args, **kwargs)
+        try:
+            return super().load_checkpoint(filename, *args, **{**kwargs, "strict": True})
+        except RuntimeError as err:
+            if "do not match" not in str(err):
+                raise
+            name = filename.removeprefix(BUNDLED_PREFIX)
+            raise ValueError(
+                f"the bundled model {name!r} is another network than this config's: train with "
+                f"the preset or config it was built from ({bundled_model(name).config}). "
+                f"{str(err).strip()}"
+            ) from err
 
     def _open_console(self) -> None:
         if getattr(self, "_console_hook", None) is not None:
