@@ -63,7 +63,7 @@ TRAINING = RenderSettings(
 )
 
 HELD_OUT = RenderSettings(
-    contrast=((0.22, 0.3), (0.75, 0.85)),
+    contrast=((0.25, 0.3), (0.75, 0.85)),
     blur=((0.1, 0.3), (1.2, 1.5)),
     noise=((0.002, 0.005), (0.04, 0.05)),
     jpeg_quality=((30.0, 45.0), (95.0, 98.0)),

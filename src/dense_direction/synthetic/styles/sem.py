@@ -43,7 +43,7 @@ def _substrate(rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarray:
 def _scan_lines(gray: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     rows = gray.shape[0]
     gain = 1 + rng.normal(0, rng.uniform(0.01, 0.05), size=(rows, 1))
-    offset = rng.normal(0, rng.uniform(0.005, 0.03), size=(rows, 1))
+    offset = rng.normal(0, rng.uniform(0.005, 0.02), size=(rows, 1))
     glitch = rng.random((rows, 1)) < rng.uniform(0, 0.02)
     offset = offset + glitch * rng.uniform(-0.15, 0.15, size=(rows, 1))
     return gray * gain + offset
@@ -57,5 +57,5 @@ def sem(layers: Layers, rng: np.random.Generator, settings: RenderSettings) -> n
     body = raised * contrast * 0.6 * coverage
     halo = contrast * rng.uniform(0.5, 1.0) * _edge_halo(coverage, rng)
     gray = blur(_substrate(rng, coverage.shape) + body + halo, rng, settings)
-    gray = sensor_noise(_scan_lines(gray, rng), rng, settings, scale=1.5)
+    gray = sensor_noise(_scan_lines(gray, rng), rng, settings)
     return encode(gray, rng, settings)
