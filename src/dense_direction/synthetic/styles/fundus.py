@@ -3,7 +3,8 @@
 An orange-red disc (the camera's field of view) with vignetting and choroid texture on a dark
 surround, a bright yellowish optic disc and a darker macula as distractors, and vessels darker
 than the tissue, most of all in green (haemoglobin absorbs green light). The disc is large
-enough that only the image corners fall in the surround, so little of the mask is hidden there.
+(radius 0.55-0.63 of the shorter side) so only the image corners fall in the surround: 2-11 %
+of a square image, where structures stay in the mask but cannot be seen.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ def fundus_field(rng: np.random.Generator, shape: tuple[int, int]) -> tuple[np.n
     side = min(h, w)
     cy = h / 2 + rng.uniform(-0.03, 0.03) * side
     cx = w / 2 + rng.uniform(-0.03, 0.03) * side
-    radius = rng.uniform(0.5, 0.62) * side
+    radius = rng.uniform(0.55, 0.63) * side
     rows, cols = np.mgrid[0:h, 0:w].astype(np.float32)
     distance = np.hypot(rows - cy, cols - cx)
     inside = np.clip(radius - distance + 0.5, 0, 1)
