@@ -180,6 +180,12 @@ def main() -> None:
         default=True,
         help="predict with test-time augmentation (predict's default) or without",
     )
+    parser.add_argument(
+        "--precision",
+        default="float32",
+        help="predict's --precision (float32, bfloat16, auto); other than float32 it names "
+        "the report (report_bfloat16.*)",
+    )
     parser.add_argument("--cache", type=Path, help="baseline errors cache (OUT/baseline_cache)")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
@@ -201,12 +207,14 @@ def main() -> None:
             "--time-budget", f"{args.train_minutes:g}", *extra)  # fmt: skip
         timings["train_minutes"] = (time.monotonic() - start) / 60
     truth = write_test_set(args.out / "test_images", args.seeds, args.size)
-    suffix = "" if args.tta else "_no_tta"
+    suffix = ("" if args.tta else "_no_tta") + (
+        "" if args.precision == "float32" else f"_{args.precision}"
+    )
     predictions = args.out / f"predictions{suffix}"
     start = time.monotonic()
     tta = ["--tta" if args.tta else "--no-tta"]
     cli("predict", "--checkpoint", str(checkpoint), "--input", str(args.out / "test_images"),
-        "--out", str(predictions), *tta)  # fmt: skip
+        "--out", str(predictions), "--precision", args.precision, *tta)  # fmt: skip
     timings["predict_seconds"] = time.monotonic() - start
     cache = (args.cache or args.out / "baseline_cache") / f"size{args.size}"
     report = summarise(score(truth, predictions, cache))

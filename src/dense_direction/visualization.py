@@ -107,16 +107,17 @@ def quiver_plot(
 
     Returns the rendered ``(H', W', 3)`` uint8 picture (and saves it to ``path`` if given).
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    # A figure with its own Agg canvas, not pyplot: no global state, so predict can draw in
+    # its writer thread whatever backend the user's matplotlib has.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
     h, w = angles.shape
     rows, cols = np.mgrid[step // 2 : h : step, step // 2 : w : step]
     keep = (np.asarray(mask)[rows, cols] > 0) & np.isfinite(angles[rows, cols])
     theta = angles[rows, cols][keep]
-    fig = plt.figure(figsize=(w / dpi, h / dpi), dpi=dpi)
+    fig = Figure(figsize=(w / dpi, h / dpi), dpi=dpi)
+    FigureCanvasAgg(fig)
     ax = fig.add_axes((0, 0, 1, 1))
     ax.imshow(image, cmap="gray" if np.asarray(image).ndim == 2 else None)
     ax.quiver(
@@ -139,7 +140,6 @@ def quiver_plot(
     picture = np.asarray(fig.canvas.buffer_rgba())[..., :3].copy()
     if path is not None:
         fig.savefig(path, dpi=dpi)
-    plt.close(fig)
     return picture
 
 

@@ -55,3 +55,47 @@ def test_multi_class_outputs_one_file_set_per_class(tmp_path):
     assert np.all(overlay1[:, 4:] == 40)
     left = overlay1[:, :4].reshape(-1, 3).astype(int)
     assert np.all(left[:, 0] > left[:, 1]) and np.all(left[:, 0] > left[:, 2])
+
+
+def _folder_run(tmp_path, monkeypatch, write):
+    """`predict` over three images with a stand-in model and ``write`` as its writer."""
+    from types import SimpleNamespace
+
+    import dense_direction.cli.predict as predict
+
+    for i in range(3):
+        Image.fromarray(np.full((6, 8, 3), 40 * i, np.uint8)).save(tmp_path / f"im{i}.png")
+
+    def fake_predict(image, **kwargs):
+        angles = np.full((1, *image.shape[:2]), image[0, 0, 0] / 255, np.float32)
+        return SimpleNamespace(angles=angles, confidence=np.ones_like(angles), dir_classes=[1])
+
+    monkeypatch.setattr(
+        predict, "load_estimator", lambda args: SimpleNamespace(predict=fake_predict)
+    )
+    monkeypatch.setattr(predict, "write_outputs", write)
+    args = SimpleNamespace(
+        input=str(tmp_path), out=tmp_path / "out", tile=512, overlap=64, tta=False,
+        threshold=0.5, quiver=False,
+    )  # fmt: skip
+    return predict.run(args)
+
+
+def test_outputs_of_every_image_are_written_in_the_background(tmp_path, monkeypatch):
+    from dense_direction.cli.predict import write_outputs
+
+    assert _folder_run(tmp_path, monkeypatch, write_outputs) == 0
+    for i in range(3):
+        # The image's first pixel is 40 i, so its angle map holds 40 i / 255 radians.
+        saved = np.load(tmp_path / "out" / f"im{i}_angles.npy")
+        assert np.allclose(saved, 40 * i / 255)
+        assert (tmp_path / "out" / f"im{i}_overlay.png").is_file()
+
+
+def test_a_failed_write_is_an_error_not_a_lost_file(tmp_path, monkeypatch):
+    def write(out, stem, *args):
+        if stem == "im1":
+            raise OSError("No space left on device")
+
+    with pytest.raises(OSError, match="No space left"):
+        _folder_run(tmp_path, monkeypatch, write)
