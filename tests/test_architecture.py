@@ -6,7 +6,7 @@ import sys
 CHECK = """
 import sys
 import dense_direction, dense_direction.losses, dense_direction.kernels
-import dense_direction.analysis, dense_direction.analysis.report.files
+import dense_direction.analysis, dense_direction.analysis.report.files, dense_direction.models
 leaked = sorted(m for m in sys.modules if m.split('.')[0] in {'mmengine', 'mmcv', 'mmseg'})
 assert not leaked, leaked
 """
