@@ -3,10 +3,12 @@ weights-only; the models folder can be moved (tests never write into the package
 
 import argparse
 import json
+from pathlib import Path
 
 import pytest
 import torch
 
+import dense_direction.models
 from dense_direction.io import sha256
 from dense_direction.models import (
     MANIFEST,
@@ -89,3 +91,15 @@ def test_no_model_says_how_to_make_one(tmp_path, root):
         bundled_model("other", root)
     with pytest.raises(ValueError, match="model name"):
         write_bundle(root, "Bad Name", STATE, "", {})
+
+
+def test_every_shipped_model_matches_its_checksums():
+    """The models in the package itself: a bundle committed with a stale manifest, or a weights
+    file that needs unpickling, fails here."""
+    package = Path(dense_direction.models.__file__).parent
+    names = bundled_models(package)
+    if not names:
+        pytest.skip("no model is bundled with the package yet (docs/models.md)")
+    for name in names:
+        bundle = bundled_model(name, package)
+        assert bundle.load_state_dict() and bundle.manifest["size_bytes"] <= 10e6

@@ -180,3 +180,16 @@ def test_train_init_takes_checkpoints_and_refuses_what_does_not_fit(models_env):
     runner = build_runner(build_config(args))
     with pytest.raises(ValueError, match="another network than this config's"):
         runner.load_or_resume()
+
+
+def test_every_shipped_model_builds(monkeypatch):
+    """Each model in the package builds from its config with its weights."""
+    from dense_direction.mm.inference import DirectionEstimator
+    from dense_direction.models import bundled_models
+
+    monkeypatch.delenv(MODELS_ENV, raising=False)
+    names = bundled_models()
+    if not names:
+        pytest.skip("no model is bundled with the package yet (docs/models.md)")
+    for name in names:
+        DirectionEstimator.pretrained(name, device="cpu")
