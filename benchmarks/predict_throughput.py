@@ -9,13 +9,15 @@ the checkpoint is any trained model, by default the one `make demo` writes. Rows
 * **CLI**: ``dense-direction predict`` end to end, as a user runs it (start-up, reading,
   tiling, network, blending, writing every output), on ``--count`` images of the size, under
   ``/usr/bin/time -v`` for the peak resident memory;
-* **orientationpy** (when installed: ``pip install orientationpy``): its structure-tensor
-  orientation of the gray image, the classical reference.
+* **orientationpy**: its gradient and structure-tensor orientation of the gray image, the
+  classical reference, in the Python given by ``--orientationpy-python`` (orientationpy needs
+  numba, which may pin other numpy versions than ours, so it gets a venv of its own:
+  ``python -m venv opy && opy/bin/pip install orientationpy pillow``).
 
-    .venv/bin/python benchmarks/predict_throughput.py [--checkpoint demo_out/work]
+    .venv/bin/python benchmarks/predict_throughput.py [--checkpoint demo_out/work] \
+        [--orientationpy-python opy/bin/python]
 
-``--sizes 512 2048`` limits the sizes; ``--set KEY=VALUE`` is not needed: the API rows call
-the API exactly as a user would.
+``--sizes 512 2048`` limits the sizes.
 """
 
 from __future__ import annotations
@@ -90,13 +92,13 @@ def orientationpy_worker(image: str, repeats: int) -> dict:
     return dict(seconds=statistics.median(times[1:]), peak_mb=peak)
 
 
-def _in_subprocess(call: str, **kwargs: object) -> dict:
+def _in_subprocess(call: str, python: str = sys.executable, **kwargs: object) -> dict:
     script = (
         "import json, sys; sys.path.insert(0, 'benchmarks'); import predict_throughput as p; "
         f"print(json.dumps(p.{call}(**{kwargs!r})))"
     )
     out = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=_root()
+        [python, "-c", script], capture_output=True, text=True, check=True, cwd=_root()
     )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -130,14 +132,6 @@ def _row(size: str, what: str, pixels: float, result: dict | None, note: str = "
     print(f"| {size} | {what} | {cells} | {note} |", flush=True)
 
 
-def _has_orientationpy() -> bool:
-    try:
-        import orientationpy  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 def bench_size(name: str, args: argparse.Namespace, tmp: Path) -> None:
     height, width = SIZES[name]
     count = COUNTS[name]
@@ -156,17 +150,20 @@ def bench_size(name: str, args: argparse.Namespace, tmp: Path) -> None:
     for label, extra in (("predict (defaults: TTA)", []), ("predict --no-tta", ["--no-tta"])):
         result = cli_run(args.checkpoint, folder, tmp / f"out_{name}_{len(extra)}", extra)
         _row(name, label, pixels * count, result, f"{count} image(s), start-up included")
-    if _has_orientationpy():
-        result = _in_subprocess("orientationpy_worker", image=image, repeats=repeats)
+    if args.orientationpy_python:
+        result = _in_subprocess(
+            "orientationpy_worker", python=args.orientationpy_python, image=image, repeats=repeats
+        )
         _row(name, "orientationpy (structure tensor, sigma=2)", pixels, result, "gray image")
     else:
-        _row(name, "orientationpy", pixels, None, "not installed: pip install orientationpy")
+        _row(name, "orientationpy", pixels, None, "no --orientationpy-python given")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--checkpoint", default="demo_out/work")
     parser.add_argument("--sizes", nargs="+", choices=sorted(SIZES), default=list(SIZES))
+    parser.add_argument("--orientationpy-python", help="a Python with orientationpy installed")
     args = parser.parse_args(argv)
     import torch
 

@@ -182,9 +182,8 @@ def main() -> None:
     )
     parser.add_argument(
         "--precision",
-        default="float32",
-        help="predict's --precision (float32, bfloat16, auto); other than float32 it names "
-        "the report (report_bfloat16.*)",
+        help="predict's --precision (float32, bfloat16, auto; default: predict's); when given "
+        "it names the report (report_bfloat16.*)",
     )
     parser.add_argument("--cache", type=Path, help="baseline errors cache (OUT/baseline_cache)")
     args = parser.parse_args()
@@ -207,14 +206,13 @@ def main() -> None:
             "--time-budget", f"{args.train_minutes:g}", *extra)  # fmt: skip
         timings["train_minutes"] = (time.monotonic() - start) / 60
     truth = write_test_set(args.out / "test_images", args.seeds, args.size)
-    suffix = ("" if args.tta else "_no_tta") + (
-        "" if args.precision == "float32" else f"_{args.precision}"
-    )
+    suffix = ("" if args.tta else "_no_tta") + (f"_{args.precision}" if args.precision else "")
     predictions = args.out / f"predictions{suffix}"
     start = time.monotonic()
     tta = ["--tta" if args.tta else "--no-tta"]
+    precision = ["--precision", args.precision] if args.precision else []
     cli("predict", "--checkpoint", str(checkpoint), "--input", str(args.out / "test_images"),
-        "--out", str(predictions), "--precision", args.precision, *tta)  # fmt: skip
+        "--out", str(predictions), *precision, *tta)  # fmt: skip
     timings["predict_seconds"] = time.monotonic() - start
     cache = (args.cache or args.out / "baseline_cache") / f"size{args.size}"
     report = summarise(score(truth, predictions, cache))

@@ -17,6 +17,7 @@ from pathlib import Path
 import torch
 
 __all__ = [
+    "DEFAULT_INFERENCE_PRECISION",
     "PRECISIONS",
     "cpu_has_bfloat16_units",
     "data_workers",
@@ -26,6 +27,9 @@ __all__ = [
 
 #: Accepted ``precision`` values: "auto" picks bfloat16 where it is fast, float32 elsewhere.
 PRECISIONS = ("auto", "float32", "bfloat16")
+#: Inference precision unless one is chosen. bfloat16 inference changed no band of the width
+#: benchmark by more than 0.02 degrees (docs/benchmarks.md), so it is used where it is fast.
+DEFAULT_INFERENCE_PRECISION = "auto"
 
 # /proc/cpuinfo flags of CPU instructions that compute in bfloat16 natively.
 _BF16_FLAGS = frozenset({"amx_bf16", "avx512_bf16"})

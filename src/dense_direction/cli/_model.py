@@ -11,7 +11,7 @@ from dense_direction.hardware import PRECISIONS
 from dense_direction.models import DEFAULT_MODEL
 
 #: Inference precision unless --precision is given.
-DEFAULT_PRECISION = "float32"
+DEFAULT_INFERENCE_PRECISION = "float32"
 
 
 def add_model_arguments(parser: argparse.ArgumentParser, bundled_default: bool = True) -> None:
@@ -36,9 +36,9 @@ def add_model_arguments(parser: argparse.ArgumentParser, bundled_default: bool =
     parser.add_argument(
         "--precision",
         choices=PRECISIONS,
-        default=DEFAULT_PRECISION,
+        default=DEFAULT_INFERENCE_PRECISION,
         help=f"the network's forward pass: float32, bfloat16, or auto (bfloat16 where the CPU "
-        f"or GPU computes it natively, else float32); default {DEFAULT_PRECISION}",
+        f"or GPU computes it natively, else float32); default {DEFAULT_INFERENCE_PRECISION}",
     )
     parser.add_argument(
         "--tta",

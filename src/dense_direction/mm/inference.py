@@ -28,7 +28,7 @@ from scipy import ndimage
 
 import dense_direction.mm  # noqa: F401  (registers the components)
 from dense_direction.directions import vectors_to_angles
-from dense_direction.hardware import resolve_precision
+from dense_direction.hardware import DEFAULT_INFERENCE_PRECISION, resolve_precision
 from dense_direction.io import as_rgb_uint8, read_image
 from dense_direction.mm.checkpoints import best_or_latest_checkpoint, trust_file
 from dense_direction.models import DEFAULT_MODEL, bundled_model
@@ -110,7 +110,7 @@ class DirectionEstimator:
         self,
         model: torch.nn.Module,
         device: str | torch.device = "cpu",
-        precision: str = "float32",
+        precision: str = DEFAULT_INFERENCE_PRECISION,
     ) -> None:
         self.device = resolve_device(device)
         # Channels-last weights: the same numbers (to float rounding), faster convolutions.
@@ -133,15 +133,15 @@ class DirectionEstimator:
         config: str | Path | None = None,
         device: str | None = None,
         trust: bool = False,
-        precision: str = "float32",
+        precision: str = DEFAULT_INFERENCE_PRECISION,
     ) -> DirectionEstimator:
         """Load a checkpoint file or the best one in a work dir; the config comes from the
         checkpoint (mmengine stores it) unless ``config`` is given. ``device``: see
         :func:`resolve_device`. ``trust``: allow full unpickling of that file, which runs code
         from it (:mod:`dense_direction.mm.checkpoints`; this project's own checkpoints load
-        without it). ``precision``: "float32" (default), "bfloat16" or "auto" (bfloat16 where
-        the device computes it natively; :func:`dense_direction.hardware.resolve_precision`),
-        for the network's forward pass."""
+        without it). ``precision``: "auto" (default: bfloat16 where the device computes it
+        natively, :func:`dense_direction.hardware.resolve_precision`), "bfloat16" or
+        "float32", for the network's forward pass."""
         device = resolve_device(device)
         init_default_scope("mmseg")
         checkpoint_path = find_checkpoint(path)
@@ -162,7 +162,7 @@ class DirectionEstimator:
         cls,
         name: str = DEFAULT_MODEL,
         device: str | None = None,
-        precision: str = "float32",
+        precision: str = DEFAULT_INFERENCE_PRECISION,
         root: str | Path | None = None,
     ) -> DirectionEstimator:
         """A model shipped with the package (:mod:`dense_direction.models`; ``root``: another
