@@ -99,3 +99,15 @@ def test_a_failed_write_is_an_error_not_a_lost_file(tmp_path, monkeypatch):
 
     with pytest.raises(OSError, match="No space left"):
         _folder_run(tmp_path, monkeypatch, write)
+
+
+def test_predict_runs_in_bfloat16_where_the_hardware_has_it_by_default():
+    import argparse
+
+    from dense_direction.cli.predict import add_parser
+
+    parser = argparse.ArgumentParser()
+    add_parser(parser)
+    args = parser.parse_args(["--input", "x.png", "--out", "o"])
+    # "auto": bfloat16 where native, float32 elsewhere, as training (dense_direction.hardware).
+    assert args.precision == "auto"

@@ -7,11 +7,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from dense_direction.hardware import PRECISIONS
+from dense_direction.hardware import DEFAULT_INFERENCE_PRECISION, PRECISIONS
 from dense_direction.models import DEFAULT_MODEL
-
-#: Inference precision unless --precision is given.
-DEFAULT_INFERENCE_PRECISION = "float32"
 
 
 def add_model_arguments(parser: argparse.ArgumentParser, bundled_default: bool = True) -> None:
