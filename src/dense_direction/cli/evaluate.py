@@ -12,12 +12,12 @@ from typing import Any
 
 import numpy as np
 from PIL import Image
-from tqdm import tqdm
 
 from dense_direction.classical import BASELINES
 from dense_direction.cli._model import add_model_arguments, load_estimator
 from dense_direction.evaluation import angular_error, scored_pixels, summarize_errors
 from dense_direction.io import IMAGE_SUFFIXES, files_by_stem, read_binary_mask, read_image
+from dense_direction.progress import track
 
 HELP = "angular-error report of a model and the classical baselines against ground truth"
 MODEL = "model"
@@ -133,7 +133,7 @@ def evaluate(
     out.mkdir(parents=True, exist_ok=True)
     methods = [MODEL, *(BASELINES if baselines else [])]
     errors: dict[str, list[np.ndarray]] = {m: [] for m in methods}
-    for index, item in enumerate(tqdm(items, desc="evaluate", unit="img")):
+    for index, item in enumerate(track(items, "evaluate")):
         rgb = read_image(item.image)
         angles = estimator.predict(rgb, tta=tta).angles[0]
         errors[MODEL].append(angular_error(angles, item.direction, item.select))

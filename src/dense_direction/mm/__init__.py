@@ -16,6 +16,7 @@ from dense_direction.mm import (
     hooks,
     metrics,
     precision,
+    runner,  # registers DirectionClassesCheckHook, which configs may name
     segmentors,
     transforms,
     visualizer,
@@ -32,6 +33,7 @@ __all__ = [
     "hooks",
     "metrics",
     "precision",
+    "runner",
     "segmentors",
     "transforms",
     "visualizer",

@@ -17,12 +17,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from PIL import Image
-from tqdm import tqdm
 
 from dense_direction.analysis.report.image import ImageAnalysis, analyze_image
 from dense_direction.analysis.report.options import AnalysisOptions, convert_table
 from dense_direction.analysis.report.plots import misorientation_picture, object_overlay, rose_plot
 from dense_direction.analysis.tracing.export import geojson_lines, write_graphml
+from dense_direction.progress import Progress
 
 __all__ = ["ImageInputs", "analyze_many", "write_image_files"]
 
@@ -229,7 +229,11 @@ def analyze_many(
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     items = list(items)
-    done = list(tqdm(_results(items, out, options, files, jobs), "analyze", len(items), unit="img"))
+    done = []
+    with Progress(len(items), "analyze", "img") as progress:  # whole lines in a log
+        for result in _results(items, out, options, files, jobs):
+            done.append(result)
+            progress.advance()
     failed = [(r.stem, r.error) for r in done if r.error is not None]
     ok = [r for r in done if r.error is None]
     rows = [r.row for r in ok]
