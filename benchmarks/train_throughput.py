@@ -66,7 +66,7 @@ def build_runner(data: Path, work_dir: Path, extra: list[str], iters: int) -> An
     flags = [f for f in extra if f not in BENCHMARK_FLAGS]
     args = train_args(data, work_dir, [*flags, "--iters", str(iters)])
     cfg = train_cli.build_config(args)
-    torch.set_num_threads(getattr(args, "threads", None) or THREADS)  # as train's run()
+    torch.set_num_threads(args.threads or THREADS)  # as train's run()
     if "--no-channels-last" in extra:
         cfg.custom_hooks = [h for h in cfg.custom_hooks if h["type"] != "ChannelsLastHook"]
     cfg.train_cfg.val_interval = iters + 1  # time training only

@@ -1,7 +1,7 @@
 """What the hardware computes fast: the one place that decides training precision and how
 many data-loading processes run beside the network.
 
-Autocasting convolutions to bfloat16 more than halves a training step where the hardware has
+Autocasting convolutions to bfloat16 about halves a training step where the hardware has
 bfloat16 units (CUDA GPUs from Ampere on; x86 CPUs with AMX or AVX512-BF16, i.e. Intel Xeon
 from Cooper Lake / Sapphire Rapids on, AMD Zen 4 on). Elsewhere bfloat16 is emulated and
 slower than float32, so "auto" keeps float32 there.
@@ -19,6 +19,7 @@ import torch
 __all__ = [
     "DEFAULT_INFERENCE_PRECISION",
     "PRECISIONS",
+    "check_precision",
     "cpu_has_bfloat16_units",
     "data_workers",
     "resolve_precision",
@@ -51,19 +52,24 @@ def cpu_has_bfloat16_units(cpuinfo: str = "/proc/cpuinfo") -> bool:
     return False
 
 
+def check_precision(precision: str, owner: str = "precision") -> None:
+    """A ``ValueError`` naming ``owner`` unless ``precision`` is one of :data:`PRECISIONS`."""
+    if precision not in PRECISIONS:
+        raise ValueError(f"{owner} must be one of {', '.join(PRECISIONS)}; got {precision!r}")
+
+
 def resolve_precision(precision: str, device: str | torch.device) -> torch.dtype:
     """The dtype to autocast to on ``device``: ``torch.bfloat16`` or ``torch.float32``.
 
     ``"auto"`` is bfloat16 where the device has bfloat16 units (see the module docstring);
     ``"bfloat16"`` is honoured anywhere bfloat16 runs, even if slowly.
     """
-    if precision not in PRECISIONS:
-        raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}; got {precision!r}")
+    check_precision(precision)
     if precision == "float32":
         return torch.float32
-    kind = torch.device(device).type
     if precision == "bfloat16":
         return torch.bfloat16
+    kind = torch.device(device).type
     if kind == "cuda":
         fast = torch.cuda.is_available() and torch.cuda.is_bf16_supported(including_emulation=False)
     else:
@@ -82,7 +88,7 @@ def data_workers(cores: int | None = None) -> int:
     """Data-loading processes for training on ``cores`` (default: :func:`usable_cores`).
 
     None on 2 cores or fewer: the network's maths needs both, and a worker beside it costs
-    more than it saves (measured on 2 cores, default preset: 6.0 it/s without a worker, 5.3
+    more than it saves (measured on 2 cores, default preset: 5.87 it/s without a worker, 5.20
     with one; docs/benchmarks.md). On more cores, a quarter of them, at most 4.
     """
     cores = usable_cores() if cores is None else cores

@@ -96,3 +96,11 @@ def test_channels_last_hook_keeps_the_parameters_the_optimizer_holds():
     assert not convs[0].is_contiguous()  # a (8, 3, 3, 3) weight: really re-laid out
     held = {id(p) for group in optimizer.param_groups for p in group["params"]}
     assert {id(p) for p in model.parameters()} == held
+
+
+@pytest.mark.parametrize("stage", ["before_train", "before_val", "before_test"])
+def test_channels_last_hook_acts_before_every_stage(stage):
+    model = nn.Sequential(nn.Conv2d(3, 8, 3))
+    getattr(ChannelsLastHook(), stage)(SimpleNamespace(model=model))
+    assert not model[0].weight.is_contiguous()
+    assert model[0].weight.is_contiguous(memory_format=torch.channels_last)

@@ -16,8 +16,7 @@ from dense_direction.progress import track
 from dense_direction.tiling import check_tiling
 
 HELP = "predict direction fields (angle maps, overlays, confidence) with a trained model"
-# zlib level 1: PNGs about a fifth larger than at Pillow's default 6, written 2-5x faster;
-# writing was a third of predict's time on large images (docs/benchmarks.md).
+# zlib level 1 instead of Pillow's default 6: faster to write, larger files.
 PNG_LEVEL = 1
 
 

@@ -110,7 +110,7 @@ def add_parser(parser: argparse.ArgumentParser) -> None:
         choices=PRECISIONS,
         default="auto",
         help="forward-pass precision: auto (default) autocasts to bfloat16 where the CPU or GPU "
-        "computes it natively, which more than doubles the speed, else float32; losses are "
+        "computes it natively, which about doubles the speed, else float32; losses are "
         "float32 always",
     )
 

@@ -63,7 +63,8 @@ def supervised_direction_loss(
     angles = torch.where(labelled, target, torch.zeros_like(target)).to(dtype)
     truth = angles_to_vectors(angles, dim=2)
     vectors = pred.to(dtype)
-    # max(|v|, EPS), written out: the norm over a size-2 middle axis is ~100x slower on CPUs,
+    # max(|v|, EPS), written out: the norm over a size-2 middle axis was nearly all of this
+    # loss's 25 ms per training step on a CPU (2 ms now; docs/benchmarks.md),
     # and clamping the square keeps the gradient 0 (not NaN) at a zero vector.
     kappa = (vectors[:, :, 0] ** 2 + vectors[:, :, 1] ** 2).clamp(min=EPS**2).sqrt()
     agreement = (vectors * truth).sum(dim=2) / kappa

@@ -23,7 +23,7 @@ from mmengine.optim import OptimWrapper
 from mmengine.registry import HOOKS, OPTIM_WRAPPERS
 from torch import Tensor, nn
 
-from dense_direction.hardware import PRECISIONS, resolve_precision
+from dense_direction.hardware import check_precision, resolve_precision
 
 __all__ = ["AutocastOptimWrapper", "ChannelsLastHook", "float32_losses"]
 
@@ -44,11 +44,7 @@ class AutocastOptimWrapper(OptimWrapper):
     """
 
     def __init__(self, *args: Any, precision: str = "auto", **kwargs: Any) -> None:
-        if precision not in PRECISIONS:
-            raise ValueError(
-                f"AutocastOptimWrapper precision must be one of {', '.join(PRECISIONS)}; "
-                f"got {precision!r}"
-            )
+        check_precision(precision, "AutocastOptimWrapper precision")
         super().__init__(*args, **kwargs)
         self.precision = precision
         self._dtype: torch.dtype | None = None
@@ -88,8 +84,4 @@ class ChannelsLastHook(Hook):
     def before_train(self, runner: Any) -> None:
         runner.model.to(memory_format=torch.channels_last)
 
-    def before_val(self, runner: Any) -> None:
-        runner.model.to(memory_format=torch.channels_last)
-
-    def before_test(self, runner: Any) -> None:
-        runner.model.to(memory_format=torch.channels_last)
+    before_val = before_test = before_train
