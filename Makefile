@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 export VENV
 
-.PHONY: install demo test lint format bench clean
+.PHONY: install demo test lint format bench pretrained clean
 
 install:
 	@bash tools/install.sh
@@ -27,6 +27,11 @@ format: install
 ## bench: loss speed and memory table (docs/benchmarks.md quotes it)
 bench: install
 	$(PY) benchmarks/loss_speed.py
+
+## pretrained: regenerate the bundled 'general' model (data, training, evaluation, bundle;
+## about 75 minutes on 2 CPU cores, resumable) into work/pretrained and src/dense_direction/models
+pretrained: install
+	$(PY) tools/train_pretrained.py --out work/pretrained
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build src/*.egg-info

@@ -6,7 +6,9 @@ direction from ``analyze_image`` three times, on the same mask: from the truth f
 the model's predicted field, and from the classical structure tensor (sigma 1, rho 4). The
 table reports the per-object difference to the truth (degrees, modulo 180).
 
-    python benchmarks/analysis_accuracy.py --checkpoint demo_out/work [--num 20] [--tta]
+    python benchmarks/analysis_accuracy.py [--checkpoint demo_out/work] [--num 20] [--tta]
+
+Without ``--checkpoint`` the bundled model (``--model``, default ``general``) is measured.
 """
 
 from __future__ import annotations
@@ -43,7 +45,8 @@ def summary(name: str, errors: np.ndarray) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--checkpoint", required=True, help="checkpoint file or work dir")
+    parser.add_argument("--checkpoint", help="checkpoint file or work dir (a bundled model)")
+    parser.add_argument("--model", default="general", help="bundled model (general)")
     parser.add_argument("--num", type=int, default=20)
     parser.add_argument("--size", type=int, default=256)
     parser.add_argument("--seed", type=int, default=90000)
@@ -51,7 +54,10 @@ def main() -> int:
     args = parser.parse_args()
     from dense_direction.mm.inference import DirectionEstimator
 
-    estimator = DirectionEstimator.from_checkpoint(args.checkpoint)
+    if args.checkpoint:
+        estimator = DirectionEstimator.from_checkpoint(args.checkpoint)
+    else:
+        estimator = DirectionEstimator.pretrained(args.model)
     errors: dict[str, list[np.ndarray]] = {"model": [], "structure tensor": []}
     for index in range(args.num):
         sample = generate_sample(list(KINDS), args.size, seed=args.seed + index)

@@ -6,9 +6,11 @@ import pytest
 from dense_direction.visualization import (
     add_legend,
     color_wheel,
+    comparison_row,
     direction_colors,
     direction_overlay,
     error_histogram,
+    error_panel,
     quiver_plot,
 )
 
@@ -76,3 +78,34 @@ def test_quiver_and_histogram_write_files(tmp_path):
         {"model": np.array([1.0, 2.0]), "baseline": np.array([5.0])}, str(tmp_path / "h.png")
     )
     assert (tmp_path / "h.png").stat().st_size > 1000
+
+
+def test_error_panel_colours_scored_pixels_by_error_and_darkens_the_rest():
+    from matplotlib import colormaps
+
+    rgb = np.full((2, 3, 3), 200, np.uint8)
+    errors = np.array([[0.0, 45.0, 90.0], [10.0, 10.0, 10.0]])
+    select = np.array([[True, True, True], [False, False, False]])
+    panel = error_panel(rgb, errors, select)
+    # Unscored pixels: the gray value 200 darkened to 45 % -> 90.
+    assert (panel[1] == 90).all()
+    # Scored pixels: inferno at error / 45, clipped at 45 degrees (90 degrees looks like 45).
+    inferno = colormaps["inferno"]
+    assert np.array_equal(panel[0, 0], (np.array(inferno(0.0)[:3]) * 255).astype(np.uint8))
+    assert np.array_equal(panel[0, 1], (np.array(inferno(1.0)[:3]) * 255).astype(np.uint8))
+    assert np.array_equal(panel[0, 2], panel[0, 1])
+
+
+def test_comparison_row_is_image_truth_prediction_error():
+    rgb = np.full((8, 8, 3), 120, np.uint8)
+    truth = np.full((8, 8), np.nan)
+    truth[3:5] = 0.0  # a horizontal band: red in the truth panel
+    angles = np.full((8, 8), np.pi / 2)  # predicted vertical: cyan
+    select = np.isfinite(truth)
+    row = comparison_row(rgb, truth, angles, np.where(select, 90.0, 0.0), select)
+    assert row.shape == (8, 32, 3)
+    assert np.array_equal(row[:, :8], rgb)
+    red, cyan = row[4, 8 + 1].astype(int), row[4, 16 + 1].astype(int)
+    assert red[0] > red[1] and cyan[2] > cyan[0]
+    # Outside the truth's pixels both overlays leave the photograph as it is.
+    assert np.array_equal(row[0, 8:24], np.full((16, 3), 120))

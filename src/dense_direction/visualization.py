@@ -18,9 +18,11 @@ _SLAB_ROWS = 256
 __all__ = [
     "add_legend",
     "color_wheel",
+    "comparison_row",
     "direction_colors",
     "direction_overlay",
     "error_histogram",
+    "error_panel",
     "quiver_plot",
 ]
 
@@ -165,3 +167,32 @@ def error_histogram(
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
+
+
+def error_panel(rgb: np.ndarray, errors: np.ndarray, select: np.ndarray) -> np.ndarray:
+    """Darkened gray photograph with the per-pixel error (0-45 degrees, inferno colour map) on
+    the ``select``-ed pixels. ``rgb``: ``(H, W, 3)``; ``errors``: ``(H, W)`` degrees."""
+    from matplotlib import colormaps
+
+    gray = rgb.mean(axis=2, keepdims=True).repeat(3, axis=2) * 0.45
+    colours = colormaps["inferno"](np.clip(errors / 45, 0, 1))[..., :3] * 255
+    out = gray.copy()
+    out[select] = colours[select]
+    return out.astype(np.uint8)
+
+
+def comparison_row(
+    rgb: np.ndarray, truth: np.ndarray, angles: np.ndarray, errors: np.ndarray, select: np.ndarray
+) -> np.ndarray:
+    """``image | truth | prediction | error`` side by side (``(H, 4W, 3)`` uint8): the truth
+    and prediction overlaid where the truth is defined (finite), the error on ``select``."""
+    shown = np.isfinite(truth)
+    return np.concatenate(
+        [
+            rgb,
+            add_legend(direction_overlay(rgb, np.nan_to_num(truth), shown)),
+            add_legend(direction_overlay(rgb, angles, shown)),
+            error_panel(rgb, errors, select),
+        ],
+        axis=1,
+    )

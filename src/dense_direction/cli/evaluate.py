@@ -106,17 +106,6 @@ def items_from_args(args: argparse.Namespace) -> list[Item]:
     return items
 
 
-def _error_panel(rgb: np.ndarray, errors: np.ndarray, select: np.ndarray) -> np.ndarray:
-    """Gray photograph with the per-pixel error (0-45 degrees, inferno) on scored pixels."""
-    from matplotlib import colormaps
-
-    gray = rgb.mean(axis=2, keepdims=True).repeat(3, axis=2) * 0.45
-    colours = colormaps["inferno"](np.clip(errors / 45, 0, 1))[..., :3] * 255
-    out = gray.copy()
-    out[select] = colours[select]
-    return out.astype(np.uint8)
-
-
 def evaluate(
     estimator: Any,
     items: Sequence[Item],
@@ -128,7 +117,7 @@ def evaluate(
     """Score the model (predicting with ``tta``, as ``predict`` does by default) and the
     baselines on ``items``; write ``metrics.json``, ``metrics.md``, ``error_histogram.png``
     and example panels into ``out``."""
-    from dense_direction.visualization import add_legend, direction_overlay, error_histogram
+    from dense_direction.visualization import comparison_row, error_histogram
 
     out.mkdir(parents=True, exist_ok=True)
     methods = [MODEL, *(BASELINES if baselines else [])]
@@ -143,14 +132,8 @@ def evaluate(
         if index < panels:
             full = np.zeros(item.select.shape)
             full[item.select] = angular_error(angles, item.direction, item.select)
-            shown = np.isfinite(item.direction)
-            row = [
-                rgb,
-                add_legend(direction_overlay(rgb, item.direction, shown)),
-                add_legend(direction_overlay(rgb, angles, shown)),
-                _error_panel(rgb, full, item.select),
-            ]
-            Image.fromarray(np.concatenate(row, axis=1)).save(out / f"panel_{item.name}.png")
+            row = comparison_row(rgb, item.direction, angles, full, item.select)
+            Image.fromarray(row).save(out / f"panel_{item.name}.png")
     summaries = {
         m: summarize_errors(np.concatenate(e) if e else np.empty(0)) for m, e in errors.items()
     }

@@ -1,0 +1,134 @@
+"""Fine-tuning from the bundled model against training from scratch, on a domain it never saw.
+
+The ``general`` model is trained without the ``photo`` rendering style
+(``tools/train_pretrained.py``). Here a user has photo-style images of one kind (cracks by
+default) with masks, and trains on them through the CLI, twice:
+
+* from scratch: ``dense-direction train --iters SCRATCH_ITERS`` (sized to ~15 min on 2 cores);
+* from the bundled model: ``dense-direction train --init general --iters INIT_ITERS`` (~3 min).
+
+Both runs validate on the val split against the exact directions every ``iters // 5``
+iterations (at most 500); the curve is that validation error against wall-clock minutes since
+the command started (start-up included). The final models are then scored on a held-out test
+set of the same domain (other seeds and render settings, ``synth --held-out``) with
+``benchmarks/pretrained_eval.py``, as is the bundled model before fine-tuning (minute 0).
+
+    python benchmarks/finetune_curves.py --out bench_out/finetune
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+PATTERN = re.compile(
+    r"^(\d{4}/\d\d/\d\d \d\d:\d\d:\d\d) .*Iter\(val\).*dir_eval/mean_error: ([\d.]+)"
+)
+EVAL = Path(__file__).resolve().parent / "pretrained_eval.py"
+
+
+def cli(*args: str) -> None:
+    print("$ dense-direction " + " ".join(args), flush=True)
+    subprocess.run([sys.executable, "-m", "dense_direction.cli.main", *args], check=True)
+
+
+def curve(work: Path, started: float) -> list[tuple[float, float]]:
+    """``(minutes since the command started, validation mean error)`` from the run's log."""
+    logs = sorted(work.glob("*/*.log"))
+    if not logs:
+        raise FileNotFoundError(f"no training log under {work}")
+    points = []
+    for line in logs[-1].read_text().splitlines():
+        match = PATTERN.match(line)
+        if match:
+            stamp = datetime.datetime.strptime(match[1], "%Y/%m/%d %H:%M:%S").timestamp()
+            points.append(((stamp - started) / 60, float(match[2])))
+    return points
+
+
+def train(name: str, data: Path, out: Path, iters: int, init: str | None) -> dict:
+    work = out / name
+    extra = ["--init", init] if init else []
+    started = time.time()
+    cli("train", "--data", str(data), "--work-dir", str(work), "--iters", str(iters),
+        "--overwrite", *extra)  # fmt: skip
+    return dict(minutes=(time.time() - started) / 60, curve=curve(work, started), work=str(work))
+
+
+def test_error(test: Path, out: Path, checkpoint: Path | None, model: str | None) -> float:
+    command = [sys.executable, str(EVAL), "--data", str(test), "--out", str(out)]
+    command += ["--checkpoint", str(checkpoint)] if checkpoint else ["--model", model or ""]
+    subprocess.run(command, check=True)
+    report = json.loads((out / "report.json").read_text())
+    return report["all"]["centre-line pixels"]["mean"]
+
+
+def plot(runs: dict[str, dict], zero: float, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 3.6), dpi=120)
+    for name, run in runs.items():
+        minutes, errors = zip(*run["curve"], strict=True)
+        if name == "init":
+            minutes, errors = (0.0, *minutes), (zero, *errors)
+        ax.plot(minutes, errors, marker="o", label=run["label"])
+    ax.set_xlabel("minutes since `train` started (2 CPU cores)")
+    ax.set_ylabel("validation mean error (°)")
+    ax.set_yscale("log")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=Path("bench_out/finetune"))
+    parser.add_argument("--kind", default="cracks")
+    parser.add_argument("--style", default="photo", help="a style the general model never saw")
+    parser.add_argument("--num", type=int, default=200, help="training images (200)")
+    parser.add_argument("--scratch-iters", type=int, default=5000, help="~15 min on 2 cores")
+    parser.add_argument("--init-iters", type=int, default=1000, help="~3 min on 2 cores")
+    parser.add_argument("--model", default="general", help="the bundled model to start from")
+    args = parser.parse_args()
+    out = args.out.resolve()
+    data, test = out / "data", out / "test"
+    common = ["--kind", args.kind, "--style", args.style, "--overwrite"]
+    if not (data / "meta.json").is_file():
+        cli("synth", "--out", str(data), "--num", str(args.num), "--seed", "11",
+            "--splits", "0.85", "0.15", "0", *common)  # fmt: skip
+    if not (test / "meta.json").is_file():
+        cli("synth", "--out", str(test), "--num", "40", "--seed", "12", "--held-out",
+            "--splits", "0", "0", "1", *common)  # fmt: skip
+    zero = test_error(test, out / "eval_zero_shot", None, args.model)
+    runs = {
+        "scratch": train("scratch", data, out, args.scratch_iters, None),
+        "init": train("init", data, out, args.init_iters, args.model),
+    }
+    runs["scratch"]["label"] = f"from scratch, {args.scratch_iters} iterations"
+    runs["init"]["label"] = f"--init {args.model}, {args.init_iters} iterations"
+    for name, run in runs.items():
+        run["test_error"] = test_error(test, out / f"eval_{name}", Path(run["work"]), None)
+    plot(runs, zero, out / "finetune_curves.png")
+    result = dict(setup={k: str(v) for k, v in vars(args).items()}, zero_shot=zero, runs=runs)
+    (out / "finetune.json").write_text(json.dumps(result, indent=2) + "\n")
+    print(f"\n{args.model} before fine-tuning: held-out test error {zero:.2f}°")
+    print("| run | minutes | held-out test error | validation curve (minutes: error) |")
+    print("|---|---|---|---|")
+    for run in runs.values():
+        points = ", ".join(f"{m:.1f}: {e:.2f}" for m, e in run["curve"])
+        print(f"| {run['label']} | {run['minutes']:.1f} | {run['test_error']:.2f}° | {points} |")
+    print(f"\nplot: {out}/finetune_curves.png")
+
+
+if __name__ == "__main__":
+    main()
