@@ -40,6 +40,9 @@ SIZES = {"512": (512, 512), "2048": (2048, 2048), "4000x3000": (3000, 4000)}
 COUNTS = {"512": 16, "2048": 2, "4000x3000": 1}
 
 
+BUNDLED = "bundled://"  # --checkpoint bundled://general: the model shipped with the package
+
+
 def mosaic(path: Path, height: int, width: int, seed: int = 0, size: int = 256) -> None:
     """A ``height`` x ``width`` RGB image tiled from synthetic samples of all four kinds."""
     from dense_direction.synthetic import generate_sample
@@ -62,7 +65,10 @@ def api_worker(checkpoint: str, image: str, tta: bool, repeats: int) -> dict:
     from dense_direction.io import read_image
     from dense_direction.mm.inference import DirectionEstimator
 
-    estimator = DirectionEstimator.from_checkpoint(checkpoint, device="cpu")
+    if checkpoint.startswith(BUNDLED):
+        estimator = DirectionEstimator.pretrained(checkpoint[len(BUNDLED) :], device="cpu")
+    else:
+        estimator = DirectionEstimator.from_checkpoint(checkpoint, device="cpu")
     rgb = read_image(image)
     estimator.predict(rgb, tta=tta)  # warm-up
     times = []
@@ -110,7 +116,11 @@ def _root() -> Path:
 def cli_run(checkpoint: str, folder: Path, out: Path, extra: list[str]) -> dict:
     """Wall time and peak memory of ``dense-direction predict`` over a folder."""
     cmd = ["/usr/bin/time", "-v", sys.executable, "-m", "dense_direction.cli.main", "predict"]
-    cmd += ["--checkpoint", checkpoint, "--input", str(folder), "--out", str(out), *extra]
+    if checkpoint.startswith(BUNDLED):
+        cmd += ["--model", checkpoint[len(BUNDLED) :]]
+    else:
+        cmd += ["--checkpoint", checkpoint]
+    cmd += ["--input", str(folder), "--out", str(out), *extra]
     start = time.perf_counter()
     done = subprocess.run(cmd, capture_output=True, text=True)
     wall = time.perf_counter() - start
@@ -161,7 +171,11 @@ def bench_size(name: str, args: argparse.Namespace, tmp: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--checkpoint", default="demo_out/work")
+    parser.add_argument(
+        "--checkpoint",
+        default="demo_out/work",
+        help=f"checkpoint or work dir, or {BUNDLED}NAME for a bundled model",
+    )
     parser.add_argument("--sizes", nargs="+", choices=sorted(SIZES), default=list(SIZES))
     parser.add_argument("--orientationpy-python", help="a Python with orientationpy installed")
     args = parser.parse_args(argv)

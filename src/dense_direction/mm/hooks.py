@@ -13,36 +13,104 @@ from tqdm.contrib.logging import logging_redirect_tqdm
 
 from dense_direction.progress import Progress
 
-__all__ = ["ProgressBarHook", "TimeBudgetHook"]
+__all__ = ["ProgressBarHook", "TimeBudgetHook", "fit_one_cycle"]
+
+
+def fit_one_cycle(schedulers: list[Any], total: int) -> list[Any]:
+    """Stretch or shrink every one-cycle scheduler in ``schedulers`` to ``total`` steps,
+    keeping the shares of its phases (warm-up, annealing); returns the ones changed.
+
+    mmengine's ``OneCycleParamScheduler`` ends its phase ``i`` at step ``f_i * T - c_i``
+    (``T`` its ``total_steps``); scaling ``end + 1`` by ``total / T`` keeps ``f_i`` and puts
+    the last phase's end at ``total - 1``, where the value reaches its final minimum."""
+    changed = []
+    for scheduler in schedulers:
+        phases, old = (
+            getattr(scheduler, "_schedule_phases", None),
+            getattr(scheduler, "total_steps", None),
+        )
+        if not phases or not old or old == total:
+            continue
+        for phase in phases:
+            phase["end_step"] = (phase["end_step"] + 1) * total / old - 1
+        phases[-1]["end_step"] = float(total - 1)
+        scheduler.total_steps = total
+        changed.append(scheduler)
+    return changed
 
 
 @HOOKS.register_module()
 class TimeBudgetHook(Hook):
     """Stop training gracefully after ``minutes``: validate (so the best checkpoint is up to
-    date), save a resumable checkpoint, then end the loop."""
+    date), save a resumable checkpoint, then end the loop.
+
+    With ``fit_schedule`` (default) the run is also shortened to what the budget allows, so
+    that a one-cycle learning-rate schedule anneals to its end instead of being cut at a high
+    rate: once ``FIT_AT`` of the budget is spent, the iterations the rest of it affords at the
+    speed so far (times ``FIT_MARGIN``, for validation and checkpoints) become the run's last
+    iteration and every one-cycle scheduler's length, when that is fewer than planned."""
 
     priority = "VERY_LOW"
+    FIT_AT = 0.05
+    FIT_MARGIN = 0.9
 
-    def __init__(self, minutes: float) -> None:
+    def __init__(self, minutes: float, fit_schedule: bool = True) -> None:
         if not minutes > 0:
             raise ValueError(f"the time budget must be > 0 minutes, got {minutes}")
         self.minutes = minutes
+        self.fit_schedule = fit_schedule
         self.start = 0.0
+        self.start_iter = 0
+        self.fitted = False
 
     def before_train(self, runner: Any) -> None:
         self.start = time.monotonic()
+        self.start_iter = runner.iter
+        # A resumed run whose schedule an earlier budget shortened ends where that schedule
+        # does (the loop's length is not in the checkpoint, the schedulers' are).
+        totals = [getattr(s, "total_steps", None) for s in self._schedulers(runner)]
+        shortest = min((t for t in totals if t), default=None)
+        if shortest is not None and shortest < runner.train_loop.max_iters:
+            runner.train_loop._max_iters = shortest
+            self.fitted = True
 
     def used(self) -> float:
         """The share of the budget spent since training started (> 1 past it)."""
         return (time.monotonic() - self.start) / (60 * self.minutes) if self.start else 0.0
 
+    @staticmethod
+    def _schedulers(runner: Any) -> list[Any]:
+        schedulers = getattr(runner, "param_schedulers", None) or []
+        if isinstance(schedulers, dict):  # one list per optimizer
+            return [s for group in schedulers.values() for s in group]
+        return list(schedulers)
+
+    def _fit(self, runner: Any, done: int) -> None:
+        """Shorten the run to the iterations the rest of the budget affords (see the class)."""
+        self.fitted = True
+        used = self.used()
+        rate = (done - self.start_iter) / used  # iterations per whole budget
+        affordable = done + max(0, int((1 - used) * rate * self.FIT_MARGIN))
+        loop = runner.train_loop
+        if affordable >= loop.max_iters:
+            return
+        loop._max_iters = affordable
+        changed = fit_one_cycle(self._schedulers(runner), affordable)
+        runner.logger.info(
+            f"time budget of {self.minutes:g} min affords about {affordable} iterations at "
+            f"the speed so far: the run ends there"
+            + (f" and its one-cycle schedule ({len(changed)}) anneals by then" if changed else "")
+        )
+
     def after_train_iter(
         self, runner: Any, batch_idx: int, data_batch: Any = None, outputs: Any = None
     ) -> None:
         loop = runner.train_loop
+        done = runner.iter + 1
+        if self.fit_schedule and not self.fitted and self.FIT_AT <= self.used() < 1:
+            self._fit(runner, done)
         if loop.stop_training or self.used() < 1:
             return
-        done = runner.iter + 1
         runner.logger.info(
             f"time budget of {self.minutes:g} min reached after {done} "
             f"iterations: validating, saving and stopping"

@@ -1,0 +1,106 @@
+"""A time budget shortens the run so that the one-cycle schedule anneals to its end."""
+
+import logging
+import time
+from types import SimpleNamespace
+
+import pytest
+import torch
+from mmengine.optim.scheduler import OneCycleLR
+
+from dense_direction.mm.hooks import TimeBudgetHook, fit_one_cycle
+
+PEAK = 0.01  # OneCycleLR's eta_max; it starts at PEAK / 25 and ends at PEAK / 25 / 1e4
+
+
+def _scheduler(total: int) -> tuple[torch.optim.Optimizer, OneCycleLR]:
+    optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=PEAK)
+    return optimizer, OneCycleLR(optimizer, eta_max=PEAK, total_steps=total, by_epoch=False)
+
+
+def _lrs(optimizer, scheduler, steps: int) -> list[float]:
+    """The learning rate used at each of ``steps`` iterations (the scheduler steps after
+    each, as mmengine's ParamSchedulerHook does)."""
+    seen = []
+    for _ in range(steps):
+        seen.append(optimizer.param_groups[0]["lr"])
+        optimizer.step()
+        scheduler.step()
+    return seen
+
+
+def test_a_fitted_schedule_is_the_schedule_of_the_new_length():
+    # Shrinking 1000 steps to 400 at step 0 must give exactly a 400-step one-cycle schedule:
+    # warm-up to the peak at 30 % (step 119), cosine down to PEAK / 25 / 1e4 at step 399.
+    optimizer, fitted = _scheduler(1000)
+    assert fit_one_cycle([fitted, object()], 400) == [fitted]
+    reference_optimizer, reference = _scheduler(400)
+    got = _lrs(optimizer, fitted, 400)
+    expected = _lrs(reference_optimizer, reference, 400)
+    assert got == pytest.approx(expected, rel=1e-9)
+    assert max(got) == pytest.approx(PEAK) and got.index(max(got)) == 119
+    assert got[-1] == pytest.approx(PEAK / 25 / 1e4)
+
+
+def test_fitting_mid_warm_up_still_ends_annealed():
+    optimizer, scheduler = _scheduler(1000)
+    before = _lrs(optimizer, scheduler, 50)
+    fit_one_cycle([scheduler], 300)
+    after = _lrs(optimizer, scheduler, 250)
+    assert before[-1] < max(after) == pytest.approx(PEAK, rel=1e-3)
+    assert after[-1] == pytest.approx(PEAK / 25 / 1e4)
+
+
+def _runner(max_iters: int, scheduler):
+    loop = SimpleNamespace(_max_iters=max_iters, stop_training=False, val_interval=10**9)
+    loop.max_iters = max_iters
+    runner = SimpleNamespace(
+        train_loop=loop,
+        iter=0,
+        param_schedulers=[scheduler],
+        logger=logging.getLogger("dense_direction.test_time_budget"),
+    )
+    return runner
+
+
+def test_the_hook_shortens_the_run_to_what_the_budget_affords():
+    # 10 iterations in 6 s of a 60 s budget (10 % spent): the other 54 s afford 90 more at
+    # that speed, 81 with the 0.9 margin, so the run ends after iteration 10 + 81 = 91.
+    _, scheduler = _scheduler(1000)
+    runner = _runner(1000, scheduler)
+    hook = TimeBudgetHook(minutes=1.0)
+    hook.before_train(runner)
+    hook.start = time.monotonic() - 6.0
+    runner.iter = 9
+    hook.after_train_iter(runner, 9)
+    assert runner.train_loop._max_iters == pytest.approx(91, abs=1)  # clock jitter: +-1
+    assert scheduler.total_steps == runner.train_loop._max_iters
+    assert not runner.train_loop.stop_training
+
+
+def test_a_budget_that_affords_the_whole_run_changes_nothing():
+    _, scheduler = _scheduler(100)
+    runner = _runner(100, scheduler)
+    hook = TimeBudgetHook(minutes=1.0)
+    hook.before_train(runner)
+    # 30 iterations in 10 % of the budget: 30 + 0.9 * 270 = 273 afforded, more than planned.
+    hook.start = time.monotonic() - 6.0
+    runner.iter = 29
+    hook.after_train_iter(runner, 29)
+    assert runner.train_loop._max_iters == 100 and scheduler.total_steps == 100
+
+
+def test_no_fit_without_fit_schedule_and_a_resumed_run_keeps_its_fitted_length():
+    _, scheduler = _scheduler(1000)
+    runner = _runner(1000, scheduler)
+    hook = TimeBudgetHook(minutes=1.0, fit_schedule=False)
+    hook.before_train(runner)
+    hook.start = time.monotonic() - 6.0
+    runner.iter = 9
+    hook.after_train_iter(runner, 9)
+    assert runner.train_loop._max_iters == 1000
+    # A run resumed from a checkpoint whose schedule a budget fitted to 400 steps.
+    fit_one_cycle([scheduler], 400)
+    resumed = _runner(1000, scheduler)
+    TimeBudgetHook(minutes=5.0).before_train(resumed)
+    assert resumed.train_loop._max_iters == 400
