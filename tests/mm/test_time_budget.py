@@ -63,16 +63,20 @@ def _runner(max_iters: int, scheduler):
     return runner
 
 
+def _after(hook: TimeBudgetHook, runner, done: int, seconds: float) -> None:
+    """The hook's view after ``done`` iterations that took ``seconds``."""
+    hook.before_train(runner)
+    hook.start = time.monotonic() - seconds
+    runner.iter = done - 1
+    hook.after_train_iter(runner, done - 1)
+
+
 def test_the_hook_shortens_the_run_to_what_the_budget_affords():
     # 10 iterations in 6 s of a 60 s budget (10 % spent): the other 54 s afford 90 more at
     # that speed, 81 with the 0.9 margin, so the run ends after iteration 10 + 81 = 91.
     _, scheduler = _scheduler(1000)
     runner = _runner(1000, scheduler)
-    hook = TimeBudgetHook(minutes=1.0)
-    hook.before_train(runner)
-    hook.start = time.monotonic() - 6.0
-    runner.iter = 9
-    hook.after_train_iter(runner, 9)
+    _after(TimeBudgetHook(minutes=1.0), runner, done=10, seconds=6.0)
     assert runner.train_loop._max_iters == pytest.approx(91, abs=1)  # clock jitter: +-1
     assert scheduler.total_steps == runner.train_loop._max_iters
     assert not runner.train_loop.stop_training
@@ -81,23 +85,15 @@ def test_the_hook_shortens_the_run_to_what_the_budget_affords():
 def test_a_budget_that_affords_the_whole_run_changes_nothing():
     _, scheduler = _scheduler(100)
     runner = _runner(100, scheduler)
-    hook = TimeBudgetHook(minutes=1.0)
-    hook.before_train(runner)
     # 30 iterations in 10 % of the budget: 30 + 0.9 * 270 = 273 afforded, more than planned.
-    hook.start = time.monotonic() - 6.0
-    runner.iter = 29
-    hook.after_train_iter(runner, 29)
+    _after(TimeBudgetHook(minutes=1.0), runner, done=30, seconds=6.0)
     assert runner.train_loop._max_iters == 100 and scheduler.total_steps == 100
 
 
 def test_no_fit_without_fit_schedule_and_a_resumed_run_keeps_its_fitted_length():
     _, scheduler = _scheduler(1000)
     runner = _runner(1000, scheduler)
-    hook = TimeBudgetHook(minutes=1.0, fit_schedule=False)
-    hook.before_train(runner)
-    hook.start = time.monotonic() - 6.0
-    runner.iter = 9
-    hook.after_train_iter(runner, 9)
+    _after(TimeBudgetHook(minutes=1.0, fit_schedule=False), runner, done=10, seconds=6.0)
     assert runner.train_loop._max_iters == 1000
     # A run resumed from a checkpoint whose schedule a budget fitted to 400 steps.
     fit_one_cycle([scheduler], 400)
