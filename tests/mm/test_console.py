@@ -76,3 +76,18 @@ def test_the_bar_follows_the_time_budget_and_ends_at_100_percent(capsys):
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("train:  50% 1/1000 it")
     assert lines[-1].startswith("train: 100% 2/1000 it")
+
+
+def test_the_bar_counts_to_the_length_a_budget_fitted(capsys):
+    """A budget that shortens the run from 1000 to 4 iterations: the lines count to 4."""
+    budget = TimeBudgetHook(minutes=1.0)
+    runner = _runner(1000, budget)
+    hook = ProgressBarHook()
+    hook.before_train(runner)
+    budget.start = time.monotonic()
+    runner.max_iters = 4  # what TimeBudgetHook._fit leaves in the loop
+    for i in range(4):
+        runner.iter = i
+        hook.after_train_iter(runner, i, outputs=dict(loss=0.5))
+    hook.after_train(runner)
+    assert capsys.readouterr().out.splitlines()[-1].startswith("train: 100% 4/4 it")

@@ -154,6 +154,7 @@ class ProgressBarHook(Hook):
             return
         fraction = None
         if self.budget is not None:
+            self.progress.total = runner.max_iters  # a budget may have shortened the run
             fraction = max((runner.iter + 1) / runner.max_iters, self.budget.used())
         loss = (outputs or {}).get("loss")
         loss = getattr(loss, "detach", lambda: loss)()  # a tensor that needs no grad, or a float
