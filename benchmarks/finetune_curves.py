@@ -64,9 +64,9 @@ def train(name: str, data: Path, out: Path, iters: int, init: str | None) -> dic
     return dict(minutes=(time.time() - started) / 60, curve=curve(work, started), work=str(work))
 
 
-def test_error(test: Path, out: Path, checkpoint: Path | None, model: str | None) -> float:
-    command = [sys.executable, str(EVAL), "--data", str(test), "--out", str(out)]
-    command += ["--checkpoint", str(checkpoint)] if checkpoint else ["--model", model or ""]
+def test_error(test: Path, out: Path, *model: str) -> float:
+    """Held-out test error of ``model`` (``--checkpoint WORK`` or ``--model NAME``)."""
+    command = [sys.executable, str(EVAL), "--data", str(test), "--out", str(out), *model]
     subprocess.run(command, check=True)
     report = json.loads((out / "report.json").read_text())
     return report["all"]["centre-line pixels"]["mean"]
@@ -114,7 +114,7 @@ def main() -> None:
     if not (test / "meta.json").is_file():
         cli("synth", "--out", str(test), "--num", "40", "--seed", "12", "--held-out",
             "--splits", "0", "0", "1", *common)  # fmt: skip
-    zero = test_error(test, out / "eval_zero_shot", None, args.model)
+    zero = test_error(test, out / "eval_zero_shot", "--model", args.model)
     runs = {
         "scratch": train("scratch", data, out, args.scratch_iters, None),
         "init": train("init", data, out, args.init_iters, args.model),
@@ -122,7 +122,7 @@ def main() -> None:
     runs["scratch"]["label"] = f"from scratch, {args.scratch_iters} iterations"
     runs["init"]["label"] = f"--init {args.model}, {args.init_iters} iterations"
     for name, run in runs.items():
-        run["test_error"] = test_error(test, out / f"eval_{name}", Path(run["work"]), None)
+        run["test_error"] = test_error(test, out / f"eval_{name}", "--checkpoint", run["work"])
     plot(runs, zero, out / "finetune_curves.png")
     result = dict(setup={k: str(v) for k, v in vars(args).items()}, zero_shot=zero, runs=runs)
     (out / "finetune.json").write_text(json.dumps(result, indent=2) + "\n")

@@ -40,7 +40,15 @@ SIZES = {"512": (512, 512), "2048": (2048, 2048), "4000x3000": (3000, 4000)}
 COUNTS = {"512": 16, "2048": 2, "4000x3000": 1}
 
 
-BUNDLED = "bundled://"  # --checkpoint bundled://general: the model shipped with the package
+def _bundled_name(checkpoint: str) -> str | None:
+    """The model name of ``bundled://NAME`` (load_from's scheme for a bundled model), else
+    None. Imported here, not at the top: the orientationpy worker imports this file in a
+    Python without dense_direction."""
+    from dense_direction.mm.checkpoints import BUNDLED_PREFIX
+
+    return (
+        checkpoint.removeprefix(BUNDLED_PREFIX) if checkpoint.startswith(BUNDLED_PREFIX) else None
+    )
 
 
 def mosaic(path: Path, height: int, width: int, seed: int = 0, size: int = 256) -> None:
@@ -65,8 +73,8 @@ def api_worker(checkpoint: str, image: str, tta: bool, repeats: int) -> dict:
     from dense_direction.io import read_image
     from dense_direction.mm.inference import DirectionEstimator
 
-    if checkpoint.startswith(BUNDLED):
-        estimator = DirectionEstimator.pretrained(checkpoint[len(BUNDLED) :], device="cpu")
+    if name := _bundled_name(checkpoint):
+        estimator = DirectionEstimator.pretrained(name, device="cpu")
     else:
         estimator = DirectionEstimator.from_checkpoint(checkpoint, device="cpu")
     rgb = read_image(image)
@@ -116,8 +124,8 @@ def _root() -> Path:
 def cli_run(checkpoint: str, folder: Path, out: Path, extra: list[str]) -> dict:
     """Wall time and peak memory of ``dense-direction predict`` over a folder."""
     cmd = ["/usr/bin/time", "-v", sys.executable, "-m", "dense_direction.cli.main", "predict"]
-    if checkpoint.startswith(BUNDLED):
-        cmd += ["--model", checkpoint[len(BUNDLED) :]]
+    if name := _bundled_name(checkpoint):
+        cmd += ["--model", name]
     else:
         cmd += ["--checkpoint", checkpoint]
     cmd += ["--input", str(folder), "--out", str(out), *extra]
@@ -174,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--checkpoint",
         default="demo_out/work",
-        help=f"checkpoint or work dir, or {BUNDLED}NAME for a bundled model",
+        help="checkpoint or work dir, or bundled://NAME for a bundled model",
     )
     parser.add_argument("--sizes", nargs="+", choices=sorted(SIZES), default=list(SIZES))
     parser.add_argument("--orientationpy-python", help="a Python with orientationpy installed")
