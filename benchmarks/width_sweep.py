@@ -185,6 +185,15 @@ def main() -> None:
         help="predict's --precision (float32, bfloat16, auto; default: predict's); when given "
         "it names the report (report_bfloat16.*)",
     )
+    parser.add_argument(
+        "--scales",
+        type=float,
+        nargs="+",
+        help="predict's --scales (default: predict's); when given it names the report "
+        "(report_scales1-0.5.*)",
+    )
+    parser.add_argument("--target-width", type=float, help="predict's --target-width")
+    parser.add_argument("--border", type=int, help="predict's --border (names the report)")
     parser.add_argument("--cache", type=Path, help="baseline errors cache (OUT/baseline_cache)")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
@@ -207,12 +216,22 @@ def main() -> None:
         timings["train_minutes"] = (time.monotonic() - start) / 60
     truth = write_test_set(args.out / "test_images", args.seeds, args.size)
     suffix = ("" if args.tta else "_no_tta") + (f"_{args.precision}" if args.precision else "")
+    predict_flags = []
+    if args.scales:
+        predict_flags = ["--scales", *(f"{s:g}" for s in args.scales)]
+        suffix += "_scales" + "-".join(f"{s:g}" for s in args.scales)
+    if args.target_width:
+        predict_flags += ["--target-width", f"{args.target_width:g}"]
+        suffix += f"_t{args.target_width:g}"
+    if args.border is not None:
+        predict_flags += ["--border", str(args.border)]
+        suffix += f"_border{args.border}"
     predictions = args.out / f"predictions{suffix}"
     start = time.monotonic()
     tta = ["--tta" if args.tta else "--no-tta"]
     precision = ["--precision", args.precision] if args.precision else []
     cli("predict", "--checkpoint", str(checkpoint), "--input", str(args.out / "test_images"),
-        "--out", str(predictions), *precision, *tta)  # fmt: skip
+        "--out", str(predictions), *precision, *tta, *predict_flags)  # fmt: skip
     timings["predict_seconds"] = time.monotonic() - start
     cache = (args.cache or args.out / "baseline_cache") / f"size{args.size}"
     report = summarise(score(truth, predictions, cache))

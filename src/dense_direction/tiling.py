@@ -12,7 +12,24 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Tile", "blend_weights", "check_tiling", "tiles"]
+__all__ = [
+    "DEFAULT_BORDER",
+    "DEFAULT_OVERLAP",
+    "DEFAULT_TILE",
+    "Tile",
+    "blend_weights",
+    "check_border",
+    "check_tiling",
+    "tiles",
+]
+
+#: Tile side (px) the network sees at once when predicting.
+DEFAULT_TILE = 512
+#: Overlap (px) of neighbouring tiles, blended by :func:`blend_weights`.
+DEFAULT_OVERLAP = 64
+#: Edge-replicated padding (px) around an image before it is tiled, so that structures
+#: leaving the frame do not end at it (``DirectionEstimator.predict``).
+DEFAULT_BORDER = 16
 
 
 @dataclass(frozen=True)
@@ -43,6 +60,12 @@ def check_tiling(tile: int, overlap: int) -> None:
         raise ValueError(
             f"need tile >= 1 and 0 <= overlap < tile, got tile={tile}, overlap={overlap}"
         )
+
+
+def check_border(border: int) -> None:
+    """A ``ValueError`` unless the padding ``border`` is a whole number of pixels ``>= 0``."""
+    if isinstance(border, bool) or not isinstance(border, int) or border < 0:
+        raise ValueError(f"border must be an integer >= 0 pixels, got {border!r}")
 
 
 def tiles(height: int, width: int, tile: int, overlap: int) -> Iterator[Tile]:

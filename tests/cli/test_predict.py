@@ -74,10 +74,11 @@ def _folder_run(tmp_path, monkeypatch, write):
         predict, "load_estimator", lambda args: SimpleNamespace(predict=fake_predict)
     )
     monkeypatch.setattr(predict, "write_outputs", write)
-    args = SimpleNamespace(
-        input=str(tmp_path), out=tmp_path / "out", tile=512, overlap=64, tta=False,
-        threshold=0.5, quiver=False,
-    )  # fmt: skip
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    predict.add_parser(parser)
+    args = parser.parse_args(["--input", str(tmp_path), "--out", str(tmp_path / "out")])
     return predict.run(args)
 
 

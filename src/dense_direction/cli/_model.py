@@ -9,11 +9,21 @@ from typing import Any
 
 from dense_direction.hardware import DEFAULT_INFERENCE_PRECISION, PRECISIONS
 from dense_direction.models import DEFAULT_MODEL
+from dense_direction.scales import DEFAULT_SCALES, DEFAULT_TARGET_WIDTH, check_scales
+from dense_direction.tiling import (
+    DEFAULT_BORDER,
+    DEFAULT_OVERLAP,
+    DEFAULT_TILE,
+    check_border,
+    check_tiling,
+)
 
 
 def add_model_arguments(parser: argparse.ArgumentParser, bundled_default: bool = True) -> None:
     """``--checkpoint`` or ``--model`` (where ``bundled_default``, neither means the bundled
-    model ``DEFAULT_MODEL``), ``--trust-checkpoint``, ``--device``, ``--precision``, ``--tta``."""
+    model ``DEFAULT_MODEL``), ``--trust-checkpoint``, ``--device``, ``--precision``, and how
+    to predict: ``--tile``, ``--overlap``, ``--border``, ``--tta``, ``--scales``,
+    ``--target-width``."""
     default = f" (default: the bundled model {DEFAULT_MODEL!r})" if bundled_default else ""
     parser.add_argument("--checkpoint", help=f"checkpoint file or work dir{default}")
     parser.add_argument(
@@ -45,13 +55,75 @@ def add_model_arguments(parser: argparse.ArgumentParser, bundled_default: bool =
         "(default on; --no-tta is 8x faster, with about a third more error on the width "
         "benchmark: 3.78 vs 2.86 degrees on centre-lines, docs/results.md)",
     )
+    parser.add_argument(
+        "--tile", type=int, default=DEFAULT_TILE, help=f"tile size (default {DEFAULT_TILE})"
+    )
+    parser.add_argument(
+        "--overlap",
+        type=int,
+        default=DEFAULT_OVERLAP,
+        help=f"tile overlap (default {DEFAULT_OVERLAP})",
+    )
+    parser.add_argument(
+        "--border",
+        type=int,
+        default=DEFAULT_BORDER,
+        metavar="PX",
+        help=f"edge-replicated padding around each image, so that structures leaving the "
+        f"frame do not end at it (default {DEFAULT_BORDER}; 0 turns it off)",
+    )
+    parser.add_argument(
+        "--scales",
+        type=float,
+        nargs="+",
+        default=list(DEFAULT_SCALES),
+        metavar="S",
+        help="also predict the image shrunk by these factors (e.g. 1 0.5 0.25) and use them "
+        "inside structures wider than --target-width, widths read from the predicted mask "
+        "(joint segmentation + direction models); default "
+        f"{' '.join(f'{s:g}' for s in DEFAULT_SCALES)} (off); docs/results.md measures it",
+    )
+    parser.add_argument(
+        "--target-width",
+        type=float,
+        default=DEFAULT_TARGET_WIDTH,
+        metavar="PX",
+        help=f"width a structure is shown to the network at, with --scales (default "
+        f"{DEFAULT_TARGET_WIDTH:g})",
+    )
+
+
+def prediction_options(args: argparse.Namespace) -> dict[str, Any]:
+    """Keyword arguments of ``DirectionEstimator.predict`` from the shared arguments, checked
+    (a ``ValueError`` naming the bad one) before any model is loaded; what depends on the
+    model is :func:`load_estimator`'s to check."""
+    check_tiling(args.tile, args.overlap)
+    check_border(args.border)
+    check_scales(args.scales)
+    if not args.target_width > 0:
+        raise ValueError(f"--target-width must be > 0 pixels, got {args.target_width}")
+    return dict(
+        tile=args.tile,
+        overlap=args.overlap,
+        border=args.border,
+        tta=args.tta,
+        scales=tuple(args.scales),
+        target_width=args.target_width,
+    )
 
 
 def load_estimator(args: argparse.Namespace, bundled_default: bool = True) -> Any:
     """The ``DirectionEstimator`` of ``args.checkpoint``, else of the bundled model
     ``args.model`` (else :data:`DEFAULT_MODEL` where ``bundled_default``), which the first line
-    of output names. A refused (untrusted) checkpoint, a missing bundled model or an unusable
-    device is a ``ValueError`` / ``FileNotFoundError`` the command reports as a message."""
+    of output names. A refused (untrusted) checkpoint, a missing bundled model, an unusable
+    device or ``--scales`` the model cannot use is a ``ValueError`` / ``FileNotFoundError``
+    the command reports as a message."""
+    estimator = _load(args, bundled_default)
+    estimator.check_scales(args.scales)
+    return estimator
+
+
+def _load(args: argparse.Namespace, bundled_default: bool) -> Any:
     from dense_direction.mm.checkpoints import UntrustedCheckpointError
     from dense_direction.mm.inference import DirectionEstimator
 

@@ -12,7 +12,7 @@ from dense_direction.analysis import AnalysisOptions, analyze_many
 from dense_direction.analysis.report.files import prediction_items
 from dense_direction.analysis.report.options import ANGLE_CONVENTIONS
 from dense_direction.analysis.report.writer import ImageInputs
-from dense_direction.cli._model import add_model_arguments, load_estimator
+from dense_direction.cli._model import add_model_arguments, load_estimator, prediction_options
 from dense_direction.io import (
     IMAGE_SUFFIXES,
     files_by_stem,
@@ -37,8 +37,6 @@ def add_parser(parser: argparse.ArgumentParser) -> None:
         "the overlay background",
     )
     add_model_arguments(parser, bundled_default=False)
-    parser.add_argument("--tile", type=int, default=512, help="tile size when predicting")
-    parser.add_argument("--overlap", type=int, default=64, help="tile overlap when predicting")
     parser.add_argument("--out", type=Path, required=True, help="output folder")
     parser.add_argument(
         "--masks",
@@ -108,9 +106,9 @@ def _options(args: argparse.Namespace) -> AnalysisOptions:
     )
 
 
-def _predicted(estimator: Any, path: str, args: argparse.Namespace, extra: dict) -> ImageInputs:
+def _predicted(estimator: Any, path: str, options: dict[str, Any], extra: dict) -> ImageInputs:
     image = read_image(path)
-    result = estimator.predict(image, tile=args.tile, overlap=args.overlap, tta=args.tta)
+    result = estimator.predict(image, **options)
     return ImageInputs(
         angles=result.angles[0],
         confidence=result.confidence[0],
@@ -123,6 +121,7 @@ def _predicted(estimator: Any, path: str, args: argparse.Namespace, extra: dict)
 
 def _prediction_items(args: argparse.Namespace) -> list:
     images = files_by_stem(args.images, IMAGE_SUFFIXES, "image")
+    options = prediction_options(args)
     estimator = load_estimator(args)
     folders = {"mask": args.masks, "labels": args.labels, "roi": args.roi}
     paired = {k: files_by_stem(v, IMAGE_SUFFIXES, k) for k, v in folders.items() if v}
@@ -131,7 +130,7 @@ def _prediction_items(args: argparse.Namespace) -> list:
         extra = {k: files[stem] for k, files in paired.items() if stem in files}
         if args.masks and "mask" not in extra:
             raise ValueError(f"image {path} has no mask in {args.masks}")
-        items.append((stem, partial(_predicted, estimator, path, args, extra)))
+        items.append((stem, partial(_predicted, estimator, path, options, extra)))
     return items
 
 

@@ -14,7 +14,7 @@ import numpy as np
 from PIL import Image
 
 from dense_direction.classical import BASELINES
-from dense_direction.cli._model import add_model_arguments, load_estimator
+from dense_direction.cli._model import add_model_arguments, load_estimator, prediction_options
 from dense_direction.evaluation import angular_error, scored_pixels, summarize_errors
 from dense_direction.io import IMAGE_SUFFIXES, files_by_stem, read_binary_mask, read_image
 from dense_direction.progress import track
@@ -112,9 +112,10 @@ def evaluate(
     out: Path,
     baselines: bool = True,
     panels: int = 4,
-    tta: bool = True,
+    options: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Score the model (predicting with ``tta``, as ``predict`` does by default) and the
+    """Score the model (predicting with ``options``, keyword arguments of its ``predict``;
+    by default as ``predict`` does) and the
     baselines on ``items``; write ``metrics.json``, ``metrics.md``, ``error_histogram.png``
     and example panels into ``out``."""
     from dense_direction.visualization import comparison_row, error_histogram
@@ -124,7 +125,7 @@ def evaluate(
     errors: dict[str, list[np.ndarray]] = {m: [] for m in methods}
     for index, item in enumerate(track(items, "evaluate")):
         rgb = read_image(item.image)
-        angles = estimator.predict(rgb, tta=tta).angles[0]
+        angles = estimator.predict(rgb, **(options or {})).angles[0]
         errors[MODEL].append(angular_error(angles, item.direction, item.select))
         gray = rgb.astype(np.float64).mean(axis=2) / 255
         for name in methods[1:]:
@@ -190,8 +191,9 @@ def _markdown(report: dict[str, Any]) -> str:
 
 def run(args: argparse.Namespace) -> int:
     items = items_from_args(args)
+    options = prediction_options(args)
     estimator = load_estimator(args)
-    report = evaluate(estimator, items, args.out, not args.no_baselines, args.panels, args.tta)
+    report = evaluate(estimator, items, args.out, not args.no_baselines, args.panels, options)
     print((args.out / "metrics.md").read_text())
     print(f"report written to {args.out}")
     if report["methods"][MODEL]["count"] == 0:

@@ -10,10 +10,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from dense_direction.cli._model import add_model_arguments, load_estimator
+from dense_direction.cli._model import add_model_arguments, load_estimator, prediction_options
 from dense_direction.io import IMAGE_SUFFIXES, check_unique_stems, read_image
 from dense_direction.progress import track
-from dense_direction.tiling import check_tiling
 
 HELP = "predict direction fields (angle maps, overlays, confidence) with a trained model"
 # zlib level 1 instead of Pillow's default 6: faster to write, larger files.
@@ -24,8 +23,6 @@ def add_parser(parser: argparse.ArgumentParser) -> None:
     add_model_arguments(parser)
     parser.add_argument("--input", required=True, help="an image, a folder or a glob pattern")
     parser.add_argument("--out", type=Path, required=True, help="output folder")
-    parser.add_argument("--tile", type=int, default=512, help="tile size (default 512)")
-    parser.add_argument("--overlap", type=int, default=64, help="tile overlap (default 64)")
     parser.add_argument(
         "--threshold",
         type=float,
@@ -88,7 +85,7 @@ def write_outputs(
 
 
 def run(args: argparse.Namespace) -> int:
-    check_tiling(args.tile, args.overlap)
+    options = prediction_options(args)
     inputs = collect_inputs(args.input)
     estimator = load_estimator(args)
     args.out.mkdir(parents=True, exist_ok=True)
@@ -100,9 +97,7 @@ def run(args: argparse.Namespace) -> int:
         for path in track(inputs, "predict"):
             try:
                 image = read_image(path)
-                prediction = estimator.predict(
-                    image, tile=args.tile, overlap=args.overlap, tta=args.tta
-                )
+                prediction = estimator.predict(image, **options)
             except (ValueError, OSError) as err:
                 failed.append((path, str(err)))
                 continue

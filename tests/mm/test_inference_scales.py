@@ -1,0 +1,109 @@
+"""DirectionEstimator.predict(scales=...): inside wide structures (widths read from the
+predicted mask) the field predicted on the shrunk image takes over; elsewhere the full-scale
+one stays."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+pytest.importorskip("mmseg", reason="OpenMMLab stack not installed")
+
+from dense_direction.directions import angles_to_vectors
+from helpers import REPO_ROOT, line_mask
+
+SIZE = 96
+BAND_WIDTH = 40  # the wide band of the fake mask below
+
+
+def _build(config: str):
+    from mmengine.registry import init_default_scope
+    from mmseg.registry import MODELS
+
+    from dense_direction.mm.inference import DirectionEstimator
+    from dense_direction.mm.runner import load_config
+
+    init_default_scope("mmseg")
+    torch.manual_seed(0)
+    return DirectionEstimator(MODELS.build(load_config(REPO_ROOT / config).model), "cpu")
+
+
+@pytest.fixture(scope="module")
+def joint():
+    return _build("configs/seg_dir/unet_synthetic_lines_cpu.py")
+
+
+def _fake_fields(self, rgb, tile, overlap, tta, border):
+    """Stands in for the network: 30 deg everywhere on the full-size image, 120 deg on any
+    shrunk one; the structure is a 40-px band at 0 deg through the middle."""
+    h, w = rgb.shape[:2]
+    angle = math.radians(30 if (h, w) == (SIZE, SIZE) else 120)
+    vectors = angles_to_vectors(torch.full((h, w), angle), dim=0).numpy()[None]
+    band = line_mask(SIZE, 0.0, BAND_WIDTH).numpy()[None]
+    return vectors.astype(np.float32), band if (h, w) == (SIZE, SIZE) else None
+
+
+def test_wide_structures_take_the_coarse_field_and_the_rest_the_fine_one(joint, monkeypatch):
+    monkeypatch.setattr(type(joint), "_fields_tta", _fake_fields)
+    image = np.zeros((SIZE, SIZE, 3), np.uint8)
+    pred = joint.predict(image, scales=(1, 0.5, 0.25), target_width=8)
+    degrees = np.degrees(pred.angles[0])
+    band = line_mask(SIZE, 0.0, BAND_WIDTH).numpy().astype(bool)
+    # Width 40 (or 41 rasterised) > 32: ideal scale 8/40 is below 1/4, so the band takes the
+    # coarse fields alone (120 deg); the background (width 0) keeps the full-scale 30 deg.
+    assert np.allclose(degrees[band], 120, atol=0.01)
+    assert np.allclose(degrees[~band], 30, atol=0.01)
+    # One scale: the full-scale field everywhere.
+    one = joint.predict(image, scales=(1,))
+    assert np.allclose(np.degrees(one.angles[0]), 30, atol=0.01)
+
+
+def test_a_direction_only_model_cannot_read_widths(monkeypatch):
+    estimator = _build("configs/dir/unet_synthetic_lines_cpu.py")
+    with pytest.raises(ValueError, match="predicts directions only: use scales=\\(1,\\)"):
+        estimator.predict(np.zeros((32, 32, 3), np.uint8), scales=(1, 0.5))
+
+
+def test_the_border_replicates_the_edge_pixels_and_is_cropped_off(joint, monkeypatch):
+    # The fake network turns each pixel's red value r into the vector (r / 255 - 0.5, 0):
+    # 0 deg where r < 128, 90 deg above, so the output shows which input pixel landed where;
+    # it also keeps the images it was given.
+    seen = []
+
+    def fake(self, rgb, tile, overlap):
+        seen.append(rgb.copy())
+        h, w = rgb.shape[:2]
+        vectors = np.zeros((1, 2, h, w), np.float32)
+        vectors[0, 0] = rgb[..., 0] / 255.0 - 0.5
+        return vectors, np.zeros((1, h, w), np.float32)
+
+    monkeypatch.setattr(type(joint), "_fields", fake)
+    image = np.zeros((20, 30, 3), np.uint8)
+    image[..., 0] = np.arange(30, dtype=np.uint8)[None, :] * 8  # red grows to the right
+    pred = joint.predict(image, tta=False, border=5)
+    padded = seen[0]
+    assert padded.shape == (30, 40, 3)
+    # Edge replication: the 5 columns left of the image repeat its first column, and so on.
+    assert (padded[5:25, :5, 0] == 0).all() and (padded[5:25, 35:, 0] == 29 * 8).all()
+    assert (padded[:5, 5:35] == padded[5, 5:35]).all()
+    # Cropped back exactly: columns 0-15 (red <= 120) read 0 deg, 16-29 (red >= 128) 90 deg;
+    # a crop shifted by the border would move that boundary.
+    degrees = np.degrees(pred.angles[0])
+    assert np.allclose(degrees[:, :16], 0) and np.allclose(degrees[:, 16:], 90)
+    with pytest.raises(ValueError, match="border must be an integer >= 0 pixels, got -1"):
+        joint.predict(image, border=-1)
+
+
+def test_an_image_that_fits_one_tile_still_does_with_its_border(joint, monkeypatch):
+    # 128² in tiles of 128: one tile. Padded by 16 px it is 160²; were the tile not widened
+    # by the border too, that would take four 128² tiles (starts 0 and 32 on each side).
+    calls = []
+
+    def fake(self, rgb):
+        calls.append(rgb.shape[:2])
+        return torch.zeros(3, *rgb.shape[:2])
+
+    monkeypatch.setattr(type(joint), "_tile_outputs", fake)
+    joint.predict(np.zeros((128, 128, 3), np.uint8), tile=128, overlap=16, tta=False, border=16)
+    assert calls == [(160, 160)]
