@@ -48,13 +48,9 @@ class TimeBudgetHook(Hook):
     that a one-cycle learning-rate schedule anneals to its end instead of being cut at a high
     rate: once ``FIT_AT`` of the budget is spent, the iterations the rest of it affords at the
     speed so far (times ``FIT_MARGIN``, for validation and checkpoints) become the run's last
-    iteration and every one-cycle scheduler's length, when that is fewer than planned. The
-    speed is measured from ``WARM_AT`` of the budget on: the first iterations are slower
-    (data workers starting, kernels and plans built on first use), and counting them left
-    budget unused (the whole default ``train --time-budget 15`` took 12.7 minutes)."""
+    iteration and every one-cycle scheduler's length, when that is fewer than planned."""
 
     priority = "VERY_LOW"
-    WARM_AT = 0.01
     FIT_AT = 0.05
     FIT_MARGIN = 0.9
 
@@ -65,13 +61,11 @@ class TimeBudgetHook(Hook):
         self.fit_schedule = fit_schedule
         self.start = 0.0
         self.start_iter = 0
-        self.warm: tuple[float, int] | None = None  # (share of budget used, iterations done)
         self.fitted = False
 
     def before_train(self, runner: Any) -> None:
         self.start = time.monotonic()
         self.start_iter = runner.iter
-        self.warm = None
         # A resumed run whose schedule an earlier budget shortened ends where that schedule
         # does (the loop's length is not in the checkpoint, the schedulers' are).
         totals = [getattr(s, "total_steps", None) for s in self._schedulers(runner)]
@@ -95,10 +89,7 @@ class TimeBudgetHook(Hook):
         """Shorten the run to the iterations the rest of the budget affords (see the class)."""
         self.fitted = True
         used = self.used()
-        since_used, since_iter = 0.0, self.start_iter
-        if self.warm is not None and done > self.warm[1]:
-            since_used, since_iter = self.warm
-        rate = (done - since_iter) / (used - since_used)  # iterations per whole budget
+        rate = (done - self.start_iter) / used  # iterations per whole budget
         affordable = done + max(0, int((1 - used) * rate * self.FIT_MARGIN))
         loop = runner.train_loop
         if affordable >= loop.max_iters:
@@ -116,8 +107,6 @@ class TimeBudgetHook(Hook):
     ) -> None:
         loop = runner.train_loop
         done = runner.iter + 1
-        if self.warm is None and self.used() >= self.WARM_AT:
-            self.warm = (self.used(), done)
         if self.fit_schedule and not self.fitted and self.FIT_AT <= self.used() < 1:
             self._fit(runner, done)
         if loop.stop_training or self.used() < 1:
