@@ -107,3 +107,8 @@ def test_an_image_that_fits_one_tile_still_does_with_its_border(joint, monkeypat
     monkeypatch.setattr(type(joint), "_tile_outputs", fake)
     joint.predict(np.zeros((128, 128, 3), np.uint8), tile=128, overlap=16, tta=False, border=16)
     assert calls == [(160, 160)]
+    # A larger image keeps the tile size: 200² padded to 232² takes tiles of 128 starting at
+    # 0 and 104 on each side (widened to 160, four tiles of 160² would compute 56 % more).
+    calls.clear()
+    joint.predict(np.zeros((200, 200, 3), np.uint8), tile=128, overlap=16, tta=False, border=16)
+    assert calls == [(128, 128)] * 4

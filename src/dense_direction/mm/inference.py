@@ -250,9 +250,11 @@ class DirectionEstimator:
         h, w = rgb.shape[:2]
         if border:
             rgb = np.pad(rgb, ((border, border), (border, border), (0, 0)), mode="edge")
-            # Tiles grow by the border too: an image that fitted one tile still does (a 512²
-            # image padded to 544² would otherwise take four 512² tiles).
-            tile += 2 * border
+            # An image that fitted one tile still does: that tile grows by the border (a 512²
+            # image padded to 544² would otherwise take four 512² tiles). Larger images keep
+            # the tile size: the border adds about as many tiles as it adds pixels.
+            if max(h, w) <= tile:
+                tile += 2 * border
         if not tta:
             pairs, seg = self._fields(rgb, tile, overlap)
         else:
