@@ -58,6 +58,10 @@ def test_untrusted_checkpoint_is_a_message_and_trust_checkpoint_opts_in(inputs, 
         (["--tile", "0"], "need tile >= 1"),
         (["--tile", "64", "--overlap", "64"], "0 <= overlap < tile"),
         (["--device", "gpu"], "unknown device 'gpu'"),
+        (["--border", "-1"], "border must be an integer >= 0 pixels, got -1"),
+        (["--scales", "0.5"], "scales must include 1"),
+        (["--scales", "1", "2"], "scales must lie in (0, 1]"),
+        (["--target-width", "0"], "--target-width must be > 0 pixels"),
     ],
 )
 def test_bad_arguments_fail_before_any_image(inputs, capsys, extra, message):
