@@ -29,18 +29,19 @@ __all__ = [
     "DEFAULT_SCALES",
     "DEFAULT_TARGET_WIDTH",
     "check_scales",
+    "check_target_width",
     "fuse_scales",
     "local_width",
     "scale_weights",
 ]
 
 #: Scales ``predict`` uses by default: 1 alone. With test-time augmentation (the default)
-#: the scales 1, 1/2, 1/4 changed the width benchmark's mean error by 0.02 deg for 31 % more
-#: time (docs/results.md), so they are an option, not the default.
+#: the scales 1, 1/2, 1/4 changed the width benchmark's mean error by 0.02 deg for 1.6 times
+#: the prediction time (105 vs 66 s, docs/results.md), so they are an option, not the default.
 DEFAULT_SCALES: tuple[float, ...] = (1.0,)
 #: Width (px) the network is shown a structure at, when ``scales`` offers coarser ones
-#: (chosen among 6, 8, 12, 16, 20 on validation images of the width benchmark, seeds its
-#: test set does not use).
+#: (among 6, 8, 12, 16, 20 on validation images of the width benchmark, seeds its test set
+#: does not use, 12 and 16 scored within 0.01 deg: benchmarks/width_validation.py).
 DEFAULT_TARGET_WIDTH = 12.0
 
 
@@ -54,6 +55,13 @@ def check_scales(scales: Sequence[float]) -> tuple[float, ...]:
     if len(set(values)) != len(values):
         raise ValueError(f"scales must not repeat, got {list(scales)}")
     return tuple(sorted(values, reverse=True))
+
+
+def check_target_width(value: float, name: str = "target_width") -> None:
+    """A ``ValueError`` unless the target width ``value`` (named ``name`` in the message, e.g.
+    the command-line flag) is > 0 pixels."""
+    if not value > 0:
+        raise ValueError(f"{name} must be > 0 pixels, got {value}")
 
 
 def local_width(mask: np.ndarray, max_width: float | None = None) -> np.ndarray:

@@ -93,6 +93,8 @@ def test_the_border_replicates_the_edge_pixels_and_is_cropped_off(joint, monkeyp
     assert np.allclose(degrees[:, :16], 0) and np.allclose(degrees[:, 16:], 90)
     with pytest.raises(ValueError, match="border must be an integer >= 0 pixels, got -1"):
         joint.predict(image, border=-1)
+    with pytest.raises(ValueError, match="target_width must be > 0 pixels, got 0"):
+        joint.predict(image, target_width=0)
 
 
 def test_an_image_that_fits_one_tile_still_does_with_its_border(joint, monkeypatch):

@@ -9,7 +9,12 @@ from typing import Any
 
 from dense_direction.hardware import DEFAULT_INFERENCE_PRECISION, PRECISIONS
 from dense_direction.models import DEFAULT_MODEL
-from dense_direction.scales import DEFAULT_SCALES, DEFAULT_TARGET_WIDTH, check_scales
+from dense_direction.scales import (
+    DEFAULT_SCALES,
+    DEFAULT_TARGET_WIDTH,
+    check_scales,
+    check_target_width,
+)
 from dense_direction.tiling import (
     DEFAULT_BORDER,
     DEFAULT_OVERLAP,
@@ -100,8 +105,7 @@ def prediction_options(args: argparse.Namespace) -> dict[str, Any]:
     check_tiling(args.tile, args.overlap)
     check_border(args.border)
     check_scales(args.scales)
-    if not args.target_width > 0:
-        raise ValueError(f"--target-width must be > 0 pixels, got {args.target_width}")
+    check_target_width(args.target_width, "--target-width")
     return dict(
         tile=args.tile,
         overlap=args.overlap,

@@ -37,6 +37,7 @@ from dense_direction.scales import (
     DEFAULT_SCALES,
     DEFAULT_TARGET_WIDTH,
     check_scales,
+    check_target_width,
     fuse_scales,
     local_width,
     scale_weights,
@@ -328,6 +329,7 @@ class DirectionEstimator:
         check_tiling(tile, overlap)
         check_border(border)
         scales = self.check_scales(scales)
+        check_target_width(target_width)
         rgb = read_image(image) if isinstance(image, (str, Path)) else as_rgb_uint8(image)
         pairs, seg = self._fields_tta(rgb, tile, overlap, tta, border)
         structure = None
