@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -122,21 +123,26 @@ def check_same_size(
 
 
 class ArrayCache:
-    """Least-recently-used arrays up to ``max_bytes`` in total."""
+    """Least-recently-used values up to ``max_bytes`` in total: arrays (their ``nbytes``), or
+    any value whose size ``put`` is told."""
 
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes, self.bytes = max_bytes, 0
-        self._items: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._items: OrderedDict[str, tuple[Any, int]] = OrderedDict()
 
-    def get(self, key: str) -> np.ndarray | None:
-        if key in self._items:
-            self._items.move_to_end(key)
-        return self._items.get(key)
+    def get(self, key: str) -> Any:
+        if key not in self._items:
+            return None
+        self._items.move_to_end(key)
+        return self._items[key][0]
 
-    def put(self, key: str, value: np.ndarray) -> None:
-        if value.nbytes > self.max_bytes:
+    def put(self, key: str, value: Any, nbytes: int | None = None) -> None:
+        size = value.nbytes if nbytes is None else nbytes
+        if size > self.max_bytes:
             return
-        self._items[key] = value
-        self.bytes += value.nbytes
+        if key in self._items:
+            self.bytes -= self._items.pop(key)[1]
+        self._items[key] = (value, size)
+        self.bytes += size
         while self.bytes > self.max_bytes:
-            self.bytes -= self._items.popitem(last=False)[1].nbytes
+            self.bytes -= self._items.popitem(last=False)[1][1]

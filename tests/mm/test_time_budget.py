@@ -51,9 +51,16 @@ def test_fitting_mid_warm_up_still_ends_annealed():
     assert after[-1] == pytest.approx(PEAK / 25 / 1e4)
 
 
+class _Loop(SimpleNamespace):
+    """What the hook uses of mmengine's IterBasedTrainLoop: ``max_iters`` reads ``_max_iters``."""
+
+    @property
+    def max_iters(self) -> int:
+        return self._max_iters
+
+
 def _runner(max_iters: int, scheduler):
-    loop = SimpleNamespace(_max_iters=max_iters, stop_training=False, val_interval=10**9)
-    loop.max_iters = max_iters
+    loop = _Loop(_max_iters=max_iters, stop_training=False, val_interval=10**9)
     runner = SimpleNamespace(
         train_loop=loop,
         iter=0,
@@ -100,3 +107,40 @@ def test_no_fit_without_fit_schedule_and_a_resumed_run_keeps_its_fitted_length()
     resumed = _runner(1000, scheduler)
     TimeBudgetHook(minutes=5.0).before_train(resumed)
     assert resumed.train_loop._max_iters == 400
+
+
+def _later(hook: TimeBudgetHook, runner, done: int, seconds: float) -> None:
+    """The hook's view, without a new start, after ``done`` iterations in ``seconds``."""
+    hook.start = time.monotonic() - seconds
+    runner.iter = done - 1
+    hook.after_train_iter(runner, done - 1)
+
+
+def test_the_second_fit_gives_back_what_a_slow_warm_up_took():
+    # First fit as above: 10 iterations in the first 6 s of 60 -> the run ends at 91.
+    # At half the budget (30 s) 60 are done: 50 in the 24 s since the first fit, i.e. 125
+    # per whole budget; the 30 s left afford 0.5 * 125 * 0.97 = 60.6 -> the end moves to
+    # 60 + 60 = 120, and the one-cycle schedule stretches with it.
+    _, scheduler = _scheduler(1000)
+    runner = _runner(1000, scheduler)
+    hook = TimeBudgetHook(minutes=1.0)
+    _after(hook, runner, done=10, seconds=6.0)
+    assert runner.train_loop._max_iters == pytest.approx(91, abs=1)
+    _later(hook, runner, done=40, seconds=20.0)  # 33 %: no fit due
+    assert runner.train_loop._max_iters == pytest.approx(91, abs=1)
+    _later(hook, runner, done=60, seconds=30.0)
+    assert runner.train_loop._max_iters == pytest.approx(120, abs=1)
+    assert scheduler.total_steps == runner.train_loop._max_iters
+    _later(hook, runner, done=100, seconds=50.0)  # no third fit
+    assert runner.train_loop._max_iters == pytest.approx(120, abs=1)
+
+
+def test_a_later_fit_never_plans_beyond_the_run_asked_for():
+    # Same speeds, but only 100 iterations asked for: the second fit stops at 100, not 120.
+    _, scheduler = _scheduler(100)
+    runner = _runner(100, scheduler)
+    hook = TimeBudgetHook(minutes=1.0)
+    _after(hook, runner, done=10, seconds=6.0)
+    assert runner.train_loop._max_iters == pytest.approx(91, abs=1)
+    _later(hook, runner, done=60, seconds=30.0)
+    assert runner.train_loop._max_iters == 100 and scheduler.total_steps == 100

@@ -35,7 +35,9 @@ def adapt_pipeline(
     pipeline: list, positive_labels: list[int] | None = None, crop: int | None = None
 ) -> list:
     """``pipeline`` as ``train`` runs it: images read by :func:`own_image_loader`, masks
-    binarised by ``positive_labels`` when given, and ``MaskGuidedRandomCrop`` to ``crop``."""
+    binarised by ``positive_labels`` when given, and ``MaskGuidedRandomCrop`` to ``crop``.
+    The validation pipeline uses it too; the training pipeline is then wrapped by
+    :func:`~dense_direction.mm.caching.cache_loading` (files decoded once per process)."""
     steps = []
     for step in own_image_loader(pipeline):
         if step["type"] == "BinarizeAnnotations" and positive_labels is not None:

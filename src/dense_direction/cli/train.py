@@ -145,12 +145,15 @@ def check_arguments(args: argparse.Namespace) -> None:
 
 
 def build_config(args: argparse.Namespace) -> Any:
+    from dense_direction.mm.caching import cache_loading
     from dense_direction.mm.runner import load_config
 
     check_arguments(args)
     cfg = load_config(preset_config(args.model), work_dir=args.work_dir)
     configure_wide(cfg, args.wide)
-    train_pipeline = adapt_pipeline(cfg.train_pipeline, args.positive_labels, args.crop)
+    train_pipeline = cache_loading(
+        adapt_pipeline(cfg.train_pipeline, args.positive_labels, args.crop)
+    )
     val_pipeline, evaluator, best = validation(args, cfg)
     train_set, val_set = datasets(args, train_pipeline, val_pipeline)
     workers = data_workers() if args.workers is None else args.workers

@@ -10,6 +10,7 @@ Registered names and constructor arguments match the published reference impleme
 import dense_direction.mm.console  # noqa: F401  (first: imports mmseg without its noise)
 from dense_direction.mm import (
     backbones,
+    caching,
     checkpoints,
     datasets,
     heads,
@@ -27,6 +28,7 @@ __all__ = [
     "REGISTERED_KERNELS",
     "REGISTERED_LOSSES",
     "backbones",
+    "caching",
     "checkpoints",
     "datasets",
     "heads",

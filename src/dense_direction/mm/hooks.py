@@ -44,15 +44,19 @@ class TimeBudgetHook(Hook):
     """Stop training gracefully after ``minutes``: validate (so the best checkpoint is up to
     date), save a resumable checkpoint, then end the loop.
 
-    With ``fit_schedule`` (default) the run is also shortened to what the budget allows, so
-    that a one-cycle learning-rate schedule anneals to its end instead of being cut at a high
-    rate: once ``FIT_AT`` of the budget is spent, the iterations the rest of it affords at the
-    speed so far (times ``FIT_MARGIN``, for validation and checkpoints) become the run's last
-    iteration and every one-cycle scheduler's length, when that is fewer than planned."""
+    With ``fit_schedule`` (default) the run is also fitted to what the budget allows, so that
+    a one-cycle learning-rate schedule anneals to its end instead of being cut at a high rate:
+    at each share of the budget in ``FITS`` the iterations the rest of it affords at the speed
+    measured since the previous fit (times that fit's margin, kept for the last validation and
+    checkpoint) become the run's last iteration and every one-cycle scheduler's length, never
+    more than planned. The first fit comes early, before a long run's end is far off; the
+    speed it sees includes the warm-up (first batches, caches filling) and is low, so a second
+    fit at half the budget, on the steady speed since, gives back the time the first one
+    under-used (2.5 of 15 minutes before it existed)."""
 
     priority = "VERY_LOW"
-    FIT_AT = 0.05
-    FIT_MARGIN = 0.9
+    #: (share of the budget spent, share of the time left that the fitted run may take).
+    FITS = ((0.05, 0.9), (0.5, 0.97))
 
     def __init__(self, minutes: float, fit_schedule: bool = True) -> None:
         if not minutes > 0:
@@ -60,19 +64,26 @@ class TimeBudgetHook(Hook):
         self.minutes = minutes
         self.fit_schedule = fit_schedule
         self.start = 0.0
-        self.start_iter = 0
-        self.fitted = False
+        self.fits_done = 0
+        self.mark = (0.0, 0)  # (budget share, iteration) where the speed is measured from
+        self.planned = 0
+
+    @property
+    def fitted(self) -> bool:
+        """Whether the run has been fitted to the budget at least once."""
+        return self.fits_done > 0
 
     def before_train(self, runner: Any) -> None:
         self.start = time.monotonic()
-        self.start_iter = runner.iter
+        self.mark = (0.0, runner.iter)
+        self.planned = runner.train_loop.max_iters
         # A resumed run whose schedule an earlier budget shortened ends where that schedule
         # does (the loop's length is not in the checkpoint, the schedulers' are).
         totals = [getattr(s, "total_steps", None) for s in self._schedulers(runner)]
         shortest = min((t for t in totals if t), default=None)
         if shortest is not None and shortest < runner.train_loop.max_iters:
             runner.train_loop._max_iters = shortest
-            self.fitted = True
+            self.fits_done = len(self.FITS)
 
     def used(self) -> float:
         """The share of the budget spent since training started (> 1 past it)."""
@@ -85,14 +96,25 @@ class TimeBudgetHook(Hook):
             return [s for group in schedulers.values() for s in group]
         return list(schedulers)
 
+    def _due(self) -> bool:
+        """Whether the next fit in ``FITS`` is due."""
+        return (
+            self.fit_schedule
+            and self.fits_done < len(self.FITS)
+            and self.FITS[self.fits_done][0] <= self.used() < 1
+        )
+
     def _fit(self, runner: Any, done: int) -> None:
-        """Shorten the run to the iterations the rest of the budget affords (see the class)."""
-        self.fitted = True
+        """Fit the run to the iterations the rest of the budget affords (see the class)."""
+        margin = self.FITS[self.fits_done][1]
+        self.fits_done += 1
         used = self.used()
-        rate = (done - self.start_iter) / used  # iterations per whole budget
-        affordable = done + max(0, int((1 - used) * rate * self.FIT_MARGIN))
+        since_share, since_iter = self.mark
+        self.mark = (used, done)
+        rate = (done - since_iter) / (used - since_share)  # iterations per whole budget
+        affordable = min(self.planned, done + max(0, int((1 - used) * rate * margin)))
         loop = runner.train_loop
-        if affordable >= loop.max_iters:
+        if affordable == loop.max_iters:
             return
         loop._max_iters = affordable
         changed = fit_one_cycle(self._schedulers(runner), affordable)
@@ -107,7 +129,7 @@ class TimeBudgetHook(Hook):
     ) -> None:
         loop = runner.train_loop
         done = runner.iter + 1
-        if self.fit_schedule and not self.fitted and self.FIT_AT <= self.used() < 1:
+        if self._due():
             self._fit(runner, done)
         if loop.stop_training or self.used() < 1:
             return
