@@ -131,3 +131,16 @@ def test_positive_labels_no_mask_holds_or_colour_masks_are_errors(tmp_path):
     cfg = build_config(_train_args(*folders, "--positive-labels", "2"))
     with pytest.raises(ValueError, match=r"1\.png: label values .*single-channel"):
         _first_mask(cfg.train_dataloader.dataset)
+
+
+def test_a_time_budget_without_iters_decides_the_length(tmp_path):
+    folders = _label_folders(tmp_path)
+    hooks = {}
+    for extra in ([], ["--iters", "300"]):
+        cfg = build_config(_train_args(*folders, "--time-budget", "2", *extra))
+        budget = next(h for h in cfg.custom_hooks if h["type"] == "TimeBudgetHook")
+        hooks[bool(extra)] = (budget["extend"], cfg.train_cfg.max_iters)
+    assert hooks == {False: (True, 4000), True: (False, 300)}
+    # The cached loading wraps the training pipeline's loading steps, not validation's.
+    train_steps = [s["type"] for s in cfg.train_dataloader.dataset.pipeline]
+    assert train_steps[0] == "CachedLoading" and "LoadImage" not in train_steps

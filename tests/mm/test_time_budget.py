@@ -116,31 +116,57 @@ def _later(hook: TimeBudgetHook, runner, done: int, seconds: float) -> None:
     hook.after_train_iter(runner, done - 1)
 
 
-def test_the_second_fit_gives_back_what_a_slow_warm_up_took():
-    # First fit as above: 10 iterations in the first 6 s of 60 -> the run ends at 91.
-    # At half the budget (30 s) 60 are done: 50 in the 24 s since the first fit, i.e. 125
-    # per whole budget; the 30 s left afford 0.5 * 125 * 0.97 = 60.6 -> the end moves to
-    # 60 + 60 = 120, and the one-cycle schedule stretches with it.
+def _three_fits(hook: TimeBudgetHook, runner) -> list[int]:
+    """The run's end after each of the three fits of a 60 s budget, 1000 iterations planned
+    or fewer: 10 iterations in the first 6 s (the slow warm-up), then 200 per budget."""
+    ends = []
+    _after(hook, runner, done=10, seconds=6.0)
+    ends.append(runner.train_loop._max_iters)
+    _later(hook, runner, done=30, seconds=12.0)  # 20 %: no fit due
+    assert runner.train_loop._max_iters == ends[-1]
+    _later(hook, runner, done=40, seconds=15.0)
+    ends.append(runner.train_loop._max_iters)
+    _later(hook, runner, done=110, seconds=36.0)
+    ends.append(runner.train_loop._max_iters)
+    _later(hook, runner, done=150, seconds=48.0)  # no fourth fit
+    assert runner.train_loop._max_iters == ends[-1]
+    return ends
+
+
+def test_later_fits_give_back_what_a_slow_warm_up_took():
+    # First fit (10 %) as above: 10 + 81 = 91. Second (25 %, 15 s): 30 iterations in the 15 %
+    # since, i.e. 200 per budget; the 45 s left afford 0.75 * 200 * 0.97 = 145.5 -> 40 + 145
+    # = 185. Third (60 %, 36 s): 70 in the 35 % since, 200 per budget again; 0.4 * 200 * 0.97
+    # = 77.6 -> 110 + 77 = 187. The one-cycle schedule follows each.
     _, scheduler = _scheduler(1000)
     runner = _runner(1000, scheduler)
-    hook = TimeBudgetHook(minutes=1.0)
-    _after(hook, runner, done=10, seconds=6.0)
-    assert runner.train_loop._max_iters == pytest.approx(91, abs=1)
-    _later(hook, runner, done=40, seconds=20.0)  # 33 %: no fit due
-    assert runner.train_loop._max_iters == pytest.approx(91, abs=1)
-    _later(hook, runner, done=60, seconds=30.0)
-    assert runner.train_loop._max_iters == pytest.approx(120, abs=1)
+    ends = _three_fits(TimeBudgetHook(minutes=1.0), runner)
+    assert ends == pytest.approx([91, 185, 187], abs=1)  # clock jitter: +-1
     assert scheduler.total_steps == runner.train_loop._max_iters
-    _later(hook, runner, done=100, seconds=50.0)  # no third fit
-    assert runner.train_loop._max_iters == pytest.approx(120, abs=1)
 
 
 def test_a_later_fit_never_plans_beyond_the_run_asked_for():
-    # Same speeds, but only 100 iterations asked for: the second fit stops at 100, not 120.
+    # Same speeds, but only 100 iterations asked for: 91, then 100 (not 185), then 100.
     _, scheduler = _scheduler(100)
     runner = _runner(100, scheduler)
-    hook = TimeBudgetHook(minutes=1.0)
-    _after(hook, runner, done=10, seconds=6.0)
-    assert runner.train_loop._max_iters == pytest.approx(91, abs=1)
-    _later(hook, runner, done=60, seconds=30.0)
-    assert runner.train_loop._max_iters == 100 and scheduler.total_steps == 100
+    ends = _three_fits(TimeBudgetHook(minutes=1.0), runner)
+    assert ends == pytest.approx([91, 100, 100], abs=1) and ends[1:] == [100, 100]
+    assert scheduler.total_steps == 100
+
+
+def test_with_extend_the_budget_decides_the_length_both_ways():
+    # 100 planned, but --time-budget without --iters: the fits follow the budget alone,
+    # fewer than planned at first (91), then more (185, 187), as in the 1000-iteration case.
+    _, scheduler = _scheduler(100)
+    runner = _runner(100, scheduler)
+    ends = _three_fits(TimeBudgetHook(minutes=1.0, extend=True), runner)
+    assert ends == pytest.approx([91, 185, 187], abs=1)
+    assert scheduler.total_steps == runner.train_loop._max_iters
+    # Resumed with the command's 100 planned: it ends where the stretched schedule does;
+    # without extend it keeps the loop's 100.
+    resumed = _runner(100, scheduler)
+    TimeBudgetHook(minutes=5.0, extend=True).before_train(resumed)
+    assert resumed.train_loop._max_iters == scheduler.total_steps
+    kept = _runner(100, scheduler)
+    TimeBudgetHook(minutes=5.0).before_train(kept)
+    assert kept.train_loop._max_iters == 100

@@ -41,7 +41,11 @@ def add_parser(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--size", type=int, default=256)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--iters", type=int, default=3000, help="at most this many iterations")
+    parser.add_argument(
+        "--iters",
+        type=int,
+        help="at most this many iterations (default: as many as the training budget affords)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -73,8 +77,7 @@ def run(args: argparse.Namespace) -> int:
                 str(data),
                 "--work-dir",
                 str(work),
-                "--iters",
-                str(args.iters),
+                *(["--iters", str(args.iters)] if args.iters is not None else []),
                 "--time-budget",
                 f"{budget:.4f}",
                 "--crop",

@@ -17,6 +17,8 @@ from dense_direction.cli._wide import WIDE_MODES, configure_wide
 from dense_direction.hardware import PRECISIONS, data_workers
 
 HELP = "train a direction model from images and masks (no config needed)"
+#: Iterations without --iters; with --time-budget only the first plan (the budget decides).
+DEFAULT_ITERS = 4000
 
 
 def add_parser(parser: argparse.ArgumentParser) -> None:
@@ -70,8 +72,8 @@ def add_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--iters",
         type=int,
-        default=4000,
-        help="iterations (default 4000: about 11 min on 2 CPU cores with bfloat16 units)",
+        help=f"iterations (default {DEFAULT_ITERS}: about 11-14 min on 2 CPU cores with bfloat16 "
+        "units; with --time-budget, as many as the budget affords)",
     )
     parser.add_argument(
         "--time-budget",
@@ -130,7 +132,7 @@ def check_arguments(args: argparse.Namespace) -> None:
     if args.init is not None and args.resume:
         raise ValueError("--init starts a new run from weights, --resume continues one: give one")
     for flag, value, least in (
-        ("--iters", args.iters, 1),
+        ("--iters", 1 if args.iters is None else args.iters, 1),
         ("--batch-size", args.batch_size, 1),
         ("--crop", args.crop, 1),
         ("--workers", 0 if args.workers is None else args.workers, 0),
@@ -165,11 +167,12 @@ def build_config(args: argparse.Namespace) -> Any:
     cfg.val_dataloader = dict(cfg.val_dataloader, **loader, dataset=val_set)
     cfg.test_dataloader = cfg.val_dataloader
     cfg.val_evaluator = cfg.test_evaluator = evaluator
-    interval = max(1, min(500, args.iters // 5))
-    cfg.train_cfg.update(max_iters=args.iters, val_interval=interval)
+    iters = DEFAULT_ITERS if args.iters is None else args.iters
+    interval = max(1, min(500, iters // 5))
+    cfg.train_cfg.update(max_iters=iters, val_interval=interval)
     for scheduler in cfg.param_scheduler:
         if "total_steps" in scheduler:
-            scheduler["total_steps"] = args.iters
+            scheduler["total_steps"] = iters
     cfg.default_hooks.checkpoint.update(
         interval=interval, save_best=best, rule="less", max_keep_ckpts=2
     )
@@ -180,7 +183,8 @@ def build_config(args: argparse.Namespace) -> Any:
         )
     hooks = [dict(type="ProgressBarHook")]
     if args.time_budget is not None:
-        hooks.append(dict(type="TimeBudgetHook", minutes=args.time_budget))
+        extend = args.iters is None  # the budget, not a default, decides the length
+        hooks.append(dict(type="TimeBudgetHook", minutes=args.time_budget, extend=extend))
     cfg.custom_hooks = [*cfg.get("custom_hooks", []), *hooks]
     if args.backbone_weights:
         cfg.model.backbone.pretrained = args.backbone_weights
