@@ -15,8 +15,9 @@ The table goes to stdout (docs/benchmarks.md quotes it)::
     .venv/bin/python benchmarks/train_throughput.py            # --iters 60 --warmup 10
 
 Rows: "before" rebuilds the training step before the speed work of issue 12 (float32,
-channels-first weights), "default" is what ``dense-direction train`` runs today; ``--compare
-LABEL=ARGS`` adds rows with other train arguments, e.g. ``--compare "2 workers=--workers 2"``.
+channels-first weights, files decoded every time), "default" is what ``dense-direction train``
+runs today; ``--compare LABEL=ARGS`` adds rows with other train arguments, e.g. ``--compare
+"2 workers=--workers 2"``, or this script's ``--no-channels-last`` and ``--no-file-cache``.
 """
 
 from __future__ import annotations
@@ -39,10 +40,10 @@ from dense_direction.cli import train as train_cli
 from dense_direction.synthetic.dataset import write_dataset
 
 #: Flags this script understands on top of train's, to rebuild earlier states.
-BENCHMARK_FLAGS = ("--no-channels-last",)
+BENCHMARK_FLAGS = ("--no-channels-last", "--no-file-cache")
 #: The training step before the speed work of issue 12: float32, channels-first weights, one
-#: data worker.
-BEFORE = "--precision float32 --no-channels-last --workers 1"
+#: data worker, every file decoded every time.
+BEFORE = "--precision float32 --no-channels-last --workers 1 --no-file-cache"
 THREADS = torch.get_num_threads()  # torch's default, which train keeps without --threads
 SYNTH = dict(num=160, kinds=("cracks", "vessels", "roads", "fibres"), size=256, seed=0)
 
@@ -69,6 +70,13 @@ def build_runner(data: Path, work_dir: Path, extra: list[str], iters: int) -> An
     torch.set_num_threads(args.threads or THREADS)  # as train's run()
     if "--no-channels-last" in extra:
         cfg.custom_hooks = [h for h in cfg.custom_hooks if h["type"] != "ChannelsLastHook"]
+    if "--no-file-cache" in extra:  # unwrap train's CachedLoading
+        dataset = cfg.train_dataloader.dataset
+        dataset.pipeline = [
+            step
+            for item in dataset.pipeline
+            for step in (item["transforms"] if item["type"] == "CachedLoading" else [item])
+        ]
     cfg.train_cfg.val_interval = iters + 1  # time training only
     cfg.default_hooks.checkpoint.interval = iters + 1
     cfg.default_hooks.logger.interval = 10**6

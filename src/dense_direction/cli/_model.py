@@ -57,8 +57,8 @@ def add_model_arguments(parser: argparse.ArgumentParser, bundled_default: bool =
         action=argparse.BooleanOptionalAction,
         default=True,
         help="test-time augmentation: average over the 8 rotations and flips of each image "
-        "(default on; --no-tta is 3x faster end to end, with about 40 %% more error on the "
-        "width benchmark: 3.33 vs 2.37 degrees on centre-lines, docs/results.md)",
+        "(default on; --no-tta is 3.4x faster end to end, with about 37 %% more error on the "
+        "width benchmark: 2.89 vs 2.11 degrees on centre-lines, docs/results.md)",
     )
     parser.add_argument(
         "--tile", type=int, default=DEFAULT_TILE, help=f"tile size (default {DEFAULT_TILE})"
