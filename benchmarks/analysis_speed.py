@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from _cli import DENSE_DIRECTION
 from dense_direction.synthetic import KINDS, generate_sample
 
 
@@ -50,9 +51,7 @@ def main() -> int:
     root = args.keep or Path(tempfile.mkdtemp(prefix="analysis_speed_"))
     write_predictions(root / "pred", args.num, args.size)
     command = [
-        sys.executable,
-        "-m",
-        "dense_direction.cli.main",
+        *DENSE_DIRECTION,
         "analyze",
         "--predictions",
         str(root / "pred"),

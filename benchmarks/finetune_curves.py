@@ -30,15 +30,12 @@ import sys
 import time
 from pathlib import Path
 
+from _cli import cli
+
 PATTERN = re.compile(
     r"^(\d{4}/\d\d/\d\d \d\d:\d\d:\d\d) .*Iter\(val\).*dir_eval/mean_error: ([\d.]+)"
 )
 EVAL = Path(__file__).resolve().parent / "pretrained_eval.py"
-
-
-def cli(*args: str) -> None:
-    print("$ dense-direction " + " ".join(args), flush=True)
-    subprocess.run([sys.executable, "-m", "dense_direction.cli.main", *args], check=True)
 
 
 def curve(work: Path, started: float) -> list[tuple[float, float]]:

@@ -16,6 +16,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from _cli import cli
+
 ROOT = Path(__file__).resolve().parents[1]
 LOSSES = {
     "efficient directional (default)": dict(
@@ -51,21 +53,7 @@ def main() -> None:
     parser.add_argument("--iters", type=int, default=600)
     args = parser.parse_args()
     if not args.data.exists():
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "dense_direction.cli.main",
-                "synth",
-                "--out",
-                str(args.data),
-                "--num",
-                "200",
-                "--kind",
-                "cracks",
-            ],
-            check=True,
-        )
+        cli("synth", "--out", str(args.data), "--num", "200", "--kind", "cracks")
     print("| loss | test mean error (deg) | median | acc@5 (%) | train time (s) |")
     print("|---|---|---|---|---|")
     for name, loss in LOSSES.items():

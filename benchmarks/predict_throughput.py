@@ -35,6 +35,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from _cli import DENSE_DIRECTION
+
 SIZES = {"512": (512, 512), "2048": (2048, 2048), "4000x3000": (3000, 4000)}
 # Images per size for the command line, so start-up is spread as in a batch a user runs.
 COUNTS = {"512": 16, "2048": 2, "4000x3000": 1}
@@ -123,7 +125,7 @@ def _root() -> Path:
 
 def cli_run(checkpoint: str, folder: Path, out: Path, extra: list[str]) -> dict:
     """Wall time and peak memory of ``dense-direction predict`` over a folder."""
-    cmd = ["/usr/bin/time", "-v", sys.executable, "-m", "dense_direction.cli.main", "predict"]
+    cmd = ["/usr/bin/time", "-v", *DENSE_DIRECTION, "predict"]
     if name := _bundled_name(checkpoint):
         cmd += ["--model", name]
     else:

@@ -20,13 +20,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from _cli import cli
 from dense_direction.classical import BASELINES_ALL_WIDTHS
 from dense_direction.evaluation import (
     angular_error,
@@ -48,8 +47,7 @@ def predict(args: argparse.Namespace, predictions: Path) -> None:
         command += ["--checkpoint", str(args.checkpoint)]
     if args.model:
         command += ["--model", args.model]
-    print("$ dense-direction " + " ".join(command), flush=True)
-    subprocess.run([sys.executable, "-m", "dense_direction.cli.main", *command], check=True)
+    cli(*command)
 
 
 def baseline_angles(stem: str, image: np.ndarray, cache: Path) -> dict[str, np.ndarray]:

@@ -24,14 +24,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
+from _cli import cli
 from dense_direction.classical import BASELINES_ALL_WIDTHS
 from dense_direction.evaluation import angular_error, scored_pixels, summarize_errors
 from dense_direction.synthetic.families import BENCHMARK_WIDTHS, FAMILIES, generate_width_sample
@@ -39,13 +38,6 @@ from dense_direction.synthetic.families import BENCHMARK_WIDTHS, FAMILIES, gener
 KINDS = ("cracks", "vessels", "roads", "fibres")
 REGIONS = ("centerline", "mask")
 TEST_SEED = 1_000  # training data uses seed 0 and the four kinds, never these families
-
-
-def cli(*args: str) -> None:
-    """Run a ``dense-direction`` subcommand as a user would, failing loudly."""
-    command = [sys.executable, "-m", "dense_direction.cli.main", *args]
-    print("$ dense-direction " + " ".join(args), flush=True)
-    subprocess.run(command, check=True)
 
 
 def write_test_set(folder: Path, seeds: int, size: int) -> dict[str, dict]:
