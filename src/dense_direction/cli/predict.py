@@ -58,28 +58,51 @@ def write_outputs(
     out: Path, stem: str, rgb: np.ndarray, prediction: object, threshold: float, quiver: bool
 ) -> None:
     """Angle map (.npy and 16-bit PNG), confidence PNG, HSV overlay with legend, quiver;
-    ``rgb`` is the image as :func:`dense_direction.io.read_image` returns it."""
-    from dense_direction.visualization import add_legend, direction_overlay, quiver_plot
-
-    angles, confidence = prediction.angles, prediction.confidence
+    ``rgb`` is the image as :func:`dense_direction.io.read_image` returns it. The two plain
+    PNGs are encoded in a second thread while the overlay is drawn and encoded here (zlib
+    releases the GIL): the last image of a run waits for its outputs, and on a 4000x3000
+    image they took 2.3 s one after another."""
+    angles = prediction.angles
     single = angles.shape[0] == 1
     np.save(out / f"{stem}_angles.npy", angles[0] if single else angles)
-    for k, cls in enumerate(prediction.dir_classes):
-        suffix = "" if single else f"_class{cls}"
-        scaled = np.round(angles[k] / np.pi * 65535).clip(0, 65535).astype(np.uint16)
+    with ThreadPoolExecutor(max_workers=1) as encoder:
+        plain = encoder.submit(_write_plain, out, stem, prediction)
+        _write_pictures(out, stem, rgb, prediction, threshold, quiver)
+        plain.result()
+
+
+def _suffix(prediction: object, k: int) -> str:
+    return "" if prediction.angles.shape[0] == 1 else f"_class{prediction.dir_classes[k]}"
+
+
+def _write_plain(out: Path, stem: str, prediction: object) -> None:
+    """The angles as a 16-bit PNG (0..65535 for 0..pi) and the confidence as 8 bits."""
+    for k in range(len(prediction.dir_classes)):
+        suffix = _suffix(prediction, k)
+        scaled = np.round(prediction.angles[k] / np.pi * 65535).clip(0, 65535).astype(np.uint16)
         _save_png(scaled, out / f"{stem}_angles{suffix}.png")
-        _save_png(
-            (confidence[k] * 255).round().astype(np.uint8), out / f"{stem}_confidence{suffix}.png"
-        )
-        shown = confidence[k] > threshold
-        overlay = add_legend(direction_overlay(rgb, angles[k], shown))
+        confidence = (prediction.confidence[k] * 255).round().astype(np.uint8)
+        _save_png(confidence, out / f"{stem}_confidence{suffix}.png")
+
+
+def _write_pictures(
+    out: Path, stem: str, rgb: np.ndarray, prediction: object, threshold: float, quiver: bool
+) -> None:
+    """The overlay with its legend, and the quiver plot when asked for."""
+    from dense_direction.visualization import add_legend, direction_overlay, quiver_plot
+
+    for k in range(len(prediction.dir_classes)):
+        suffix = _suffix(prediction, k)
+        angles = prediction.angles[k]
+        shown = prediction.confidence[k] > threshold
+        overlay = add_legend(direction_overlay(rgb, angles, shown))
         _save_png(overlay, out / f"{stem}_overlay{suffix}.png")
         if quiver:
             quiver_plot(
                 rgb,
-                angles[k],
+                angles,
                 shown,
-                step=max(8, min(angles.shape[1:]) // 48),
+                step=max(8, min(angles.shape) // 48),
                 path=str(out / f"{stem}_quiver{suffix}.png"),
             )
 
