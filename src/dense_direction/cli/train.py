@@ -79,7 +79,9 @@ def add_parser(parser: argparse.ArgumentParser) -> None:
         "--time-budget",
         type=float,
         metavar="MINUTES",
-        help="stop gracefully after this many minutes, keeping the best model",
+        help="train for this many minutes: the run is fitted to what they afford (the "
+        "learning rate anneals by the end; without --iters, as many iterations as fit), "
+        "then stops gracefully, keeping the best model",
     )
     parser.add_argument("--batch-size", type=int, default=8)
     parser.add_argument("--crop", type=int, default=128, help="training crop size (128)")
