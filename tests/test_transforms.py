@@ -96,3 +96,19 @@ def test_cache_evicts_the_least_recently_used_arrays():
     cache.get("a")
     cache.put("d", np.zeros(100))
     assert cache.get("b") is None and cache.get("a") is not None and cache.bytes == 2400
+
+
+def test_cache_counts_told_sizes_and_a_replaced_key_once():
+    # Room for 2000 bytes: "a" (told 1500) and "b" (told 400) fit; putting "a" again with
+    # 900 replaces its 1500 (1300 in use, not 2800); "c" (800) would make 2100, so "b", now
+    # the least recently used, goes: 900 + 800 = 1700. A value larger than the room is not
+    # kept.
+    cache = ArrayCache(max_bytes=2000)
+    cache.put("a", {"img": None}, nbytes=1500)
+    cache.put("b", "small", nbytes=400)
+    cache.put("a", {"img": 1}, nbytes=900)
+    assert cache.bytes == 1300 and cache.get("a") == {"img": 1}
+    cache.put("c", [0], nbytes=800)
+    assert cache.get("b") is None and cache.bytes == 1700
+    cache.put("huge", np.zeros(1000))  # 8000 bytes
+    assert cache.get("huge") is None and cache.bytes == 1700
