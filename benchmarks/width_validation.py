@@ -53,7 +53,7 @@ def _table(errors: dict[str, dict[int, list]], widths: tuple[int, ...]) -> None:
     print("| all | " + " | ".join(f"{e:.2f}" for e in every) + " |\n")
 
 
-def _run(estimator, configs: dict, widths: tuple[int, ...]) -> None:  # noqa: ANN001
+def _run(configs: dict, widths: tuple[int, ...]) -> None:
     errors: dict[str, dict[int, list]] = {name: {} for name in configs}
     for width, sample in _samples(widths):
         select = scored_pixels(sample.centerline, sample.crossing, sample.direction)
@@ -99,7 +99,7 @@ def main() -> None:
     if "padding" in args.study:
         modes = {m: (lambda im, m=m: _padded(estimator, im, m, 32)) for m in
                  ("none", "edge", "symmetric", "reflect")}  # fmt: skip
-        _run(estimator, modes, widths)
+        _run(modes, widths)
     if "scales" in args.study:
 
         def config(border: int, scales: tuple, target: float = 12.0):
@@ -112,7 +112,7 @@ def main() -> None:
         configs.update({f"3 scales, target {t}": config(16, three, t) for t in (6, 8, 12, 16, 20)})
         configs["2 scales, target 12"] = config(16, (1.0, 0.5))
         configs["4 scales, target 12"] = config(16, (*three, 0.125))
-        _run(estimator, configs, widths)
+        _run(configs, widths)
 
 
 if __name__ == "__main__":

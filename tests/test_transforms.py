@@ -112,3 +112,6 @@ def test_cache_counts_told_sizes_and_a_replaced_key_once():
     assert cache.get("b") is None and cache.bytes == 1700
     cache.put("huge", np.zeros(1000))  # 8000 bytes
     assert cache.get("huge") is None and cache.bytes == 1700
+    # Replacing "c" by a value too large to keep drops the old one: no stale "c" is served.
+    cache.put("c", np.zeros(1000))
+    assert cache.get("c") is None and cache.bytes == 900

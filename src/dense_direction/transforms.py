@@ -138,10 +138,10 @@ class ArrayCache:
 
     def put(self, key: str, value: Any, nbytes: int | None = None) -> None:
         size = value.nbytes if nbytes is None else nbytes
+        if key in self._items:  # replaced, even by a value too large to keep
+            self.bytes -= self._items.pop(key)[1]
         if size > self.max_bytes:
             return
-        if key in self._items:
-            self.bytes -= self._items.pop(key)[1]
         self._items[key] = (value, size)
         self.bytes += size
         while self.bytes > self.max_bytes:

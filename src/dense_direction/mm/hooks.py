@@ -87,7 +87,7 @@ class TimeBudgetHook(Hook):
         # (the loop's length is not in the checkpoint, the schedulers' are).
         totals = [getattr(s, "total_steps", None) for s in self._schedulers(runner)]
         shortest = min((t for t in totals if t), default=None)
-        planned = runner.train_loop.max_iters
+        planned = self.planned
         if shortest is not None and (shortest < planned or (self.extend and shortest > planned)):
             runner.train_loop._max_iters = shortest
             self.fits_done = len(self.FITS)
