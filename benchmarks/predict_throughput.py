@@ -167,7 +167,12 @@ def bench_size(name: str, args: argparse.Namespace, tmp: Path) -> None:
             "api_worker", checkpoint=args.checkpoint, image=image, tta=tta, repeats=repeats
         )
         _row(name, f"API, tta={tta}", pixels, result, f"median of {repeats} calls")
-    for label, extra in (("predict (defaults: TTA)", []), ("predict --no-tta", ["--no-tta"])):
+    runs = (
+        ("predict (defaults: TTA)", []),
+        ("predict --no-tta", ["--no-tta"]),
+        ("predict --no-tta --smooth 0", ["--no-tta", "--smooth", "0"]),
+    )
+    for label, extra in runs:
         result = cli_run(args.checkpoint, folder, tmp / f"out_{name}_{len(extra)}", extra)
         _row(name, label, pixels * count, result, f"{count} image(s), start-up included")
     if args.orientationpy_python:

@@ -186,6 +186,7 @@ def main() -> None:
     )
     parser.add_argument("--target-width", type=float, help="predict's --target-width")
     parser.add_argument("--border", type=int, help="predict's --border (names the report)")
+    parser.add_argument("--smooth", type=float, help="predict's --smooth (names the report)")
     parser.add_argument("--cache", type=Path, help="baseline errors cache (OUT/baseline_cache)")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
@@ -218,6 +219,9 @@ def main() -> None:
     if args.border is not None:
         predict_flags += ["--border", str(args.border)]
         suffix += f"_border{args.border}"
+    if args.smooth is not None:
+        predict_flags += ["--smooth", f"{args.smooth:g}"]
+        suffix += f"_smooth{args.smooth:g}"
     predictions = args.out / f"predictions{suffix}"
     start = time.monotonic()
     tta = ["--tta" if args.tta else "--no-tta"]

@@ -8,10 +8,13 @@ mean error in degrees on centre-line pixels outside crossings, per width:
   border, for 32-px bands (ten images; where the error of wide structures came from);
 * ``--study padding``: how the image is padded before prediction: none, edge replication
   (``predict``'s ``border``), or mirroring (numpy ``symmetric`` / ``reflect``), 32 px;
-* ``--study scales``: border 16 vs 32, and coarser scales with several target widths.
+* ``--study scales``: border 16 vs 32, and coarser scales with several target widths;
+* ``--study smooth``: ``predict``'s ``smooth`` strengths, with test-time augmentation (as
+  ``predict`` runs by default).
 
     python benchmarks/width_validation.py --study frame padding        # the bundled model
     python benchmarks/width_validation.py --study scales --checkpoint bench_out/width/work
+    python benchmarks/width_validation.py --study smooth --checkpoint bench_out/width/work
 """
 
 from __future__ import annotations
@@ -84,8 +87,17 @@ def frame_study(estimator) -> None:  # noqa: ANN001
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--study", nargs="+", choices=("frame", "padding", "scales"), required=True)
+    parser.add_argument(
+        "--study", nargs="+", choices=("frame", "padding", "scales", "smooth"), required=True
+    )
     parser.add_argument("--checkpoint", help="a trained model (default: the bundled one)")
+    parser.add_argument(
+        "--strengths",
+        type=float,
+        nargs="+",
+        default=[0.0, 0.25, 0.5, 0.75, 1.0],
+        help="--study smooth: the strengths to compare",
+    )
     args = parser.parse_args()
     from dense_direction.mm.inference import DirectionEstimator
 
@@ -113,6 +125,12 @@ def main() -> None:
         configs["2 scales, target 12"] = config(16, (1.0, 0.5))
         configs["4 scales, target 12"] = config(16, (*three, 0.125))
         _run(configs, widths)
+    if "smooth" in args.study:
+        _run(
+            {f"smooth {f:g}": (lambda im, f=f: estimator.predict(im, smooth=f).angles[0])
+             for f in args.strengths},
+            widths,
+        )  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -62,6 +62,7 @@ def test_untrusted_checkpoint_is_a_message_and_trust_checkpoint_opts_in(inputs, 
         (["--scales", "0.5"], "scales must include 1"),
         (["--scales", "1", "2"], "scales must lie in (0, 1]"),
         (["--target-width", "0"], "--target-width must be > 0 pixels"),
+        (["--smooth", "-1"], "--smooth must be a number >= 0"),
     ],
 )
 def test_bad_arguments_fail_before_any_image(inputs, capsys, extra, message):

@@ -61,8 +61,33 @@ def test_wide_structures_take_the_coarse_field_and_the_rest_the_fine_one(joint, 
 
 def test_a_direction_only_model_cannot_read_widths(monkeypatch):
     estimator = _build("configs/dir/unet_synthetic_lines_cpu.py")
+    image = np.zeros((32, 32, 3), np.uint8)
     with pytest.raises(ValueError, match="predicts directions only: use scales=\\(1,\\)"):
-        estimator.predict(np.zeros((32, 32, 3), np.uint8), scales=(1, 0.5))
+        estimator.predict(image, scales=(1, 0.5))
+    with pytest.raises(ValueError, match="predicts directions only: use smooth=0"):
+        estimator.predict(image, smooth=0.25)
+    assert estimator.check_smooth(None) == 0  # the default: off, no error
+    estimator.predict(image, tta=False)
+
+
+def test_wide_structures_are_smoothed_by_default_and_smooth_0_turns_it_off(joint, monkeypatch):
+    # The fake network: 30 deg everywhere but one pixel in the middle of the 40-px band at
+    # 33 deg. By default (strength 0.25, sigma 0.25 * 40 = 10 px) that pixel's own weight is
+    # about 1 / (2 pi 10^2) of the band's, and 3 deg is within the agreement (5 deg): it
+    # turns to within 0.1 deg of 30.
+    def fake(self, rgb, tile, overlap, tta, border):
+        vectors, band = _fake_fields(self, rgb, tile, overlap, tta, border)
+        vectors[0, :, SIZE // 2, SIZE // 2] = angles_to_vectors(
+            torch.tensor(math.radians(33)), dim=0
+        ).numpy()
+        return vectors, band
+
+    monkeypatch.setattr(type(joint), "_fields_tta", fake)
+    image = np.zeros((SIZE, SIZE, 3), np.uint8)
+    smoothed = np.degrees(joint.predict(image).angles[0, SIZE // 2, SIZE // 2])
+    assert smoothed == pytest.approx(30, abs=0.1)
+    raw = np.degrees(joint.predict(image, smooth=0).angles[0, SIZE // 2, SIZE // 2])
+    assert raw == pytest.approx(33, abs=0.01)
 
 
 def test_the_border_replicates_the_edge_pixels_and_is_cropped_off(joint, monkeypatch):
@@ -114,3 +139,17 @@ def test_an_image_that_fits_one_tile_still_does_with_its_border(joint, monkeypat
     calls.clear()
     joint.predict(np.zeros((200, 200, 3), np.uint8), tile=128, overlap=16, tta=False, border=16)
     assert calls == [(128, 128)] * 4
+
+
+def test_opencv_distance_is_scipys_exact_transform():
+    # predict's structure widths use OpenCV's transform: the same distances as scipy's, the
+    # image border included (it is not background for either).
+    from scipy import ndimage
+
+    from dense_direction.mm.inference import opencv_distance
+
+    rng = np.random.default_rng(0)
+    mask = ndimage.uniform_filter(rng.random((120, 160)), 9) > 0.5
+    mask[:5, :40] = True
+    expected = ndimage.distance_transform_edt(mask)
+    np.testing.assert_allclose(opencv_distance(mask), expected, atol=1e-4)

@@ -15,6 +15,7 @@ from dense_direction.scales import (
     check_scales,
     check_target_width,
 )
+from dense_direction.smoothing import DEFAULT_SMOOTH, check_smooth
 from dense_direction.tiling import (
     DEFAULT_BORDER,
     DEFAULT_OVERLAP,
@@ -28,7 +29,7 @@ def add_model_arguments(parser: argparse.ArgumentParser, bundled_default: bool =
     """``--checkpoint`` or ``--model`` (where ``bundled_default``, neither means the bundled
     model ``DEFAULT_MODEL``), ``--trust-checkpoint``, ``--device``, ``--precision``, and how
     to predict: ``--tile``, ``--overlap``, ``--border``, ``--tta``, ``--scales``,
-    ``--target-width``."""
+    ``--target-width``, ``--smooth``."""
     default = f" (default: the bundled model {DEFAULT_MODEL!r})" if bundled_default else ""
     parser.add_argument("--checkpoint", help=f"checkpoint file or work dir{default}")
     parser.add_argument(
@@ -96,6 +97,16 @@ def add_model_arguments(parser: argparse.ArgumentParser, bundled_default: bool =
         help=f"width a structure is shown to the network at, with --scales (default "
         f"{DEFAULT_TARGET_WIDTH:g})",
     )
+    parser.add_argument(
+        "--smooth",
+        type=float,
+        default=None,
+        metavar="F",
+        help="inside structures wider than 6 px, average the directions over a Gaussian of F "
+        "times the local width, read from the predicted mask (joint segmentation + direction "
+        f"models); default {DEFAULT_SMOOTH:g} for those, off for direction-only models; 0 "
+        "turns it off (docs/results.md measures it)",
+    )
 
 
 def prediction_options(args: argparse.Namespace) -> dict[str, Any]:
@@ -106,6 +117,8 @@ def prediction_options(args: argparse.Namespace) -> dict[str, Any]:
     check_border(args.border)
     check_scales(args.scales)
     check_target_width(args.target_width, "--target-width")
+    if args.smooth is not None:
+        check_smooth(args.smooth, "--smooth")
     return dict(
         tile=args.tile,
         overlap=args.overlap,
@@ -113,6 +126,7 @@ def prediction_options(args: argparse.Namespace) -> dict[str, Any]:
         tta=args.tta,
         scales=tuple(args.scales),
         target_width=args.target_width,
+        smooth=args.smooth,
     )
 
 
@@ -124,6 +138,7 @@ def load_estimator(args: argparse.Namespace, bundled_default: bool = True) -> An
     the command reports as a message."""
     estimator = _load(args, bundled_default)
     estimator.check_scales(args.scales)
+    estimator.check_smooth(args.smooth)
     return estimator
 
 

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import cv2
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -42,6 +43,7 @@ from dense_direction.scales import (
     local_width,
     scale_weights,
 )
+from dense_direction.smoothing import DEFAULT_SMOOTH, check_smooth, smooth_field, structure_width
 from dense_direction.tiling import (
     DEFAULT_BORDER,
     DEFAULT_OVERLAP,
@@ -299,6 +301,22 @@ class DirectionEstimator:
             )
         return scales
 
+    def check_smooth(self, smooth: float | None) -> float:
+        """The smoothing strength to use (:mod:`dense_direction.smoothing`): ``smooth``
+        checked (>= 0; > 0 needs a model that predicts structure), or for ``None`` the default,
+        ``DEFAULT_SMOOTH`` for joint models and 0 for direction-only ones (nothing to read
+        widths from)."""
+        if smooth is None:
+            return DEFAULT_SMOOTH if self.seg_channels else 0.0
+        check_smooth(smooth)
+        if smooth > 0 and not self.seg_channels:
+            raise ValueError(
+                f"smooth={smooth} needs a model that predicts structure (a joint segmentation "
+                f"+ direction model) to read widths from; this model predicts directions only: "
+                f"use smooth=0"
+            )
+        return float(smooth)
+
     def predict(
         self,
         image: str | Path | np.ndarray,
@@ -308,6 +326,7 @@ class DirectionEstimator:
         scales: Sequence[float] = DEFAULT_SCALES,
         target_width: float = DEFAULT_TARGET_WIDTH,
         border: int = DEFAULT_BORDER,
+        smooth: float | None = None,
     ) -> DirectionPrediction:
         """Directions for one image: a file path (read by
         :func:`dense_direction.io.read_image`) or an RGB, gray or RGBA array of any integer or
@@ -325,11 +344,18 @@ class DirectionEstimator:
 
         ``border``: pixels of edge-replicated padding around the image (at every scale), so
         that structures leaving the frame do not end at it; 0 turns it off.
+
+        ``smooth``: inside structures wider than 6 px, average the field over a Gaussian of
+        ``smooth`` times the local width, read from the predicted mask
+        (:mod:`dense_direction.smoothing`); ``None`` (default): ``DEFAULT_SMOOTH`` (0.25) for
+        joint models, off for direction-only ones; 0 turns it off. On the width benchmark it
+        lowered the error at every width from 8 px up (docs/results.md).
         """
         check_tiling(tile, overlap)
         check_border(border)
         scales = self.check_scales(scales)
         check_target_width(target_width)
+        smooth = self.check_smooth(smooth)
         rgb = read_image(image) if isinstance(image, (str, Path)) else as_rgb_uint8(image)
         pairs, seg = self._fields_tta(rgb, tile, overlap, tta, border)
         structure = None
@@ -343,6 +369,11 @@ class DirectionEstimator:
                 weights = scale_weights(width, scales, target_width)
                 fields = [pairs[k]] + [field[k] for field in coarse]
                 pairs[k] = fuse_scales(fields, weights)
+        if smooth > 0:
+            for k in range(len(self.dir_classes)):
+                mask = structure[k] > 0.5
+                width = structure_width(mask, distance=opencv_distance)
+                pairs[k] = smooth_field(pairs[k], mask, width, smooth)
         angles = vectors_to_angles(torch.from_numpy(pairs), dim=1).numpy()
         confidence = (
             structure if structure is not None else np.stack([_coherence(p) for p in pairs])
@@ -356,6 +387,13 @@ class DirectionEstimator:
         if seg.shape[0] == 1:  # binary head: the probability of label 1
             return seg[0] if cls == 1 else 1 - seg[0]
         return seg[cls]
+
+
+def opencv_distance(inside: np.ndarray) -> np.ndarray:
+    """scipy's ``distance_transform_edt`` of ``inside (H, W)`` (distance from every ``True``
+    pixel to the nearest ``False`` one, the image border not background) computed by OpenCV,
+    which mmcv installs: the same exact distances, about five times faster."""
+    return cv2.distanceTransform(inside.astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
 
 
 def _coherence(pair: np.ndarray, size: int = 7) -> np.ndarray:
