@@ -64,9 +64,7 @@ def check_target_width(value: float, name: str = "target_width") -> None:
         raise ValueError(f"{name} must be > 0 pixels, got {value}")
 
 
-def local_width(
-    mask: np.ndarray, max_width: float | None = None, radii: Sequence[float] | None = None
-) -> np.ndarray:
+def local_width(mask: np.ndarray, max_width: float | None = None) -> np.ndarray:
     """Width of the structure at every pixel of ``mask (H, W)``, in pixels: the *local
     thickness*, the diameter of the largest disk inside the mask that contains the pixel.
 
@@ -75,10 +73,8 @@ def local_width(
     rasterised band. Computed radius by radius: a pixel lies in a disk of radius ``r`` inside
     the mask iff it is within ``r`` of a pixel at depth ``>= r`` (one distance transform per
     integer radius), so widths come in steps of 2 px. ``max_width`` stops the search there
-    (wider pixels get ``max_width``): the cost grows with it. ``radii``: test only these disk
-    radii (ascending; each costs a distance transform), so widths come as ``2 * radius`` of the
-    largest that fits (at least 2 on the mask). 0 off the mask; a mask without background (no
-    edge to measure from) gets the image's larger side everywhere.
+    (wider pixels get ``max_width``): the cost grows with it. 0 off the mask; a mask without
+    background (no edge to measure from) gets the image's larger side everywhere.
     """
     mask = np.asarray(mask, dtype=bool)
     if mask.ndim != 2:
@@ -92,9 +88,7 @@ def local_width(
     if max_width is not None:
         deepest = min(deepest, max_width / 2)
     width = np.where(mask, 2 * np.minimum(depth, 1), 0).astype(np.float32)
-    if radii is None:
-        radii = range(2, int(deepest) + 1)
-    for radius in (r for r in sorted(radii) if r <= deepest):
+    for radius in range(2, int(deepest) + 1):
         # Only pixels within ``radius`` of a centre deep enough can be reached: transform the
         # box around those centres, not the whole image.
         rows, cols = np.nonzero(depth >= radius)
