@@ -20,7 +20,8 @@ All functions are NumPy/SciPy/scikit-image; shapes are ``(H, W)`` per map and
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from scipy import ndimage
@@ -30,6 +31,7 @@ __all__ = [
     "DEFAULT_TARGET_WIDTH",
     "check_scales",
     "check_target_width",
+    "disk_reach",
     "fuse_scales",
     "local_width",
     "scale_weights",
@@ -89,19 +91,37 @@ def local_width(mask: np.ndarray, max_width: float | None = None) -> np.ndarray:
         deepest = min(deepest, max_width / 2)
     width = np.where(mask, 2 * np.minimum(depth, 1), 0).astype(np.float32)
     for radius in range(2, int(deepest) + 1):
-        # Only pixels within ``radius`` of a centre deep enough can be reached: transform the
-        # box around those centres, not the whole image.
-        rows, cols = np.nonzero(depth >= radius)
-        pad = int(np.ceil(radius)) + 1
-        box = (
-            slice(max(rows.min() - pad, 0), rows.max() + pad + 1),
-            slice(max(cols.min() - pad, 0), cols.max() + pad + 1),
-        )
-        reach = ndimage.distance_transform_edt(depth[box] < radius)
-        width[box][mask[box] & (reach <= radius)] = 2 * radius
+        box, near = disk_reach(depth >= radius, radius)
+        width[box][mask[box] & near] = 2 * radius
     if max_width is not None:
         width[mask & (depth >= max_width / 2)] = max_width
     return width
+
+
+def disk_reach(
+    seeds: np.ndarray,
+    radius: float,
+    block: int = 1,
+    distance: Callable[[np.ndarray], np.ndarray] = ndimage.distance_transform_edt,
+) -> tuple[tuple[slice, slice], np.ndarray]:
+    """The pixels within ``radius`` of a pixel of ``seeds (H, W)`` (not empty): their
+    dilation by a disk, as a box of the image around the seeds (nothing outside it is
+    reached, so only the box is transformed) and a boolean map of that box.
+
+    ``block > 1`` measures the distances between blocks of that many pixels, the block
+    holding a seed counting as one: ``block**2`` times less work, edges moved by up to a
+    block. ``distance``: the exact Euclidean distance transform (scipy's by default)."""
+    rows, cols = np.nonzero(seeds)
+    pad = math.ceil(radius) + block
+    top = max(rows.min() - pad, 0) // block * block
+    left = max(cols.min() - pad, 0) // block * block
+    box = (slice(top, rows.max() + pad + 1), slice(left, cols.max() + pad + 1))
+    sub = seeds[box]
+    h, w = sub.shape
+    sub = np.pad(sub, ((0, -h % block), (0, -w % block)))
+    coarse = sub.reshape(sub.shape[0] // block, block, sub.shape[1] // block, block)
+    near = distance(~coarse.any(axis=(1, 3))) * block <= radius
+    return box, np.repeat(np.repeat(near, block, axis=0), block, axis=1)[:h, :w]
 
 
 def scale_weights(

@@ -8,16 +8,18 @@ over a neighbourhood that scales with the width brings the edges' better estimat
 
 :func:`smooth_field` averages the doubled-angle vectors ``(2, H, W)`` of the structure's
 pixels with a Gaussian whose standard deviation is ``strength * width`` at each pixel (width:
-:func:`dense_direction.scales.local_width` of the structure mask), a *normalised convolution*:
+:func:`structure_width` of the structure mask), a *normalised convolution*:
 ``sum_j G(i - j) m_j v_j / sum_j G(i - j) m_j`` with ``m`` the mask, so that background pixels
 neither add directions nor dilute them. Vectors keep their length, so confident predictions
 count more. Pixels narrower than ``min_width`` keep their own vector: a thin structure has no
 cross-section to average over, and its neighbours along the line are what the network
-already sees.
+already sees. A pixel whose own direction is far from the average keeps it too (it belongs to
+another structure: ``agreement``).
 
-The Gaussians are computed on a geometric ladder of widths (``min_width * sqrt(2)**k``) and
-each pixel blends the two rungs around its width, linearly in ``log(width)``; the largest
-rung covers the widest structure, so the cost grows with ``log(max width)``.
+The Gaussians are computed on a geometric ladder of widths (``min_width * sqrt(2)**k``):
+:func:`structure_width` rounds widths to its rungs, and a width between two rungs (given by
+the caller) blends them linearly in ``log(width)``; the largest rung covers the widest
+structure, so the cost grows with ``log(max width)``.
 
 NumPy/SciPy only; shapes ``(2, H, W)`` for a field, ``(H, W)`` for masks and widths.
 """
@@ -29,6 +31,8 @@ from collections.abc import Callable
 
 import numpy as np
 from scipy import ndimage
+
+from dense_direction.scales import disk_reach
 
 __all__ = [
     "DEFAULT_AGREEMENT",
@@ -42,13 +46,13 @@ __all__ = [
 
 #: ``strength`` predict uses by default (0: off). Chosen on validation images of the width
 #: benchmark (seeds its test set does not use): among 0, 0.2, 0.25, 0.3 (and 0.5, 0.75, 1,
-#: which over-smooth), 0.25 and 0.3 tied at 1.67 deg on centre-lines vs 1.99 unsmoothed, 0.25
+#: which over-smooth), 0.25 and 0.3 tied at 1.69 deg on centre-lines vs 1.99 unsmoothed, 0.25
 #: better at 6 px (`benchmarks/width_validation.py --study smooth`, docs/results.md).
 DEFAULT_SMOOTH = 0.25
 #: Structures narrower than this (px) are left as predicted.
 DEFAULT_MIN_WIDTH = 6.0
 #: Widths are measured up to this (px); wider structures are smoothed as this wide (the cost
-#: of measuring grows with it: one distance transform per 2 px).
+#: of measuring grows with it: one distance transform per rung of the ladder).
 MAX_SMOOTH_WIDTH = 96.0
 
 #: A pixel whose own direction is within the first angle (deg) of its neighbourhood's mean
@@ -99,27 +103,10 @@ def structure_width(
         seeds = depth >= radius
         if not seeds.any():
             break
-        box, near = _reach(seeds, radius, distance)
+        # Reach measured on blocks of a third of the radius (see above).
+        box, near = disk_reach(seeds, radius, max(1, int(radius // 3)), distance)
         width[box][mask[box] & near] = rung
     return width
-
-
-def _reach(
-    seeds: np.ndarray, radius: float, distance: Callable[[np.ndarray], np.ndarray]
-) -> tuple[tuple[slice, slice], np.ndarray]:
-    """Pixels within about ``radius`` of a ``seeds`` pixel, as a box of the image and a
-    boolean map of that box, measured between blocks of ``radius // 3`` pixels."""
-    g = max(1, int(radius // 3))
-    rows, cols = np.nonzero(seeds)
-    pad = math.ceil(radius) + g
-    top, left = max(rows.min() - pad, 0) // g * g, max(cols.min() - pad, 0) // g * g
-    box = (slice(top, rows.max() + pad + 1), slice(left, cols.max() + pad + 1))
-    sub = seeds[box]
-    h, w = sub.shape
-    sub = np.pad(sub, ((0, -h % g), (0, -w % g)))
-    coarse = sub.reshape(sub.shape[0] // g, g, sub.shape[1] // g, g).any(axis=(1, 3))
-    near = distance(~coarse) * g <= radius
-    return box, np.repeat(np.repeat(near, g, axis=0), g, axis=1)[:h, :w]
 
 
 def smooth_field(
@@ -143,9 +130,9 @@ def smooth_field(
     tells it apart. Noise inside a road is a few degrees.
 
     Worked case: inside a uniform field the average is the field itself, whatever lies off
-    the mask; a 30-px band of ``(1, 0)`` with one odd ``(0, 1)`` pixel at its centre, at
-    strength 0.5 (sigma 15 px), turns that pixel to within 0.1 deg of the band (its own weight
-    is ``1 / (2 pi 15^2)``, a thousandth of the band's).
+    the mask; in a 30-px band of direction 0 at strength 0.5 (sigma 15 px), a centre pixel
+    4 deg off takes the band's direction to within 0.1 deg (its own weight is
+    ``1 / (2 pi 15^2)``, a thousandth of the band's), one 30 deg off keeps its own.
     """
     vectors = np.asarray(vectors, dtype=np.float32)
     mask = np.asarray(mask, dtype=bool)
