@@ -107,6 +107,23 @@ def test_unreadable_files_name_themselves(tmp_path):
         read_image(tmp_path / "missing.png")
 
 
+def test_files_of_several_images_are_refused_not_cut_to_the_first(tmp_path):
+    """A z-stack or an animation must not silently become its first plane."""
+    tifffile = pytest.importorskip("tifffile")
+    planes = np.random.default_rng(2).random((5, 16, 12)).astype(np.float32)
+    tifffile.imwrite(tmp_path / "stack.tif", planes)  # 5 pages; Pillow reads float32 ones
+    tifffile.imwrite(tmp_path / "half.tif", planes.astype(np.float16))  # Pillow cannot: tifffile
+    frames = [Image.fromarray(np.full((8, 8), v, np.uint8)) for v in (0, 90, 180)]
+    frames[0].save(tmp_path / "anim.gif", save_all=True, append_images=frames[1:])
+    for name, count in (("stack.tif", 5), ("half.tif", 5), ("anim.gif", 3)):
+        with pytest.raises(ValueError, match=rf"{name}.*holds {count} images"):
+            read_image(tmp_path / name)
+        with pytest.raises(ValueError, match=rf"{name}.*holds {count} images"):
+            read_mask(tmp_path / name)
+    tifffile.imwrite(tmp_path / "one.tif", planes[0])  # a single page still reads
+    assert read_image(tmp_path / "one.tif").shape == (16, 12, 3)
+
+
 def test_masks_are_read_unchanged(tmp_path):
     labels = np.array([[0, 1, 2]], np.uint8)
     Image.fromarray(labels).save(tmp_path / "m.png")

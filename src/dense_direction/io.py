@@ -30,7 +30,7 @@ Pure NumPy and Pillow (``tifffile`` for TIFFs that Pillow cannot decode, such as
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -71,17 +71,38 @@ def _read_raw(path: str | Path) -> np.ndarray:
         raise FileNotFoundError(f"image not found: {path}")
     if path.stat().st_size == 0:
         raise ValueError(f"cannot read image {path}: the file is empty (0 bytes)")
+    return _pixels(path, _colour_as_rgb)
+
+
+def _colour_as_rgb(image: Image.Image) -> Image.Image:
+    if image.mode == "P":
+        return image.convert("RGBA" if "transparency" in image.info else "RGB")
+    if image.mode in ("CMYK", "YCbCr", "LAB", "HSV"):
+        return image.convert("RGB")
+    return image
+
+
+def _pixels(path: Path, convert: Callable[[Image.Image], Image.Image] | None = None) -> np.ndarray:
+    """The one image of ``path`` (Pillow, else tifffile for TIFFs Pillow cannot decode)."""
     try:
         with Image.open(path) as image:
-            if image.mode == "P":
-                image = image.convert("RGBA" if "transparency" in image.info else "RGB")
-            elif image.mode in ("CMYK", "YCbCr", "LAB", "HSV"):
-                image = image.convert("RGB")
-            return np.asarray(image)
+            frames = getattr(image, "n_frames", 1)
+            if frames == 1:
+                return np.asarray(convert(image) if convert else image)
     except (OSError, ValueError, SyntaxError) as err:
         if path.suffix.lower() in TIFF_SUFFIXES:
             return _read_tiff(path, err)
         raise ValueError(f"cannot read image {path} (not an image, or corrupt): {err}") from err
+    raise _several_images(path, frames)
+
+
+def _several_images(path: Path, frames: int) -> ValueError:
+    """The error for a file of several images (Pillow would silently return the first)."""
+    return ValueError(
+        f"cannot use image {path}: it holds {frames} images (pages or frames: a z-stack, a time "
+        f"series, channels saved as pages, or an animation) and only single 2-D images are "
+        f"read; save each plane you want as its own file (e.g. with tifffile)"
+    )
 
 
 def _read_tiff(path: Path, pil_error: Exception) -> np.ndarray:
@@ -93,9 +114,13 @@ def _read_tiff(path: Path, pil_error: Exception) -> np.ndarray:
             f"tifffile is not installed (pip install tifffile)"
         ) from err
     try:
-        array = np.asarray(tifffile.imread(path))
+        with tifffile.TiffFile(path) as tiff:
+            pages = len(tiff.pages)
+            array = np.asarray(tiff.pages[0].asarray()) if pages == 1 else None
     except Exception as err:  # tifffile raises many types for corrupt files
         raise ValueError(f"cannot read image {path} (not an image, or corrupt): {err}") from err
+    if array is None:
+        raise _several_images(path, pages)
     if array.ndim == 3 and array.shape[0] in (1, 2, 3, 4) and array.shape[2] > 4:
         array = np.moveaxis(array, 0, -1)  # planar (C, H, W) -> (H, W, C)
     return array
@@ -107,13 +132,7 @@ def read_mask(path: str | Path) -> np.ndarray:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"mask not found: {path}")
-    try:
-        with Image.open(path) as image:
-            return np.asarray(image)
-    except (OSError, ValueError, SyntaxError) as err:
-        if path.suffix.lower() in TIFF_SUFFIXES:
-            return _read_tiff(path, err)
-        raise ValueError(f"cannot read image {path}: {err}") from err
+    return _pixels(path)
 
 
 def _type_range(mask: np.ndarray) -> float:

@@ -2,6 +2,7 @@
 gets a gradient, nothing is NaN. Plus the heads' own behaviour."""
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -303,3 +304,16 @@ def test_supervised_loss_in_a_head_learns_from_direction_labels():
         del sample.gt_directions
     with pytest.raises(ValueError, match=r"learns from direction labels.*LoadDirectionAnnotations"):
         head.loss_by_feat(aligned, samples)
+
+
+def test_segmentation_head_builds_without_mmseg_default_note():
+    """mmseg's CrossEntropyLoss warns about `avg_non_ignore` at every construction; the head
+    silences that one note (it printed on every `predict`) and nothing else."""
+    cfg = dict(type="LinearSegmentationHead", in_channels=C, channels=C, num_classes=2)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        MODELS.build(cfg)
+        warnings.warn("a later warning still shows", UserWarning, stacklevel=1)
+    messages = [str(w.message) for w in caught]
+    assert not any("avg_non_ignore" in m for m in messages), messages
+    assert "a later warning still shows" in messages
