@@ -1,0 +1,78 @@
+"""The one image contract: how files and arrays become the images the models see.
+
+* :func:`read_image` reads any image file (PNG, JPEG, TIFF, BMP, WebP; 8-bit, 16-bit, 32-bit
+  integer or float; gray, gray + alpha, RGB or RGBA) as ``(H, W, 3)`` uint8 **RGB**.
+* :func:`as_rgb_uint8` does the same for arrays: arrays given to the API are RGB (or gray,
+  or RGBA), of any integer or float dtype.
+* Bit depth (:func:`to_uint8`): 8-bit images are used as they are. Any other depth
+  (16-bit, 12-bit data in a 16-bit file, 32-bit integers, floats) is scaled **per image** by
+  its real range: the 0.1th and 99.9th percentiles of its values become 0 and 255 (values
+  outside are clipped; NaN becomes 0). A constant image becomes 0. Training, prediction and
+  evaluation all load images through this module, so they see the same pixels.
+* Masks are read unchanged by :func:`read_mask` (label values, no scaling). The binary mask
+  rule (:func:`binarize_mask`): **any non-zero value is structure**, whatever the encoding (0/1,
+  0/255, 0/65535, labels 0/1/2 ...); in a colour mask a pixel is structure when **any colour
+  channel** is non-zero (an alpha channel is ignored). JPEG masks are the exception, because
+  compression leaves faint noise: there a pixel is structure above half the range (> 127).
+  An explicit ``threshold`` (a fraction of the type's range: 255 for 8-bit, 65535 for 16-bit,
+  1 for float) replaces both. Label masks (``positive``, ``train --positive-labels``): a
+  pixel is structure when its value is one of the given labels; they must be single-channel
+  (gray or palette). :func:`empty_masks` finds masks without any structure pixel.
+* Pixels are taken as stored: EXIF orientation tags are not applied (images and masks stay on
+  the same grid). One image per file: a multi-page TIFF or an animation is an error naming the
+  file (it is not cut to its first plane).
+* Files are paired across folders by their stem (:func:`files_by_stem`, :func:`paired_files`);
+  two files with the same stem in one folder (``x.png`` and ``x.jpg``) are an error.
+
+Modules: :mod:`~dense_direction.io.images` (files and arrays -> RGB uint8),
+:mod:`~dense_direction.io.masks` (the mask rule), :mod:`~dense_direction.io.files` (pairing by
+stem, sizes, checksums); everything is importable from here. Pure NumPy and Pillow
+(``tifffile`` for TIFFs that Pillow cannot decode, such as multi-channel 16-bit or float
+TIFFs); no OpenMMLab.
+"""
+
+from dense_direction.io.files import (
+    check_unique_stems,
+    files_by_stem,
+    listing,
+    mismatched_sizes,
+    paired_files,
+    sha256,
+)
+from dense_direction.io.images import (
+    IMAGE_SUFFIXES,
+    LOSSY_SUFFIXES,
+    PERCENTILES,
+    as_rgb_uint8,
+    image_size,
+    read_image,
+    to_uint8,
+)
+from dense_direction.io.masks import (
+    binarize_mask,
+    empty_masks,
+    mask_rule,
+    read_binary_mask,
+    read_mask,
+)
+
+__all__ = [
+    "IMAGE_SUFFIXES",
+    "LOSSY_SUFFIXES",
+    "PERCENTILES",
+    "as_rgb_uint8",
+    "binarize_mask",
+    "check_unique_stems",
+    "empty_masks",
+    "files_by_stem",
+    "image_size",
+    "listing",
+    "mask_rule",
+    "mismatched_sizes",
+    "paired_files",
+    "read_binary_mask",
+    "read_image",
+    "read_mask",
+    "sha256",
+    "to_uint8",
+]

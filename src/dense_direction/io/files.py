@@ -1,0 +1,91 @@
+"""Files by name: pairing images with masks by stem, size checks, short listings, checksums."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from dense_direction.io.images import IMAGE_SUFFIXES, image_size
+
+__all__ = [
+    "check_unique_stems",
+    "files_by_stem",
+    "listing",
+    "mismatched_sizes",
+    "paired_files",
+    "sha256",
+]
+
+
+def listing(names: Sequence[str], limit: int = 8) -> str:
+    """``a, b, c and 5 more``: a short list of names for error messages."""
+    names = [str(n) for n in names]
+    shown = ", ".join(names[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
+def check_unique_stems(paths: Iterable[str | Path], what: str = "image") -> None:
+    """Files that would share output or pairing names (same stem, e.g. ``x.png`` and
+    ``x.jpg``) are an error listing every colliding group."""
+    groups: dict[str, list[str]] = {}
+    for path in paths:
+        groups.setdefault(Path(path).stem, []).append(str(path))
+    clashes = [group for group in groups.values() if len(group) > 1]
+    if clashes:
+        raise ValueError(
+            f"{len(clashes)} {what} names are used by more than one file (rename them, they "
+            f"would overwrite each other's results): "
+            + "; ".join(" and ".join(group) for group in clashes)
+        )
+
+
+def files_by_stem(folder: str | Path, suffixes: Sequence[str], what: str) -> dict[str, str]:
+    """Files of ``folder`` with one of ``suffixes``, by stem. Two files with the same stem,
+    a missing folder or a folder without such files are errors."""
+    path = Path(folder)
+    if not path.is_dir():
+        raise FileNotFoundError(f"{what} folder not found: {path}")
+    found = [f for f in sorted(path.iterdir()) if f.suffix.lower() in suffixes]
+    if not found:
+        raise FileNotFoundError(f"no {what} files ({', '.join(suffixes)}) in {path}")
+    check_unique_stems(found, what)
+    return {f.stem: str(f) for f in found}
+
+
+def paired_files(images: str | Path, masks: str | Path) -> tuple[dict[str, str], dict[str, str]]:
+    """Image and mask files by stem; any file without a partner is an error that lists them."""
+    image_files = files_by_stem(images, IMAGE_SUFFIXES, "image")
+    mask_files = files_by_stem(masks, IMAGE_SUFFIXES, "mask")
+    lonely = sorted(set(image_files) - set(mask_files))
+    if lonely:
+        raise ValueError(
+            f"{len(lonely)} images in {images} have no mask in {masks}: {listing(lonely)}"
+        )
+    orphans = sorted(set(mask_files) - set(image_files))
+    if orphans:
+        raise ValueError(
+            f"{len(orphans)} masks in {masks} have no image in {images}: {listing(orphans)}"
+        )
+    return image_files, mask_files
+
+
+def mismatched_sizes(pairs: Iterable[tuple[str | Path, str | Path]]) -> list[str]:
+    """``"img.png is 40x30 (WxH) but mask.png is 41x30"`` for each (image, mask) pair whose
+    sizes differ: training would fail on them mid-run."""
+    found = []
+    for image, mask in pairs:
+        (ih, iw), (mh, mw) = image_size(image), image_size(mask)
+        if (ih, iw) != (mh, mw):
+            found.append(f"{image} is {iw}x{ih} (WxH) but {mask} is {mw}x{mh}")
+    return found
+
+
+def sha256(path: str | Path) -> str:
+    """The SHA-256 hex digest of a file, read in 1 MiB blocks (checkpoint run records, bundled
+    model checksums)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -1,0 +1,163 @@
+"""Image files and arrays -> ``(H, W, 3)`` uint8 RGB (the rules: :mod:`dense_direction.io`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+__all__ = [
+    "IMAGE_SUFFIXES",
+    "LOSSY_SUFFIXES",
+    "PERCENTILES",
+    "TIFF_SUFFIXES",
+    "as_rgb_uint8",
+    "image_size",
+    "read_image",
+    "read_pixels",
+    "to_uint8",
+]
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp")
+TIFF_SUFFIXES = (".tif", ".tiff")
+LOSSY_SUFFIXES = (".jpg", ".jpeg")
+PERCENTILES = (0.1, 99.9)
+
+
+def _read_raw(path: str | Path) -> np.ndarray:
+    """The stored pixel values of one image file, channels last (no scaling, no colour
+    conversion except palette images, which become RGB(A))."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"image not found: {path}")
+    if path.stat().st_size == 0:
+        raise ValueError(f"cannot read image {path}: the file is empty (0 bytes)")
+    return read_pixels(path, _colour_as_rgb)
+
+
+def _colour_as_rgb(image: Image.Image) -> Image.Image:
+    if image.mode == "P":
+        return image.convert("RGBA" if "transparency" in image.info else "RGB")
+    if image.mode in ("CMYK", "YCbCr", "LAB", "HSV"):
+        return image.convert("RGB")
+    return image
+
+
+def read_pixels(
+    path: Path, convert: Callable[[Image.Image], Image.Image] | None = None
+) -> np.ndarray:
+    """The one image of ``path`` as stored, channels last (Pillow, else tifffile for TIFFs
+    Pillow cannot decode); ``convert`` changes Pillow's image first. A file of several images
+    (pages, frames) is an error naming it."""
+    try:
+        with Image.open(path) as image:
+            frames = getattr(image, "n_frames", 1)
+            if frames == 1:
+                return np.asarray(convert(image) if convert else image)
+    except (OSError, ValueError, SyntaxError) as err:
+        if path.suffix.lower() in TIFF_SUFFIXES:
+            return _read_tiff(path, err)
+        raise ValueError(f"cannot read image {path} (not an image, or corrupt): {err}") from err
+    raise _several_images(path, frames)
+
+
+def _several_images(path: Path, frames: int) -> ValueError:
+    """The error for a file of several images (Pillow would silently return the first)."""
+    return ValueError(
+        f"cannot use image {path}: it holds {frames} images (pages or frames: a z-stack, a time "
+        f"series, channels saved as pages, or an animation) and only single 2-D images are "
+        f"read; save each plane you want as its own file (e.g. with tifffile)"
+    )
+
+
+def _read_tiff(path: Path, pil_error: Exception) -> np.ndarray:
+    try:
+        import tifffile
+    except ImportError as err:
+        raise ValueError(
+            f"cannot read image {path}: Pillow cannot decode this TIFF ({pil_error}) and "
+            f"tifffile is not installed (pip install tifffile)"
+        ) from err
+    try:
+        with tifffile.TiffFile(path) as tiff:
+            pages = len(tiff.pages)
+            array = np.asarray(tiff.pages[0].asarray()) if pages == 1 else None
+    except Exception as err:  # tifffile raises many types for corrupt files
+        raise ValueError(f"cannot read image {path} (not an image, or corrupt): {err}") from err
+    if array is None:
+        raise _several_images(path, pages)
+    if array.ndim == 3 and array.shape[0] in (1, 2, 3, 4) and array.shape[2] > 4:
+        array = np.moveaxis(array, 0, -1)  # planar (C, H, W) -> (H, W, C)
+    return array
+
+
+def image_size(path: str | Path) -> tuple[int, int]:
+    """``(height, width)`` of an image or mask file, from its header where Pillow reads it
+    (no pixel is decoded), else by reading the file."""
+    try:
+        with Image.open(path) as image:
+            width, height = image.size
+        return height, width
+    except (OSError, ValueError, SyntaxError):
+        return _read_raw(path).shape[:2]  # names the file if it is unreadable
+
+
+def to_uint8(array: np.ndarray) -> np.ndarray:
+    """uint8 values of an image of any depth, by the rule in the module docstring: uint8 as
+    is, bool as 0/255, anything else by its per-image percentile range."""
+    array = np.asarray(array)
+    if array.dtype == np.uint8:
+        return array
+    if array.dtype == np.bool_:
+        return array.astype(np.uint8) * 255
+    if not (np.issubdtype(array.dtype, np.integer) or np.issubdtype(array.dtype, np.floating)):
+        raise ValueError(f"image values must be integers or floats, got {array.dtype}")
+    values = array.astype(np.float64)
+    finite = np.isfinite(values)
+    if not finite.any():
+        return np.zeros(array.shape, np.uint8)
+    low, high = np.percentile(values[finite], PERCENTILES)
+    if high <= low:  # (nearly) constant: fall back to the full range of the values
+        low, high = values[finite].min(), values[finite].max()
+    if high <= low:
+        return np.zeros(array.shape, np.uint8)
+    scaled = (np.where(finite, values, low) - low) / (high - low)
+    return np.round(np.clip(scaled, 0, 1) * 255).astype(np.uint8)
+
+
+def as_rgb_uint8(image: np.ndarray) -> np.ndarray:
+    """An image array as ``(H, W, 3)`` uint8 RGB.
+
+    Accepts ``(H, W)`` gray, ``(H, W, 1)``, ``(H, W, 2)`` gray + alpha, ``(H, W, 3)`` RGB and
+    ``(H, W, 4)`` RGBA, of any integer, bool or float dtype (depth rule: :func:`to_uint8`;
+    alpha is dropped before scaling).
+    """
+    image = np.asarray(image)
+    if image.ndim == 3 and image.shape[2] in (2, 4):
+        image = image[..., : image.shape[2] - 1]  # drop alpha
+    if image.ndim == 3 and image.shape[2] == 1:
+        image = image[..., 0]
+    if image.ndim == 2:
+        image = np.repeat(image[..., None], 3, axis=2)
+    if image.ndim != 3 or image.shape[2] != 3 or 0 in image.shape:
+        raise ValueError(
+            f"image must be (H, W), (H, W, 1|2|3|4) with H, W > 0, got shape {image.shape}"
+        )
+    return np.array(to_uint8(image), order="C", copy=True)  # owned and writable
+
+
+def read_image(path: str | Path) -> np.ndarray:
+    """Any image file as ``(H, W, 3)`` uint8 RGB (see the module docstring for the rules).
+
+    Raises:
+        FileNotFoundError: no such file.
+        ValueError: the file is empty, not an image, corrupt or of an unsupported shape; the
+            message names the file.
+    """
+    raw = _read_raw(path)
+    try:
+        return as_rgb_uint8(raw)
+    except ValueError as err:
+        raise ValueError(f"cannot use image {path}: {err}") from err

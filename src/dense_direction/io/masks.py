@@ -1,0 +1,130 @@
+"""Mask files -> 0/1 structure masks by the mask rule (the rules: :mod:`dense_direction.io`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from dense_direction.io.files import listing
+from dense_direction.io.images import LOSSY_SUFFIXES, read_pixels
+
+__all__ = [
+    "binarize_mask",
+    "empty_masks",
+    "mask_rule",
+    "read_binary_mask",
+    "read_mask",
+]
+
+
+def read_mask(path: str | Path) -> np.ndarray:
+    """A mask or label file as stored: ``(H, W)`` or ``(H, W, C)``, values unchanged.
+    An unreadable file is an error that names it."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"mask not found: {path}")
+    return read_pixels(path)
+
+
+def _type_range(mask: np.ndarray) -> float:
+    if mask.dtype == np.uint8:
+        return 255.0
+    if np.issubdtype(mask.dtype, np.integer):
+        return 65535.0
+    return 1.0
+
+
+def mask_rule(threshold: float | None = None, positive: Sequence[int] | None = None) -> str:
+    """The mask rule in words, for messages about masks without structure."""
+    if positive is not None:
+        return f"structure is a label in {sorted(set(positive))} (--positive-labels)"
+    if threshold is not None:
+        return f"structure is above {threshold:g} of the value range"
+    return "structure is any non-zero value, any channel; > 127 in JPEG masks"
+
+
+def _labels(mask: np.ndarray, positive: Sequence[int]) -> np.ndarray:
+    if mask.ndim == 3 and mask.shape[2] > 1:
+        raise ValueError(
+            f"label values (--positive-labels) need single-channel masks (gray or palette), "
+            f"got {mask.shape[2]} channels; drop --positive-labels to use the any-channel rule"
+        )
+    return np.isin(mask.reshape(mask.shape[:2]), np.asarray(list(positive)))
+
+
+def binarize_mask(
+    mask: np.ndarray,
+    threshold: float | None = None,
+    invert: bool = False,
+    lossy: bool = False,
+    positive: Sequence[int] | None = None,
+) -> np.ndarray:
+    """0/1 uint8 ``(H, W)`` structure mask by the mask rule (module docstring).
+
+    Args:
+        mask: ``(H, W)`` or ``(H, W, C)`` as read by :func:`read_mask`; with 2 or 4 channels
+            the last one is alpha and ignored.
+        threshold: ``None``: any non-zero value is structure (``lossy``: above half the
+            range). A number: structure above that fraction of the type's range.
+        invert: swap structure and background (for masks drawn dark on light).
+        lossy: the mask comes from a lossy file (JPEG, see :data:`LOSSY_SUFFIXES`).
+        positive: label values that are structure (all others are background); replaces
+            ``threshold`` and ``lossy``; the mask must have one channel.
+    """
+    mask = np.asarray(mask)
+    if mask.ndim == 3 and mask.shape[2] in (2, 4):
+        mask = mask[..., :-1]
+    if mask.ndim not in (2, 3):
+        raise ValueError(f"mask must be (H, W) or (H, W, C), got shape {mask.shape}")
+    if positive is not None:
+        binary = _labels(mask, positive)
+    else:
+        if threshold is None and lossy:
+            threshold = 0.5
+        if threshold is None:
+            binary = mask != 0
+        else:
+            binary = mask.astype(np.float64) / _type_range(mask) > threshold
+        if binary.ndim == 3:
+            binary = binary.any(axis=2)
+    return (binary != invert).astype(np.uint8)
+
+
+def read_binary_mask(
+    path: str | Path,
+    threshold: float | None = None,
+    invert: bool = False,
+    positive: Sequence[int] | None = None,
+) -> np.ndarray:
+    """A mask file as ``(H, W)`` 0/1 uint8 by the mask rule (:func:`binarize_mask`; JPEG files
+    count as lossy). A mask the rule cannot apply to is an error naming the file."""
+    lossy = Path(path).suffix.lower() in LOSSY_SUFFIXES
+    mask = read_mask(path)
+    try:
+        return binarize_mask(mask, threshold, invert, lossy, positive)
+    except ValueError as err:
+        raise ValueError(f"{path}: {err}") from err
+
+
+def empty_masks(
+    paths: Iterable[str | Path],
+    threshold: float | None = None,
+    invert: bool = False,
+    positive: Sequence[int] | None = None,
+) -> list[str]:
+    """The mask files among ``paths`` without a single structure pixel (by the mask rule).
+
+    Raises:
+        ValueError: every mask is empty (training on them would learn nothing); the message
+            lists them and states the rule.
+    """
+    paths = [str(p) for p in paths]
+    empty = [p for p in paths if not read_binary_mask(p, threshold, invert, positive).any()]
+    if paths and len(empty) == len(paths):
+        raise ValueError(
+            f"all {len(paths)} masks are empty (no structure pixel: "
+            f"{mask_rule(threshold, positive)}): {listing(empty)}"
+        )
+    return empty

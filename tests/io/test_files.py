@@ -1,0 +1,43 @@
+"""dense_direction.io.files: pairing by stem, sizes from headers, listings."""
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from dense_direction.io import (
+    check_unique_stems,
+    files_by_stem,
+    image_size,
+    mismatched_sizes,
+    paired_files,
+)
+
+
+def test_colliding_stems_are_listed(tmp_path, rgb):
+    for name in ("x.png", "x.jpg", "y.png"):
+        Image.fromarray(rgb).save(tmp_path / name)
+    with pytest.raises(ValueError, match=r"x\.jpg and .*x\.png"):
+        files_by_stem(tmp_path, (".png", ".jpg"), "image")
+    with pytest.raises(ValueError, match="1 image names"):
+        check_unique_stems(sorted(tmp_path.iterdir()))
+    check_unique_stems([tmp_path / "x.png", tmp_path / "y.png"])
+
+
+def test_paired_files_list_lonely_files(tmp_path, rgb):
+    (tmp_path / "i").mkdir()
+    (tmp_path / "m").mkdir()
+    for name in ("a", "b"):
+        Image.fromarray(rgb).save(tmp_path / "i" / f"{name}.png")
+    Image.fromarray(rgb[..., 0]).save(tmp_path / "m" / "a.png")
+    with pytest.raises(ValueError, match=r"1 images .* have no mask .*: b"):
+        paired_files(tmp_path / "i", tmp_path / "m")
+
+
+def test_image_and_mask_sizes_from_headers(tmp_path):
+    Image.fromarray(np.zeros((30, 40, 3), np.uint8)).save(tmp_path / "a.png")
+    Image.fromarray(np.zeros((30, 40), np.uint8)).save(tmp_path / "a_mask.png")
+    Image.fromarray(np.zeros((30, 41), np.uint8)).save(tmp_path / "b_mask.png")
+    assert image_size(tmp_path / "a.png") == (30, 40)
+    assert mismatched_sizes([(tmp_path / "a.png", tmp_path / "a_mask.png")]) == []
+    [message] = mismatched_sizes([(tmp_path / "a.png", tmp_path / "b_mask.png")])
+    assert message == f"{tmp_path / 'a.png'} is 40x30 (WxH) but {tmp_path / 'b_mask.png'} is 41x30"

@@ -1,0 +1,110 @@
+"""dense_direction.io.images: files and arrays -> (H, W, 3) uint8 RGB."""
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from dense_direction.io import (
+    as_rgb_uint8,
+    read_image,
+    read_mask,
+    to_uint8,
+)
+
+
+def test_rgb_png_is_read_in_rgb_order(tmp_path, rgb):
+    Image.fromarray(rgb).save(tmp_path / "a.png")
+    out = read_image(tmp_path / "a.png")
+    assert out.dtype == np.uint8 and out.shape == (12, 10, 3)
+    np.testing.assert_array_equal(out, rgb)
+
+
+def test_gray_and_rgba_files(tmp_path, rgb):
+    Image.fromarray(rgb[..., 0]).save(tmp_path / "gray.png")
+    alpha = np.dstack([rgb, np.full(rgb.shape[:2], 7, np.uint8)])
+    Image.fromarray(alpha).save(tmp_path / "rgba.png")
+    np.testing.assert_array_equal(read_image(tmp_path / "gray.png"), rgb[..., [0, 0, 0]])
+    np.testing.assert_array_equal(read_image(tmp_path / "rgba.png"), rgb)
+
+
+def test_palette_png_gives_its_colours(tmp_path):
+    image = Image.new("P", (4, 3))
+    image.putpalette([0, 0, 0, 255, 0, 0] + [0] * 762)
+    image.putpixel((1, 1), 1)
+    image.save(tmp_path / "p.png")
+    out = read_image(tmp_path / "p.png")
+    assert out[1, 1].tolist() == [255, 0, 0] and out[0, 0].tolist() == [0, 0, 0]
+
+
+def test_arrays_are_rgb_and_any_dtype(rgb):
+    np.testing.assert_array_equal(as_rgb_uint8(rgb), rgb)
+    np.testing.assert_array_equal(as_rgb_uint8(rgb[..., 0]), rgb[..., [0, 0, 0]])
+    as_float = as_rgb_uint8(rgb.astype(np.float32) / 255)
+    assert as_float.dtype == np.uint8 and as_float.shape == rgb.shape
+    with pytest.raises(ValueError, match="shape"):
+        as_rgb_uint8(np.zeros((4, 4, 5), np.uint8))
+
+
+def test_twelve_bit_data_in_sixteen_bit_file_uses_its_range(tmp_path):
+    """A 12-bit image (0..4095) stored as uint16 must not come out as 0..15."""
+    ramp = np.tile(np.linspace(0, 4095, 64).astype(np.uint16), (8, 1))
+    Image.fromarray(ramp).save(tmp_path / "twelve.png")
+    out = read_image(tmp_path / "twelve.png")[..., 0]
+    assert out.max() == 255 and out.min() == 0
+    assert np.all(np.diff(out[0].astype(int)) >= 0)
+
+
+def test_float_tiff_is_readable(tmp_path):
+    values = np.linspace(-3.5, 12.0, 20 * 16, dtype=np.float32).reshape(20, 16)
+    Image.fromarray(values, mode="F").save(tmp_path / "float.tif")
+    out = read_image(tmp_path / "float.tif")
+    assert out.shape == (20, 16, 3) and out.dtype == np.uint8
+    assert out[0, 0, 0] == 0 and out[-1, -1, 0] == 255
+
+
+def test_float_rgb_tiff_is_readable(tmp_path):
+    tifffile = pytest.importorskip("tifffile")
+    values = np.random.default_rng(1).normal(size=(9, 7, 3)).astype(np.float32)
+    tifffile.imwrite(tmp_path / "rgb.tif", values, photometric="rgb")
+    out = read_image(tmp_path / "rgb.tif")
+    assert out.shape == (9, 7, 3)
+    np.testing.assert_array_equal(out, to_uint8(values))
+
+
+def test_depth_rule():
+    eight = np.array([[0, 3, 250]], np.uint8)
+    np.testing.assert_array_equal(to_uint8(eight), eight)  # 8-bit untouched
+    sixteen = np.array([[100, 200, 300]], np.uint16)
+    low, middle, high = to_uint8(sixteen)[0].tolist()  # by the range, not / 257
+    assert low == 0 and high == 255 and abs(middle - 127.5) <= 1
+    floats = np.array([[np.nan, 0.0, 1.0]])
+    assert to_uint8(floats).tolist() == [[0, 0, 255]]
+    assert to_uint8(np.full((3, 3), 700, np.uint16)).max() == 0  # constant image
+
+
+def test_unreadable_files_name_themselves(tmp_path):
+    (tmp_path / "empty.png").write_bytes(b"")
+    (tmp_path / "junk.png").write_bytes(b"not an image")
+    with pytest.raises(ValueError, match=r"empty\.png.*empty"):
+        read_image(tmp_path / "empty.png")
+    with pytest.raises(ValueError, match=r"junk\.png"):
+        read_image(tmp_path / "junk.png")
+    with pytest.raises(FileNotFoundError, match="missing"):
+        read_image(tmp_path / "missing.png")
+
+
+def test_files_of_several_images_are_refused_not_cut_to_the_first(tmp_path):
+    """A z-stack or an animation must not silently become its first plane."""
+    tifffile = pytest.importorskip("tifffile")
+    planes = np.random.default_rng(2).random((5, 16, 12)).astype(np.float32)
+    tifffile.imwrite(tmp_path / "stack.tif", planes)  # 5 pages; Pillow reads float32 ones
+    tifffile.imwrite(tmp_path / "half.tif", planes.astype(np.float16))  # Pillow cannot: tifffile
+    frames = [Image.fromarray(np.full((8, 8), v, np.uint8)) for v in (0, 90, 180)]
+    frames[0].save(tmp_path / "anim.gif", save_all=True, append_images=frames[1:])
+    for name, count in (("stack.tif", 5), ("half.tif", 5), ("anim.gif", 3)):
+        with pytest.raises(ValueError, match=rf"{name}.*holds {count} images"):
+            read_image(tmp_path / name)
+        with pytest.raises(ValueError, match=rf"{name}.*holds {count} images"):
+            read_mask(tmp_path / name)
+    tifffile.imwrite(tmp_path / "one.tif", planes[0])  # a single page still reads
+    assert read_image(tmp_path / "one.tif").shape == (16, 12, 3)

@@ -1,0 +1,74 @@
+"""dense_direction.io.masks: mask files -> 0/1 structure by the mask rule."""
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from dense_direction.io import (
+    binarize_mask,
+    empty_masks,
+    read_binary_mask,
+    read_mask,
+)
+
+
+def test_masks_are_read_unchanged(tmp_path):
+    labels = np.array([[0, 1, 2]], np.uint8)
+    Image.fromarray(labels).save(tmp_path / "m.png")
+    np.testing.assert_array_equal(read_mask(tmp_path / "m.png"), labels)
+
+
+@pytest.mark.parametrize(
+    "labels",
+    [(0, 1), (0, 255), (0, 65535), (0, 2), (0, 1, 2), (0, 70000)],
+    ids=["0/1", "0/255", "0/65535", "0/2", "0/1/2", "wide"],
+)
+def test_any_nonzero_label_is_structure(labels):
+    dtype = np.uint8 if max(labels) <= 255 else np.int64
+    mask = np.array([[*labels, 0]], dtype=dtype)
+    expected = [[0] + [1] * (len(labels) - 1) + [0]]
+    assert binarize_mask(mask).tolist() == expected
+    assert binarize_mask(mask, invert=True).tolist() == [[1 - v for v in expected[0]]]
+
+
+def test_positive_labels_select_structure_in_label_masks():
+    mask = np.array([[0, 1, 2, 3, 2]], np.uint8)
+    assert binarize_mask(mask, positive=[2]).tolist() == [[0, 0, 1, 0, 1]]
+    assert binarize_mask(mask, positive=[1, 3]).tolist() == [[0, 1, 0, 1, 0]]
+    gray_alpha = np.stack([mask, np.full_like(mask, 255)], axis=-1)
+    assert binarize_mask(gray_alpha, positive=[2]).tolist() == [[0, 0, 1, 0, 1]]
+    with pytest.raises(ValueError, match="single-channel"):
+        binarize_mask(np.zeros((2, 2, 3), np.uint8), positive=[1])
+
+
+def test_colour_masks_count_any_channel_and_ignore_alpha():
+    mask = np.zeros((2, 2, 4), np.uint8)
+    mask[..., 3] = 255  # opaque alpha everywhere: not structure
+    mask[0, 0, 0] = 255  # red only
+    mask[1, 1, 2] = 9  # faint blue
+    assert binarize_mask(mask).tolist() == [[1, 0], [0, 1]]
+    assert binarize_mask(mask[..., :3]).tolist() == [[1, 0], [0, 1]]
+
+
+def test_jpeg_masks_and_explicit_thresholds_use_half_range(tmp_path):
+    noisy = np.array([[0, 3, 120, 200, 255]], np.uint8)  # compression noise near 0 and 255
+    assert binarize_mask(noisy, lossy=True).tolist() == [[0, 0, 0, 1, 1]]
+    assert binarize_mask(noisy, threshold=0.4).tolist() == [[0, 0, 1, 1, 1]]
+    assert binarize_mask(np.array([[0.2, 0.7]]), threshold=0.5).tolist() == [[0, 1]]
+    Image.fromarray(np.repeat(noisy, 8, axis=0)).save(tmp_path / "m.jpg", quality=100)
+    assert read_binary_mask(tmp_path / "m.jpg")[0].tolist() == [0, 0, 0, 1, 1]
+    Image.fromarray(np.repeat(noisy, 8, axis=0)).save(tmp_path / "m.png")
+    assert read_binary_mask(tmp_path / "m.png")[0].tolist() == [0, 1, 1, 1, 1]
+
+
+def test_empty_masks_are_listed_and_all_empty_is_an_error(tmp_path):
+    full = np.zeros((4, 4), np.uint8)
+    full[1, 1] = 2
+    Image.fromarray(full).save(tmp_path / "a.png")
+    Image.fromarray(np.zeros((4, 4), np.uint8)).save(tmp_path / "b.png")
+    Image.fromarray(np.zeros((4, 4), np.uint8)).save(tmp_path / "c.png")
+    paths = [tmp_path / n for n in ("a.png", "b.png", "c.png")]
+    assert empty_masks(paths) == [str(tmp_path / "b.png"), str(tmp_path / "c.png")]
+    with pytest.raises(ValueError, match=r"all 2 masks are empty.*b\.png, .*c\.png"):
+        empty_masks(paths[1:])
+    assert empty_masks([]) == []
