@@ -116,6 +116,7 @@ def smooth_field(
     strength: float,
     min_width: float = DEFAULT_MIN_WIDTH,
     agreement: tuple[float, float] | None = DEFAULT_AGREEMENT,
+    blur: Callable[[np.ndarray, float], np.ndarray] | None = None,
 ) -> np.ndarray:
     """``vectors (2, H, W)`` averaged inside ``mask (H, W)`` with a Gaussian of standard
     deviation ``strength * width`` per pixel (``width (H, W)`` in px, e.g.
@@ -128,6 +129,10 @@ def smooth_field(
     road, the road's mask (and so its width) reaches the thin structure's pixels, and the
     average there is the road's direction; the thin structure's own, different direction
     tells it apart. Noise inside a road is a few degrees.
+
+    ``blur(image (h, w) float32, sigma)``: the Gaussian filter with zeros beyond the image,
+    truncated at 4 sigma (scipy's ``gaussian_filter(mode="constant")`` by default; the
+    OpenMMLab adapter passes OpenCV's, the same numbers about four times faster).
 
     Worked case: inside a uniform field the average is the field itself, whatever lies off
     the mask; in a 30-px band of direction 0 at strength 0.5 (sigma 15 px), a centre pixel
@@ -160,7 +165,9 @@ def smooth_field(
         if k == 0:  # the narrowest rung is the pixel itself
             level = vectors[:, rows[on], cols[on]]
         else:
-            level = _normalised_gaussian_at(pyramid, strength * rung, rows[on], cols[on])
+            level = _normalised_gaussian_at(
+                pyramid, strength * rung, rows[on], cols[on], blur or _gaussian
+            )
         blended[:, on] += share[on] * level
     if agreement is not None:
         blended = _keep_disagreeing(vectors[:, rows, cols], blended, agreement)
@@ -194,22 +201,39 @@ class _Pyramid:
     again (2x2 block means), each level built once, when first asked for."""
 
     def __init__(self, vectors: np.ndarray, mask: np.ndarray) -> None:
-        weight = mask.astype(np.float32)
-        self.levels = [np.concatenate([weight[None], vectors * weight])]
+        stack = np.empty((3, *mask.shape), np.float32)
+        stack[0] = mask
+        np.multiply(vectors, stack[0], out=stack[1:])
+        self.levels = [stack]
 
     def level(self, j: int) -> np.ndarray:
         while len(self.levels) <= j:
             top = self.levels[-1]
             h, w = top.shape[1:]
-            # Zeros pad an odd side: they add no weight, and numerator and normaliser
-            # shrink alike.
-            top = np.pad(top, ((0, 0), (0, h % 2), (0, w % 2)))
-            self.levels.append(top.reshape(3, (h + 1) // 2, 2, (w + 1) // 2, 2).mean((2, 4)))
+            if h % 2 or w % 2:
+                # Zeros pad an odd side: they add no weight, and numerator and normaliser
+                # shrink alike.
+                top = np.pad(top, ((0, 0), (0, h % 2), (0, w % 2)))
+            # The mean of each 2x2 block, as four strided views (a reshape-and-mean
+            # reduces over strided axes, several times slower).
+            half = top[:, 0::2, 0::2] + top[:, 1::2, 0::2]
+            half += top[:, 0::2, 1::2]
+            half += top[:, 1::2, 1::2]
+            half *= 0.25
+            self.levels.append(half)
         return self.levels[j]
 
 
+def _gaussian(image: np.ndarray, sigma: float) -> np.ndarray:
+    return ndimage.gaussian_filter(image, sigma, mode="constant")
+
+
 def _normalised_gaussian_at(
-    pyramid: _Pyramid, sigma: float, rows: np.ndarray, cols: np.ndarray
+    pyramid: _Pyramid,
+    sigma: float,
+    rows: np.ndarray,
+    cols: np.ndarray,
+    blur: Callable[[np.ndarray, float], np.ndarray],
 ) -> np.ndarray:
     """``(G * (m v) / G * m)`` at the pixels ``rows, cols``: ``(2, N)``.
 
@@ -228,7 +252,7 @@ def _normalised_gaussian_at(
     x = (cols + 0.5) / f - 0.5
     top, left = max(int(y.min()) - reach, 0), max(int(x.min()) - reach, 0)
     box = (slice(None), slice(top, int(y.max()) + reach + 2), slice(left, int(x.max()) + reach + 2))
-    smoothed = [ndimage.gaussian_filter(c, sigma_coarse, mode="constant") for c in stack[box]]
+    smoothed = [blur(c, sigma_coarse) for c in stack[box]]
     at = np.stack([y - top, x - left])
     if f == 1:  # on the pixels themselves: no interpolation
         norm, vx, vy = (c[rows - top, cols - left] for c in smoothed)

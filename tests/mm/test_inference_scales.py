@@ -139,17 +139,3 @@ def test_an_image_that_fits_one_tile_still_does_with_its_border(joint, monkeypat
     calls.clear()
     joint.predict(np.zeros((200, 200, 3), np.uint8), tile=128, overlap=16, tta=False, border=16)
     assert calls == [(128, 128)] * 4
-
-
-def test_opencv_distance_is_scipys_exact_transform():
-    # predict's structure widths use OpenCV's transform: the same distances as scipy's, the
-    # image border included (it is not background for either).
-    from scipy import ndimage
-
-    from dense_direction.mm.inference import opencv_distance
-
-    rng = np.random.default_rng(0)
-    mask = ndimage.uniform_filter(rng.random((120, 160)), 9) > 0.5
-    mask[:5, :40] = True
-    expected = ndimage.distance_transform_edt(mask)
-    np.testing.assert_allclose(opencv_distance(mask), expected, atol=1e-4)

