@@ -57,6 +57,16 @@ def compare(field: np.ndarray, truth: tuple[Any, Any], mask: np.ndarray) -> dict
         objects=object_errors,
         aligned=object_errors[aligned],
         branches=differences(branches["direction_mean"], true_branches["direction_mean"])[long],
+        details=[
+            dict(
+                object=int(row.object),
+                error=float(error),
+                length=float(row.length),
+                width=float(row.width_mean),
+                order=float(row.order_parameter),
+            )
+            for row, error in zip(true_objects.itertuples(), object_errors, strict=True)
+        ],
     )
 
 
@@ -90,6 +100,7 @@ def main() -> int:
     else:
         estimator = DirectionEstimator.pretrained(args.model)
     errors: dict[tuple[str, str], list[np.ndarray]] = {}
+    worst: list[tuple[float, int, dict]] = []  # the model's objects more than 3 deg off
     for index in range(args.num):
         sample = generate_sample(list(KINDS), args.size, seed=args.seed + index)
         mask = sample.mask > 0
@@ -99,8 +110,11 @@ def main() -> int:
             "structure tensor": structure_tensor_direction(sample.image, 1.0, 4.0)[0],
         }
         for name, field in fields.items():
-            for unit, part in compare(field, truth, mask).items():
-                errors.setdefault((unit, name), []).append(part)
+            parts = compare(field, truth, mask)
+            if name == "model":
+                worst += [(d["error"], args.seed + index, d) for d in parts["details"]]
+            for unit in ("objects", "aligned", "branches"):
+                errors.setdefault((unit, name), []).append(parts[unit])
     print(f"{args.num} images of {args.size}x{args.size}, objects of >= 50 px, tta={args.tta}")
     print("| unit | field | count | median error (°) | mean (°) | within 3° | max (°) |")
     print("|---|---|---|---|---|---|---|")
@@ -111,6 +125,13 @@ def main() -> int:
     }
     for (unit, name), parts in errors.items():
         print(f"| {units[unit]} " + summary(name, np.concatenate(parts)))
+    off = sorted((w for w in worst if w[0] > 3), key=lambda w: w[0], reverse=True)
+    print(f"\nmodel objects more than 3 deg off: {len(off)}")
+    for error, seed, d in off:
+        print(
+            f"  seed {seed} object {d['object']}: {error:.1f} deg, length {d['length']:.0f} px, "
+            f"mean width {d['width']:.1f} px, true S {d['order']:.2f}"
+        )
     return 0
 
 

@@ -47,6 +47,8 @@ def predict(args: argparse.Namespace, predictions: Path) -> None:
         command += ["--checkpoint", str(args.checkpoint)]
     if args.model:
         command += ["--model", args.model]
+    if args.smooth is not None:
+        command += ["--smooth", str(args.smooth)]
     cli(*command)
 
 
@@ -161,13 +163,20 @@ def main() -> None:
     parser.add_argument("--checkpoint", type=Path, help="a checkpoint or work dir (bundled model)")
     parser.add_argument("--model", help="a bundled model's name (default: predict's)")
     parser.add_argument("--tta", action=argparse.BooleanOptionalAction, default=True)
+    parser.add_argument("--smooth", type=float, help="predict --smooth (default: predict's)")
+    parser.add_argument(
+        "--cache", type=Path, help="baseline cache of an earlier run on the same images"
+    )
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
-    predictions = args.out / ("predictions" if args.tta else "predictions_no_tta")
+    variant = ("" if args.tta else "_no_tta") + (
+        "" if args.smooth is None else f"_smooth{args.smooth:g}"
+    )
+    predictions = args.out / f"predictions{variant}"
     predict(args, predictions)
-    pixels = pixel_table(args, predictions, args.out / "baseline_cache")
+    pixels = pixel_table(args, predictions, args.cache or args.out / "baseline_cache")
     tables = report(pixels)
-    name = "report" if args.tta else "report_no_tta"
+    name = f"report{variant}"
     setup = dict(vars(args), images=int(pixels.image.nunique()))
     document = dict(tables, setup={k: str(v) for k, v in setup.items()})
     (args.out / f"{name}.json").write_text(json.dumps(document, indent=2) + "\n")

@@ -7,6 +7,8 @@ writes into ``--out``:
 * ``NAME_held_out.jpg``: one held-out image per rendering style, as rows of
   image | truth | prediction | error (0-45°, on centre-line pixels outside crossings);
 * ``NAME_worst.jpg``: the ``--worst`` images with the highest mean centre-line error, same rows;
+* the per-image mean error's median, 90th and 95th percentiles and maximum (printed; the
+  bundled model's test bounds its error by them);
 * ``NAME_retina.jpg``: the direction overlay on the retina photograph (predict's default
   settings: test-time augmentation, confidence above 0.5 shown), scaled to ``--width``.
 
@@ -78,6 +80,12 @@ def main() -> None:
     for item in found:
         first_per_style.setdefault(item["style"], item)
     save_rows(list(first_per_style.values()), args.out / f"{args.name}_held_out.jpg")
+    means = np.array([r["mean"] for r in found])
+    print(
+        f"per-image mean centre-line error over {means.size} images: median "
+        f"{np.median(means):.1f}°, 90th percentile {np.percentile(means, 90):.1f}°, 95th "
+        f"{np.percentile(means, 95):.1f}°, max {means.max():.1f}° (tests/mm/test_general_model.py)"
+    )
     worst = sorted(found, key=lambda r: -r["mean"])[: args.worst]
     save_rows(worst, args.out / f"{args.name}_worst.jpg")
     retina(args.name, args.width, args.out / f"{args.name}_retina.jpg")
