@@ -188,7 +188,7 @@ optim_wrapper = dict(
     precision='auto',
     type='AutocastOptimWrapper')
 param_scheduler = [
-    dict(by_epoch=False, eta_max=0.003, total_steps=10000, type='OneCycleLR'),
+    dict(by_epoch=False, eta_max=0.003, total_steps=14000, type='OneCycleLR'),
 ]
 runner = dict(type='Runner')
 test_cfg = dict(type='TestLoop')
@@ -245,16 +245,21 @@ test_pipeline = [
         ),
         type='PackCustomInputs'),
 ]
-train_cfg = dict(max_iters=10000, type='IterBasedTrainLoop', val_interval=500)
+train_cfg = dict(max_iters=14000, type='IterBasedTrainLoop', val_interval=500)
 train_dataloader = dict(
     batch_size=8,
     dataset=dict(
         data_root='work/pretrained/data',
         phase='train',
         pipeline=[
-            dict(type='LoadImage'),
-            dict(type='LoadAnnotations'),
-            dict(type='BinarizeAnnotations'),
+            dict(
+                cache_mb=512.0,
+                transforms=[
+                    dict(type='LoadImage'),
+                    dict(type='LoadAnnotations'),
+                    dict(type='BinarizeAnnotations'),
+                ],
+                type='CachedLoading'),
             dict(prob=0.5, type='RandomFlip'),
             dict(dir_classes=[
                 1,
