@@ -17,7 +17,8 @@ the checkpoint is any trained model, by default the one `make demo` writes. Rows
     .venv/bin/python benchmarks/predict_throughput.py [--checkpoint demo_out/work] \
         [--orientationpy-python opy/bin/python]
 
-``--sizes 512 2048`` limits the sizes.
+``--sizes 512 2048`` limits the sizes; ``--repeats N`` runs each command line N times (median)
+and the API N calls at least; ``--skip-tta`` leaves out the (8 times slower) TTA rows.
 """
 
 from __future__ import annotations
@@ -161,8 +162,8 @@ def bench_size(name: str, args: argparse.Namespace, tmp: Path) -> None:
         mosaic(folder / f"{i:02d}.png", height, width, seed=i)
     image = str(folder / "00.png")
     pixels = height * width
-    repeats = 3 if pixels <= 2048**2 else 1
-    for tta in (False, True):
+    repeats = max(args.repeats, 3 if pixels <= 2048**2 else 1)
+    for tta in (False,) if args.skip_tta else (False, True):
         result = _in_subprocess(
             "api_worker", checkpoint=args.checkpoint, image=image, tta=tta, repeats=repeats
         )
@@ -172,9 +173,16 @@ def bench_size(name: str, args: argparse.Namespace, tmp: Path) -> None:
         ("predict --no-tta", ["--no-tta"]),
         ("predict --no-tta --smooth 0", ["--no-tta", "--smooth", "0"]),
     )
-    for label, extra in runs:
-        result = cli_run(args.checkpoint, folder, tmp / f"out_{name}_{len(extra)}", extra)
-        _row(name, label, pixels * count, result, f"{count} image(s), start-up included")
+    for label, extra in runs[1:] if args.skip_tta else runs:
+        # Median run by wall time (with its peak memory): single runs move by about 10 %
+        # on a shared machine.
+        results = [
+            cli_run(args.checkpoint, folder, tmp / f"out_{name}_{len(extra)}_{i}", extra)
+            for i in range(args.repeats)
+        ]
+        result = sorted(results, key=lambda r: r["seconds"])[len(results) // 2]
+        note = f"{count} image(s), start-up included, median of {args.repeats} run(s)"
+        _row(name, label, pixels * count, result, note)
     if args.orientationpy_python:
         result = _in_subprocess(
             "orientationpy_worker", python=args.orientationpy_python, image=image, repeats=repeats
@@ -193,7 +201,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--sizes", nargs="+", choices=sorted(SIZES), default=list(SIZES))
     parser.add_argument("--orientationpy-python", help="a Python with orientationpy installed")
+    parser.add_argument(
+        "--repeats", type=int, default=1, help="runs of each command line row, median (1)"
+    )
+    parser.add_argument(
+        "--skip-tta", action="store_true", help="leave out the rows with test-time augmentation"
+    )
     args = parser.parse_args(argv)
+    if args.repeats < 1:
+        parser.error(f"--repeats must be >= 1, got {args.repeats}")
     import torch
 
     print(f"{torch.get_num_threads()} threads, torch {torch.__version__}, {args.checkpoint}\n")

@@ -111,17 +111,24 @@ def disk_reach(
     ``block > 1`` measures the distances between blocks of that many pixels, the block
     holding a seed counting as one: ``block**2`` times less work, edges moved by up to a
     block. ``distance``: the exact Euclidean distance transform (scipy's by default)."""
-    rows, cols = np.nonzero(seeds)
+    # The seeds' bounding box from their rows and columns (np.nonzero of the whole image
+    # would list every seed pixel).
+    rows, cols = np.flatnonzero(seeds.any(axis=1)), np.flatnonzero(seeds.any(axis=0))
     pad = math.ceil(radius) + block
-    top = max(rows.min() - pad, 0) // block * block
-    left = max(cols.min() - pad, 0) // block * block
-    box = (slice(top, rows.max() + pad + 1), slice(left, cols.max() + pad + 1))
+    top = max(rows[0] - pad, 0) // block * block
+    left = max(cols[0] - pad, 0) // block * block
+    box = (slice(top, rows[-1] + pad + 1), slice(left, cols[-1] + pad + 1))
     sub = seeds[box]
     h, w = sub.shape
     sub = np.pad(sub, ((0, -h % block), (0, -w % block)))
     coarse = sub.reshape(sub.shape[0] // block, block, sub.shape[1] // block, block)
     near = distance(~coarse.any(axis=(1, 3))) * block <= radius
-    return box, np.repeat(np.repeat(near, block, axis=0), block, axis=1)[:h, :w]
+    if block == 1:
+        return box, near
+    # Each block's answer for its pixels: one copy of a broadcast view (two np.repeat calls
+    # would copy twice).
+    full = np.broadcast_to(near[:, None, :, None], coarse.shape).reshape(sub.shape)
+    return box, full[:h, :w]
 
 
 def scale_weights(

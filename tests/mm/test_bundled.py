@@ -99,8 +99,19 @@ def test_pretrained_loads_the_bundled_weights_weights_only(bundled, monkeypatch)
     monkeypatch.setattr(torch, "load", spy)
     estimator = DirectionEstimator.pretrained(device="cpu", root=root)
     assert calls and all(c is True for c in calls)
+    # The estimator predicts with a rewritten copy (batch norms folded,
+    # dense_direction.mm.fusion): the bundled weights, rewritten the same way.
+    from mmengine.config import Config
+    from mmseg.registry import MODELS
+
+    from dense_direction.mm.fusion import inference_copy
+
+    reference = MODELS.build(Config.fromfile(str(bundled_model("general", root).config)).model)
+    reference.load_state_dict(state)
+    expected = inference_copy(reference.eval()).state_dict()
     loaded = estimator.model.state_dict()
-    assert all(torch.equal(loaded[k].cpu(), state[k]) for k in state)
+    assert expected.keys() == loaded.keys()
+    assert all(torch.equal(loaded[k].cpu(), expected[k]) for k in expected)
     angles = estimator.predict(np.zeros((40, 40, 3), np.uint8), tta=False).angles
     assert angles.shape == (1, 40, 40)
 
