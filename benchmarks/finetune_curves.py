@@ -84,6 +84,9 @@ def plot(runs: dict[str, dict], zero: float, path: Path) -> None:
     ax.set_xlabel("minutes since `train` started (2 CPU cores)")
     ax.set_ylabel("validation mean error (°)")
     ax.set_yscale("log")
+    plain = matplotlib.ticker.FormatStrFormatter("%g")  # 5, 6, 7 rather than 5 x 10^0
+    ax.yaxis.set_major_formatter(plain)
+    ax.yaxis.set_minor_formatter(plain)
     ax.grid(alpha=0.3)
     ax.legend()
     fig.tight_layout()
@@ -96,10 +99,10 @@ def main() -> None:
     parser.add_argument("--kind", default="cracks")
     parser.add_argument("--style", default="photo", help="a style the general model never saw")
     parser.add_argument("--num", type=int, default=200, help="training images (200)")
-    # Sized to the wall-clock minutes of the issue on a 2-core AMD EPYC (about 3.3 it/s with
-    # start-up and validation): scale both with your machine's speed.
-    parser.add_argument("--scratch-iters", type=int, default=2800, help="~15 min (2800)")
-    parser.add_argument("--init-iters", type=int, default=500, help="~3 min (500)")
+    # Sized to the wall-clock minutes of the issue on a 2-core AMD EPYC (about 6.2 it/s with
+    # start-up and validation: 15.0 and 3.2 min on 2026-12-04): scale both with your machine.
+    parser.add_argument("--scratch-iters", type=int, default=5600, help="~15 min (5600)")
+    parser.add_argument("--init-iters", type=int, default=1100, help="~3 min (1100)")
     parser.add_argument("--model", default="general", help="the bundled model to start from")
     args = parser.parse_args()
     out = args.out.resolve()
