@@ -1,0 +1,63 @@
+"""The ``dense-direction`` program's exit: quick, but nothing that a normal exit does is lost."""
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+
+def _program(tmp_path: Path, body: str) -> subprocess.CompletedProcess:
+    """Run ``body`` in a fresh Python, then the program as the console script does. Output
+    to the pipe is block-buffered, as for a user's redirected output (unless the environment
+    says otherwise, as some CI machines do: not here)."""
+    script = textwrap.dedent(body) + "\nentry()\n"
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    return subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+        env=env,
+    )
+
+
+def test_exit_handlers_run_streams_flush_and_the_exit_code_is_kept(tmp_path):
+    marker = tmp_path / "handler_ran"
+    done = _program(
+        tmp_path,
+        f"""
+        import atexit, sys
+        from pathlib import Path
+        from dense_direction.cli.main import entry
+        atexit.register(lambda: Path({str(marker)!r}).write_text("ran"))
+        sys.stdout.write("buffered, no newline")  # stays in the buffer unless flushed
+        sys.argv = ["dense-direction", "predict", "--input", "missing.png", "--out", "out"]
+        """,
+    )
+    assert done.returncode == 2, done.stderr  # no such input: the command's own exit code
+    assert "no file matches 'missing.png'" in done.stderr
+    assert done.stdout.startswith("buffered, no newline")
+    assert marker.read_text() == "ran"
+
+
+def test_a_running_thread_gets_the_usual_exit(tmp_path):
+    """A non-daemon thread still working when the command ends is waited for, as Python's
+    normal exit does: here it writes its file after a short sleep."""
+    marker = tmp_path / "thread_done"
+    done = _program(
+        tmp_path,
+        f"""
+        import sys, threading, time
+        from pathlib import Path
+        from dense_direction.cli.main import entry
+        def late():
+            time.sleep(1.0)
+            Path({str(marker)!r}).write_text("done")
+        threading.Thread(target=late).start()
+        sys.argv = ["dense-direction", "predict", "--input", "missing.png", "--out", "out"]
+        """,
+    )
+    assert done.returncode == 2
+    assert marker.read_text() == "done"
