@@ -106,6 +106,21 @@ def test_a_rewrite_that_changes_the_outputs_is_refused_with_a_warning():
     assert _count(kept, nn.BatchNorm2d) == 1
 
 
+class _NeedsLargeInputs(_PreActivation):
+    def encode_decode(self, x: torch.Tensor, metas: list) -> torch.Tensor:
+        if x.shape[-1] < 128:
+            raise ValueError("input smaller than the patch grid")
+        return self.block(x)
+
+
+def test_a_model_that_cannot_run_the_probe_is_kept_with_a_warning():
+    from dense_direction.mm.fusion import inference_copy
+
+    model = _NeedsLargeInputs().eval()
+    with pytest.warns(UserWarning, match="could not check the inference rewrite"):
+        assert inference_copy(model) is model
+
+
 def test_a_model_in_training_mode_is_refused():
     from dense_direction.mm.fusion import inference_copy
 

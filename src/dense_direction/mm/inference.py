@@ -14,6 +14,7 @@ activations.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -138,9 +139,12 @@ class DirectionEstimator:
         fewer operations (batch norms folded, :func:`dense_direction.mm.fusion.inference_copy`),
         where it gives the same outputs; ``model`` itself is not rewritten."""
         self.device = resolve_device(device)
+        pre = model.data_preprocessor
+        test_cfg = getattr(pre, "test_cfg", None) or {}
+        self.divisor = int(test_cfg.get("size_divisor") or pre.size_divisor or 32)
         model = model.eval()
-        if rewrite:
-            model = inference_copy(model)
+        if rewrite:  # checked on an input the model accepts: a multiple of its divisor
+            model = inference_copy(model, probe_size=self.divisor * math.ceil(64 / self.divisor))
         # Channels-last weights: the same numbers (to float rounding), faster convolutions.
         self.model = model.to(self.device, memory_format=torch.channels_last).eval()
         self.precision = precision
@@ -148,11 +152,8 @@ class DirectionEstimator:
         head = model.decode_head
         self.dir_classes: tuple[int, ...] = tuple(head.dir_classes)
         self.seg_channels = getattr(model, "num_seg_channels", 0)
-        pre = model.data_preprocessor
         self.mean, self.std = pre.mean.to(self.device), pre.std.to(self.device)
         self.bgr_to_rgb = bool(getattr(pre, "_channel_conversion", False))
-        test_cfg = getattr(pre, "test_cfg", None) or {}
-        self.divisor = int(test_cfg.get("size_divisor") or pre.size_divisor or 32)
 
     @classmethod
     def from_checkpoint(
