@@ -34,9 +34,10 @@ def _unet(seed: int = 0) -> nn.Module:
 
 
 def _outputs(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
-    shape = tuple(x.shape[-2:])
+    from dense_direction.mm.segmentors import whole_outputs
+
     with torch.inference_mode():
-        return model.encode_decode(x, [dict(img_shape=shape, pad_shape=shape, ori_shape=shape)])
+        return whole_outputs(model, x)
 
 
 def _count(model: nn.Module, kind: type) -> int:

@@ -31,6 +31,8 @@ from mmseg.models.backbones.unet import InterpConv
 from mmseg.models.utils import Upsample
 from torch import nn
 
+from dense_direction.mm.segmentors import whole_outputs
+
 __all__ = ["inference_copy"]
 
 # A rewritten model agrees with the original to float32 rounding (about 1e-5 on the UNet
@@ -46,10 +48,9 @@ def _is_bilinear(upsample: nn.Module) -> bool:
     return isinstance(upsample, Upsample) and upsample.mode == "bilinear" and upsample.size is None
 
 
-def _conv_before_upsample(model: nn.Module) -> int:
+def _conv_before_upsample(model: nn.Module) -> None:
     """Rewrite every folded ``InterpConv`` (upsample, 1x1 conv, no norm) in place as conv,
-    upsample, activation; returns how many."""
-    count = 0
+    upsample, activation."""
     for module in model.modules():
         if not isinstance(module, InterpConv) or len(module.interp_upsample) != 2:
             continue
@@ -64,24 +65,20 @@ def _conv_before_upsample(model: nn.Module) -> int:
             continue
         activation = block.activate if block.with_activation else nn.Identity()
         module.interp_upsample = nn.Sequential(conv, upsample, activation)
-        count += 1
-    return count
 
 
 @torch.inference_mode()
 def _outputs(model: nn.Module, probe: torch.Tensor) -> torch.Tensor:
-    shape = tuple(probe.shape[-2:])
-    meta = dict(img_shape=shape, pad_shape=shape, ori_shape=shape)
-    return model.encode_decode(probe, [meta]).float()
+    return whole_outputs(model, probe).float()
 
 
 def inference_copy(model: nn.Module, probe_size: int = 64) -> nn.Module:
     """A copy of ``model`` (an mmseg segmentor in evaluation mode) with its batch norms folded
     and its 1x1 upsampling convolutions moved before the upsampling, if the copy gives the same
-    outputs (within 1e-3 of the largest output, float32) on a random
+    outputs (float32, within 1e-3 x (largest absolute output + 1)) on a random
     ``(1, 3, probe_size, probe_size)`` input; else (or if the model cannot run that input)
-    ``model`` itself with a warning. A model
-    with nothing to rewrite is returned as it is. ``model`` is never modified."""
+    ``model`` itself with a warning. A model with nothing to rewrite is returned as it is.
+    ``model`` is never modified."""
     if model.training:
         raise ValueError("inference_copy needs a model in evaluation mode (call .eval())")
     if not _has_batch_norm(model) and not any(isinstance(m, InterpConv) for m in model.modules()):

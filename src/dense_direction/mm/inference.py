@@ -35,6 +35,7 @@ from dense_direction.io import as_rgb_uint8, read_image
 from dense_direction.mm.checkpoints import best_or_latest_checkpoint, trust_file
 from dense_direction.mm.cv_ops import opencv_distance, opencv_gaussian
 from dense_direction.mm.fusion import inference_copy
+from dense_direction.mm.segmentors import whole_outputs
 from dense_direction.models import DEFAULT_MODEL, bundled_model
 from dense_direction.scales import (
     DEFAULT_SCALES,
@@ -146,7 +147,7 @@ class DirectionEstimator:
         if rewrite:  # checked on an input the model accepts: a multiple of its divisor
             model = inference_copy(model, probe_size=self.divisor * math.ceil(64 / self.divisor))
         # Channels-last weights: the same numbers (to float rounding), faster convolutions.
-        self.model = model.to(self.device, memory_format=torch.channels_last).eval()
+        self.model = model.to(self.device, memory_format=torch.channels_last)
         self.precision = precision
         self.dtype = resolve_precision(precision, self.device)
         head = model.decode_head
@@ -220,11 +221,9 @@ class DirectionEstimator:
         x = self._normalise(rgb)
         ph, pw = (-h) % self.divisor, (-w) % self.divisor
         x = F.pad(x, (0, pw, 0, ph), mode="replicate")  # as the border: no cut edge
-        shape = (h + ph, w + pw)
-        meta = dict(img_shape=shape, pad_shape=shape, ori_shape=shape)
         lower = self.dtype != torch.float32
         with torch.autocast(self.device.type, dtype=self.dtype, enabled=lower):
-            out = self.model.encode_decode(x, [meta])
+            out = whole_outputs(self.model, x)
         return out[0, :, :h, :w].float()
 
     @torch.inference_mode()

@@ -28,7 +28,7 @@ from torch import Tensor
 
 from dense_direction.directions import vectors_to_angles
 
-__all__ = ["Directioner", "SegmentoDirectioner"]
+__all__ = ["Directioner", "SegmentoDirectioner", "whole_outputs"]
 
 
 def _restore(
@@ -61,6 +61,14 @@ def _set_directions(sample: SegDataSample, vectors: Tensor, dir_classes: Sequenc
         {"estimated_vs": PixelData(data=vectors), "estimated_dirs": PixelData(data=angles)}
     )
     sample.set_field(list(dir_classes), "dir_classes", field_type="metainfo")
+
+
+def whole_outputs(model: EncoderDecoder, inputs: Tensor) -> Tensor:
+    """``model.encode_decode`` of ``(N, 3, H, W)`` inputs that are each a whole image (nothing
+    padded, nothing to resize back): the raw ``(N, C, H, W)`` outputs, C as ``out_channels``."""
+    shape = tuple(inputs.shape[-2:])
+    meta = dict(img_shape=shape, pad_shape=shape, ori_shape=shape)
+    return model.encode_decode(inputs, [meta] * inputs.shape[0])
 
 
 @MODELS.register_module()
