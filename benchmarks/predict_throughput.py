@@ -17,6 +17,7 @@ the checkpoint is any trained model, by default the one `make demo` writes. Rows
     .venv/bin/python benchmarks/predict_throughput.py [--checkpoint demo_out/work] \
         [--orientationpy-python opy/bin/python]
 
+``--device`` (default: CUDA where there is a GPU) runs the API and ``predict`` there;
 ``--sizes 512 2048`` limits the sizes; ``--repeats N`` runs each command line N times (median)
 and the API N calls at least; ``--skip-tta`` leaves out the (8 times slower) TTA rows.
 """
@@ -69,17 +70,20 @@ def mosaic(path: Path, height: int, width: int, seed: int = 0, size: int = 256) 
 # --------------------------------------------------------------------------- workers
 
 
-def api_worker(checkpoint: str, image: str, tta: bool, repeats: int) -> dict:
-    """Seconds per ``predict`` call and this process's peak memory (runs in a subprocess)."""
+def api_worker(checkpoint: str, image: str, tta: bool, repeats: int, device: str) -> dict:
+    """Seconds per ``predict`` call and this process's peak memory, host and (on CUDA) GPU;
+    runs in a subprocess. ``predict`` returns host arrays, so each call ends synchronised."""
     import resource
+
+    import torch
 
     from dense_direction.io import read_image
     from dense_direction.mm.inference import DirectionEstimator
 
     if name := _bundled_name(checkpoint):
-        estimator = DirectionEstimator.pretrained(name, device="cpu")
+        estimator = DirectionEstimator.pretrained(name, device=device)
     else:
-        estimator = DirectionEstimator.from_checkpoint(checkpoint, device="cpu")
+        estimator = DirectionEstimator.from_checkpoint(checkpoint, device=device)
     rgb = read_image(image)
     estimator.predict(rgb, tta=tta)  # warm-up
     times = []
@@ -88,7 +92,10 @@ def api_worker(checkpoint: str, image: str, tta: bool, repeats: int) -> dict:
         estimator.predict(rgb, tta=tta)
         times.append(time.perf_counter() - start)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return dict(seconds=statistics.median(times), peak_mb=peak)
+    result = dict(seconds=statistics.median(times), peak_mb=peak)
+    if estimator.device.type == "cuda":
+        result["gpu_peak_mb"] = torch.cuda.max_memory_allocated(estimator.device) / 2**20
+    return result
 
 
 def orientationpy_worker(image: str, repeats: int) -> dict:
@@ -124,9 +131,9 @@ def _root() -> Path:
     return Path(__file__).resolve().parents[1]
 
 
-def cli_run(checkpoint: str, folder: Path, out: Path, extra: list[str]) -> dict:
+def cli_run(checkpoint: str, folder: Path, out: Path, extra: list[str], device: str) -> dict:
     """Wall time and peak memory of ``dense-direction predict`` over a folder."""
-    cmd = ["/usr/bin/time", "-v", *DENSE_DIRECTION, "predict"]
+    cmd = ["/usr/bin/time", "-v", *DENSE_DIRECTION, "predict", "--device", device]
     if name := _bundled_name(checkpoint):
         cmd += ["--model", name]
     else:
@@ -149,6 +156,8 @@ def _row(size: str, what: str, pixels: float, result: dict | None, note: str = "
         print(f"| {size} | {what} | - | - | - | {note} |", flush=True)
         return
     rate = pixels / 1e6 / result["seconds"]
+    if "gpu_peak_mb" in result:
+        note = f"{note}; GPU peak {result['gpu_peak_mb']:.0f} MB"
     cells = f"{result['seconds']:.2f} | {rate:.2f} | {result['peak_mb']:.0f}"
     print(f"| {size} | {what} | {cells} | {note} |", flush=True)
 
@@ -165,7 +174,12 @@ def bench_size(name: str, args: argparse.Namespace, tmp: Path) -> None:
     repeats = max(args.repeats, 3 if pixels <= 2048**2 else 1)
     for tta in (False,) if args.skip_tta else (False, True):
         result = _in_subprocess(
-            "api_worker", checkpoint=args.checkpoint, image=image, tta=tta, repeats=repeats
+            "api_worker",
+            checkpoint=args.checkpoint,
+            image=image,
+            tta=tta,
+            repeats=repeats,
+            device=args.device,
         )
         _row(name, f"API, tta={tta}", pixels, result, f"median of {repeats} calls")
     runs = (
@@ -177,7 +191,9 @@ def bench_size(name: str, args: argparse.Namespace, tmp: Path) -> None:
         # Median run by wall time (with its peak memory): single runs move by about 10 %
         # on a shared machine.
         results = [
-            cli_run(args.checkpoint, folder, tmp / f"out_{name}_{len(extra)}_{i}", extra)
+            cli_run(
+                args.checkpoint, folder, tmp / f"out_{name}_{len(extra)}_{i}", extra, args.device
+            )
             for i in range(args.repeats)
         ]
         result = sorted(results, key=lambda r: r["seconds"])[len(results) // 2]
@@ -207,12 +223,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--skip-tta", action="store_true", help="leave out the rows with test-time augmentation"
     )
+    parser.add_argument(
+        "--device", help="cpu, cuda or cuda:N for the API and predict (default: cuda if any)"
+    )
     args = parser.parse_args(argv)
     if args.repeats < 1:
         parser.error(f"--repeats must be >= 1, got {args.repeats}")
     import torch
 
-    print(f"{torch.get_num_threads()} threads, torch {torch.__version__}, {args.checkpoint}\n")
+    args.device = args.device or ("cuda" if torch.cuda.is_available() else "cpu")
+    gpu = f", {torch.cuda.get_device_name(args.device)}" if args.device.startswith("cuda") else ""
+    threads = torch.get_num_threads()
+    print(f"device {args.device}{gpu}, {threads} threads, torch {torch.__version__}, ", end="")
+    print(f"{args.checkpoint}\n")
     print("| image | what | seconds | MPix/s | peak memory (MB) | note |")
     print("|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:

@@ -48,6 +48,13 @@ THREADS = torch.get_num_threads()  # torch's default, which train keeps without 
 SYNTH = dict(num=160, kinds=("cracks", "vessels", "roads", "fibres"), size=256, seed=0)
 
 
+def _sync() -> None:
+    """Wait for the GPU's queued work, so that a clock read after it counts that work (CUDA
+    runs asynchronously; a no-op on the CPU)."""
+    if torch.cuda.is_available():
+        torch.cuda.synchronize()
+
+
 def synthetic_data(root: Path) -> Path:
     data = root / "data"
     write_dataset(data, SYNTH["num"], list(SYNTH["kinds"]), SYNTH["size"], SYNTH["seed"])
@@ -99,6 +106,7 @@ def _stamps() -> Any:
             self.times: list[float] = []
 
         def after_train_iter(self, *args: Any, **kwargs: Any) -> None:
+            _sync()
             self.times.append(time.perf_counter())
 
     return Stamps()
@@ -124,8 +132,10 @@ class _Clock:
 
     @contextlib.contextmanager
     def __call__(self, name: str) -> Iterator[None]:
+        _sync()
         start = time.perf_counter()
         yield
+        _sync()
         self.seconds[name].append(time.perf_counter() - start)
 
     def add(self, name: str, seconds: float) -> None:
@@ -141,10 +151,13 @@ def _timed_loss(module: nn.Module, clock: _Clock, name: str) -> None:
     @functools.wraps(forward)
     def timed(pred: torch.Tensor, *args: Any, **kwargs: Any) -> torch.Tensor:
         leaf = pred.detach().requires_grad_()
+        _sync()
         start = time.perf_counter()
         value = forward(leaf, *args, **kwargs)
+        _sync()
         middle = time.perf_counter()
         (grad,) = torch.autograd.grad(value, leaf)
+        _sync()
         clock.add(f"loss {name} forward", middle - start)
         clock.add(f"loss {name} backward", time.perf_counter() - middle)
         return (pred * grad).sum() + (value.detach() - (leaf.detach() * grad).sum())
@@ -180,9 +193,11 @@ def split(data: Path, extra: list[str], iters: int, warmup: int) -> dict[str, fl
                 batch = next(loader)
             with clock("pre-processing"):
                 batch = model.data_preprocessor(batch, True)
+            _sync()
             start = time.perf_counter()
             with optim.optim_context(model):
                 losses = model.loss(batch["inputs"], batch["data_samples"])
+            _sync()
             inside = sum(v[-1] for k, v in clock.seconds.items() if k.startswith("loss "))
             clock.add("network forward (+ targets)", time.perf_counter() - start - inside)
             total, _ = model.parse_losses(losses)

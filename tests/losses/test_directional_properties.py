@@ -144,13 +144,15 @@ def test_zero_vector_gets_zero_gradient():
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="CUDA not available")
 @pytest.mark.parametrize("loss_cls", LOSSES)
 def test_cuda_matches_cpu(loss_cls):
+    """A loss moved to the GPU before its first call (as a network's losses are in training,
+    where the efficient loss then plans its taps from a kernel on the GPU) gives the CPU's
+    value and gradient."""
     pred, gt = _inputs()
-    loss = loss_cls(**CONFIGS["radial"])
     cpu_pred = pred.clone().requires_grad_(True)
-    cpu_value = loss(cpu_pred, gt)
+    cpu_value = loss_cls(**CONFIGS["radial"])(cpu_pred, gt)
     cpu_value.backward()
     gpu_pred = pred.cuda().requires_grad_(True)
-    gpu_value = loss.cuda()(gpu_pred, gt.cuda())
+    gpu_value = loss_cls(**CONFIGS["radial"]).cuda()(gpu_pred, gt.cuda())
     gpu_value.backward()
     assert gpu_value.item() == pytest.approx(cpu_value.item(), rel=1e-4)
     assert torch.allclose(gpu_pred.grad.cpu(), cpu_pred.grad, atol=1e-5)

@@ -49,10 +49,14 @@ class TapPlan:
 
 
 def plan_taps(kernel: Tensor) -> TapPlan:
-    """Compress a kernel ``(div, s, s)`` into its non-zero taps, folding point symmetry."""
+    """Compress a kernel ``(div, s, s)`` into its non-zero taps, folding point symmetry.
+
+    The plan is made and kept on the CPU whatever the kernel's device (a loss moved to a GPU
+    holds its kernel there); the loss moves its parts to the prediction's device."""
     div, size, _ = kernel.shape
     pad = size // 2
-    flat = kernel.to(torch.float64).reshape(div, size * size).T  # (s*s, div)
+    kernel = kernel.detach().to("cpu", torch.float64)
+    flat = kernel.reshape(div, size * size).T  # (s*s, div)
     mirrored = flat.flip(0)  # tap t <-> s*s-1-t is the point reflection (r, c) -> (-r, -c)
     scale = float(flat.abs().max()) or 1.0
     paired = bool(torch.allclose(flat, mirrored, rtol=0.0, atol=1e-9 * scale))
@@ -70,7 +74,7 @@ def plan_taps(kernel: Tensor) -> TapPlan:
         cols=taps % size - pad,
         weights=weights,
         paired=paired,
-        kernel=kernel.to(torch.float64),
+        kernel=kernel,
     )
 
 
