@@ -1,6 +1,7 @@
 """Prediction throughput: MPix/s and peak memory of the API and of `dense-direction predict`.
 
-Images are mosaics of synthetic samples (nothing is downloaded) at 512², 2048² and 4000×3000;
+Images are mosaics of synthetic samples (nothing is downloaded) at 512², 2048² and 4000×3000
+(and 64², where a command's time is its start-up: ``--sizes 64``);
 the checkpoint is any trained model, by default the one `make demo` writes. Rows per size:
 
 * **API**: ``DirectionEstimator.predict`` on an array already in memory, with and without
@@ -39,9 +40,11 @@ from PIL import Image
 
 from _cli import DENSE_DIRECTION
 
-SIZES = {"512": (512, 512), "2048": (2048, 2048), "4000x3000": (3000, 4000)}
-# Images per size for the command line, so start-up is spread as in a batch a user runs.
-COUNTS = {"512": 16, "2048": 2, "4000x3000": 1}
+SIZES = {"64": (64, 64), "512": (512, 512), "2048": (2048, 2048), "4000x3000": (3000, 4000)}
+# Images per size for the command line, so start-up is spread as in a batch a user runs; one
+# 64² image is start-up alone (import, model load, writing), nearly no prediction.
+COUNTS = {"64": 1, "512": 16, "2048": 2, "4000x3000": 1}
+DEFAULT_SIZES = ["512", "2048", "4000x3000"]
 
 
 def _bundled_name(checkpoint: str) -> str | None:
@@ -215,7 +218,13 @@ def main(argv: list[str] | None = None) -> int:
         default="demo_out/work",
         help="checkpoint or work dir, or bundled://NAME for a bundled model",
     )
-    parser.add_argument("--sizes", nargs="+", choices=sorted(SIZES), default=list(SIZES))
+    parser.add_argument(
+        "--sizes",
+        nargs="+",
+        choices=list(SIZES),
+        default=DEFAULT_SIZES,
+        help="image sizes (512 2048 4000x3000; 64: a command's start-up)",
+    )
     parser.add_argument("--orientationpy-python", help="a Python with orientationpy installed")
     parser.add_argument(
         "--repeats", type=int, default=1, help="runs of each command line row, median (1)"

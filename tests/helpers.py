@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import math
 import os
+import subprocess
+import sys
+import textwrap
 from pathlib import Path
 
 import torch
@@ -43,3 +46,12 @@ def random_masks(n: int, k: int, size: int, seed: int = 0, density: float = 0.35
     smooth = torch.nn.functional.avg_pool2d(noise, 5, stride=1, padding=2)
     threshold = torch.quantile(smooth.flatten(), 1 - density)
     return (smooth > threshold).float().view(n, k, 1, size, size)
+
+
+def modules_after(body: str) -> set[str]:
+    """Top-level names in ``sys.modules`` after running ``body`` in a fresh Python."""
+    script = textwrap.dedent(body) + "\nimport sys\nprint(' '.join(sorted(sys.modules)))\n"
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=300, check=True
+    )
+    return {name.split(".")[0] for name in done.stdout.split()}

@@ -9,62 +9,42 @@ convention); tables written by :func:`analyze_many` are in degrees and the chose
 * :mod:`.objects`: skeleton graph, smoothed centre-lines, per-branch and per-object geometry.
 * :mod:`.tracing`: streamlines through the field; GeoJSON and GraphML export.
 * :mod:`.report`: one image (:func:`analyze_image`), options and units, plots, a whole run.
+
+Submodules load on first use of a name (``lazy_loader``, as scikit-image does): a command that
+never analyses, such as ``dense-direction predict``, does not pay for pandas, matplotlib and
+skan at start-up.
 """
 
-from dense_direction.analysis.field import (
-    FieldStatistics,
-    axial_histogram,
-    field_statistics,
-    grouped_statistics,
-    misorientation_map,
-    order_parameter_by_size,
-)
-from dense_direction.analysis.objects import (
-    SkeletonGraph,
-    measure_branches,
-    measure_objects,
-    skeleton_graph,
-    smooth_centerline,
-)
-from dense_direction.analysis.report import (
-    AnalysisOptions,
-    ImageAnalysis,
-    ImageInputs,
-    analyze_image,
-    analyze_many,
-    convert_table,
-    to_degrees,
-)
-from dense_direction.analysis.tracing import (
-    geojson_lines,
-    grid_seeds,
-    skeleton_seeds,
-    trace_streamlines,
-    write_graphml,
-)
+import lazy_loader
 
-__all__ = [
-    "AnalysisOptions",
-    "FieldStatistics",
-    "ImageAnalysis",
-    "ImageInputs",
-    "SkeletonGraph",
-    "analyze_image",
-    "analyze_many",
-    "axial_histogram",
-    "convert_table",
-    "field_statistics",
-    "geojson_lines",
-    "grid_seeds",
-    "grouped_statistics",
-    "measure_branches",
-    "measure_objects",
-    "misorientation_map",
-    "order_parameter_by_size",
-    "skeleton_graph",
-    "skeleton_seeds",
-    "smooth_centerline",
-    "to_degrees",
-    "trace_streamlines",
-    "write_graphml",
-]
+__getattr__, __dir__, __all__ = lazy_loader.attach(
+    __name__,
+    submod_attrs={
+        "field": [
+            "FieldStatistics",
+            "axial_histogram",
+            "field_statistics",
+            "grouped_statistics",
+            "misorientation_map",
+            "order_parameter_by_size",
+        ],
+        "objects": [
+            "SkeletonGraph",
+            "measure_branches",
+            "measure_objects",
+            "skeleton_graph",
+            "smooth_centerline",
+        ],
+        "conventions": ["to_degrees"],
+        "report.image": ["ImageAnalysis", "analyze_image"],
+        "report.options": ["AnalysisOptions", "convert_table"],
+        "report.writer": ["ImageInputs", "analyze_many"],
+        "tracing": [
+            "geojson_lines",
+            "grid_seeds",
+            "skeleton_seeds",
+            "trace_streamlines",
+            "write_graphml",
+        ],
+    },
+)

@@ -6,12 +6,9 @@ import argparse
 import os
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from dense_direction.analysis import AnalysisOptions, analyze_many
-from dense_direction.analysis.report.files import prediction_items
-from dense_direction.analysis.report.options import ANGLE_CONVENTIONS
-from dense_direction.analysis.report.writer import ImageInputs
+from dense_direction.analysis.conventions import ANGLE_CONVENTIONS
 from dense_direction.cli._model import add_model_arguments, load_estimator, prediction_options
 from dense_direction.io import (
     IMAGE_SUFFIXES,
@@ -20,6 +17,12 @@ from dense_direction.io import (
     read_image,
     read_mask,
 )
+
+if TYPE_CHECKING:
+    from dense_direction.analysis import AnalysisOptions, ImageInputs
+
+# The analysis itself (pandas, matplotlib, skan) is imported where it runs, not with the
+# command line that every dense-direction command builds.
 
 HELP = (
     "measure direction fields: statistics, per-object length/width/tortuosity/curvature, "
@@ -94,6 +97,8 @@ def add_parser(parser: argparse.ArgumentParser) -> None:
 
 
 def _options(args: argparse.Namespace) -> AnalysisOptions:
+    from dense_direction.analysis import AnalysisOptions
+
     unit = args.unit or ("px" if args.pixel_size == 1 else "unit")
     return AnalysisOptions(
         threshold=args.threshold,
@@ -107,6 +112,8 @@ def _options(args: argparse.Namespace) -> AnalysisOptions:
 
 
 def _predicted(estimator: Any, path: str, options: dict[str, Any], extra: dict) -> ImageInputs:
+    from dense_direction.analysis import ImageInputs
+
     image = read_image(path)
     result = estimator.predict(image, **options)
     return ImageInputs(
@@ -135,6 +142,9 @@ def _prediction_items(args: argparse.Namespace) -> list:
 
 
 def run(args: argparse.Namespace) -> int:
+    from dense_direction.analysis import analyze_many
+    from dense_direction.analysis.report.files import prediction_items
+
     options = _options(args)
     if args.predictions is not None:
         items = prediction_items(args.predictions, args.masks, args.labels, args.roi, args.images)

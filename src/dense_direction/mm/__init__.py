@@ -7,8 +7,12 @@ Importing it registers every Dense Direction component, so a config needs only::
 Registered names and constructor arguments match the published reference implementation.
 """
 
-import dense_direction.mm.console  # noqa: F401  (first: imports mmseg without its noise)
-from dense_direction.mm import (
+from dense_direction.mm._startup import import_mmengine_without_transformers
+
+import_mmengine_without_transformers()  # first: before anything imports mmengine
+
+import dense_direction.mm.console  # noqa: E402, F401  (imports mmseg without its noise)
+from dense_direction.mm import (  # noqa: E402
     backbones,
     caching,
     checkpoints,
@@ -22,7 +26,7 @@ from dense_direction.mm import (
     transforms,
     visualizer,
 )
-from dense_direction.mm.registration import REGISTERED_KERNELS, REGISTERED_LOSSES
+from dense_direction.mm.registration import REGISTERED_KERNELS, REGISTERED_LOSSES  # noqa: E402
 
 __all__ = [
     "REGISTERED_KERNELS",

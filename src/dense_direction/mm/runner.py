@@ -19,6 +19,7 @@ from mmengine.registry import HOOKS
 from mmengine.runner import Runner
 
 import dense_direction.mm  # noqa: F401  (registers the components)
+from dense_direction.mm._startup import complete_optimizer_registry
 from dense_direction.mm.checkpoints import (
     BUNDLED_PREFIX,
     best_or_latest_checkpoint,
@@ -98,6 +99,10 @@ class DenseDirectionRunner(Runner):
             print(f"log: {log_file(logger)} (set-up details, config and environment)")
             self._console_hook = ConsoleHook(levels)
         return logger
+
+    def build_optim_wrapper(self, *args: Any, **kwargs: Any) -> Any:
+        complete_optimizer_registry()  # transformers' Adafactor (dense_direction.mm._startup)
+        return super().build_optim_wrapper(*args, **kwargs)
 
     def register_hooks(self, *args: Any, **kwargs: Any) -> None:
         super().register_hooks(*args, **kwargs)

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from dense_direction.analysis.conventions import ANGLE_CONVENTIONS, to_degrees
 from dense_direction.analysis.field.statistics import AFT_SIZES
 
 __all__ = ["ANGLE_CONVENTIONS", "AnalysisOptions", "convert_table", "to_degrees"]
 
-ANGLE_CONVENTIONS = ("standard", "orientationj")
 _LENGTHS = ("length", "path_length", "chord", "width_mean", "width_max", "total_length")
 _ANGLES = ("direction_mean", "mean_direction")
 _SPREADS = ("dispersion",)
@@ -52,15 +52,6 @@ class AnalysisOptions:
             raise ValueError(f"threshold must be in [0, 1), got {self.threshold}")
         if self.bins < 1 or self.min_size < 0 or self.seed_spacing < 1:
             raise ValueError("bins and seed spacing must be >= 1 and min size >= 0")
-
-
-def to_degrees(radians: np.ndarray | float, convention: str = "standard") -> np.ndarray:
-    """Directions in radians [0, π) as degrees in [0, 180) (``standard``) or (-90, 90]
-    (``orientationj``: ImageJ's OrientationJ reports directions this way)."""
-    degrees = np.mod(np.degrees(radians), 180.0)
-    if convention == "orientationj":
-        degrees = np.where(degrees > 90, degrees - 180, degrees)
-    return degrees
 
 
 def convert_table(table: pd.DataFrame, options: AnalysisOptions) -> pd.DataFrame:
