@@ -1,5 +1,5 @@
-"""What the hardware computes fast: the one place that decides training precision and how
-many data-loading processes run beside the network.
+"""What the hardware is and computes fast: the one place that decides the device a model runs
+on, the precision it computes in and how many data-loading processes run beside it.
 
 Autocasting convolutions to bfloat16 about halves a training step where the hardware has
 bfloat16 units (CUDA GPUs from Ampere on; x86 CPUs with AMX or AVX512-BF16, i.e. Intel Xeon
@@ -22,6 +22,7 @@ __all__ = [
     "check_precision",
     "cpu_has_bfloat16_units",
     "data_workers",
+    "resolve_device",
     "resolve_precision",
     "usable_cores",
 ]
@@ -56,6 +57,27 @@ def check_precision(precision: str, owner: str = "precision") -> None:
     """A ``ValueError`` naming ``owner`` unless ``precision`` is one of :data:`PRECISIONS`."""
     if precision not in PRECISIONS:
         raise ValueError(f"{owner} must be one of {', '.join(PRECISIONS)}; got {precision!r}")
+
+
+def resolve_device(device: str | torch.device | None) -> torch.device:
+    """``device``, or CUDA when available else the CPU. A name torch does not know, or a CUDA
+    device this machine lacks, is a ``ValueError`` that says so."""
+    if device is None:
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        resolved = torch.device(device)
+    except RuntimeError as err:
+        raise ValueError(f"unknown device {device!r}: use cpu, cuda or cuda:N") from err
+    if resolved.type == "cuda":
+        count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        if count == 0:
+            raise ValueError(
+                f"device {device!r}: no CUDA GPU is usable here (torch {torch.__version__}, "
+                f"torch.cuda.is_available() is False); use cpu"
+            )
+        if resolved.index is not None and resolved.index >= count:
+            raise ValueError(f"device {device!r}: only {count} CUDA GPU(s) here")
+    return resolved
 
 
 def resolve_precision(precision: str, device: str | torch.device) -> torch.dtype:

@@ -44,6 +44,7 @@ __all__ = [
     "best_or_latest_checkpoint",
     "checkpoint_is_complete",
     "checkpoint_iteration",
+    "find_checkpoint",
     "latest_complete_checkpoint",
     "load_from_bundled",
     "load_local_checkpoint",
@@ -98,6 +99,19 @@ def best_or_latest_checkpoint(work_dir: str | Path) -> str | None:
         return latest
     iters = _by_iteration(Path(work_dir).glob("iter_*.pth"))
     return str(iters[-1]) if iters else None
+
+
+def find_checkpoint(path: str | Path) -> Path:
+    """``path`` itself if a file; in a work dir the best checkpoint, else the latest."""
+    path = Path(path)
+    if path.is_file():
+        return path
+    if not path.is_dir():
+        raise FileNotFoundError(f"checkpoint or work dir not found: {path}")
+    found = best_or_latest_checkpoint(path)
+    if found is None:
+        raise FileNotFoundError(f"no checkpoint (best_*.pth, last_checkpoint) in {path}")
+    return Path(found)
 
 
 def checkpoint_is_complete(path: str | Path) -> bool:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -26,17 +25,20 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmengine.runner.checkpoint import CheckpointLoader
 from mmseg.registry import MODELS
-from scipy import ndimage
 
 import dense_direction.mm  # noqa: F401  (registers the components)
-from dense_direction.directions import vectors_to_angles
-from dense_direction.hardware import DEFAULT_INFERENCE_PRECISION, resolve_precision
+from dense_direction.hardware import (
+    DEFAULT_INFERENCE_PRECISION,
+    resolve_device,
+    resolve_precision,
+)
 from dense_direction.io import as_rgb_uint8, read_image
-from dense_direction.mm.checkpoints import best_or_latest_checkpoint, trust_file
+from dense_direction.mm.checkpoints import find_checkpoint, trust_file
 from dense_direction.mm.cv_ops import opencv_distance, opencv_gaussian
 from dense_direction.mm.fusion import inference_copy
 from dense_direction.mm.segmentors import whole_outputs
 from dense_direction.models import DEFAULT_MODEL, bundled_model
+from dense_direction.prediction import DirectionPrediction, class_probability, finish_prediction
 from dense_direction.scales import (
     DEFAULT_SCALES,
     DEFAULT_TARGET_WIDTH,
@@ -46,7 +48,7 @@ from dense_direction.scales import (
     local_width,
     scale_weights,
 )
-from dense_direction.smoothing import DEFAULT_SMOOTH, check_smooth, smooth_field, structure_width
+from dense_direction.smoothing import DEFAULT_SMOOTH, check_smooth
 from dense_direction.tiling import (
     DEFAULT_BORDER,
     DEFAULT_OVERLAP,
@@ -59,57 +61,6 @@ from dense_direction.tiling import (
 from dense_direction.tta import SYMMETRIES, restore_map, restore_vectors, transform_image
 
 __all__ = ["DirectionEstimator", "DirectionPrediction", "find_checkpoint", "resolve_device"]
-
-
-@dataclass(frozen=True)
-class DirectionPrediction:
-    """Per direction class k (``dir_classes[k]``), all ``(K, H, W)`` float32:
-
-    Attributes:
-        angles: radians in ``[0, pi)``, y up.
-        confidence: the structure probability for joint models, else the local coherence of
-            the predicted field (1 where neighbouring directions agree).
-        structure: probability that a pixel is structure (joint models only).
-    """
-
-    angles: np.ndarray
-    confidence: np.ndarray
-    structure: np.ndarray | None
-    dir_classes: tuple[int, ...]
-
-
-def find_checkpoint(path: str | Path) -> Path:
-    """``path`` itself if a file; in a work dir the best checkpoint, else the latest."""
-    path = Path(path)
-    if path.is_file():
-        return path
-    if not path.is_dir():
-        raise FileNotFoundError(f"checkpoint or work dir not found: {path}")
-    found = best_or_latest_checkpoint(path)
-    if found is None:
-        raise FileNotFoundError(f"no checkpoint (best_*.pth, last_checkpoint) in {path}")
-    return Path(found)
-
-
-def resolve_device(device: str | torch.device | None) -> torch.device:
-    """``device``, or CUDA when available else the CPU. A name torch does not know, or a CUDA
-    device this machine lacks, is a ``ValueError`` that says so."""
-    if device is None:
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        resolved = torch.device(device)
-    except RuntimeError as err:
-        raise ValueError(f"unknown device {device!r}: use cpu, cuda or cuda:N") from err
-    if resolved.type == "cuda":
-        count = torch.cuda.device_count() if torch.cuda.is_available() else 0
-        if count == 0:
-            raise ValueError(
-                f"device {device!r}: no CUDA GPU is usable here (torch {torch.__version__}, "
-                f"torch.cuda.is_available() is False); use cpu"
-            )
-        if resolved.index is not None and resolved.index >= count:
-            raise ValueError(f"device {device!r}: only {count} CUDA GPU(s) here")
-    return resolved
 
 
 def _build_model(cfg: Config, state: dict, source: Path) -> torch.nn.Module:
@@ -369,7 +320,7 @@ class DirectionEstimator:
         pairs, seg = self._fields_tta(rgb, tile, overlap, tta, border)
         structure = None
         if seg is not None:
-            structure = np.stack([self._class_probability(seg, cls) for cls in self.dir_classes])
+            structure = np.stack([class_probability(seg, cls) for cls in self.dir_classes])
         if len(scales) > 1:
             coarse = [self._fields_at_scale(rgb, s, tile, overlap, tta, border) for s in scales[1:]]
             for k in range(len(self.dir_classes)):
@@ -378,29 +329,6 @@ class DirectionEstimator:
                 weights = scale_weights(width, scales, target_width)
                 fields = [pairs[k]] + [field[k] for field in coarse]
                 pairs[k] = fuse_scales(fields, weights)
-        if smooth > 0:
-            for k in range(len(self.dir_classes)):
-                mask = structure[k] > 0.5
-                width = structure_width(mask, distance=opencv_distance)
-                pairs[k] = smooth_field(pairs[k], mask, width, smooth, blur=opencv_gaussian)
-        angles = vectors_to_angles(torch.from_numpy(pairs), dim=1).numpy()
-        confidence = (
-            structure if structure is not None else np.stack([_coherence(p) for p in pairs])
+        return finish_prediction(
+            pairs, structure, self.dir_classes, smooth, opencv_distance, opencv_gaussian
         )
-        return DirectionPrediction(
-            angles.astype(np.float32), confidence.astype(np.float32), structure, self.dir_classes
-        )
-
-    @staticmethod
-    def _class_probability(seg: np.ndarray, cls: int) -> np.ndarray:
-        if seg.shape[0] == 1:  # binary head: the probability of label 1
-            return seg[0] if cls == 1 else 1 - seg[0]
-        return seg[cls]
-
-
-def _coherence(pair: np.ndarray, size: int = 7) -> np.ndarray:
-    """Length of the mean unit vector over a ``size`` window: 1 where directions agree."""
-    norm = np.linalg.norm(pair, axis=0) + 1e-12
-    unit = pair / norm
-    mean = np.stack([ndimage.uniform_filter(u, size) for u in unit])
-    return np.linalg.norm(mean, axis=0)

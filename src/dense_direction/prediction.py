@@ -1,0 +1,77 @@
+"""What a prediction is, and how a network's raw output becomes one (NumPy/SciPy; no
+OpenMMLab): blended direction vectors and structure probabilities in, angles and confidence
+out. :class:`dense_direction.mm.inference.DirectionEstimator` runs the network and calls this.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from scipy import ndimage
+
+from dense_direction.directions import vectors_to_angles
+from dense_direction.smoothing import smooth_field, structure_width
+
+__all__ = ["DirectionPrediction", "class_probability", "coherence", "finish_prediction"]
+
+
+@dataclass(frozen=True)
+class DirectionPrediction:
+    """Per direction class k (``dir_classes[k]``), all ``(K, H, W)`` float32:
+
+    Attributes:
+        angles: radians in ``[0, pi)``, y up.
+        confidence: the structure probability for joint models, else the local coherence of
+            the predicted field (1 where neighbouring directions agree).
+        structure: probability that a pixel is structure (joint models only).
+    """
+
+    angles: np.ndarray
+    confidence: np.ndarray
+    structure: np.ndarray | None
+    dir_classes: tuple[int, ...]
+
+
+def class_probability(seg: np.ndarray, cls: int) -> np.ndarray:
+    """The probability ``(H, W)`` of label ``cls`` from a segmentation output ``(C, H, W)``:
+    a binary head (C = 1) gives the probability of label 1."""
+    if seg.shape[0] == 1:
+        return seg[0] if cls == 1 else 1 - seg[0]
+    return seg[cls]
+
+
+def coherence(pair: np.ndarray, size: int = 7) -> np.ndarray:
+    """Length of the mean unit vector of ``pair (2, H, W)`` over a ``size`` window: 1 where
+    directions agree, near 0 where they are random."""
+    norm = np.linalg.norm(pair, axis=0) + 1e-12
+    unit = pair / norm
+    mean = np.stack([ndimage.uniform_filter(u, size) for u in unit])
+    return np.linalg.norm(mean, axis=0)
+
+
+def finish_prediction(
+    pairs: np.ndarray,
+    structure: np.ndarray | None,
+    dir_classes: tuple[int, ...],
+    smooth: float,
+    distance: Callable[[np.ndarray], np.ndarray] = ndimage.distance_transform_edt,
+    blur: Callable[[np.ndarray, float], np.ndarray] | None = None,
+) -> DirectionPrediction:
+    """Vectors ``pairs (K, 2, H, W)`` and, for joint models, ``structure (K, H, W)`` as a
+    :class:`DirectionPrediction`: where ``smooth`` > 0, each class's field is smoothed inside
+    its predicted structure (:func:`dense_direction.smoothing.smooth_field`; ``distance``
+    and ``blur``: faster equivalents of its SciPy defaults); the confidence is the structure
+    probability, else the field's :func:`coherence`. ``pairs`` is smoothed in place."""
+    if smooth > 0:
+        for k in range(len(dir_classes)):
+            mask = structure[k] > 0.5
+            width = structure_width(mask, distance=distance)
+            pairs[k] = smooth_field(pairs[k], mask, width, smooth, blur=blur)
+    angles = vectors_to_angles(torch.from_numpy(pairs), dim=1).numpy()
+    confidence = structure if structure is not None else np.stack([coherence(p) for p in pairs])
+    return DirectionPrediction(
+        angles.astype(np.float32), confidence.astype(np.float32), structure, dir_classes
+    )
