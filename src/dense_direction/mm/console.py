@@ -5,7 +5,8 @@
   the ``dense_direction`` logger at DEBUG level instead of stdout.
 * :func:`quiet_setup` holds back the runner's INFO lines from the console while it is being
   set up (environment, the whole config, hook order, weight initialisation: ~450 lines); they
-  still go to the work dir's log file, whose path is printed instead. :class:`ConsoleHook`
+  still go to the work dir's log file, whose path is printed instead. mmengine's warnings
+  about its own deprecated internals go to the file only, for the whole run. :class:`ConsoleHook`
   lets INFO lines through again once a checkpoint is loaded or resumed, or training,
   validation or testing starts. Warnings and errors always reach the console.
 """
@@ -48,10 +49,28 @@ def log_file(logger: logging.Logger) -> str | None:
     return files[0].baseFilename if files else None
 
 
+#: Warnings mmengine gives about its own internals, which nobody using it can act on (its
+#: checkpoint hook still builds the deprecated FileClient on every run): log file only.
+_INTERNAL_NOTES = (
+    '"FileClient" will be deprecated',
+    '"HardDiskBackend" is the alias of "LocalBackend"',
+)
+
+
+class _LogFileOnly(logging.Filter):
+    """Keeps mmengine's notes about its own internals off the console."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith(_INTERNAL_NOTES)
+
+
 def quiet_setup(logger: logging.Logger) -> dict[logging.Handler, int]:
-    """Raise ``logger``'s console handlers to WARNING; returns their levels to restore."""
+    """Raise ``logger``'s console handlers to WARNING, and keep mmengine's notes about its
+    internals off them for good; returns the levels to restore."""
     levels = {}
     for handler in _console_handlers(logger):
+        if not any(isinstance(f, _LogFileOnly) for f in handler.filters):
+            handler.addFilter(_LogFileOnly())
         if handler.level < logging.WARNING:
             levels[handler] = handler.level
             handler.setLevel(logging.WARNING)
