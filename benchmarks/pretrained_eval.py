@@ -10,7 +10,8 @@ classical baselines on the same pixels (the model card's table, docs/models.md).
    by kind x band and by rendering style; for every group the baseline reported is the setting
    with the lowest mean error *on that group* (chosen on the test set: flattering to it).
    Mask pixels (every structure pixel, truth = tangent of the nearest centre-line point) are
-   reported per kind as well.
+   reported per kind as well. The centre-line errors are also grouped by the model's own
+   confidence there (``predict``'s confidence picture), with each group's share of the error.
 
     python benchmarks/pretrained_eval.py --data work/pretrained/held_out --out bench_out/zero_shot
     python benchmarks/pretrained_eval.py --data DIR --checkpoint WORK_DIR --no-tta --out OUT
@@ -24,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from PIL import Image
 
 from _cli import cli
 from dense_direction.classical import BASELINES_ALL_WIDTHS
@@ -78,6 +80,8 @@ def pixel_table(args: argparse.Namespace, predictions: Path, cache: Path) -> pd.
         classes = arrays.get("classes", arrays["masks"].astype(bool).astype(np.uint8))
         methods = baseline_angles(stem, arrays["images"], cache)
         methods[MODEL] = np.load(predictions / f"{stem}_angles.npy")
+        # predict's confidence picture: the structure probability x 255 (joint models).
+        confidence = np.asarray(Image.open(predictions / f"{stem}_confidence.png"), np.float32)
         style = styles[int(stem)] if styles else meta["styles"][0]
         bands = width_band(local_width(arrays["masks"]))
         for region, layer in (("centerline", arrays["centerlines"]), ("mask", arrays["masks"])):
@@ -85,6 +89,7 @@ def pixel_table(args: argparse.Namespace, predictions: Path, cache: Path) -> pd.
             frame = pd.DataFrame(
                 {name: angular_error(a, truth, select) for name, a in methods.items()}
             )
+            frame["confidence"] = confidence[select] / 255
             frame["kind"] = kinds[classes[select].astype(int) - 1]
             frame["band"] = bands[select]
             frame["region"], frame["style"], frame["image"] = region, style, stem
@@ -106,6 +111,29 @@ def summary(group: pd.DataFrame) -> dict:
     )
 
 
+#: Bands of the model's confidence (its structure probability) at the truth's centre-line.
+CONFIDENCE_BANDS = (0.0, 0.1, 0.3, 0.5, 0.7, 0.9, 1.0)
+
+
+def by_confidence(line: pd.DataFrame) -> dict[str, dict]:
+    """Summaries per band of the model's confidence, each labelled with its share of the
+    model's summed error, and for the pixels a user keeps at ``--threshold 0.5``: does the
+    error come from structure the model does not see?"""
+    total = line[MODEL].sum()
+    edges = np.asarray(CONFIDENCE_BANDS)
+    band = np.clip(np.searchsorted(edges, line.confidence, side="right") - 1, 0, len(edges) - 2)
+    rows = {}
+    for i in range(len(edges) - 1):
+        group = line[band == i]
+        if len(group):
+            share = 100 * group[MODEL].sum() / total
+            label = f"{edges[i]:.1f}-{edges[i + 1]:.1f} ({share:.1f} % of the error)"
+            rows[label] = summary(group)
+    seen = line[line.confidence >= 0.5]
+    rows[f">= 0.5 ({100 * len(seen) / len(line):.1f} % of the pixels)"] = summary(seen)
+    return rows
+
+
 def report(pixels: pd.DataFrame) -> dict:
     """Summaries per group: ``report[table][group] -> summary``."""
     line = pixels[pixels.region == "centerline"]
@@ -115,6 +143,7 @@ def report(pixels: pd.DataFrame) -> dict:
         "width band (px)": {b: summary(line[line.band == b]) for b in bands},
         "style": {s: summary(g) for s, g in line.groupby("style", sort=False)},
         "all": {"centre-line pixels": summary(line)},
+        "model confidence": by_confidence(line),
     }
     mask = pixels[pixels.region == "mask"]
     out["mask pixels"] = {k: summary(g) for k, g in mask.groupby("kind", sort=False)}
