@@ -37,6 +37,7 @@ import torch
 from torch import nn
 
 from dense_direction.cli import train as train_cli
+from dense_direction.hardware import usable_cores
 from dense_direction.synthetic.dataset import write_dataset
 
 #: Flags this script understands on top of train's, to rebuild earlier states.
@@ -57,7 +58,8 @@ def _sync() -> None:
 
 def synthetic_data(root: Path) -> Path:
     data = root / "data"
-    write_dataset(data, SYNTH["num"], list(SYNTH["kinds"]), SYNTH["size"], SYNTH["seed"])
+    kinds = list(SYNTH["kinds"])
+    write_dataset(data, SYNTH["num"], kinds, SYNTH["size"], SYNTH["seed"], jobs=usable_cores())
     return data
 
 

@@ -48,6 +48,7 @@ def test_mixed_kinds_write_class_maps(tmp_path):
     [
         ({"num": 0}, "num must be a positive int"),
         ({"num": 2, "fractions": (0.5, 0.6, 0.1)}, r"summing to 1, got \(0.5, 0.6, 0.1\)"),
+        ({"num": 2, "jobs": 0}, "jobs must be a positive int, got 0"),
     ],
 )
 def test_bad_arguments(tmp_path, kwargs, message):
@@ -58,3 +59,17 @@ def test_bad_arguments(tmp_path, kwargs, message):
 def test_split_bounds_are_rounded():
     # 3 samples at 0.34/0.33/0.33: bounds round(1.02)=1, round(2.01)=2 -> one sample each.
     assert [split_of(i, 3, (0.34, 0.33, 0.33)) for i in range(3)] == ["train", "val", "test"]
+
+
+def test_several_processes_write_the_same_files(tmp_path):
+    """Every sample has its own seed: the number of processes changes nothing on disk, the
+    per-sample styles and the progress calls included."""
+    calls = []
+    common = dict(num=7, kind=["cracks", "roads"], size=48, seed=4, style=["concrete", "sem"])
+    one = write_dataset(tmp_path / "one", **common)
+    two = write_dataset(tmp_path / "two", **common, jobs=3, progress=calls.append)
+    assert one == two and calls == [1] * 7
+    files = sorted(p.relative_to(tmp_path / "one") for p in (tmp_path / "one").rglob("*.*"))
+    assert len(files) == 1 + 7 * 6  # meta.json and six files per sample
+    for name in files:
+        assert (tmp_path / "two" / name).read_bytes() == (tmp_path / "one" / name).read_bytes()

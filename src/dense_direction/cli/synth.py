@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from dense_direction.hardware import usable_cores
 from dense_direction.progress import Progress
 from dense_direction.synthetic import KINDS, STYLES
 from dense_direction.synthetic.dataset import write_dataset
@@ -52,9 +53,18 @@ def add_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--overwrite", action="store_true", help="write into a non-empty output folder"
     )
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=usable_cores(),
+        help="processes generating samples side by side; the files do not depend on it "
+        "(default: every usable core)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.jobs < 1:
+        raise ValueError(f"--jobs must be >= 1, got {args.jobs}")
     if args.out.exists() and any(args.out.iterdir()) and not args.overwrite:
         raise FileExistsError(f"{args.out} is not empty; choose another --out or pass --overwrite")
     size = args.size[0] if len(args.size) == 1 else tuple(args.size)
@@ -69,6 +79,7 @@ def run(args: argparse.Namespace) -> int:
             progress=bar.advance,
             style=args.style,
             held_out=args.held_out,
+            jobs=args.jobs,
         )
     splits = ", ".join(f"{k} {v}" for k, v in meta["splits"].items())
     print(f"wrote {args.num} samples of {'+'.join(meta['kinds'])} to {args.out} ({splits})")

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -117,29 +119,42 @@ def write_dataset(
     progress: Callable[[int], None] | None = None,
     style: str | Sequence[str] = "photo",
     held_out: bool = False,
+    jobs: int = 1,
 ) -> dict:
     """Generate ``num`` samples into ``out``; returns the metadata written to ``meta.json``.
 
     ``style`` and ``held_out`` are as in :func:`generate_sample`; with several styles each
     sample draws one, and ``meta["sample_styles"]`` lists them by index. ``progress``, if
-    given, is called with 1 after each sample (e.g. ``tqdm.update``).
+    given, is called with 1 after each sample (e.g. ``tqdm.update``). ``jobs``: processes
+    that generate samples side by side; every sample has its own seed, so the files are the
+    same for any number.
     """
     if not isinstance(num, int) or num < 1:
         raise ValueError(f"num must be a positive int, got {num!r}")
+    if not isinstance(jobs, int) or jobs < 1:
+        raise ValueError(f"jobs must be a positive int, got {jobs!r}")
     kinds, shape, styles = parse_kinds(kind), parse_size(size), parse_styles(style)
     _check_fractions(fractions)
     out = Path(out)
+    make = partial(
+        _write_one,
+        out=out,
+        num=num,
+        kinds=kinds,
+        shape=shape,
+        seed=seed,
+        fractions=tuple(fractions),
+        styles=styles,
+        held_out=held_out,
+    )
     counts = dict.fromkeys(SPLITS, 0)
     drawn = []
-    for index in range(num):
-        split = split_of(index, num, fractions)
-        seeds = sample_seed(seed, index, held_out)
-        sample = generate_sample(kinds, shape, seeds, style=styles, held_out=held_out)
-        write_sample(out, split, f"{index:05d}", sample)
-        counts[split] += 1
-        drawn.append(sample.style)
-        if progress is not None:
-            progress(1)
+    with _executor(min(jobs, num)) as pool:
+        for split, drawn_style in pool.map(make, range(num), chunksize=4):
+            counts[split] += 1
+            drawn.append(drawn_style)
+            if progress is not None:
+                progress(1)
     meta = {
         "kinds": list(kinds),
         "size": list(shape),
@@ -159,6 +174,42 @@ def write_dataset(
         meta["sample_styles"] = drawn
     (out / "meta.json").write_text(json.dumps(meta, indent=2) + "\n")
     return meta
+
+
+def _write_one(
+    index: int,
+    out: Path,
+    num: int,
+    kinds: tuple[str, ...],
+    shape: tuple[int, int],
+    seed: int,
+    fractions: tuple[float, ...],
+    styles: tuple[str, ...],
+    held_out: bool,
+) -> tuple[str, str]:
+    """Generate and write sample ``index``; its split and the style it drew."""
+    split = split_of(index, num, fractions)
+    seeds = sample_seed(seed, index, held_out)
+    sample = generate_sample(kinds, shape, seeds, style=styles, held_out=held_out)
+    write_sample(out, split, f"{index:05d}", sample)
+    return split, sample.style
+
+
+class _InProcess:
+    """What :func:`write_dataset` uses of an executor, run in this process (``jobs=1``)."""
+
+    def __enter__(self) -> _InProcess:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        return None
+
+    def map(self, fn: Callable, items: Iterator | range, chunksize: int = 1) -> Iterator:
+        return map(fn, items)
+
+
+def _executor(jobs: int) -> ProcessPoolExecutor | _InProcess:
+    return ProcessPoolExecutor(jobs) if jobs > 1 else _InProcess()
 
 
 def read_split(root: str | Path, split: str) -> Iterator[tuple[str, dict[str, np.ndarray]]]:
