@@ -68,6 +68,8 @@ def _train_args(*extra):
         (["--data", "d", "--iters", "0"], "--iters must be >= 1"),
         (["--data", "d", "--batch-size", "0"], "--batch-size must be >= 1"),
         (["--data", "d", "--positive-labels", "2"], "drop --positive-labels"),
+        (["--data", "d", "--lr", "0"], "--lr must be a positive number, got 0.0"),
+        (["--data", "d", "--lr", "nan"], "--lr must be a positive number, got nan"),
     ],
 )
 def test_contradicting_or_impossible_arguments_are_errors(extra, message):
@@ -144,3 +146,14 @@ def test_a_time_budget_without_iters_decides_the_length(tmp_path):
     # The cached loading wraps the training pipeline's loading steps, not validation's.
     train_steps = [s["type"] for s in cfg.train_dataloader.dataset.pipeline]
     assert train_steps[0] == "CachedLoading" and "LoadImage" not in train_steps
+
+
+def test_lr_sets_the_peak_of_the_one_cycle_schedule(tmp_path):
+    folders = _label_folders(tmp_path)
+    preset = build_config(_train_args(*folders))
+    chosen = build_config(_train_args(*folders, "--lr", "0.0007"))
+    # The UNet preset peaks at 0.003 (configs/_base_/schedules/cpu_600.py); --lr replaces
+    # both the optimizer's rate and the one-cycle's peak, nothing else.
+    assert preset.optim_wrapper.optimizer.lr == preset.param_scheduler[0]["eta_max"] == 0.003
+    assert chosen.optim_wrapper.optimizer.lr == chosen.param_scheduler[0]["eta_max"] == 0.0007
+    assert chosen.param_scheduler[0]["total_steps"] == preset.param_scheduler[0]["total_steps"]

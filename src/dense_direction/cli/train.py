@@ -8,6 +8,7 @@ it at your folders, sets the schedule, hooks and evaluation, saves the generated
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
 from typing import Any
 
@@ -83,6 +84,13 @@ def add_parser(parser: argparse.ArgumentParser) -> None:
         "learning rate anneals by the end; without --iters, as many iterations as fit), "
         "then stops gracefully, keeping the best model",
     )
+    parser.add_argument(
+        "--lr",
+        type=float,
+        metavar="PEAK",
+        help="peak learning rate of the one-cycle schedule (default: the preset's, 0.003 "
+        "for the UNet presets)",
+    )
     parser.add_argument("--batch-size", type=int, default=8)
     parser.add_argument("--crop", type=int, default=128, help="training crop size (128)")
     parser.add_argument("--backbone-weights", help="local DINOv2 model folder (dinov2-dpt)")
@@ -142,6 +150,8 @@ def check_arguments(args: argparse.Namespace) -> None:
     ):
         if value < least:
             raise ValueError(f"{flag} must be >= {least}, got {value}")
+    if args.lr is not None and not (math.isfinite(args.lr) and args.lr > 0):
+        raise ValueError(f"--lr must be a positive number, got {args.lr}")
     if args.time_budget is not None and not args.time_budget > 0:
         raise ValueError(
             f"--time-budget must be a positive number of minutes, got {args.time_budget}"
@@ -175,6 +185,10 @@ def build_config(args: argparse.Namespace) -> Any:
     for scheduler in cfg.param_scheduler:
         if "total_steps" in scheduler:
             scheduler["total_steps"] = iters
+        if args.lr is not None and "eta_max" in scheduler:
+            scheduler["eta_max"] = args.lr
+    if args.lr is not None:
+        cfg.optim_wrapper.optimizer.lr = args.lr
     cfg.default_hooks.checkpoint.update(
         interval=interval, save_best=best, rule="less", max_keep_ckpts=2
     )
