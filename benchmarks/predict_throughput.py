@@ -20,7 +20,8 @@ the checkpoint is any trained model, by default the one `make demo` writes. Rows
 
 ``--device`` (default: CUDA where there is a GPU) runs the API and ``predict`` there;
 ``--sizes 512 2048`` limits the sizes; ``--repeats N`` runs each command line N times (median)
-and the API N calls at least; ``--skip-tta`` leaves out the (8 times slower) TTA rows.
+and the API N calls at least; ``--skip-tta`` leaves out the (8 times slower) TTA rows;
+``--tta-passes 2 4`` adds rows with fewer passes of it (``tta=N``, ``predict --tta N``).
 """
 
 from __future__ import annotations
@@ -73,7 +74,7 @@ def mosaic(path: Path, height: int, width: int, seed: int = 0, size: int = 256) 
 # --------------------------------------------------------------------------- workers
 
 
-def api_worker(checkpoint: str, image: str, tta: bool, repeats: int, device: str) -> dict:
+def api_worker(checkpoint: str, image: str, tta: bool | int, repeats: int, device: str) -> dict:
     """Seconds per ``predict`` call and this process's peak memory, host and (on CUDA) GPU;
     runs in a subprocess. ``predict`` returns host arrays, so each call ends synchronised."""
     import resource
@@ -175,7 +176,7 @@ def bench_size(name: str, args: argparse.Namespace, tmp: Path) -> None:
     image = str(folder / "00.png")
     pixels = height * width
     repeats = max(args.repeats, 3 if pixels <= 2048**2 else 1)
-    for tta in (False,) if args.skip_tta else (False, True):
+    for tta in (False,) if args.skip_tta else (False, True, *args.tta_passes):
         result = _in_subprocess(
             "api_worker",
             checkpoint=args.checkpoint,
@@ -190,13 +191,12 @@ def bench_size(name: str, args: argparse.Namespace, tmp: Path) -> None:
         ("predict --no-tta", ["--no-tta"]),
         ("predict --no-tta --smooth 0", ["--no-tta", "--smooth", "0"]),
     )
-    for label, extra in runs[1:] if args.skip_tta else runs:
+    runs += tuple((f"predict --tta {n}", ["--tta", str(n)]) for n in args.tta_passes)
+    for row, (label, extra) in enumerate(runs[1:3] if args.skip_tta else runs):
         # Median run by wall time (with its peak memory): single runs move by about 10 %
         # on a shared machine.
         results = [
-            cli_run(
-                args.checkpoint, folder, tmp / f"out_{name}_{len(extra)}_{i}", extra, args.device
-            )
+            cli_run(args.checkpoint, folder, tmp / f"out_{name}_{row}_{i}", extra, args.device)
             for i in range(args.repeats)
         ]
         result = sorted(results, key=lambda r: r["seconds"])[len(results) // 2]
@@ -231,6 +231,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--skip-tta", action="store_true", help="leave out the rows with test-time augmentation"
+    )
+    parser.add_argument(
+        "--tta-passes",
+        type=int,
+        nargs="+",
+        default=[],
+        metavar="N",
+        help="also rows with N passes of test-time augmentation (2, 4: API and predict --tta N)",
     )
     parser.add_argument(
         "--device", help="cpu, cuda or cuda:N for the API and predict (default: cuda if any)"

@@ -15,12 +15,14 @@ classical baselines on the same pixels (the model card's table, docs/models.md).
 
     python benchmarks/pretrained_eval.py --data work/pretrained/held_out --out bench_out/zero_shot
     python benchmarks/pretrained_eval.py --data DIR --checkpoint WORK_DIR --no-tta --out OUT
+    python benchmarks/pretrained_eval.py --data DIR --tta 4 --cache OUT/baseline_cache --out OUT
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import time
 from pathlib import Path
 
 import numpy as np
@@ -44,7 +46,7 @@ MODEL = "model"
 def predict(args: argparse.Namespace, predictions: Path) -> None:
     """``dense-direction predict`` on the split's images, as a user runs it."""
     command = ["predict", "--input", str(split_folders(args.data, args.split)["images"])]
-    command += ["--out", str(predictions), "--tta" if args.tta else "--no-tta"]
+    command += ["--out", str(predictions), "--tta", str(args.tta)]
     if args.checkpoint:
         command += ["--checkpoint", str(args.checkpoint)]
     if args.model:
@@ -191,18 +193,22 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--checkpoint", type=Path, help="a checkpoint or work dir (bundled model)")
     parser.add_argument("--model", help="a bundled model's name (default: predict's)")
-    parser.add_argument("--tta", action=argparse.BooleanOptionalAction, default=True)
+    parser.add_argument(
+        "--tta", type=int, nargs="?", const=8, default=8, help="predict --tta N (8)"
+    )
+    parser.add_argument("--no-tta", dest="tta", action="store_const", const=1)
     parser.add_argument("--smooth", type=float, help="predict --smooth (default: predict's)")
     parser.add_argument(
         "--cache", type=Path, help="baseline cache of an earlier run on the same images"
     )
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
-    variant = ("" if args.tta else "_no_tta") + (
-        "" if args.smooth is None else f"_smooth{args.smooth:g}"
-    )
+    passes = {8: "", 1: "_no_tta"}.get(args.tta, f"_tta{args.tta}")
+    variant = passes + ("" if args.smooth is None else f"_smooth{args.smooth:g}")
     predictions = args.out / f"predictions{variant}"
+    start = time.perf_counter()
     predict(args, predictions)
+    args.predict_seconds = round(time.perf_counter() - start, 1)
     pixels = pixel_table(args, predictions, args.cache or args.out / "baseline_cache")
     tables = report(pixels)
     name = f"report{variant}"
@@ -211,7 +217,8 @@ def main() -> None:
     (args.out / f"{name}.json").write_text(json.dumps(document, indent=2) + "\n")
     (args.out / f"{name}.md").write_text(markdown(tables) + "\n")
     print(markdown(tables))
-    print(f"\nreport in {args.out}/{name}.md")
+    print(f"\npredict --tta {args.tta}: {args.predict_seconds} s for the {setup['images']} images")
+    print(f"report in {args.out}/{name}.md")
 
 
 if __name__ == "__main__":

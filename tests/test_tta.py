@@ -7,7 +7,14 @@ import torch
 from dense_direction.directions import angles_to_vectors, vectors_to_angles
 from dense_direction.evaluation import angular_error
 from dense_direction.losses import medial_directions
-from dense_direction.tta import SYMMETRIES, restore_map, restore_vectors, transform_image
+from dense_direction.tta import (
+    SYMMETRIES,
+    check_tta,
+    restore_map,
+    restore_vectors,
+    symmetries,
+    transform_image,
+)
 from helpers import line_mask
 
 # A band at 30 deg (y up). Derived by hand: a left-right flip mirrors it to 180 - 30 = 150 deg;
@@ -58,3 +65,19 @@ def test_restore_vectors_keeps_leading_axes_and_dtype():
     vectors = np.random.default_rng(0).standard_normal((3, 2, 2, 6, 4)).astype(np.float32)
     out = restore_vectors(vectors, 1, True)
     assert out.shape == (3, 2, 2, 4, 6) and out.dtype == np.float32
+
+
+@pytest.mark.parametrize(("tta", "passes"), [(True, 8), (False, 1), (1, 1), (2, 2), (4, 4), (8, 8)])
+def test_check_tta_counts_the_passes(tta, passes):
+    assert check_tta(tta) == passes
+    assert symmetries(tta) == SYMMETRIES[:passes]
+
+
+def test_four_passes_are_the_quarter_turns():
+    assert symmetries(4) == ((0, False), (1, False), (2, False), (3, False))
+
+
+@pytest.mark.parametrize("tta", [0, 3, 16, -1, 2.0, "8", None])
+def test_check_tta_names_what_it_accepts(tta):
+    with pytest.raises(ValueError, match=r"--tta must be True, False or a number of passes "):
+        check_tta(tta, "--tta")

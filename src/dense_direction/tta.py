@@ -10,18 +10,50 @@ back by undoing both, on the pixels and on the angles. On the vectors
 
 Averaging the restored vectors over all 8 symmetries gives a field that is exactly
 equivariant: predicting a rotated or mirrored image gives the rotated or mirrored field.
+Fewer passes cost less (:func:`symmetries`): the first 4, the quarter turns, give a field
+equivariant under rotations by 90 degrees (not under mirroring), the first 2 under none.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["SYMMETRIES", "restore_map", "restore_vectors", "transform_image"]
+__all__ = [
+    "SYMMETRIES",
+    "TTA_PASSES",
+    "check_tta",
+    "restore_map",
+    "restore_vectors",
+    "symmetries",
+    "transform_image",
+]
 
 #: ``(quarter_turns, flip)`` pairs: the dihedral group of the square, identity first.
 SYMMETRIES: tuple[tuple[int, bool], ...] = tuple(
     (k, flip) for flip in (False, True) for k in range(4)
 )
+
+#: Numbers of network passes test-time augmentation can make: the first that many symmetries.
+#: Prefixes of :data:`SYMMETRIES`, so each count adds passes to the one below it: 4 is the
+#: group of quarter turns, 2 the image and its quarter turn (errors and times of each:
+#: docs/results.md, "Fewer test-time passes").
+TTA_PASSES = (1, 2, 4, 8)
+
+
+def check_tta(tta: bool | int, name: str = "tta") -> int:
+    """The number of passes ``tta`` asks for: ``True`` 8, ``False`` 1, or one of
+    :data:`TTA_PASSES`; else a ``ValueError`` naming ``name`` (e.g. the command-line flag)."""
+    if isinstance(tta, (bool, np.bool_)):
+        return len(SYMMETRIES) if tta else 1
+    if isinstance(tta, (int, np.integer)) and int(tta) in TTA_PASSES:
+        return int(tta)
+    expected = ", ".join(map(str, TTA_PASSES))
+    raise ValueError(f"{name} must be True, False or a number of passes ({expected}); got {tta!r}")
+
+
+def symmetries(tta: bool | int) -> tuple[tuple[int, bool], ...]:
+    """The symmetries ``tta`` (:func:`check_tta`) averages over, identity first."""
+    return SYMMETRIES[: check_tta(tta)]
 
 
 def transform_image(image: np.ndarray, quarter_turns: int, flip: bool) -> np.ndarray:

@@ -70,3 +70,19 @@ def test_bad_arguments_fail_before_any_image(inputs, capsys, extra, message):
     assert _predict(tmp_path, ckpt, *extra) == 2
     assert message in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("given", "passes"),
+    [([], 8), (["--tta"], 8), (["--tta", "4"], 4), (["--tta", "2"], 2), (["--no-tta"], 1)],
+)
+def test_tta_takes_a_number_of_passes(given, passes):
+    args = build_parser().parse_args(["predict", "--input", "x", "--out", "o", *given])
+    assert args.tta == passes
+
+
+def test_tta_refuses_a_number_it_cannot_average(inputs, capsys):
+    tmp_path, ckpt = inputs
+    with pytest.raises(SystemExit):
+        _predict(tmp_path, ckpt, "--tta", "3")
+    assert "argument --tta: invalid choice: 3 (choose from 1, 2, 4, 8)" in capsys.readouterr().err

@@ -66,3 +66,47 @@ def test_without_tta_an_untrained_network_is_not_equivariant(estimator, image):
     turned = estimator.predict(np.rot90(image).copy(), tta=False)
     expected = np.mod(np.rot90(plain.angles, axes=(1, 2)) + math.pi / 2, math.pi)
     assert _close(turned.angles, expected) > 1.0
+
+
+def test_tta_counts_true_and_false_are_8_and_1(estimator, image):
+    assert np.array_equal(estimator.predict(image, tta=8).angles, estimator.predict(image).angles)
+    one = estimator.predict(image, tta=1).angles
+    assert np.array_equal(one, estimator.predict(image, tta=False).angles)
+
+
+def test_four_passes_are_equivariant_under_quarter_turns_only(estimator, image):
+    plain = estimator.predict(image, tta=4)
+    turned = estimator.predict(np.rot90(image).copy(), tta=4)
+    expected = np.mod(np.rot90(plain.angles, axes=(1, 2)) + math.pi / 2, math.pi)
+    assert _close(turned.angles, expected) < 1e-2
+    # Mirroring is not among the quarter turns: the untrained network's asymmetry shows.
+    mirrored = estimator.predict(image[:, ::-1].copy(), tta=4)
+    assert _close(mirrored.angles, np.mod(math.pi - plain.angles[:, :, ::-1], math.pi)) > 1.0
+
+
+def _apart(a, b):
+    """Angle between doubled angles ``a`` and ``b`` (radians), in [0, pi]."""
+    return np.abs(np.angle(np.exp(1j * (a - b))))
+
+
+def test_two_passes_average_the_image_and_its_quarter_turn(estimator, image):
+    # Derived by hand from one-pass predictions: the plain field and the field of the image
+    # turned a quarter counter-clockwise, turned back (clockwise: -90 deg). Structure
+    # probabilities average; the mean of two vectors (any positive lengths) points between
+    # them, so its doubled angle lies on the shorter arc between theirs.
+    plain = estimator.predict(image, tta=1, smooth=0)
+    turned = estimator.predict(np.rot90(image).copy(), tta=1, smooth=0)
+    back_angles = np.mod(np.rot90(turned.angles, -1, axes=(1, 2)) - math.pi / 2, math.pi)
+    back_structure = np.rot90(turned.structure, -1, axes=(1, 2))
+    got = estimator.predict(image, tta=2, smooth=0)
+    assert np.allclose(got.structure, (plain.structure + back_structure) / 2, atol=1e-5)
+    a, b, c = 2 * plain.angles, 2 * back_angles, 2 * got.angles
+    usable = _apart(a, b) < math.radians(170)  # nearly opposite: the arc is ill-defined
+    between = np.abs(_apart(a, c) + _apart(c, b) - _apart(a, b))
+    assert usable.mean() > 0.5 and np.percentile(between[usable], 99) < 1e-3
+    assert np.median(_apart(a, b)[usable]) > 0.5  # the two passes do differ
+
+
+def test_a_tta_count_it_cannot_average_is_an_error(estimator, image):
+    with pytest.raises(ValueError, match="tta must be True, False or a number of passes"):
+        estimator.predict(image, tta=3)

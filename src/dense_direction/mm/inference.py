@@ -58,7 +58,7 @@ from dense_direction.tiling import (
     check_tiling,
     tiles,
 )
-from dense_direction.tta import SYMMETRIES, restore_map, restore_vectors, transform_image
+from dense_direction.tta import check_tta, restore_map, restore_vectors, symmetries, transform_image
 
 __all__ = ["DirectionEstimator", "DirectionPrediction", "find_checkpoint", "resolve_device"]
 
@@ -201,10 +201,11 @@ class DirectionEstimator:
         return fields[c:-1].reshape(k, 2, h, w), fields[:c] if c else None
 
     def _fields_tta(
-        self, rgb: np.ndarray, tile: int, overlap: int, tta: bool, border: int
+        self, rgb: np.ndarray, tile: int, overlap: int, tta: bool | int, border: int
     ) -> tuple[np.ndarray, np.ndarray | None]:
         """:meth:`_fields` of ``rgb`` widened by ``border`` edge-replicated pixels on every
-        side (then cropped back), averaged over the 8 symmetries of the square when ``tta``.
+        side (then cropped back), averaged over the symmetries of the square ``tta`` names
+        (:func:`dense_direction.tta.symmetries`: all 8 for ``True``, none for ``False``).
 
         Without the border a structure that leaves the frame ends abruptly at it, and the
         network reads the cut as an edge across the structure: 28 deg mean error within 8 px
@@ -218,22 +219,23 @@ class DirectionEstimator:
             # the tile size: the border adds about as many tiles as it adds pixels.
             if max(h, w) <= tile:
                 tile += 2 * border
-        if not tta:
+        chosen = symmetries(tta)
+        if len(chosen) == 1:
             pairs, seg = self._fields(rgb, tile, overlap)
         else:
             pairs, seg = 0.0, 0.0
-            for turns, flip in SYMMETRIES:
+            for turns, flip in chosen:
                 v, s = self._fields(transform_image(rgb, turns, flip), tile, overlap)
                 pairs = pairs + restore_vectors(v, turns, flip)
                 if s is not None:
                     seg = seg + restore_map(s, turns, flip)
-            n = len(SYMMETRIES)
+            n = len(chosen)
             pairs, seg = pairs / n, seg / n if self.seg_channels else None
         inside = (..., slice(border, border + h), slice(border, border + w))
         return np.ascontiguousarray(pairs[inside]), None if seg is None else seg[inside].copy()
 
     def _fields_at_scale(
-        self, rgb: np.ndarray, scale: float, tile: int, overlap: int, tta: bool, border: int
+        self, rgb: np.ndarray, scale: float, tile: int, overlap: int, tta: bool | int, border: int
     ) -> np.ndarray:
         """Vectors ``(K, 2, H, W)`` predicted on ``rgb`` shrunk by ``scale`` (area-averaged),
         brought back to the full resolution by bilinear interpolation."""
@@ -282,7 +284,7 @@ class DirectionEstimator:
         image: str | Path | np.ndarray,
         tile: int = DEFAULT_TILE,
         overlap: int = DEFAULT_OVERLAP,
-        tta: bool = True,
+        tta: bool | int = True,
         scales: Sequence[float] = DEFAULT_SCALES,
         target_width: float = DEFAULT_TARGET_WIDTH,
         border: int = DEFAULT_BORDER,
@@ -292,10 +294,11 @@ class DirectionEstimator:
         :func:`dense_direction.io.read_image`) or an RGB, gray or RGBA array of any integer or
         float dtype (converted by :func:`dense_direction.io.as_rgb_uint8`).
 
-        ``tta`` (default): average over the 8 rotations and flips of the image
+        ``tta`` (default ``True``): average over the 8 rotations and flips of the image
         (:mod:`dense_direction.tta`): the field becomes exactly equivariant and, on the width
         benchmark, a quarter lower mean error (docs/results.md), for 8 times the work;
-        ``tta=False`` is the fast path.
+        ``tta=False`` is the fast path; ``tta=4`` (the quarter turns) or ``2`` cost 4 or 2
+        network passes (docs/results.md measures the error of each).
 
         ``scales``: the image is also predicted shrunk by each scale below 1, and inside
         structures wider than ``target_width`` px (width read from the predicted structure
@@ -313,6 +316,7 @@ class DirectionEstimator:
         """
         check_tiling(tile, overlap)
         check_border(border)
+        check_tta(tta)
         scales = self.check_scales(scales)
         check_target_width(target_width)
         smooth = self.check_smooth(smooth)
