@@ -45,3 +45,51 @@ def test_smoothing_with_opencv_gives_scipys_field():
     assert np.abs(expected - vectors).max() > 0.1  # the smoothing does change the field
     got = smooth_field(vectors, mask, width, 0.25, blur=opencv_gaussian)
     np.testing.assert_allclose(got, expected, atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    "image",
+    [
+        np.arange(60 * 70, dtype=np.uint32).reshape(60, 70).astype(np.uint8),
+        (np.arange(60 * 70, dtype=np.uint32).reshape(60, 70) * 15).astype(np.uint16),
+        np.random.default_rng(2).integers(0, 256, (60, 70, 3), dtype=np.uint8),
+    ],
+    ids=["gray8", "gray16", "rgb"],
+)
+def test_opencv_png_decodes_to_the_same_pixels_in_pillow(image):
+    # predict's outputs are read back with Pillow (and by users' tools): the same values,
+    # 16 bits kept, and RGB in RGB order (OpenCV's own order is BGR).
+    import io
+
+    from PIL import Image
+
+    from dense_direction.mm.cv_ops import opencv_png
+
+    decoded = np.asarray(Image.open(io.BytesIO(opencv_png(image))))
+    assert decoded.dtype == image.dtype and np.array_equal(decoded, image)
+
+
+def test_a_pure_red_pixel_stays_red():
+    import io
+
+    from PIL import Image
+
+    from dense_direction.mm.cv_ops import opencv_png
+
+    red = np.zeros((4, 4, 3), np.uint8)
+    red[..., 0] = 255
+    assert tuple(Image.open(io.BytesIO(opencv_png(red))).getpixel((1, 1))) == (255, 0, 0)
+
+
+@pytest.mark.parametrize(
+    ("image", "message"),
+    [
+        (np.zeros((4, 4, 4), np.uint8), r"expected \(H, W, 3\) uint8 RGB, got \(4, 4, 4\)"),
+        (np.zeros((4, 4), np.float32), r"expected \(H, W\) uint8 or uint16, got \(4, 4\) float32"),
+    ],
+)
+def test_opencv_png_names_what_it_cannot_write(image, message):
+    from dense_direction.mm.cv_ops import opencv_png
+
+    with pytest.raises(ValueError, match=message):
+        opencv_png(image)
