@@ -116,3 +116,19 @@ def test_needs_a_source(tmp_path, capsys):
     assert "give --predictions DIR" in capsys.readouterr().err
     assert main(["analyze", "--predictions", str(tmp_path), "--out", str(tmp_path / "o")]) == 2
     assert "no <stem>_angles.npy files" in capsys.readouterr().err
+
+
+def test_images_alone_are_predicted_with_the_bundled_model(tmp_path, capsys):
+    # As predict: no --checkpoint or --model means the bundled model, named first.
+    from dense_direction.synthetic import generate_sample
+
+    images = tmp_path / "images"
+    images.mkdir()
+    Image.fromarray(generate_sample("cracks", (64, 64), seed=1).image).save(images / "a.png")
+    out = tmp_path / "out"
+    assert (
+        main(["analyze", "--images", str(images), "--out", str(out), "--no-tta", "--no-plots"]) == 0
+    )
+    printed = capsys.readouterr().out
+    assert printed.startswith("model: bundled 'general'") and "analysed 1 of 1 images" in printed
+    assert pd.read_csv(out / "images.csv").image.tolist() == ["a"]

@@ -36,10 +36,10 @@ def add_parser(parser: argparse.ArgumentParser) -> None:
     source.add_argument(
         "--images",
         type=Path,
-        help="images: predicted first with --checkpoint or --model; with --predictions, "
-        "the overlay background",
+        help="images: predicted first (with the bundled model unless --checkpoint or --model "
+        "is given); with --predictions, the overlay background",
     )
-    add_model_arguments(parser, bundled_default=False)
+    add_model_arguments(parser)
     parser.add_argument("--out", type=Path, required=True, help="output folder")
     parser.add_argument(
         "--masks",
@@ -148,12 +148,12 @@ def run(args: argparse.Namespace) -> int:
     options = _options(args)
     if args.predictions is not None:
         items = prediction_items(args.predictions, args.masks, args.labels, args.roi, args.images)
-    elif args.images is not None and (args.checkpoint or args.model) is not None:
+    elif args.images is not None:
         items = _prediction_items(args)
     else:
         raise ValueError(
-            "give --predictions DIR (what predict wrote), or --images DIR with "
-            "--checkpoint CKPT or --model NAME (bundled) to predict first"
+            "give --predictions DIR (what predict wrote), or --images DIR to predict first "
+            "(with the bundled model, or --checkpoint CKPT / --model NAME)"
         )
     # A model in the loaders cannot be shared with worker processes: predict in this one.
     jobs = args.jobs if args.predictions is not None else 1
