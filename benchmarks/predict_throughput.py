@@ -186,13 +186,14 @@ def bench_size(name: str, args: argparse.Namespace, tmp: Path) -> None:
             device=args.device,
         )
         _row(name, f"API, tta={tta}", pixels, result, f"median of {repeats} calls")
-    runs = (
-        ("predict (defaults: TTA)", []),
+    runs = [
         ("predict --no-tta", ["--no-tta"]),
         ("predict --no-tta --smooth 0", ["--no-tta", "--smooth", "0"]),
-    )
-    runs += tuple((f"predict --tta {n}", ["--tta", str(n)]) for n in args.tta_passes)
-    for row, (label, extra) in enumerate(runs[1:3] if args.skip_tta else runs):
+    ]
+    if not args.skip_tta:
+        runs.insert(0, ("predict (defaults: TTA)", []))
+        runs += [(f"predict --tta {n}", ["--tta", str(n)]) for n in args.tta_passes]
+    for row, (label, extra) in enumerate(runs):
         # Median run by wall time (with its peak memory): single runs move by about 10 %
         # on a shared machine.
         results = [

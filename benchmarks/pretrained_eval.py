@@ -39,6 +39,7 @@ from dense_direction.evaluation import (
     width_band_labels,
 )
 from dense_direction.synthetic.dataset import read_split, split_folders
+from dense_direction.tta import TTA_PASSES
 
 MODEL = "model"
 
@@ -194,7 +195,7 @@ def main() -> None:
     parser.add_argument("--checkpoint", type=Path, help="a checkpoint or work dir (bundled model)")
     parser.add_argument("--model", help="a bundled model's name (default: predict's)")
     parser.add_argument(
-        "--tta", type=int, nargs="?", const=8, default=8, help="predict --tta N (8)"
+        "--tta", type=int, nargs="?", const=8, default=8, choices=TTA_PASSES, help="predict --tta N"
     )
     parser.add_argument("--no-tta", dest="tta", action="store_const", const=1)
     parser.add_argument("--smooth", type=float, help="predict --smooth (default: predict's)")

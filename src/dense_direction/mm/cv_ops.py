@@ -32,8 +32,8 @@ def opencv_gaussian(image: np.ndarray, sigma: float) -> np.ndarray:
 def opencv_png(image: np.ndarray, level: int = 1) -> bytes:
     """``image`` as PNG bytes at zlib ``level``: ``(H, W)`` uint8 or uint16 gray, or
     ``(H, W, 3)`` uint8 RGB (OpenCV's own order is BGR: converted here). Decodes to the same
-    pixels as Pillow's encoder at the same level writes, in about three quarters of its time on
-    a 4000x3000 overlay (0.55 vs 0.76 s) and 16-bit angle map (0.45 vs 0.56 s)."""
+    pixels as Pillow's encoder at the same level writes, faster (``predict`` end to end:
+    docs/benchmarks.md)."""
     if image.ndim == 3:
         if image.shape[2] != 3 or image.dtype != np.uint8:
             raise ValueError(f"expected (H, W, 3) uint8 RGB, got {image.shape} {image.dtype}")
