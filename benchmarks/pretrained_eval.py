@@ -11,7 +11,9 @@ classical baselines on the same pixels (the model card's table, docs/models.md).
    with the lowest mean error *on that group* (chosen on the test set: flattering to it).
    Mask pixels (every structure pixel, truth = tangent of the nearest centre-line point) are
    reported per kind as well. The centre-line errors are also grouped by the model's own
-   confidence there (``predict``'s confidence picture), with each group's share of the error.
+   confidence there (``predict``'s confidence picture) and by the distance to the nearest
+   crossing (pixels inside two structures: fibres crossing, branches meeting), each group
+   with its share of the error.
 
     python benchmarks/pretrained_eval.py --data work/pretrained/held_out --out bench_out/zero_shot
     python benchmarks/pretrained_eval.py --data DIR --checkpoint WORK_DIR --no-tta --out OUT
@@ -28,6 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from PIL import Image
+from scipy import ndimage
 
 from _cli import cli
 from dense_direction.classical import BASELINES_ALL_WIDTHS
@@ -87,12 +90,14 @@ def pixel_table(args: argparse.Namespace, predictions: Path, cache: Path) -> pd.
         confidence = np.asarray(Image.open(predictions / f"{stem}_confidence.png"), np.float32)
         style = styles[int(stem)] if styles else meta["styles"][0]
         bands = width_band(local_width(arrays["masks"]))
+        to_crossing = crossing_distance(arrays["crossings"])
         for region, layer in (("centerline", arrays["centerlines"]), ("mask", arrays["masks"])):
             select = scored_pixels(layer, arrays["crossings"], arrays["directions"])
             frame = pd.DataFrame(
                 {name: angular_error(a, truth, select) for name, a in methods.items()}
             )
             frame["confidence"] = confidence[select] / 255
+            frame["crossing_distance"] = to_crossing[select]
             frame["kind"] = kinds[classes[select].astype(int) - 1]
             frame["band"] = bands[select]
             frame["region"], frame["style"], frame["image"] = region, style, stem
@@ -114,24 +119,46 @@ def summary(group: pd.DataFrame) -> dict:
     )
 
 
+def crossing_distance(crossings: np.ndarray) -> np.ndarray:
+    """Distance (px) from every pixel to the nearest crossing pixel of ``crossings (H, W)``;
+    infinite in an image without crossings."""
+    inside = np.asarray(crossings).astype(bool)
+    if not inside.any():
+        return np.full(inside.shape, np.inf, np.float32)
+    return ndimage.distance_transform_edt(~inside).astype(np.float32)
+
+
 #: Bands of the model's confidence (its structure probability) at the truth's centre-line.
 CONFIDENCE_BANDS = (0.0, 0.1, 0.3, 0.5, 0.7, 0.9, 1.0)
+#: Bands of the distance (px) to the nearest crossing; the last is open (and holds images
+#: without crossings).
+CROSSING_BANDS = (0.0, 3.0, 6.0, 10.0, 20.0, np.inf)
 
 
-def by_confidence(line: pd.DataFrame) -> dict[str, dict]:
-    """Summaries per band of the model's confidence, each labelled with its share of the
-    model's summed error, and for the pixels a user keeps at ``--threshold 0.5``: does the
-    error come from structure the model does not see?"""
+def by_band(line: pd.DataFrame, column: str, edges: tuple[float, ...]) -> dict[str, dict]:
+    """Summaries of ``line``'s pixels per band ``[edges[i], edges[i + 1])`` of ``column`` (the
+    last band closed), each labelled with its share of the pixels and of the model's summed
+    error."""
     total = line[MODEL].sum()
-    edges = np.asarray(CONFIDENCE_BANDS)
-    band = np.clip(np.searchsorted(edges, line.confidence, side="right") - 1, 0, len(edges) - 2)
+    edges = np.asarray(edges, dtype=float)
+    band = np.searchsorted(edges, line[column], side="right") - 1
+    band = np.clip(band, 0, len(edges) - 2)
     rows = {}
     for i in range(len(edges) - 1):
         group = line[band == i]
         if len(group):
+            upper = "" if np.isinf(edges[i + 1]) else f"{edges[i + 1]:g}"
+            pixels = 100 * len(group) / len(line)
             share = 100 * group[MODEL].sum() / total
-            label = f"{edges[i]:.1f}-{edges[i + 1]:.1f} ({share:.1f} % of the error)"
-            rows[label] = summary(group)
+            shares = f"{pixels:.1f} % of the pixels, {share:.1f} % of the error"
+            rows[f"{edges[i]:g}-{upper} ({shares})"] = summary(group)
+    return rows
+
+
+def by_confidence(line: pd.DataFrame) -> dict[str, dict]:
+    """:func:`by_band` of the model's confidence, and for the pixels a user keeps at
+    ``--threshold 0.5``: does the error come from structure the model does not see?"""
+    rows = by_band(line, "confidence", CONFIDENCE_BANDS)
     seen = line[line.confidence >= 0.5]
     rows[f">= 0.5 ({100 * len(seen) / len(line):.1f} % of the pixels)"] = summary(seen)
     return rows
@@ -147,6 +174,7 @@ def report(pixels: pd.DataFrame) -> dict:
         "style": {s: summary(g) for s, g in line.groupby("style", sort=False)},
         "all": {"centre-line pixels": summary(line)},
         "model confidence": by_confidence(line),
+        "distance to the nearest crossing (px)": by_band(line, "crossing_distance", CROSSING_BANDS),
     }
     mask = pixels[pixels.region == "mask"]
     out["mask pixels"] = {k: summary(g) for k, g in mask.groupby("kind", sort=False)}
