@@ -43,3 +43,11 @@ def test_unknown_precision_names_the_choices():
 @pytest.mark.parametrize(("cores", "workers"), [(1, 0), (2, 0), (4, 1), (16, 4), (64, 4)])
 def test_data_workers_leave_small_machines_to_the_network(cores, workers):
     assert hardware.data_workers(cores) == workers
+
+
+@pytest.mark.parametrize("name", ["mps", "xpu", "meta"])
+def test_device_types_torch_knows_but_we_do_not_run_on_are_refused(name):
+    # torch.device("mps") parses; a model moved there fails later with a RuntimeError
+    # ("PyTorch is not linked with support for mps devices"): refuse it up front instead.
+    with pytest.raises(ValueError, match=rf"device '{name}': Dense Direction runs on cpu or cuda"):
+        hardware.resolve_device(name)

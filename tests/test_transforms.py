@@ -46,7 +46,10 @@ def test_crop_box_by_index_and_empty_mask_fallback():
 
 def test_crop_larger_than_image_says_what_to_do():
     with pytest.raises(
-        ValueError, match=r"image 20x30 is smaller than the crop 32x32; resize or pad"
+        ValueError,
+        # The command-line way first: the largest crop that fits is the shorter side, 20.
+        match=r"image 20x30 is smaller than the crop 32x32; resize or pad first "
+        r"\(dense-direction train: a --crop of at most 20;",
     ):
         guided_crop_box(np.ones((20, 30)), (32, 32), np.random.default_rng(0))
 

@@ -54,6 +54,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--size", type=int, default=256, help="image size (256)")
     parser.add_argument("--iters", type=int, default=14000, help="training iterations (14000)")
     parser.add_argument("--seed", type=int, default=0, help="training data seed (0)")
+    parser.add_argument(
+        "--empty", type=float, default=0.0, help="synth --empty: samples with a part cleared (0)"
+    )
     parser.add_argument("--test-num", type=int, default=120, help="held-out images (120)")
     parser.add_argument("--test-seed", type=int, default=7, help="held-out seed (7)")
     parser.add_argument("--name", default="general", help="bundled model name (general)")
@@ -92,7 +95,7 @@ def stage_data(args: argparse.Namespace) -> None:
         return
     cli("synth", "--out", str(data), "--num", str(args.num), "--size", str(args.size),
         "--kind", *KINDS, "--style", *STYLES, "--seed", str(args.seed),
-        "--splits", "0.95", "0.05", "0", "--overwrite")  # fmt: skip
+        "--empty", str(args.empty), "--splits", "0.95", "0.05", "0", "--overwrite")  # fmt: skip
 
 
 def stage_train(args: argparse.Namespace) -> None:

@@ -60,14 +60,20 @@ def check_precision(precision: str, owner: str = "precision") -> None:
 
 
 def resolve_device(device: str | torch.device | None) -> torch.device:
-    """``device``, or CUDA when available else the CPU. A name torch does not know, or a CUDA
-    device this machine lacks, is a ``ValueError`` that says so."""
+    """``device``, or CUDA when available else the CPU. A name torch does not know, a device
+    type other than cpu and cuda (torch knows mps, xpu, meta, ...; this project runs on neither),
+    or a CUDA device this machine lacks, is a ``ValueError`` that says so."""
     if device is None:
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     try:
         resolved = torch.device(device)
     except RuntimeError as err:
         raise ValueError(f"unknown device {device!r}: use cpu, cuda or cuda:N") from err
+    if resolved.type not in ("cpu", "cuda"):
+        raise ValueError(
+            f"device {device!r}: Dense Direction runs on cpu or cuda (cuda:N), not on "
+            f"{resolved.type!r} devices"
+        )
     if resolved.type == "cuda":
         count = torch.cuda.device_count() if torch.cuda.is_available() else 0
         if count == 0:

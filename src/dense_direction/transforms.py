@@ -47,7 +47,8 @@ def guided_crop_box(
     if h < ch or w < cw:
         raise ValueError(
             f"image {h}x{w} is smaller than the crop {ch}x{cw}; resize or pad first "
-            f"(e.g. dict(type='Pad', size=({ch}, {cw})) before the crop)"
+            f"(dense-direction train: a --crop of at most {min(h, w)}; a config: "
+            f"dict(type='Pad', size=({ch}, {cw})) before the crop)"
         )
     hits = np.isin(mask, positive) if positive is not None else mask > 0
     rows, cols = np.nonzero(hits)

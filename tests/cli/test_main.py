@@ -6,6 +6,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 
 def _program(tmp_path: Path, body: str) -> subprocess.CompletedProcess:
     """Run ``body`` in a fresh Python, then the program as the console script does. Output
@@ -61,3 +63,23 @@ def test_a_running_thread_gets_the_usual_exit(tmp_path):
     )
     assert done.returncode == 2
     assert marker.read_text() == "done"
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["predict", "--input", "{image}", "--out", "{file}"],
+        ["synth", "--out", "{file}", "--num", "2"],
+        ["train", "--data", "{tmp}", "--work-dir", "{file}/run"],
+        ["demo", "--out", "{file}"],
+    ],
+)
+def test_an_output_folder_that_is_a_file_is_a_message_naming_the_flag(tmp_path, capsys, command):
+    from dense_direction.cli.main import main
+
+    (tmp_path / "taken").write_text("a file, not a folder")
+    (tmp_path / "x.png").write_bytes(b"")  # never read: the --out check comes first
+    names = dict(image=tmp_path / "x.png", file=tmp_path / "taken", tmp=tmp_path)
+    assert main([part.format(**names) for part in command]) == 2
+    err = capsys.readouterr().err
+    assert "is a file, not a folder" in err and "Errno" not in err

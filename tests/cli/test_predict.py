@@ -112,3 +112,48 @@ def test_predict_runs_in_bfloat16_where_the_hardware_has_it_by_default():
     args = parser.parse_args(["--input", "x.png", "--out", "o"])
     # "auto": bfloat16 where native, float32 elsewhere, as training (dense_direction.hardware).
     assert args.precision == "auto"
+
+
+def test_outputs_of_an_earlier_run_in_the_input_folder_are_not_inputs(tmp_path, capsys):
+    """``--out`` = the input folder, run twice: the second run must not predict the first
+    run's pictures (it wrote img_overlay_overlay.png and so on)."""
+    from types import SimpleNamespace
+
+    from dense_direction.cli.predict import write_outputs
+
+    Image.fromarray(np.zeros((6, 8, 3), np.uint8)).save(tmp_path / "img.png")
+    prediction = SimpleNamespace(
+        angles=np.zeros((1, 6, 8), np.float32),
+        confidence=np.ones((1, 6, 8), np.float32),
+        dir_classes=[1],
+    )
+    # Every picture predict writes, the quiver plot included.
+    write_outputs(tmp_path, "img", np.zeros((6, 8, 3), np.uint8), prediction, 0.5, quiver=True)
+    # An image whose name merely looks like an output (no "other" image beside it) stays.
+    Image.fromarray(np.zeros((4, 4, 3), np.uint8)).save(tmp_path / "road_overlay.png")
+    for pattern in (str(tmp_path), str(tmp_path / "*.png")):
+        names = [p.name for p in collect_inputs(pattern)]
+        assert names == ["img.png", "road_overlay.png"]
+    assert "left out 4 files an earlier predict wrote" in capsys.readouterr().out
+
+
+def test_a_folders_other_files_and_subfolders_are_named(tmp_path, capsys):
+    image = Image.fromarray(np.zeros((4, 4, 3), np.uint8))
+    image.save(tmp_path / "a.png")
+    image.convert("P").save(tmp_path / "drive_mask.gif")  # GIF is an image suffix
+    (tmp_path / "notes.txt").write_text("x")
+    (tmp_path / "more").mkdir()
+    assert [p.name for p in collect_inputs(str(tmp_path))] == ["a.png", "drive_mask.gif"]
+    out = capsys.readouterr().out
+    assert "1 files that are not images (notes.txt)" in out
+    assert "1 subfolders, not searched (more/)" in out
+
+
+@pytest.mark.parametrize("value", ["-0.5", "1.5", "nan"])
+def test_a_threshold_outside_the_confidence_range_is_refused(tmp_path, capsys, value):
+    from dense_direction.cli.main import main
+
+    Image.fromarray(np.zeros((4, 4, 3), np.uint8)).save(tmp_path / "a.png")
+    args = ["predict", "--input", str(tmp_path / "a.png"), "--out", str(tmp_path / "o")]
+    assert main([*args, "--threshold", value]) == 2
+    assert f"--threshold must be in [0, 1), got {value}" in capsys.readouterr().err

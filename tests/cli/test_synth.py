@@ -51,3 +51,12 @@ def test_synth_styles_and_held_out(tmp_path, capsys):
     assert "style sem+fundus, held-out render settings" in capsys.readouterr().out
     meta = json.loads((out / "meta.json").read_text())
     assert meta["held_out"] and set(meta["sample_styles"]) <= {"sem", "fundus"}
+
+
+def test_synth_empty_is_recorded_and_checked(tmp_path, capsys):
+    out = tmp_path / "d"
+    args = ["synth", "--out", str(out), "--num", "2", "--size", "48", "--kind", "cracks"]
+    assert main([*args, "--empty", "1"]) == 0
+    assert json.loads((out / "meta.json").read_text())["empty"] == 1.0
+    assert main([*args, "--empty", "-0.1", "--overwrite"]) == 2
+    assert "--empty must be a probability in [0, 1], got -0.1" in capsys.readouterr().err

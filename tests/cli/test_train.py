@@ -126,13 +126,12 @@ def test_positive_labels_no_mask_holds_or_colour_masks_are_errors(tmp_path):
     from PIL import Image
 
     folders = _label_folders(tmp_path)
-    cfg = build_config(_train_args(*folders, "--positive-labels", "7"))
-    with pytest.raises(ValueError, match=r"all 3 masks are empty .*label in \[7\]"):
-        _first_mask(cfg.train_dataloader.dataset)
+    # Checked before the hold-out splits them: all 4 pairs, not the 3 left for training.
+    with pytest.raises(ValueError, match=r"all 4 masks are empty .*label in \[7\]"):
+        build_config(_train_args(*folders, "--positive-labels", "7"))
     Image.fromarray(np.zeros((24, 24, 3), np.uint8)).save(tmp_path / "masks" / "1.png")
-    cfg = build_config(_train_args(*folders, "--positive-labels", "2"))
     with pytest.raises(ValueError, match=r"1\.png: label values .*single-channel"):
-        _first_mask(cfg.train_dataloader.dataset)
+        build_config(_train_args(*folders, "--positive-labels", "2"))
 
 
 def test_a_time_budget_without_iters_decides_the_length(tmp_path):
@@ -157,3 +156,23 @@ def test_lr_sets_the_peak_of_the_one_cycle_schedule(tmp_path):
     assert preset.optim_wrapper.optimizer.lr == preset.param_scheduler[0]["eta_max"] == 0.003
     assert chosen.optim_wrapper.optimizer.lr == chosen.param_scheduler[0]["eta_max"] == 0.0007
     assert chosen.param_scheduler[0]["total_steps"] == preset.param_scheduler[0]["total_steps"]
+
+
+@pytest.mark.parametrize(
+    ("resume", "checkpoint", "complete"),
+    [
+        (True, "w/iter_10.pth", True),  # 10 of 10: nothing left
+        (True, "w/iter_8.pth", False),
+        (False, None, False),  # a new run loads nothing
+        (True, "w/best_dir_eval_mean_error_iter_12.pth", True),  # --iters lowered to 10
+    ],
+)
+def test_resuming_a_finished_run_says_so_instead_of_training(capsys, resume, checkpoint, complete):
+    from mmengine.config import Config
+
+    from dense_direction.cli.train import _already_complete
+
+    cfg = Config(dict(load_from=checkpoint, train_cfg=dict(max_iters=10)))
+    assert _already_complete(cfg, resume) is complete
+    said = capsys.readouterr().out
+    assert ("already complete" in said and "pass --iters above" in said) is complete

@@ -4,11 +4,14 @@ hold-out, validation by centre-lines or direction maps, the time budget and --re
 from __future__ import annotations
 
 import argparse
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
+from PIL import Image
 
 pytest.importorskip("mmseg", reason="OpenMMLab stack not installed")
 
@@ -96,6 +99,9 @@ def test_train_from_folders_with_a_time_budget_then_resume(folders, tmp_path):
     _cli("train", *given, *centerlines, "--iters", "3", "--resume", *TINY)
     assert "resumed" in _run_logs(work).lower()
     assert (work / "iter_3.pth").is_file()
+    # Resuming a finished run says so (mmengine would load it and stop without a word).
+    again = _cli("train", *given, *centerlines, "--iters", "3", "--resume", *TINY)
+    assert "already complete (3 of 3 iterations" in again.stdout
 
 
 def _run_logs(work: Path) -> str:
@@ -129,3 +135,45 @@ def test_default_data_workers_follow_the_cores(folders, tmp_path, monkeypatch, c
     cfg = build_config(args)
     assert cfg.train_dataloader.num_workers == workers
     assert cfg.train_dataloader.persistent_workers == (workers > 0)
+
+
+def _copy_pairs(folders: dict[str, Path], root: Path) -> dict[str, Path]:
+    copied = {}
+    for key in ("images", "masks"):
+        copied[key] = root / key
+        shutil.copytree(folders[key], copied[key])
+    return copied
+
+
+def _mask(folder: Path, stem: str) -> Path:
+    (path,) = folder.glob(f"{stem}.*")
+    return path
+
+
+def test_pairs_are_checked_before_the_hold_out_and_counted_across_both(folders, tmp_path):
+    from dense_direction.cli.train import build_config
+
+    pairs = _copy_pairs(folders, tmp_path)
+    # One held-out pair (00000) and one training pair (00003) get a mask of another size:
+    # checked per part, the training part alone would say "1 of 9".
+    for stem in ("00000", "00003"):
+        Image.fromarray(np.zeros((5, 7), np.uint8)).save(_mask(pairs["masks"], stem))
+    with pytest.raises(ValueError, match=r"2 of 11 images and their masks differ in size"):
+        build_config(_args(pairs, tmp_path / "w"))
+
+
+def test_empty_masks_are_noted_and_an_all_empty_validation_part_is_an_error(
+    folders, tmp_path, capsys
+):
+    from dense_direction.cli.train import build_config
+
+    pairs = _copy_pairs(folders, tmp_path)
+    Image.fromarray(np.zeros((48, 48), np.uint8)).save(_mask(pairs["masks"], "00003"))
+    cfg = build_config(_args(pairs, tmp_path / "w"))
+    assert "note: 1 of 11 masks have no structure pixel" in capsys.readouterr().out
+    assert not cfg.train_dataloader.dataset.check_masks  # checked once, not again per part
+    # Both held-out masks (every 10th: 00000 and 00010) empty: validation would score nothing.
+    for stem in ("00000", "00010"):
+        Image.fromarray(np.zeros((48, 48), np.uint8)).save(_mask(pairs["masks"], stem))
+    with pytest.raises(ValueError, match=r"every mask held out for validation is empty"):
+        build_config(_args(pairs, tmp_path / "w2"))

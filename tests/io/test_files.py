@@ -41,3 +41,16 @@ def test_image_and_mask_sizes_from_headers(tmp_path):
     assert mismatched_sizes([(tmp_path / "a.png", tmp_path / "a_mask.png")]) == []
     [message] = mismatched_sizes([(tmp_path / "a.png", tmp_path / "b_mask.png")])
     assert message == f"{tmp_path / 'a.png'} is 40x30 (WxH) but {tmp_path / 'b_mask.png'} is 41x30"
+
+
+def test_output_folder_is_made_and_a_file_in_the_way_is_named(tmp_path):
+    from dense_direction.io import output_folder
+
+    assert output_folder(tmp_path / "a" / "b").is_dir()
+    assert not output_folder(tmp_path / "c", make=False).exists()  # checked only
+    (tmp_path / "f").write_text("x")
+    with pytest.raises(ValueError, match=r"--out .*f: it is a file, not a folder"):
+        output_folder(tmp_path / "f")
+    # A file above the folder: mkdir would raise NotADirectoryError.
+    with pytest.raises(ValueError, match=r"--work-dir .*sub: .*f is a file, not a folder"):
+        output_folder(tmp_path / "f" / "sub", "--work-dir", make=False)

@@ -108,3 +108,9 @@ def test_files_of_several_images_are_refused_not_cut_to_the_first(tmp_path):
             read_mask(tmp_path / name)
     tifffile.imwrite(tmp_path / "one.tif", planes[0])  # a single page still reads
     assert read_image(tmp_path / "one.tif").shape == (16, 12, 3)
+
+
+def test_a_folder_given_as_an_image_is_named_as_a_folder(tmp_path):
+    # Before: "image not found: DIR", as if nothing were there.
+    with pytest.raises(ValueError, match=r"is a folder, not an image: .* predict --input"):
+        read_image(tmp_path)

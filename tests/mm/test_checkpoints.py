@@ -88,6 +88,34 @@ def test_missing_file_is_named(tmp_path):
         CheckpointLoader.load_checkpoint(str(tmp_path / "nope.pth"))
 
 
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", r"empty\.pth is empty \(0 bytes\)"),
+        # A PNG's signature and a text file: neither a zip (torch.save) nor a pickle (0x80).
+        (
+            b"\x89PNG\r\n\x1a\n" + bytes(64),
+            r"is not a PyTorch checkpoint \(it starts with b'\\x89PNG'",
+        ),
+        (b"hello world\n", r"is not a PyTorch checkpoint \(it starts with b'hell'"),
+    ],
+)
+def test_files_that_are_not_checkpoints_are_named_not_unpickled(tmp_path, content, message):
+    path = tmp_path / "empty.pth"
+    path.write_bytes(content)
+    checkpoints.trust_file(path)  # trust must not reach the unpickler with such a file either
+    with pytest.raises(ValueError, match=message):
+        CheckpointLoader.load_checkpoint(str(path))
+
+
+def test_old_pickle_format_checkpoints_still_load(tmp_path):
+    # torch.save's format before torch 1.6 is a plain pickle: its first byte is 0x80.
+    path = tmp_path / "old.pth"
+    torch.save({"w": torch.ones(2)}, path, _use_new_zipfile_serialization=False)
+    assert path.read_bytes()[:1] == b"\x80"
+    assert CheckpointLoader.load_checkpoint(str(path))["w"].sum() == 2
+
+
 def _touch(path, mtime):
     path.write_bytes(b"x")
     os.utime(path, (mtime, mtime))

@@ -141,6 +141,39 @@ def datasets(
         f"validation: {len(held_out)} of {len(stems)} pairs held out (every 10th); pass "
         f"--val-images/--val-masks to choose"
     )
-    train["names"] = [s for s in stems if s not in held_out]
+    _check_held_out_pairs(args, stems, held_out)
+    # Checked above across both parts, with messages that name them; not again per part.
+    train.update(names=[s for s in stems if s not in held_out], check_masks=False)
     val = dict(train, names=held_out, pipeline=val_pipeline, **extras)
     return train, val
+
+
+def _check_held_out_pairs(args: argparse.Namespace, stems: list[str], held_out: list[str]) -> None:
+    """Sizes and empty masks of every pair, before the pairs are split (each part checked on
+    its own would count only its own pairs: "3 of 3 differ" where 4 of 4 do). Masks without
+    structure are listed; a validation part of only empty masks is an error (nothing to
+    score)."""
+    from dense_direction.io import empty_masks, listing, mask_rule, mismatched_sizes, paired_files
+
+    images, masks = paired_files(args.images, args.masks)
+    mismatched = mismatched_sizes((images[s], masks[s]) for s in stems)
+    if mismatched:
+        raise ValueError(
+            f"{len(mismatched)} of {len(stems)} images and their masks differ in size: "
+            f"{listing(mismatched, 4)}"
+        )
+    positive = args.positive_labels
+    empty = set(empty_masks([masks[s] for s in stems], positive=positive))
+    if not empty:
+        return
+    rule = mask_rule(positive=positive)
+    print(
+        f"note: {len(empty)} of {len(stems)} masks have no structure pixel ({rule}): "
+        f"{listing(sorted(empty), 4)}"
+    )
+    if all(masks[s] in empty for s in held_out):
+        raise ValueError(
+            f"every mask held out for validation is empty ({listing(held_out, 4)}; every 10th "
+            f"pair is held out), so validation would score nothing: give --val-images and "
+            f"--val-masks with structure in them"
+        )

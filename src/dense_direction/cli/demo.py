@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from dense_direction.io import output_folder
 from dense_direction.progress import Progress
 
 HELP = "generate data, train from masks, evaluate against exact truth and baselines, predict"
@@ -54,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
 
     start = time.monotonic()
     out: Path = args.out
-    out.mkdir(parents=True, exist_ok=True)
+    output_folder(out)
     timings: dict[str, float] = {}
 
     print(f"[1/4] generating {args.num} synthetic images ({' + '.join(args.kind)})")

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import argparse
 import glob
+import re
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 
 from dense_direction.cli._model import add_model_arguments, load_estimator, prediction_options
-from dense_direction.io import IMAGE_SUFFIXES, check_unique_stems, read_image
+from dense_direction.io import (
+    IMAGE_SUFFIXES,
+    check_unique_stems,
+    listing,
+    output_folder,
+    read_image,
+)
 from dense_direction.progress import track
 
 HELP = "predict direction fields (angle maps, overlays, confidence) with a trained model"
@@ -31,22 +38,60 @@ def add_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiver", action="store_true", help="also write a quiver plot")
 
 
+#: What ``predict`` writes per image: ``<stem>_<kind>[_class<id>].png`` (and the angles .npy).
+OUTPUT_KINDS = ("angles", "confidence", "overlay", "quiver")
+_OUTPUT_NAME = re.compile(rf"^(?P<stem>.+)_(?:{'|'.join(OUTPUT_KINDS)})(?:_class\d+)?$")
+
+
 def collect_inputs(pattern: str) -> list[Path]:
     """Image files named by a path, a folder (not recursive) or a glob pattern. Files that
-    share a stem (``x.png`` and ``x.jpg``) would write the same outputs: an error lists them."""
+    share a stem (``x.png`` and ``x.jpg``) would write the same outputs: an error lists them.
+    In a folder or a pattern, the pictures an earlier ``predict`` wrote there for one of the
+    images (``x_overlay.png`` beside ``x.png``: ``--out`` was the input folder) are left out,
+    and a folder's other files and subfolders are named, not skipped silently."""
     path = Path(pattern)
+    if path.is_file():
+        return [path]
     if path.is_dir():
-        found = sorted(p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+        entries = sorted(path.iterdir())
+        found = [p for p in entries if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES]
+        _say_ignored(path, [p for p in entries if p not in found])
         if not found:
             raise FileNotFoundError(f"no images ({', '.join(sorted(IMAGE_SUFFIXES))}) in {path}")
-    elif path.is_file():
-        found = [path]
     else:
         found = sorted(Path(p) for p in glob.glob(pattern) if Path(p).is_file())
         if not found:
             raise FileNotFoundError(f"no file matches {pattern!r}")
+    found = _without_earlier_outputs(found)
     check_unique_stems(found)
     return found
+
+
+def _without_earlier_outputs(paths: list[Path]) -> list[Path]:
+    """``paths`` less the PNGs predict wrote for another of them (same folder, name
+    ``<stem>_<kind>...png``), with a line that says how many were left out."""
+    inputs = {(p.parent, p.stem) for p in paths}
+    earlier = []
+    for p in paths:
+        match = _OUTPUT_NAME.match(p.stem)
+        if p.suffix.lower() == ".png" and match and (p.parent, match["stem"]) in inputs:
+            earlier.append(p)
+    if earlier:
+        names = listing([p.name for p in earlier], 4)
+        print(
+            f"left out {len(earlier)} files an earlier predict wrote beside their images: {names}"
+        )
+    return [p for p in paths if p not in set(earlier)]
+
+
+def _say_ignored(folder: Path, others: list[Path]) -> None:
+    """One line naming what a folder holds besides images (not searched, not read)."""
+    folders = [p.name + "/" for p in others if p.is_dir()]
+    files = [p.name for p in others if not p.is_dir()]
+    parts = [f"{len(files)} files that are not images ({listing(files, 4)})"] if files else []
+    parts += [f"{len(folders)} subfolders, not searched ({listing(folders, 4)})"] if folders else []
+    if parts:
+        print(f"ignored in {folder}: " + "; ".join(parts))
 
 
 def _save_png(array: np.ndarray, path: Path) -> None:
@@ -109,10 +154,14 @@ def _write_pictures(
 
 
 def run(args: argparse.Namespace) -> int:
+    # A confidence is in [0, 1]: above 1 the overlay would show nothing, below 0 everything.
+    if not 0 <= args.threshold < 1:
+        raise ValueError(f"--threshold must be in [0, 1), got {args.threshold}")
     options = prediction_options(args)
     inputs = collect_inputs(args.input)
+    output_folder(args.out, make=False)  # before the model loads
     estimator = load_estimator(args)
-    args.out.mkdir(parents=True, exist_ok=True)
+    output_folder(args.out)
     failed: list[tuple[Path, str]] = []
     # One image's outputs are written (zlib and Pillow release the GIL) while the next one
     # is predicted; at most one write is pending, so memory stays that of two images.

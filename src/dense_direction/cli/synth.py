@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from dense_direction.hardware import usable_cores
+from dense_direction.io import output_folder
 from dense_direction.progress import Progress
 from dense_direction.synthetic import KINDS, STYLES
 from dense_direction.synthetic.dataset import write_dataset
@@ -41,6 +42,14 @@ def add_parser(parser: argparse.ArgumentParser) -> None:
         help="draw contrast, blur, noise and JPEG quality from ranges training data never "
         "uses, and seeds from a separate stream: a zero-shot evaluation set",
     )
+    parser.add_argument(
+        "--empty",
+        type=float,
+        default=0.0,
+        help="probability that part of a sample holds no structure (a random half-plane "
+        "cleared, in a quarter of them the whole image), so a model learns what background "
+        "alone looks like (default 0)",
+    )
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     parser.add_argument(
         "--splits",
@@ -65,6 +74,9 @@ def add_parser(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.jobs < 1:
         raise ValueError(f"--jobs must be >= 1, got {args.jobs}")
+    if not 0 <= args.empty <= 1:
+        raise ValueError(f"--empty must be a probability in [0, 1], got {args.empty}")
+    output_folder(args.out, make=False)
     if args.out.exists() and any(args.out.iterdir()) and not args.overwrite:
         raise FileExistsError(f"{args.out} is not empty; choose another --out or pass --overwrite")
     size = args.size[0] if len(args.size) == 1 else tuple(args.size)
@@ -80,6 +92,7 @@ def run(args: argparse.Namespace) -> int:
             style=args.style,
             held_out=args.held_out,
             jobs=args.jobs,
+            empty=args.empty,
         )
     splits = ", ".join(f"{k} {v}" for k, v in meta["splits"].items())
     print(f"wrote {args.num} samples of {'+'.join(meta['kinds'])} to {args.out} ({splits})")

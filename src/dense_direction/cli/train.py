@@ -16,6 +16,7 @@ from dense_direction.cli._presets import PRESETS, preset_config
 from dense_direction.cli._train_data import adapt_pipeline, datasets, validation
 from dense_direction.cli._wide import WIDE_MODES, configure_wide
 from dense_direction.hardware import PRECISIONS, data_workers
+from dense_direction.io import output_folder
 
 HELP = "train a direction model from images and masks (no config needed)"
 #: Iterations without --iters; with --time-budget only the first plan (the budget decides).
@@ -256,20 +257,37 @@ def prepare_work_dir(work_dir: Path, resume: bool, overwrite: bool) -> None:
     print(f"--overwrite: deleted {len(old)} checkpoint files of the earlier run in {work_dir}")
 
 
+def _already_complete(cfg: Any, resume: bool) -> bool:
+    """Whether ``--resume`` found the run at its last iteration (the runner would load it and
+    stop without a word); says so, and how to train further."""
+    from dense_direction.mm.checkpoints import checkpoint_iteration
+
+    done, total = checkpoint_iteration(cfg.load_from or ""), cfg.train_cfg.max_iters
+    if not resume or done < total:
+        return False
+    print(
+        f"--resume: the run is already complete ({done} of {total} iterations, "
+        f"{cfg.load_from}); nothing to train. To train it further, pass --iters above {done}"
+    )
+    return True
+
+
 def run(args: argparse.Namespace) -> int:
     import torch
 
     from dense_direction.mm.checkpoints import best_checkpoint
     from dense_direction.mm.runner import build_runner
 
+    output_folder(args.work_dir, "--work-dir", make=False)  # before the data is checked
     cfg = build_config(args)
     if args.threads is not None:
         torch.set_num_threads(args.threads)
     prepare_work_dir(args.work_dir, args.resume, args.overwrite)
-    args.work_dir.mkdir(parents=True, exist_ok=True)
+    output_folder(args.work_dir, "--work-dir")
     cfg.dump(str(args.work_dir / "config.py"))
     runner = build_runner(cfg, resume=args.resume or None)
-    runner.train()
+    if not _already_complete(cfg, args.resume):
+        runner.train()
     best = runner.message_hub.get_info("best_score")
     found = best_checkpoint(args.work_dir)
     print(f"\nconfig: {args.work_dir / 'config.py'}")

@@ -1,6 +1,6 @@
 """The one image contract: how files and arrays become the images the models see.
 
-* :func:`read_image` reads any image file (PNG, JPEG, TIFF, BMP, WebP; 8-bit, 16-bit, 32-bit
+* :func:`read_image` reads any image file (PNG, JPEG, TIFF, BMP, WebP, GIF; 8-bit, 16-bit, 32-bit
   integer or float; gray, gray + alpha, RGB or RGBA) as ``(H, W, 3)`` uint8 **RGB**.
 * :func:`as_rgb_uint8` does the same for arrays: arrays given to the API are RGB (or gray,
   or RGBA), of any integer or float dtype.
@@ -36,6 +36,7 @@ from dense_direction.io.files import (
     files_by_stem,
     listing,
     mismatched_sizes,
+    output_folder,
     paired_files,
     sha256,
 )
@@ -69,6 +70,7 @@ __all__ = [
     "listing",
     "mask_rule",
     "mismatched_sizes",
+    "output_folder",
     "paired_files",
     "read_binary_mask",
     "read_image",

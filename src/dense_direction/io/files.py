@@ -13,6 +13,7 @@ __all__ = [
     "files_by_stem",
     "listing",
     "mismatched_sizes",
+    "output_folder",
     "paired_files",
     "sha256",
 ]
@@ -23,6 +24,22 @@ def listing(names: Sequence[str], limit: int = 8) -> str:
     names = [str(n) for n in names]
     shown = ", ".join(names[:limit])
     return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
+def output_folder(path: str | Path, flag: str = "--out", make: bool = True) -> Path:
+    """The folder ``path`` (given as ``flag``), made with its parents if missing (unless
+    ``make`` is False: only checked); a ``ValueError`` naming the flag where it, or a folder
+    above it, is a file (mkdir would raise a bare "[Errno 17] File exists")."""
+    path = Path(path)
+    file = next((p for p in (path, *path.parents) if p.exists() and not p.is_dir()), None)
+    if file is not None:
+        what = "it" if file == path else f"{file}"
+        raise ValueError(
+            f"{flag} {path}: {what} is a file, not a folder: give a folder (made if missing)"
+        )
+    if make:
+        path.mkdir(parents=True, exist_ok=True)
+    return path
 
 
 def check_unique_stems(paths: Iterable[str | Path], what: str = "image") -> None:

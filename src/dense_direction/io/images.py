@@ -20,7 +20,8 @@ __all__ = [
     "to_uint8",
 ]
 
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp")
+# GIF: single-frame ones, e.g. the masks of the DRIVE retinal vessel dataset.
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp", ".gif")
 TIFF_SUFFIXES = (".tif", ".tiff")
 LOSSY_SUFFIXES = (".jpg", ".jpeg")
 PERCENTILES = (0.1, 99.9)
@@ -30,6 +31,11 @@ def _read_raw(path: str | Path) -> np.ndarray:
     """The stored pixel values of one image file, channels last (no scaling, no colour
     conversion except palette images, which become RGB(A))."""
     path = Path(path)
+    if path.is_dir():
+        raise ValueError(
+            f"{path} is a folder, not an image: read its image files one by one (the "
+            f"command line takes a folder: dense-direction predict --input {path})"
+        )
     if not path.is_file():
         raise FileNotFoundError(f"image not found: {path}")
     if path.stat().st_size == 0:

@@ -42,6 +42,7 @@ __all__ = [
     "UntrustedCheckpointError",
     "best_checkpoint",
     "best_or_latest_checkpoint",
+    "check_checkpoint_format",
     "checkpoint_is_complete",
     "checkpoint_iteration",
     "find_checkpoint",
@@ -166,12 +167,33 @@ class UntrustedCheckpointError(RuntimeError):
     """A checkpoint needs full unpickling and is not trusted (see the module docstring)."""
 
 
+# torch.save's zip format since torch 1.6; before it, a pickle (protocol 2 and up: 0x80).
+_ZIP_MAGIC, _PICKLE_MAGIC = b"PK\x03\x04", b"\x80"
+
+
+def check_checkpoint_format(path: Path) -> None:
+    """A ``ValueError`` naming ``path`` unless it starts as ``torch.save`` writes a file: an
+    empty file, or an image or text file given as ``--checkpoint``, would otherwise fail
+    inside the unpickler with a bare ``EOFError`` or a pickle opcode number."""
+    with path.open("rb") as file:
+        head = file.read(4)
+    if not head:
+        raise ValueError(f"checkpoint {path} is empty (0 bytes): a copy or download cut short?")
+    if not (head.startswith(_ZIP_MAGIC) or head.startswith(_PICKLE_MAGIC)):
+        raise ValueError(
+            f"{path} is not a PyTorch checkpoint (it starts with {head!r}, not as torch.save "
+            f"writes a file): give a .pth that training wrote, or its work dir"
+        )
+
+
 def load_local_checkpoint(filename: str, map_location: Any = None) -> Any:
-    """Load a local checkpoint under the rule in the module docstring. A truncated or corrupt
-    file is a ``ValueError`` naming it."""
+    """Load a local checkpoint under the rule in the module docstring. An empty file, a file
+    that is not a checkpoint, and a truncated or corrupt one are each a ``ValueError`` naming
+    it."""
     path = Path(filename).expanduser()
     if not path.is_file():
         raise FileNotFoundError(f"checkpoint not found: {path}")
+    check_checkpoint_format(path)
     try:
         with torch.serialization.safe_globals(safe_globals()):
             return torch.load(path, map_location=map_location, weights_only=True)

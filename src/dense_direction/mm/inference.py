@@ -134,7 +134,12 @@ class DirectionEstimator:
         elif "cfg" in checkpoint.get("meta", {}):
             cfg = Config.fromstring(checkpoint["meta"]["cfg"], file_format=".py")
         else:
-            raise ValueError(f"{checkpoint_path} carries no config; pass config=...")
+            raise ValueError(
+                f"{checkpoint_path} holds weights without the config that built them (the "
+                f"checkpoints training writes carry it): give a checkpoint `dense-direction "
+                f"train` wrote, or in Python DirectionEstimator.from_checkpoint(path, "
+                f"config=CONFIG_FILE)"
+            )
         model = _build_model(cfg, checkpoint.get("state_dict", checkpoint), checkpoint_path)
         return cls(model, device, precision)
 

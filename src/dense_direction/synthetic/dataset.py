@@ -120,14 +120,15 @@ def write_dataset(
     style: str | Sequence[str] = "photo",
     held_out: bool = False,
     jobs: int = 1,
+    empty: float = 0.0,
 ) -> dict:
     """Generate ``num`` samples into ``out``; returns the metadata written to ``meta.json``.
 
-    ``style`` and ``held_out`` are as in :func:`generate_sample`; with several styles each
-    sample draws one, and ``meta["sample_styles"]`` lists them by index. ``progress``, if
-    given, is called with 1 after each sample (e.g. ``tqdm.update``). ``jobs``: processes
-    that generate samples side by side; every sample has its own seed, so the files are the
-    same for any number.
+    ``style``, ``held_out`` and ``empty`` are as in :func:`generate_sample`; with several
+    styles each sample draws one, and ``meta["sample_styles"]`` lists them by index.
+    ``progress``, if given, is called with 1 after each sample (e.g. ``tqdm.update``).
+    ``jobs``: processes that generate samples side by side; every sample has its own seed, so
+    the files are the same for any number.
     """
     if not isinstance(num, int) or num < 1:
         raise ValueError(f"num must be a positive int, got {num!r}")
@@ -146,6 +147,7 @@ def write_dataset(
         fractions=tuple(fractions),
         styles=styles,
         held_out=held_out,
+        empty=empty,
     )
     counts = dict.fromkeys(SPLITS, 0)
     drawn = []
@@ -168,6 +170,7 @@ def write_dataset(
         "classes": {str(i): k for i, k in enumerate(kinds, start=1)} if len(kinds) > 1 else None,
         "styles": list(styles),
         "held_out": held_out,
+        "empty": empty,
         "render_settings": settings_for(held_out).to_json(),
     }
     if len(styles) > 1:
@@ -186,11 +189,12 @@ def _write_one(
     fractions: tuple[float, ...],
     styles: tuple[str, ...],
     held_out: bool,
+    empty: float,
 ) -> tuple[str, str]:
     """Generate and write sample ``index``; its split and the style it drew."""
     split = split_of(index, num, fractions)
     seeds = sample_seed(seed, index, held_out)
-    sample = generate_sample(kinds, shape, seeds, style=styles, held_out=held_out)
+    sample = generate_sample(kinds, shape, seeds, style=styles, held_out=held_out, empty=empty)
     write_sample(out, split, f"{index:05d}", sample)
     return split, sample.style
 

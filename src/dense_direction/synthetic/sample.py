@@ -15,6 +15,7 @@ from dense_direction.synthetic.styles import STYLES, parse_styles
 __all__ = [
     "KINDS",
     "SyntheticSample",
+    "clear_part",
     "generate_sample",
     "parse_kinds",
     "parse_size",
@@ -74,15 +75,23 @@ def generate_sample(
     seed: int | np.random.SeedSequence = 0,
     style: str | Sequence[str] = "photo",
     held_out: bool = False,
+    empty: float = 0.0,
 ) -> SyntheticSample:
     """Generate one sample of ``kind`` (one name from :data:`KINDS`, or several to mix).
 
     ``style`` is a name in :data:`STYLES`, several (one is drawn per sample) or ``"all"``.
     ``held_out`` draws contrast, blur, noise and JPEG quality from ranges training data never
     uses (:data:`~dense_direction.synthetic.settings.HELD_OUT`). The ground truth depends only
-    on ``(kind, size, seed)``; the same ``(kind, size, seed, style, held_out)`` always gives
-    the same arrays.
+    on ``(kind, size, seed, empty)``; the same ``(kind, size, seed, style, held_out, empty)``
+    always gives the same arrays.
+
+    ``empty``: the probability that part of the image holds no structure (:func:`clear_part`:
+    a random half-plane, or in a quarter of those samples the whole image), so that a model
+    also sees what background alone looks like. Drawn from a stream of its own: with
+    ``empty=0`` every sample is what it was before the option existed.
     """
+    if not 0 <= empty <= 1:
+        raise ValueError(f"empty must be a probability in [0, 1], got {empty!r}")
     kinds, shape, styles = parse_kinds(kind), parse_size(size), parse_styles(style)
     rng = np.random.default_rng(seed)
     for _ in range(_MAX_TRIES):  # a draw whose curves all leave the image is drawn again
@@ -98,7 +107,35 @@ def generate_sample(
         raise RuntimeError(
             f"no {kinds} structure fell inside a {shape} image in {_MAX_TRIES} draws"
         )
+    if empty:
+        # A child stream: the draws below from ``rng`` stay as they were without the option.
+        own = np.random.default_rng(rng.bit_generator.seed_seq.spawn(1)[0])
+        if own.random() < empty:
+            layers = clear_part(layers, own)
     return sample_from_layers(layers, rng, kinds, styles, held_out)
+
+
+def clear_part(layers: Layers, rng: np.random.Generator, whole: float = 0.25) -> Layers:
+    """``layers`` without structure on one side of a random line (through a uniformly drawn
+    pixel, at a uniform angle), or with probability ``whole`` everywhere. Structures crossing
+    the line end at it, as a crack or a vessel ends."""
+    h, w = layers.mask.shape
+    if rng.random() < whole:
+        cleared = np.ones((h, w), bool)
+    else:
+        y, x = rng.uniform(0, h), rng.uniform(0, w)
+        angle = rng.uniform(0, 2 * np.pi)
+        rows, cols = np.mgrid[:h, :w]
+        cleared = (cols - x) * np.cos(angle) + (rows - y) * np.sin(angle) > 0
+    keep = ~cleared
+    return Layers(
+        mask=layers.mask & keep,
+        centerline=layers.centerline & keep,
+        direction=np.where(keep, layers.direction, np.float32(np.nan)).astype(np.float32),
+        crossing=layers.crossing & keep,
+        coverage=np.where(keep, layers.coverage, 0).astype(np.float32),
+        label=np.where(keep, layers.label, 0).astype(layers.label.dtype),
+    )
 
 
 def sample_from_layers(
