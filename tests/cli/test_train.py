@@ -174,5 +174,7 @@ def test_resuming_a_finished_run_says_so_instead_of_training(capsys, resume, che
 
     cfg = Config(dict(load_from=checkpoint, train_cfg=dict(max_iters=10)))
     assert _already_complete(cfg, resume) is complete
+    if checkpoint is None:  # a new run's config may have no load_from at all
+        assert _already_complete(Config(dict(train_cfg=dict(max_iters=10))), resume) is False
     said = capsys.readouterr().out
     assert ("already complete" in said and "pass --iters above" in said) is complete

@@ -262,8 +262,10 @@ def _already_complete(cfg: Any, resume: bool) -> bool:
     stop without a word); says so, and how to train further."""
     from dense_direction.mm.checkpoints import checkpoint_iteration
 
-    done, total = checkpoint_iteration(cfg.load_from or ""), cfg.train_cfg.max_iters
-    if not resume or done < total:
+    if not resume:  # a new run's config may not name load_from at all
+        return False
+    done, total = checkpoint_iteration(cfg.get("load_from") or ""), cfg.train_cfg.max_iters
+    if done < total:
         return False
     print(
         f"--resume: the run is already complete ({done} of {total} iterations, "
