@@ -84,7 +84,7 @@ def test_one_scale_weighs_one_everywhere():
 @pytest.mark.parametrize(
     ("scales", "message"),
     [
-        ((), "must lie in"),
+        ((), r"at least 1 \(the image itself\), got none"),
         ((1, 1.5), "must lie in"),
         ((1, 0), "must lie in"),
         ((0.5, 0.25), "must include 1"),

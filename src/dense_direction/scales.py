@@ -50,7 +50,9 @@ DEFAULT_TARGET_WIDTH = 12.0
 def check_scales(scales: Sequence[float]) -> tuple[float, ...]:
     """``scales`` as a tuple, checked: each in ``(0, 1]``, 1 among them, no repeats."""
     values = tuple(float(s) for s in scales)
-    if not values or any(not 0 < s <= 1 for s in values):
+    if not values:
+        raise ValueError("scales must hold at least 1 (the image itself), got none")
+    if any(not 0 < s <= 1 for s in values):
         raise ValueError(f"scales must lie in (0, 1], got {list(scales)}")
     if 1.0 not in values:
         raise ValueError(f"scales must include 1 (the image itself), got {list(scales)}")

@@ -43,6 +43,9 @@ def test_arrays_are_rgb_and_any_dtype(rgb):
     assert as_float.dtype == np.uint8 and as_float.shape == rgb.shape
     with pytest.raises(ValueError, match="shape"):
         as_rgb_uint8(np.zeros((4, 4, 5), np.uint8))
+    # The shape the caller gave, not the (H, W, 3) a gray image becomes on the way.
+    with pytest.raises(ValueError, match=r"got shape \(0, 0\)$"):
+        as_rgb_uint8(np.zeros((0, 0), np.uint8))
 
 
 def test_twelve_bit_data_in_sixteen_bit_file_uses_its_range(tmp_path):

@@ -141,6 +141,7 @@ def as_rgb_uint8(image: np.ndarray) -> np.ndarray:
     alpha is dropped before scaling).
     """
     image = np.asarray(image)
+    given = image.shape  # the caller's shape, for the message (gray becomes (H, W, 3) below)
     if image.ndim == 3 and image.shape[2] in (2, 4):
         image = image[..., : image.shape[2] - 1]  # drop alpha
     if image.ndim == 3 and image.shape[2] == 1:
@@ -149,7 +150,7 @@ def as_rgb_uint8(image: np.ndarray) -> np.ndarray:
         image = np.repeat(image[..., None], 3, axis=2)
     if image.ndim != 3 or image.shape[2] != 3 or 0 in image.shape:
         raise ValueError(
-            f"image must be (H, W), (H, W, 1|2|3|4) with H, W > 0, got shape {image.shape}"
+            f"image must be (H, W), (H, W, 1|2|3|4) with H, W > 0, got shape {given}"
         )
     return np.array(to_uint8(image), order="C", copy=True)  # owned and writable
 
