@@ -132,3 +132,88 @@ def test_images_alone_are_predicted_with_the_bundled_model(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert printed.startswith("model: bundled 'general'") and "analysed 1 of 1 images" in printed
     assert pd.read_csv(out / "images.csv").image.tolist() == ["a"]
+
+
+def test_an_angle_map_without_confidence_or_mask_is_an_error(tmp_path, capsys):
+    # Before, every pixel silently counted as structure.
+    folder = tmp_path / "pred"
+    folder.mkdir()
+    mask = capsule((60, 60), (30, 5), (30, 55), 4)
+    np.save(folder / "a_angles.npy", np.zeros(mask.shape, "f4"))
+    assert _analyze(folder, tmp_path / "out", "--no-plots") == 2
+    err = capsys.readouterr().err
+    assert "a_angles.npy has no a_confidence.png beside it" in err
+    assert "pass --masks DIR" in err and "re-run dense-direction predict" in err
+    masks = tmp_path / "masks"
+    masks.mkdir()
+    Image.fromarray((mask * 255).astype(np.uint8)).save(masks / "a.png")
+    assert _analyze(folder, tmp_path / "out", "--no-plots", "--masks", str(masks)) == 0
+    assert pd.read_csv(tmp_path / "out" / "images.csv")["pixels"].tolist() == [mask.sum()]
+
+
+def test_angle_maps_in_degrees_or_of_another_shape_are_skipped(predictions, tmp_path, capsys):
+    mask = np.ones((64, 64), bool)
+    np.save(predictions / "deg_angles.npy", np.full(mask.shape, 90.0, "f4"))  # degrees
+    np.save(predictions / "two_angles.npy", np.zeros((2, 64, 64), "f4"))  # two maps, one conf.
+    for stem in ("deg", "two"):
+        Image.fromarray((mask * 255).astype(np.uint8)).save(predictions / f"{stem}_confidence.png")
+    assert _analyze(predictions, tmp_path / "out", "--no-plots") == 1
+    printed = capsys.readouterr().out
+    assert "skipped deg: " in printed and "found values from 90 to 90" in printed
+    assert "deg_angles.npy: angles must be radians in [0, pi)" in printed
+    assert "two_angles.npy holds 2 maps (shape (2, 64, 64))" in printed
+    assert pd.read_csv(tmp_path / "out" / "images.csv")["image"].tolist() == ["bar", "y"]
+
+
+def test_a_multi_class_prediction_is_analysed_by_its_first_class(tmp_path):
+    # What predict writes for a model with direction classes 1 and 2: a (2, H, W) map and one
+    # confidence per class. The first class (30°, on a horizontal bar) is analysed.
+    folder = tmp_path / "pred"
+    folder.mkdir()
+    mask = capsule((60, 60), (30, 5), (30, 55), 4)
+    angles = np.stack([np.full(mask.shape, math.radians(30)), np.full(mask.shape, 1.0)])
+    np.save(folder / "a_angles.npy", angles.astype("f4"))
+    for k in (1, 2):
+        Image.fromarray((mask * 255).astype(np.uint8)).save(folder / f"a_confidence_class{k}.png")
+    assert _analyze(folder, tmp_path / "out", "--no-plots") == 0
+    images = pd.read_csv(tmp_path / "out" / "images.csv")
+    assert images["mean_direction"].tolist() == pytest.approx([30.0])
+    assert images["pixels"].tolist() == [mask.sum()]
+
+
+IMAGE_COLUMNS = [
+    "image",
+    "order_parameter",
+    "mean_direction",
+    "dispersion",
+    "circular_variance",
+    "pixels",
+    "objects",
+    "branches",
+    "total_length",
+    "order_parameter_16px",
+    "order_parameter_32px",
+    "order_parameter_64px",
+    "order_parameter_128px",
+    "note",
+    "unit",
+]
+
+
+def test_images_csv_always_has_the_documented_columns_in_order(predictions, tmp_path):
+    # No note at all: the note column is still there (empty); before, it was missing.
+    assert _analyze(predictions, tmp_path / "plain", "--no-plots") == 0
+    plain = pd.read_csv(tmp_path / "plain" / "images.csv")
+    assert list(plain.columns) == IMAGE_COLUMNS and plain["note"].isna().all()
+    # A note on the first image only: the same columns in the same place (before, "note"
+    # came right after total_length when the first image had one, else last but one).
+    _write_prediction(predictions, "a_empty", np.zeros((50, 50), bool), 0)
+    assert _analyze(predictions, tmp_path / "noted", "--no-plots") == 0
+    noted = pd.read_csv(tmp_path / "noted" / "images.csv")
+    assert list(noted.columns) == IMAGE_COLUMNS
+    assert noted["note"].isna().tolist() == [False, True, True]
+
+
+def test_jobs_must_be_at_least_one(predictions, tmp_path, capsys):
+    assert _analyze(predictions, tmp_path / "out", "--jobs", "0") == 2
+    assert "--jobs must be >= 1, got 0" in capsys.readouterr().err

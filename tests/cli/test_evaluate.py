@@ -57,3 +57,28 @@ def test_data_layout_needs_its_direction_folder(folders):
         items_from_args(_args("--data", folders))
     with pytest.raises(ValueError, match="--data names every folder itself; drop --masks"):
         items_from_args(_args("--data", folders, "--masks", folders / "centerlines"))
+
+
+@pytest.mark.parametrize(
+    ("truth", "message"),
+    [
+        # 90 for vertical is degrees: as radians it would be scored as nonsense.
+        (np.full((6, 6), 90.0, np.float32), r"radians in \[0, pi\).*from 90 to 90"),
+        (np.zeros((2, 6, 6), np.float32), r"one numeric \(H, W\) array.*\(2, 6, 6\)"),
+    ],
+)
+def test_direction_maps_must_be_one_map_of_radians(folders, truth, message):
+    np.save(folders / "directions" / "a.npy", truth)
+    args = _args("--images", folders / "images", "--directions", folders / "directions")
+    with pytest.raises(ValueError, match=rf"directions/a\.npy: .*{message}"):
+        items_from_args(args)
+
+
+def test_a_negative_panel_count_is_refused(tmp_path, capsys):
+    from dense_direction.cli.main import main
+
+    assert (
+        main(["evaluate", "--data", str(tmp_path), "--out", str(tmp_path / "o"), "--panels", "-1"])
+        == 2
+    )
+    assert "--panels must be >= 0 (0: none), got -1" in capsys.readouterr().err

@@ -72,6 +72,8 @@ def test_a_running_thread_gets_the_usual_exit(tmp_path):
         ["synth", "--out", "{file}", "--num", "2"],
         ["train", "--data", "{tmp}", "--work-dir", "{file}/run"],
         ["demo", "--out", "{file}"],
+        ["analyze", "--predictions", "{tmp}", "--out", "{file}"],
+        ["evaluate", "--data", "{tmp}", "--out", "{file}"],
     ],
 )
 def test_an_output_folder_that_is_a_file_is_a_message_naming_the_flag(tmp_path, capsys, command):

@@ -1,15 +1,38 @@
-"""How the tables write directions: the angle conventions a user can choose (NumPy only, so
-that the command line can offer them without loading the analysis)."""
+"""Angle conventions: how the tables write directions (the conventions a user can choose), and
+the check that an angle map holds radians in [0, π). NumPy only, so that the command line
+(``analyze``, ``evaluate``) can use them without loading the analysis."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
-__all__ = ["ANGLE_CONVENTIONS", "to_degrees"]
+__all__ = ["ANGLE_CONVENTIONS", "RADIANS_TOLERANCE", "check_radians", "to_degrees"]
 
 #: ``standard``: degrees in [0, 180), counter-clockwise from x with y up (the package's
 #: convention in degrees); ``orientationj``: (-90, 90], as ImageJ's OrientationJ reports them.
 ANGLE_CONVENTIONS = ("standard", "orientationj")
+
+#: How far outside [0, π] a finite angle may lie (rounding in files written as float32 or
+#: decoded from 16-bit PNGs); anything further is not radians in [0, π).
+RADIANS_TOLERANCE = 1e-3
+
+
+def check_radians(angles: np.ndarray, name: str | Path = "angle map") -> None:
+    """Refuse an angle map whose finite values are not radians in [0, π) (within
+    :data:`RADIANS_TOLERANCE`; π itself is the same direction as 0). NaN means no direction.
+    Degrees (say 90 for vertical) would otherwise be read as radians and give nonsense."""
+    finite = np.asarray(angles)[np.isfinite(angles)]
+    if not finite.size:
+        return
+    low, high = float(finite.min()), float(finite.max())
+    if low < -RADIANS_TOLERANCE or high > np.pi + RADIANS_TOLERANCE:
+        raise ValueError(
+            f"{name}: angles must be radians in [0, pi) (0 to 3.1416), found values from "
+            f"{low:.4g} to {high:.4g}; convert degrees with numpy.radians and wrap into "
+            "[0, pi) with numpy.mod(angles, numpy.pi)"
+        )
 
 
 def to_degrees(radians: np.ndarray | float, convention: str = "standard") -> np.ndarray:

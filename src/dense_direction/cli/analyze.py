@@ -13,6 +13,7 @@ from dense_direction.cli._model import add_model_arguments, load_estimator, pred
 from dense_direction.io import (
     IMAGE_SUFFIXES,
     files_by_stem,
+    output_folder,
     read_binary_mask,
     read_image,
     read_mask,
@@ -32,7 +33,11 @@ HELP = (
 
 def add_parser(parser: argparse.ArgumentParser) -> None:
     source = parser.add_argument_group("input (one of)")
-    source.add_argument("--predictions", type=Path, help="what predict wrote (<stem>_angles.npy)")
+    source.add_argument(
+        "--predictions",
+        type=Path,
+        help="what predict wrote (<stem>_angles.npy, radians, and <stem>_confidence.png)",
+    )
     source.add_argument(
         "--images",
         type=Path,
@@ -145,6 +150,9 @@ def run(args: argparse.Namespace) -> int:
     from dense_direction.analysis import analyze_many
     from dense_direction.analysis.report.files import prediction_items
 
+    if args.jobs < 1:
+        raise ValueError(f"--jobs must be >= 1, got {args.jobs}")
+    output_folder(args.out, make=False)  # before any image is read
     options = _options(args)
     if args.predictions is not None:
         items = prediction_items(args.predictions, args.masks, args.labels, args.roi, args.images)

@@ -13,10 +13,17 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from dense_direction.analysis.conventions import check_radians
 from dense_direction.classical import BASELINES
 from dense_direction.cli._model import add_model_arguments, load_estimator, prediction_options
 from dense_direction.evaluation import angular_error, scored_pixels, summarize_errors
-from dense_direction.io import IMAGE_SUFFIXES, files_by_stem, read_binary_mask, read_image
+from dense_direction.io import (
+    IMAGE_SUFFIXES,
+    files_by_stem,
+    output_folder,
+    read_binary_mask,
+    read_image,
+)
 from dense_direction.progress import track
 
 HELP = "angular-error report of a model and the classical baselines against ground truth"
@@ -62,6 +69,22 @@ def _check_path_flags(args: argparse.Namespace) -> None:
         raise ValueError(f"--data names every folder itself; drop {', '.join(others)}")
 
 
+def read_direction(path: str | Path) -> np.ndarray:
+    """A true direction map: one ``(H, W)`` array of radians in [0, π) (NaN: no truth), as
+    float32. Another shape, or degrees, would be scored as nonsense: both are errors."""
+    try:
+        direction = np.load(path)
+    except (OSError, ValueError) as err:
+        raise ValueError(f"cannot read direction map {path}: {err}") from err
+    if direction.ndim != 2 or not np.issubdtype(direction.dtype, np.number):
+        raise ValueError(
+            f"{path}: a direction map must be one numeric (H, W) array of radians, "
+            f"got {direction.dtype} of shape {direction.shape}"
+        )
+    check_radians(direction, path)
+    return direction.astype(np.float32)
+
+
 def items_from_args(args: argparse.Namespace) -> list[Item]:
     _check_path_flags(args)
     if args.data is not None:
@@ -95,7 +118,7 @@ def items_from_args(args: argparse.Namespace) -> list[Item]:
             raise ValueError(
                 f"{image} has no file in {', '.join(str(folders[k]) for k in missing)}"
             )
-        direction = np.load(found["directions"][stem]).astype(np.float32)
+        direction = read_direction(found["directions"][stem])
         region = np.ones(direction.shape, bool)
         for key in ("centerlines", "masks"):
             if key in found:
@@ -120,7 +143,7 @@ def evaluate(
     and example panels into ``out``."""
     from dense_direction.visualization import comparison_row, error_histogram
 
-    out.mkdir(parents=True, exist_ok=True)
+    output_folder(out)
     methods = [MODEL, *(BASELINES if baselines else [])]
     errors: dict[str, list[np.ndarray]] = {m: [] for m in methods}
     for index, item in enumerate(track(items, "evaluate")):
@@ -190,6 +213,9 @@ def _markdown(report: dict[str, Any]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.panels < 0:
+        raise ValueError(f"--panels must be >= 0 (0: none), got {args.panels}")
+    output_folder(args.out, make=False)  # before the model loads
     items = items_from_args(args)
     options = prediction_options(args)
     estimator = load_estimator(args)

@@ -149,9 +149,7 @@ def as_rgb_uint8(image: np.ndarray) -> np.ndarray:
     if image.ndim == 2:
         image = np.repeat(image[..., None], 3, axis=2)
     if image.ndim != 3 or image.shape[2] != 3 or 0 in image.shape:
-        raise ValueError(
-            f"image must be (H, W), (H, W, 1|2|3|4) with H, W > 0, got shape {given}"
-        )
+        raise ValueError(f"image must be (H, W), (H, W, 1|2|3|4) with H, W > 0, got shape {given}")
     return np.array(to_uint8(image), order="C", copy=True)  # owned and writable
 
 

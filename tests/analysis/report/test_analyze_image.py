@@ -97,3 +97,75 @@ def test_whole_number_float_labels_are_accepted():
     mask = capsule((60, 60), (30, 5), (30, 55), 3)
     result = analyze_image(np.zeros((60, 60)), mask, labels=mask * 2.0)
     assert result.objects["object"].tolist() == [2]
+
+
+def test_a_line_split_between_two_labels_is_measured_per_label():
+    # A 256 x 3 px line, columns 20-147 labelled 7 and 148-275 labelled 9. Each label on its
+    # own is a 128 x 3 bar: length ~128 px, area 384 px, width_mean = 384 / 128 = 3. (Before,
+    # the skeleton ran across the boundary: label 7 got the whole length, ~255 px, so width
+    # 384 / 255 = 1.5, and label 9 length 0.)
+    labels = np.zeros((64, 300), np.int64)
+    labels[30:33, 20:148] = 7
+    labels[30:33, 148:276] = 9
+    result = analyze_image(np.zeros(labels.shape), labels > 0, labels=labels)
+    objects = result.objects.set_index("object")
+    assert objects.index.tolist() == [7, 9]
+    assert objects["area"].tolist() == [384, 384]
+    assert objects["length"].tolist() == pytest.approx([128, 128], rel=0.02)
+    assert objects["width_mean"].tolist() == pytest.approx([3, 3], abs=0.1)
+    assert objects["ends"].tolist() == [2, 2] and objects["junctions"].tolist() == [0, 0]
+    branches = result.branches
+    assert branches["object"].tolist() == [7, 9]
+    assert branches["length"].tolist() == pytest.approx([128, 128], rel=0.02)
+    assert branches["area"].tolist() == [384, 384]
+
+
+def test_labels_touching_in_a_t_get_no_junction():
+    # A bar (label 1, 120 x 5 px) and a stem (label 2, 60 x 5 px) touching it in a T: each
+    # label alone is a straight bar, so length 120 and 60, width 600/120 = 300/60 = 5,
+    # tortuosity 1, two ends and no junction (the union's junction is not either label's).
+    labels = np.zeros((100, 140), np.int64)
+    labels[20:25, 10:130] = 1
+    labels[25:85, 68:73] = 2
+    result = analyze_image(np.zeros(labels.shape), labels > 0, labels=labels)
+    objects = result.objects.set_index("object")
+    assert objects["length"].tolist() == pytest.approx([120, 60], rel=0.02)
+    assert objects["width_mean"].tolist() == pytest.approx([5, 5], abs=0.1)
+    assert objects["tortuosity"].tolist() == pytest.approx([1, 1], abs=0.01)
+    assert objects["junctions"].tolist() == [0, 0] and objects["ends"].tolist() == [2, 2]
+    assert objects["branches"].tolist() == [1, 1]
+
+
+def test_angles_in_degrees_are_refused_naming_the_range_found():
+    # 90.0 is vertical in degrees but 90 rad is nonsense (it read as 116.6°).
+    with pytest.raises(ValueError, match=r"radians in \[0, pi\).*from 90 to 90"):
+        analyze_image(np.full((16, 16), 90.0), np.ones((16, 16)))
+    with pytest.raises(ValueError, match=r"from -1\.571 to 0"):  # (-90°, 0] in radians
+        analyze_image(np.linspace(-math.pi / 2, 0, 256).reshape(16, 16), np.ones((16, 16)))
+
+
+def test_angles_just_outside_zero_to_pi_and_nan_are_accepted():
+    # float32 rounding can put 0 or π a hair outside [0, π]: within 1e-3 rad that is allowed.
+    angles = np.zeros((16, 16))
+    angles[:, :4], angles[:, 4:8], angles[:, 8:12] = -5e-4, math.pi + 5e-4, np.nan
+    # Every pixel but the 4 NaN columns is structure: 16 rows x 12 columns.
+    assert analyze_image(angles, np.ones((16, 16))).image["pixels"] == 16 * 12
+
+
+def test_angle_maps_of_another_shape_are_refused():
+    with pytest.raises(ValueError, match=r"one numeric \(H, W\) array.*\(2, 16, 16\)"):
+        analyze_image(np.zeros((2, 16, 16)), np.ones((16, 16)))
+
+
+def test_nan_angles_get_a_note_that_says_so():
+    # All NaN: not an empty mask or a low confidence, whatever the mask says.
+    result = analyze_image(np.full((32, 32), np.nan), np.ones((32, 32)))
+    assert result.image["note"] == "no structure pixel: the angle map is all NaN (no finite angle)"
+    # Finite angles only off the mask: NaN on every structure pixel.
+    mask = np.zeros((32, 32), bool)
+    mask[10:20, 10:20] = True
+    angles = np.where(mask, np.nan, 0.0)
+    note = analyze_image(angles, mask).image["note"]
+    assert note == "no structure pixel: the angles are NaN (not finite) on every structure pixel"
+    empty = analyze_image(np.zeros((32, 32)), np.zeros((32, 32))).image["note"]
+    assert "empty mask" in empty and "NaN" not in empty

@@ -16,7 +16,14 @@ import numpy as np
 from scipy import ndimage as ndi
 from skimage.morphology import skeletonize
 
-__all__ = ["SPUR_FACTOR", "Branch", "SkeletonGraph", "neighbour_count", "skeleton_graph"]
+__all__ = [
+    "SPUR_FACTOR",
+    "Branch",
+    "SkeletonGraph",
+    "merge_graphs",
+    "neighbour_count",
+    "skeleton_graph",
+]
 
 SPUR_FACTOR = 1.5
 _EIGHT = np.ones((3, 3), dtype=bool)
@@ -127,3 +134,29 @@ def skeleton_graph(
         pruned[pixels[:, 0], pixels[:, 1]] = False
     # Removing a spur can leave a 2-3 pixel knot where the junction was: thin it again.
     return _build(skeletonize(pruned))
+
+
+def _renamed(node: str, junctions: int, ends: int) -> str:
+    """Node id ``node`` of a graph merged after others with ``junctions`` and ``ends``."""
+    return f"{node[0]}{int(node[1:]) + (junctions if node[0] == 'j' else ends)}"
+
+
+def merge_graphs(graphs: list[SkeletonGraph]) -> SkeletonGraph:
+    """One graph of the graphs of non-overlapping masks of the same size, their junctions and
+    ends renumbered after those of the graphs before them."""
+    if len(graphs) == 1:
+        return graphs[0]
+    skeleton = np.zeros_like(graphs[0].skeleton)
+    junction_labels = np.zeros_like(graphs[0].junction_labels)
+    branches, nodes, junctions, ends = [], {}, 0, 0
+    for graph in graphs:
+        skeleton |= graph.skeleton
+        junction_labels += np.where(graph.junction_labels > 0, graph.junction_labels + junctions, 0)
+        nodes.update({_renamed(k, junctions, ends): v for k, v in graph.nodes.items()})
+        for b in graph.branches:
+            src, dst = _renamed(b.src, junctions, ends), _renamed(b.dst, junctions, ends)
+            branches.append(Branch(b.coords, src, dst, b.closed, b.free_ends))
+        junctions += int(graph.junction_labels.max(initial=0))
+        ends += sum(node.startswith("e") for node in graph.nodes)
+    end_points = np.concatenate([g.end_points for g in graphs]).reshape(-1, 2)
+    return SkeletonGraph(skeleton, branches, nodes, junction_labels, end_points)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from dense_direction.analysis.report.inputs import check_angles
 from dense_direction.analysis.report.writer import ImageInputs
 from dense_direction.io import (
     IMAGE_SUFFIXES,
@@ -17,7 +18,14 @@ from dense_direction.io import (
     read_mask,
 )
 
-__all__ = ["ANGLES_SUFFIX", "prediction_files", "read_confidence", "read_prediction"]
+__all__ = [
+    "ANGLES_SUFFIX",
+    "confidence_files",
+    "no_confidence",
+    "prediction_files",
+    "read_confidence",
+    "read_prediction",
+]
 
 ANGLES_SUFFIX = "_angles.npy"
 
@@ -44,21 +52,55 @@ def read_confidence(path: Path) -> np.ndarray:
     return values.astype(np.float64) / scale
 
 
+def _class_id(path: Path) -> int:
+    digits = path.stem.rsplit("_class", 1)[-1]
+    return int(digits) if digits.isdigit() else -1
+
+
+def confidence_files(angles_path: Path) -> tuple[Path | None, list[Path]]:
+    """The confidence PNGs ``predict`` wrote beside an angle map: ``<stem>_confidence.png``
+    (one direction class; None if absent) and ``<stem>_confidence_class<id>.png`` (one per
+    class of a multi-class model, by class id)."""
+    stem = angles_path.name[: -len(ANGLES_SUFFIX)]
+    single = angles_path.parent / f"{stem}_confidence.png"
+    classes = sorted(angles_path.parent.glob(f"{stem}_confidence_class*.png"), key=_class_id)
+    return (single if single.is_file() else None), classes
+
+
+def no_confidence(angles_path: Path) -> str:
+    """Why an angle map without its confidence cannot be analysed, and what to do."""
+    stem = angles_path.name[: -len(ANGLES_SUFFIX)]
+    return (
+        f"{angles_path} has no {stem}_confidence.png beside it (predict writes both), so "
+        "nothing says which pixels are structure: pass --masks DIR with structure masks, "
+        "or re-run dense-direction predict"
+    )
+
+
 def read_prediction(angles_path: Path) -> tuple[np.ndarray, np.ndarray | None]:
-    """The angle map (first direction class of a multi-class map) and its confidence file
-    (``<stem>_confidence.png``, or the first ``_confidence_class*.png``) if there is one."""
+    """The angle map, radians in [0, π), and its confidence (None if there is no file).
+
+    A ``(H, W)`` map pairs with ``<stem>_confidence.png``; a ``(K, H, W)`` map, which predict
+    writes for a model with K > 1 direction classes, with its K ``_confidence_class<id>.png``
+    files, and the first class is analysed. Any other shape, a (K, H, W) map without its
+    class files, or values that are not radians in [0, π) are errors naming the file."""
     try:
         angles = np.load(angles_path)
     except (OSError, ValueError) as err:
         raise ValueError(f"cannot read angle map {angles_path}: {err}") from err
-    if angles.ndim == 3:
-        angles = angles[0]
-    stem = angles_path.name[: -len(ANGLES_SUFFIX)]
-    candidates = [
-        angles_path.parent / f"{stem}_confidence.png",
-        *sorted(angles_path.parent.glob(f"{stem}_confidence_class*.png")),
-    ]
-    found = next((p for p in candidates if p.is_file()), None)
+    single, classes = confidence_files(angles_path)
+    if angles.ndim == 3 and angles.shape[0] > 1:
+        if len(classes) != angles.shape[0]:
+            raise ValueError(
+                f"{angles_path} holds {angles.shape[0]} maps (shape {angles.shape}) but "
+                f"{len(classes)} <stem>_confidence_class<id>.png files lie beside it: predict "
+                "writes a (K, H, W) map only with one such file per direction class; give one "
+                "(H, W) map of radians per image"
+            )
+        angles, found = angles[0], classes[0]
+    else:
+        found = single
+    angles = check_angles(angles, angles_path)
     return angles, None if found is None else read_confidence(found)
 
 
@@ -70,6 +112,8 @@ def _load(
     angles_path: Path, mask: str | None, labels: str | None, roi: str | None, image: str | None
 ) -> ImageInputs:
     angles, confidence = read_prediction(angles_path)
+    if confidence is None and mask is None:
+        raise ValueError(no_confidence(angles_path))
     return ImageInputs(
         angles=angles,
         confidence=confidence,
@@ -78,6 +122,24 @@ def _load(
         roi=None if roi is None else read_mask(roi),
         background=None if image is None else read_image(image),
     )
+
+
+def _check_structure_sources(
+    found: dict[str, Path], masks: str | Path | None, mask_files: dict[str, str]
+) -> None:
+    """Every angle map has a mask (when masks are given) or a confidence file: without
+    either, every pixel would silently count as structure."""
+    if masks is not None:
+        missing = sorted(set(found) - set(mask_files))
+        if missing:
+            raise ValueError(
+                f"{len(missing)} angle maps have no mask in {masks}: " + ", ".join(missing[:8])
+            )
+        return
+    bare = [path for path in found.values() if confidence_files(path) == (None, [])]
+    if bare:
+        more = f" (nor have {len(bare) - 1} more angle maps)" if len(bare) > 1 else ""
+        raise ValueError(no_confidence(bare[0]) + more)
 
 
 def prediction_items(
@@ -94,12 +156,7 @@ def prediction_items(
         kind: _optional(folder, kind)
         for kind, folder in (("mask", masks), ("labels", labels), ("roi", roi), ("image", images))
     }
-    if masks is not None:
-        missing = sorted(set(found) - set(by_kind["mask"]))
-        if missing:
-            raise ValueError(
-                f"{len(missing)} angle maps have no mask in {masks}: " + ", ".join(missing[:8])
-            )
+    _check_structure_sources(found, masks, by_kind["mask"])
     return [
         (
             stem,

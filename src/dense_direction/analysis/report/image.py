@@ -15,12 +15,9 @@ from dense_direction.analysis.field.statistics import (
     grouped_statistics,
     order_parameter_by_size,
 )
-from dense_direction.analysis.objects.measure import (
-    branch_regions,
-    measure_branches,
-    measure_objects,
-)
-from dense_direction.analysis.objects.skeleton import SkeletonGraph, skeleton_graph
+from dense_direction.analysis.objects.layers import object_geometry
+from dense_direction.analysis.objects.measure import measure_branches, measure_objects
+from dense_direction.analysis.objects.skeleton import SkeletonGraph
 from dense_direction.analysis.report.inputs import (
     check_angles,
     check_labels,
@@ -30,9 +27,11 @@ from dense_direction.analysis.report.inputs import (
 from dense_direction.analysis.report.options import AnalysisOptions
 from dense_direction.analysis.tracing.streamlines import skeleton_seeds, trace_streamlines
 
-__all__ = ["NO_STRUCTURE", "ImageAnalysis", "analyze_image"]
+__all__ = ["ALL_NAN", "NAN_ON_STRUCTURE", "NO_STRUCTURE", "ImageAnalysis", "analyze_image"]
 
 NO_STRUCTURE = "no structure pixel (empty mask, or confidence never above the threshold)"
+ALL_NAN = "no structure pixel: the angle map is all NaN (no finite angle)"
+NAN_ON_STRUCTURE = "no structure pixel: the angles are NaN (not finite) on every structure pixel"
 _FIELD = ("order_parameter", "mean_direction", "dispersion", "circular_variance")
 
 
@@ -135,6 +134,17 @@ def _empty(
     )
 
 
+def _no_structure_note(
+    angles: np.ndarray, mask: np.ndarray | None, confidence: np.ndarray | None, threshold: float
+) -> str:
+    """Why an image has no structure pixel: NaN angles are not an empty mask."""
+    finite = np.isfinite(angles)
+    if not finite.any():
+        return ALL_NAN
+    marked = structure_mask(np.zeros(angles.shape), mask, confidence, threshold)
+    return NAN_ON_STRUCTURE if marked.any() and not (marked & finite).any() else NO_STRUCTURE
+
+
 def analyze_image(
     angles: np.ndarray,
     mask: np.ndarray | None = None,
@@ -165,11 +175,11 @@ def analyze_image(
     objects = _objects(structure, labels, options.min_size)
     structure &= objects > 0
     if not structure.any():
-        return _empty(angles, structure, objects, options, NO_STRUCTURE)
+        note = _no_structure_note(angles, mask, confidence, options.threshold)
+        return _empty(angles, structure, objects, options, note)
     weights = confidence if options.weighted and confidence is not None else None
-    distance = ndi.distance_transform_edt(structure)
-    graph = skeleton_graph(structure, distance)
-    regions = branch_regions(graph, structure)
+    # Per label on its own pixels: a structure split between two labels is cut at the boundary.
+    graph, distance, regions = object_geometry(objects)
     branches, centerlines = measure_branches(graph, distance, objects, regions)
     branches = _with_field(branches, "branch", grouped_statistics(angles, regions, weights))
     table = measure_objects(branches, graph, objects)

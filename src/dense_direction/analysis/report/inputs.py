@@ -6,19 +6,25 @@ from pathlib import Path
 
 import numpy as np
 
+from dense_direction.analysis.conventions import check_radians
+
 __all__ = ["check_angles", "check_labels", "check_same_size", "structure_mask"]
 
 
-def check_angles(angles: np.ndarray, name: str = "angle map") -> np.ndarray:
-    """``(H, W)`` float64 angles (radians); a ``(1, H, W)`` map is squeezed."""
+def check_angles(angles: np.ndarray, name: str | Path = "angle map") -> np.ndarray:
+    """``(H, W)`` float64 angles, radians in [0, π) (NaN: no direction); a ``(1, H, W)`` map is
+    squeezed. Any other shape, or finite values outside [0, π] (degrees, say), is an error."""
     angles = np.asarray(angles)
     if angles.ndim == 3 and angles.shape[0] == 1:
         angles = angles[0]
     if angles.ndim != 2 or not np.issubdtype(angles.dtype, np.number):
         raise ValueError(
-            f"{name} must be a numeric (H, W) array, got {angles.dtype} {angles.shape}"
+            f"{name}: an angle map must be one numeric (H, W) array of radians, "
+            f"got {angles.dtype} of shape {angles.shape}"
         )
-    return angles.astype(np.float64)
+    angles = angles.astype(np.float64)
+    check_radians(angles, name)
+    return angles
 
 
 def check_same_size(reference: str, shape: tuple[int, ...], **others: np.ndarray | None) -> None:

@@ -65,10 +65,12 @@ def object_overlay(
     picture = add_legend(direction_overlay(background, angles, structure))
     image = Image.fromarray(picture)
     draw = ImageDraw.Draw(image)
-    count = int(objects.max())
-    if count:
-        centres = ndi.center_of_mass(np.ones_like(objects), objects, range(1, count + 1))
-        for number, (row, col) in enumerate(centres, start=1):
+    # Only the labels present: user labels may skip numbers (7 and 9), whose empty centres
+    # would be 0/0 (a RuntimeWarning per run).
+    present = np.unique(objects[objects > 0])
+    if len(present):
+        centres = ndi.center_of_mass(np.ones_like(objects), objects, present)
+        for number, (row, col) in zip(present.tolist(), centres, strict=True):
             if np.isfinite(row):
                 draw.text(
                     (col, row),

@@ -24,7 +24,7 @@ from dense_direction.analysis.report.plots import misorientation_picture, object
 from dense_direction.analysis.tracing.export import geojson_lines, write_graphml
 from dense_direction.progress import Progress
 
-__all__ = ["ImageInputs", "analyze_many", "write_image_files"]
+__all__ = ["ImageInputs", "analyze_many", "image_columns", "write_image_files"]
 
 _MEASURES = [
     "length",
@@ -52,6 +52,25 @@ BRANCH_COLUMNS = [
     "area",
     "unit",
 ]
+
+
+_IMAGE_FIELD = [
+    "order_parameter",
+    "mean_direction",
+    "dispersion",
+    "circular_variance",
+    "pixels",
+    "objects",
+    "branches",
+    "total_length",
+]
+
+
+def image_columns(options: AnalysisOptions) -> list[str]:
+    """The columns of images.csv, always all of them in this order (docs/analysis.md): a
+    ``note`` column that came and went with the images' notes would break readers."""
+    by_size = [f"order_parameter_{size}px" for size in options.sizes]
+    return ["image", *_IMAGE_FIELD, *by_size, "note", "unit"]
 
 
 @dataclass
@@ -237,7 +256,8 @@ def analyze_many(
     failed = [(r.stem, r.error) for r in done if r.error is not None]
     ok = [r for r in done if r.error is None]
     rows = [r.row for r in ok]
-    images = convert_table(pd.DataFrame(rows), options) if rows else pd.DataFrame()
+    images = pd.DataFrame(rows, columns=image_columns(options))
+    images = convert_table(images, options)
     objects = _table([r.objects for r in ok if r.objects is not None], OBJECT_COLUMNS)
     images.to_csv(out / "images.csv", index=False)
     objects.to_csv(out / "objects.csv", index=False)
