@@ -1,5 +1,7 @@
 """dense_direction.io.images: files and arrays -> (H, W, 3) uint8 RGB."""
 
+import warnings
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -117,3 +119,18 @@ def test_a_folder_given_as_an_image_is_named_as_a_folder(tmp_path):
     # Before: "image not found: DIR", as if nothing were there.
     with pytest.raises(ValueError, match=r"is a folder, not an image: .* predict --input"):
         read_image(tmp_path)
+
+
+def test_an_exif_rotation_is_not_applied_but_said(tmp_path):
+    # Orientation 6 ("rotate 90° clockwise to view"): a phone held upright. The pixels stay as
+    # stored (a 4 x 6 image stays 4 x 6), and a warning says the viewer shows them turned.
+    image = Image.fromarray(np.zeros((4, 6, 3), np.uint8))
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    image.save(tmp_path / "phone.jpg", exif=exif)
+    with pytest.warns(UserWarning, match=r"phone\.jpg: its EXIF orientation \(6\)"):
+        assert read_image(tmp_path / "phone.jpg").shape == (4, 6, 3)
+    image.save(tmp_path / "plain.jpg")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        read_image(tmp_path / "plain.jpg")  # no tag: no warning

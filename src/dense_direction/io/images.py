@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
@@ -61,12 +62,30 @@ def read_pixels(
         with Image.open(path) as image:
             frames = getattr(image, "n_frames", 1)
             if frames == 1:
+                _warn_orientation(path, image)
                 return np.asarray(convert(image) if convert else image)
     except (OSError, ValueError, SyntaxError) as err:
         if path.suffix.lower() in TIFF_SUFFIXES:
             return _read_tiff(path, err)
         raise ValueError(f"cannot read image {path} (not an image, or corrupt): {err}") from err
     raise _several_images(path, frames)
+
+
+#: The EXIF tag that tells viewers to rotate or mirror the stored pixels (1: as stored).
+_ORIENTATION_TAG = 0x0112
+
+
+def _warn_orientation(path: Path, image: Image.Image) -> None:
+    """Pixels are used as stored (images and masks stay on one grid), but a phone photo whose
+    EXIF says "rotate" looks turned in a viewer: its angles would seem 90° off. Say so."""
+    orientation = image.getexif().get(_ORIENTATION_TAG, 1)
+    if orientation != 1:
+        warnings.warn(
+            f"{path}: its EXIF orientation ({orientation}) tells viewers to rotate or mirror "
+            f"it; its pixels are used as stored, so directions refer to the stored grid, not "
+            f"to the picture a viewer shows (save it upright to change that)",
+            stacklevel=3,
+        )
 
 
 def _several_images(path: Path, frames: int) -> ValueError:
