@@ -19,8 +19,9 @@
   pixel is structure when its value is one of the given labels; they must be single-channel
   (gray or palette). :func:`empty_masks` finds masks without any structure pixel.
 * Pixels are taken as stored: EXIF orientation tags are not applied (images and masks stay on
-  the same grid; a warning names a file whose tag asks viewers to turn it). One image per file: a multi-page TIFF or an animation is an error naming the
-  file (it is not cut to its first plane).
+  the same grid; a warning names a file whose tag asks viewers to turn it). One image per
+  file: a multi-page TIFF or an animation is an error naming the file (it is not cut to its
+  first plane).
 * Files are paired across folders by their stem (:func:`files_by_stem`, :func:`paired_files`);
   two files with the same stem in one folder (``x.png`` and ``x.jpg``) are an error.
 
