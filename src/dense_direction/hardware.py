@@ -22,6 +22,7 @@ __all__ = [
     "check_precision",
     "cpu_has_bfloat16_units",
     "data_workers",
+    "prefer_huge_pages",
     "resolve_device",
     "resolve_precision",
     "usable_cores",
@@ -121,3 +122,20 @@ def data_workers(cores: int | None = None) -> int:
     """
     cores = usable_cores() if cores is None else cores
     return 0 if cores <= 2 else min(4, cores // 4)
+
+
+#: torch's switch for transparent huge pages in its CPU allocator (read once, at the first
+#: allocation of 2 MB or more).
+HUGE_PAGES_VARIABLE = "THP_MEM_ALLOC_ENABLE"
+
+
+def prefer_huge_pages() -> None:
+    """Let torch back its large CPU tensors with transparent huge pages (Linux), unless the
+    environment already says otherwise (``THP_MEM_ALLOC_ENABLE=0`` keeps them off).
+
+    Why: a 4000x3000 prediction allocates tensors of hundreds of MB, and the kernel maps each
+    4 KB page of them on first touch; 2 MB pages take 512 times fewer faults. ``predict
+    --no-tta`` on a 4000x3000 image went from 8.3 to 7.2 s on 2 CPU cores (docs/benchmarks.md),
+    for ~20 MB more peak memory. Must run before torch's first large allocation (the
+    ``dense-direction`` program calls it first thing); elsewhere it changes nothing."""
+    os.environ.setdefault(HUGE_PAGES_VARIABLE, "1")
