@@ -25,6 +25,7 @@ import numpy as np
 from PIL import Image
 
 from _cli import DENSE_DIRECTION
+from dense_direction.prediction import output_name
 from dense_direction.synthetic import KINDS, generate_sample
 
 
@@ -38,8 +39,11 @@ def write_predictions(folder: Path, num: int, size: int, seed: int = 0) -> None:
         noise = rng.normal(0, math.radians(1), inside.shape)
         outside = rng.uniform(0, math.pi, inside.shape)
         angles = np.where(inside, np.mod(np.nan_to_num(sample.direction) + noise, math.pi), outside)
-        np.save(folder / f"{index:05d}_angles.npy", angles.astype(np.float32))
-        Image.fromarray(inside.astype(np.uint8) * 255).save(folder / f"{index:05d}_confidence.png")
+        stem = f"{index:05d}"
+        np.save(folder / output_name(stem, "angles", suffix=".npy"), angles.astype(np.float32))
+        Image.fromarray(inside.astype(np.uint8) * 255).save(
+            folder / output_name(stem, "confidence")
+        )
 
 
 def main() -> int:

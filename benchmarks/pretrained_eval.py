@@ -41,6 +41,7 @@ from dense_direction.evaluation import (
     width_band,
     width_band_labels,
 )
+from dense_direction.prediction import output_name
 from dense_direction.synthetic.dataset import read_split, split_folders
 from dense_direction.tta import TTA_PASSES
 
@@ -85,9 +86,11 @@ def pixel_table(args: argparse.Namespace, predictions: Path, cache: Path) -> pd.
         truth = np.nan_to_num(arrays["directions"])
         classes = arrays.get("classes", arrays["masks"].astype(bool).astype(np.uint8))
         methods = baseline_angles(stem, arrays["images"], cache)
-        methods[MODEL] = np.load(predictions / f"{stem}_angles.npy")
+        methods[MODEL] = np.load(predictions / output_name(stem, "angles", suffix=".npy"))
         # predict's confidence picture: the structure probability x 255 (joint models).
-        confidence = np.asarray(Image.open(predictions / f"{stem}_confidence.png"), np.float32)
+        confidence = np.asarray(
+            Image.open(predictions / output_name(stem, "confidence")), np.float32
+        )
         style = styles[int(stem)] if styles else meta["styles"][0]
         bands = width_band(local_width(arrays["masks"]))
         to_crossing = crossing_distance(arrays["crossings"])

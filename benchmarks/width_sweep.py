@@ -33,6 +33,7 @@ from PIL import Image
 from _cli import cli
 from dense_direction.classical import BASELINES_ALL_WIDTHS
 from dense_direction.evaluation import angular_error, scored_pixels, summarize_errors
+from dense_direction.prediction import output_name
 from dense_direction.synthetic.families import BENCHMARK_WIDTHS, FAMILIES, generate_width_sample
 
 KINDS = ("cracks", "vessels", "roads", "fibres")
@@ -96,7 +97,7 @@ def score(truth: dict[str, dict], predictions: Path, cache: Path) -> dict[str, d
     errors: dict[str, dict[str, list]] = {}
     for stem, item in truth.items():
         sample = item["sample"]
-        model = np.load(predictions / f"{stem}_angles.npy")
+        model = np.load(predictions / output_name(stem, "angles", suffix=".npy"))
         regions = _regions(sample)
         per_method = _baseline_errors(stem, sample, regions, cache)
         per_method["model"] = {

@@ -55,3 +55,14 @@ def test_class_probability_of_a_binary_and_a_multi_class_head():
     assert np.allclose(class_probability(binary, 0), [[0.8, 0.1]])
     multi = np.array([[[0.1]], [[0.3]], [[0.6]]])
     assert class_probability(multi, 2)[0, 0] == pytest.approx(0.6)
+
+
+def test_output_names_are_what_predict_writes_and_analyze_reads():
+    from dense_direction.prediction import output_name
+
+    assert output_name("a", "confidence") == "a_confidence.png"
+    assert output_name("a", "angles", suffix=".npy") == "a_angles.npy"
+    assert output_name("a", "overlay", class_id=2) == "a_overlay_class2.png"
+    assert output_name("a", "confidence", class_id="*") == "a_confidence_class*.png"
+    with pytest.raises(ValueError, match=r"kind must be one of .*got 'rose'"):
+        output_name("a", "rose")

@@ -15,7 +15,31 @@ from scipy import ndimage
 from dense_direction.directions import vectors_to_angles
 from dense_direction.smoothing import smooth_field, structure_width
 
-__all__ = ["DirectionPrediction", "class_probability", "coherence", "finish_prediction"]
+__all__ = [
+    "OUTPUT_KINDS",
+    "DirectionPrediction",
+    "class_probability",
+    "coherence",
+    "finish_prediction",
+    "output_name",
+]
+
+#: The files ``dense-direction predict`` writes per image, which ``analyze`` and the
+#: benchmarks read back (the one owner of their names, :func:`output_name`): the angles as
+#: ``.npy`` (every direction class in one array) and, per class, ``.png`` pictures.
+OUTPUT_KINDS = ("angles", "confidence", "overlay", "quiver")
+
+
+def output_name(
+    stem: str, kind: str, class_id: int | str | None = None, suffix: str = ".png"
+) -> str:
+    """``<stem>_<kind>[_class<id>]<suffix>``: ``output_name("a", "confidence")`` is
+    ``a_confidence.png``; with ``class_id=2`` (a model of several direction classes)
+    ``a_confidence_class2.png``; ``class_id="*"`` gives a glob pattern over the classes."""
+    if kind not in OUTPUT_KINDS:
+        raise ValueError(f"kind must be one of {OUTPUT_KINDS}, got {kind!r}")
+    tag = "" if class_id is None else f"_class{class_id}"
+    return f"{stem}_{kind}{tag}{suffix}"
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import glob
 import re
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -18,6 +19,7 @@ from dense_direction.io import (
     output_folder,
     read_image,
 )
+from dense_direction.prediction import OUTPUT_KINDS, output_name
 from dense_direction.progress import track
 
 HELP = "predict direction fields (angle maps, overlays, confidence) with a trained model"
@@ -38,8 +40,7 @@ def add_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiver", action="store_true", help="also write a quiver plot")
 
 
-#: What ``predict`` writes per image: ``<stem>_<kind>[_class<id>].png`` (and the angles .npy).
-OUTPUT_KINDS = ("angles", "confidence", "overlay", "quiver")
+# An earlier run's picture: <stem>_<kind>[_class<id>].png (prediction.output_name).
 _OUTPUT_NAME = re.compile(rf"^(?P<stem>.+)_(?:{'|'.join(OUTPUT_KINDS)})(?:_class\d+)?$")
 
 
@@ -110,25 +111,26 @@ def write_outputs(
     image they took 2.3 s one after another."""
     angles = prediction.angles
     single = angles.shape[0] == 1
-    np.save(out / f"{stem}_angles.npy", angles[0] if single else angles)
+    np.save(out / output_name(stem, "angles", suffix=".npy"), angles[0] if single else angles)
     with ThreadPoolExecutor(max_workers=1) as encoder:
         plain = encoder.submit(_write_plain, out, stem, prediction)
         _write_pictures(out, stem, rgb, prediction, threshold, quiver)
         plain.result()
 
 
-def _suffix(prediction: object, k: int) -> str:
-    return "" if prediction.angles.shape[0] == 1 else f"_class{prediction.dir_classes[k]}"
+def _class_id(prediction: object, k: int) -> int | None:
+    """The class id in the file names of class ``k``; None for a single-class model."""
+    return None if prediction.angles.shape[0] == 1 else prediction.dir_classes[k]
 
 
 def _write_plain(out: Path, stem: str, prediction: object) -> None:
     """The angles as a 16-bit PNG (0..65535 for 0..pi) and the confidence as 8 bits."""
     for k in range(len(prediction.dir_classes)):
-        suffix = _suffix(prediction, k)
+        name = functools.partial(output_name, stem, class_id=_class_id(prediction, k))
         scaled = np.round(prediction.angles[k] / np.pi * 65535).clip(0, 65535).astype(np.uint16)
-        _save_png(scaled, out / f"{stem}_angles{suffix}.png")
+        _save_png(scaled, out / name("angles"))
         confidence = (prediction.confidence[k] * 255).round().astype(np.uint8)
-        _save_png(confidence, out / f"{stem}_confidence{suffix}.png")
+        _save_png(confidence, out / name("confidence"))
 
 
 def _write_pictures(
@@ -138,18 +140,18 @@ def _write_pictures(
     from dense_direction.visualization import add_legend, direction_overlay, quiver_plot
 
     for k in range(len(prediction.dir_classes)):
-        suffix = _suffix(prediction, k)
+        name = functools.partial(output_name, stem, class_id=_class_id(prediction, k))
         angles = prediction.angles[k]
         shown = prediction.confidence[k] > threshold
         overlay = add_legend(direction_overlay(rgb, angles, shown))
-        _save_png(overlay, out / f"{stem}_overlay{suffix}.png")
+        _save_png(overlay, out / name("overlay"))
         if quiver:
             quiver_plot(
                 rgb,
                 angles,
                 shown,
                 step=max(8, min(angles.shape) // 48),
-                path=str(out / f"{stem}_quiver{suffix}.png"),
+                path=str(out / name("quiver")),
             )
 
 

@@ -17,6 +17,7 @@ from dense_direction.io import (
     read_image,
     read_mask,
 )
+from dense_direction.prediction import output_name
 
 __all__ = [
     "ANGLES_SUFFIX",
@@ -27,7 +28,7 @@ __all__ = [
     "read_prediction",
 ]
 
-ANGLES_SUFFIX = "_angles.npy"
+ANGLES_SUFFIX = output_name("", "angles", suffix=".npy")  # what predict writes: _angles.npy
 
 
 def prediction_files(folder: str | Path) -> dict[str, Path]:
@@ -62,8 +63,9 @@ def confidence_files(angles_path: Path) -> tuple[Path | None, list[Path]]:
     (one direction class; None if absent) and ``<stem>_confidence_class<id>.png`` (one per
     class of a multi-class model, by class id)."""
     stem = angles_path.name[: -len(ANGLES_SUFFIX)]
-    single = angles_path.parent / f"{stem}_confidence.png"
-    classes = sorted(angles_path.parent.glob(f"{stem}_confidence_class*.png"), key=_class_id)
+    single = angles_path.parent / output_name(stem, "confidence")
+    pattern = output_name(stem, "confidence", class_id="*")
+    classes = sorted(angles_path.parent.glob(pattern), key=_class_id)
     return (single if single.is_file() else None), classes
 
 
@@ -71,7 +73,8 @@ def no_confidence(angles_path: Path) -> str:
     """Why an angle map without its confidence cannot be analysed, and what to do."""
     stem = angles_path.name[: -len(ANGLES_SUFFIX)]
     return (
-        f"{angles_path} has no {stem}_confidence.png beside it (predict writes both), so "
+        f"{angles_path} has no {output_name(stem, 'confidence')} beside it (predict writes "
+        "both), so "
         "nothing says which pixels are structure: pass --masks DIR with structure masks, "
         "or re-run dense-direction predict"
     )
