@@ -17,9 +17,11 @@ from dense_direction.smoothing import smooth_field, structure_width
 
 __all__ = [
     "OUTPUT_KINDS",
+    "RUN_RECORD",
     "DirectionPrediction",
     "class_probability",
     "coherence",
+    "confidence_kind",
     "finish_prediction",
     "output_name",
 ]
@@ -28,6 +30,19 @@ __all__ = [
 #: benchmarks read back (the one owner of their names, :func:`output_name`): the angles as
 #: ``.npy`` (every direction class in one array) and, per class, ``.png`` pictures.
 OUTPUT_KINDS = ("angles", "confidence", "overlay", "quiver")
+
+
+#: The record ``predict`` writes into its output folder (JSON): the model, the options and what
+#: the confidence PNGs hold, ``"structure"`` (a joint model's structure probability) or
+#: ``"coherence"`` (a direction-only model's field coherence, high in the background too, so
+#: ``analyze`` must not read it as a structure mask).
+RUN_RECORD = "predict.json"
+
+
+def confidence_kind(joint: bool) -> str:
+    """What the confidence of a joint (structure + direction) or a direction-only model is:
+    ``"structure"`` or ``"coherence"``."""
+    return "structure" if joint else "coherence"
 
 
 def output_name(

@@ -151,6 +151,40 @@ def test_an_angle_map_without_confidence_or_mask_is_an_error(tmp_path, capsys):
     assert pd.read_csv(tmp_path / "out" / "images.csv")["pixels"].tolist() == [mask.sum()]
 
 
+@pytest.mark.parametrize(("kind", "status"), [("coherence", 2), ("structure", 0)])
+def test_the_coherence_of_a_direction_only_model_is_not_a_structure_mask(
+    predictions, tmp_path, capsys, kind, status
+):
+    # predict's record says what its confidence PNGs hold; a direction-only model's coherence
+    # is high in the background too, so thresholding it would silently measure background.
+    (predictions / "predict.json").write_text(json.dumps({"confidence": kind}))
+    assert _analyze(predictions, tmp_path / "out", "--no-plots") == status
+    if status:
+        err = capsys.readouterr().err
+        assert "direction-only model" in err and "pass --masks DIR" in err
+        masks = tmp_path / "masks"
+        masks.mkdir()
+        for stem in ("bar", "y"):
+            confidence = np.asarray(Image.open(predictions / f"{stem}_confidence.png"))
+            Image.fromarray(confidence).save(masks / f"{stem}.png")
+        assert _analyze(predictions, tmp_path / "out", "--no-plots", "--masks", str(masks)) == 0
+
+
+def test_images_with_a_direction_only_model_need_masks(tmp_path, capsys, monkeypatch):
+    from types import SimpleNamespace
+
+    import dense_direction.cli.analyze as analyze
+
+    monkeypatch.setattr(analyze, "load_estimator", lambda args: SimpleNamespace(seg_channels=0))
+    images = tmp_path / "images"
+    images.mkdir()
+    Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(images / "a.png")
+    argv = ["analyze", "--images", str(images), "--out", str(tmp_path / "out")]
+    assert main([*argv, "--checkpoint", str(tmp_path / "run")]) == 2
+    err = capsys.readouterr().err
+    assert f"the predictions of {tmp_path / 'run'} come from a direction-only model" in err
+
+
 def test_angle_maps_in_degrees_or_of_another_shape_are_skipped(predictions, tmp_path, capsys):
     mask = np.ones((64, 64), bool)
     np.save(predictions / "deg_angles.npy", np.full(mask.shape, 90.0, "f4"))  # degrees

@@ -71,7 +71,9 @@ def _folder_run(tmp_path, monkeypatch, write):
         return SimpleNamespace(angles=angles, confidence=np.ones_like(angles), dir_classes=[1])
 
     monkeypatch.setattr(
-        predict, "load_estimator", lambda args: SimpleNamespace(predict=fake_predict)
+        predict,
+        "load_estimator",
+        lambda args: SimpleNamespace(predict=fake_predict, seg_channels=1),
     )
     monkeypatch.setattr(predict, "write_outputs", write)
     import argparse

@@ -51,7 +51,11 @@ BAD_INPUTS = {
     ),
     "height": (GOOD_PRED, torch.zeros(2, 1, 1, 9, 8), ValueError, "disagree on H: 8 vs 9"),
     "batch": (GOOD_PRED, torch.zeros(3, 1, 1, 8, 8), ValueError, r"disagree on N \(batch\)"),
-    "non_finite": (_nan_pred(), GOOD_GT, ValueError, "2 non-finite values"),
+    "non_finite": (_nan_pred(), GOOD_GT, ValueError, "2 non-finite values.*lower the learning"),
+    # A 0/255 mask read without dividing: the evidence would be 255x too large and the patch
+    # masking would silently drop every pixel (loss 0), so it is refused.
+    "mask_0_255": (GOOD_PRED, GOOD_GT + 255, ValueError, "values from 255 to 255.*divide 0/255"),
+    "mask_negative": (GOOD_PRED, GOOD_GT - 1, ValueError, r"\[0, 1\].*from -1 to -1"),
     "integer_pred": (GOOD_PRED.long(), GOOD_GT, TypeError, "floating-point.*torch.int64"),
     "not_a_tensor": (GOOD_PRED.numpy(), GOOD_GT, TypeError, "pred must be a torch.Tensor"),
 }
@@ -63,6 +67,21 @@ def test_bad_tensors_are_explained(loss_cls, case):
     pred, gt, error, message = BAD_INPUTS[case]
     with pytest.raises(error, match=message):
         loss_cls()(pred, gt)
+
+
+@pytest.mark.parametrize("loss_cls", LOSSES)
+def test_ignored_pixels_may_hold_the_ignore_value(loss_cls):
+    # mmseg pads label maps with 255 = ignore_index; those pixels are exempt from the [0, 1]
+    # check and count as background, so the loss equals that of a plain 0/1 mask.
+    gt = GOOD_GT.clone()
+    gt[:, :, :, 2:6, 4] = 1
+    padded = gt.clone()
+    padded[:, :, :, :, 7] = 255
+    cleared = gt.clone()
+    cleared[:, :, :, :, 7] = 0
+    pred = torch.randn(2, 1, 2, 8, 8, generator=torch.Generator().manual_seed(0))
+    loss = loss_cls()
+    assert torch.allclose(loss(pred, padded, ignore_index=255), loss(pred, cleared))
 
 
 @pytest.mark.parametrize("loss_cls", LOSSES)

@@ -3,6 +3,7 @@ dir, DirectionEstimator.pretrained, predict without --checkpoint, train --init."
 
 import argparse
 import importlib.util
+import json
 import shutil
 
 import numpy as np
@@ -137,9 +138,15 @@ def test_predict_without_checkpoint_uses_the_bundled_model(models_env, tmp_path,
     assert first.startswith("model: bundled 'general' (SHA-256 ") and "iter_3.pth" in first
     assert np.load(out / "a_angles.npy").shape == (40, 48)
     assert {"a_angles.png", "a_confidence.png", "a_overlay.png"} <= {p.name for p in out.iterdir()}
+    # The run's record: the model, the options, and what the confidence is: this test model
+    # is direction-only (TINY's unet-dir), so its coherence, which analyze must not threshold.
+    record = json.loads((out / "predict.json").read_text())
+    assert record["model"] == "bundled:general" and record["confidence"] == "coherence"
+    assert record["options"]["tta"] == 1 and record["options"]["scales"] == [1.0]
     argv = ["predict", "--input", str(image), "--out", str(out), "--no-tta", "--model", "half"]
     assert main(argv) == 0
     assert capsys.readouterr().out.startswith("model: bundled 'half'")
+    assert json.loads((out / "predict.json").read_text())["model"] == "bundled:half"
 
 
 def test_predict_says_how_to_get_a_model_when_none_is_bundled(tmp_path, monkeypatch, capsys):

@@ -145,6 +145,13 @@ def prediction_options(args: argparse.Namespace) -> dict[str, Any]:
     )
 
 
+def model_source(args: argparse.Namespace) -> str:
+    """The model the arguments name, for records: a checkpoint path or ``bundled:<name>``."""
+    if args.checkpoint is not None:
+        return str(args.checkpoint)
+    return f"bundled:{args.model or DEFAULT_MODEL}"
+
+
 def load_estimator(args: argparse.Namespace, bundled_default: bool = True) -> Any:
     """The ``DirectionEstimator`` of ``args.checkpoint``, else of the bundled model
     ``args.model`` (else :data:`DEFAULT_MODEL` where ``bundled_default``), which the first line

@@ -9,7 +9,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dense_direction.analysis.conventions import ANGLE_CONVENTIONS
-from dense_direction.cli._model import add_model_arguments, load_estimator, prediction_options
+from dense_direction.cli._model import (
+    add_model_arguments,
+    load_estimator,
+    model_source,
+    prediction_options,
+)
 from dense_direction.io import (
     IMAGE_SUFFIXES,
     files_by_stem,
@@ -135,6 +140,10 @@ def _prediction_items(args: argparse.Namespace) -> list:
     images = files_by_stem(args.images, IMAGE_SUFFIXES, "image")
     options = prediction_options(args)
     estimator = load_estimator(args)
+    if not estimator.seg_channels and not args.masks:
+        from dense_direction.analysis.report.files import coherence_is_not_structure
+
+        raise ValueError(coherence_is_not_structure(f"the predictions of {model_source(args)}"))
     folders = {"mask": args.masks, "labels": args.labels, "roi": args.roi}
     paired = {k: files_by_stem(v, IMAGE_SUFFIXES, k) for k, v in folders.items() if v}
     items = []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import functools
 import glob
+import json
 import re
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -19,7 +20,7 @@ from dense_direction.io import (
     output_folder,
     read_image,
 )
-from dense_direction.prediction import OUTPUT_KINDS, output_name
+from dense_direction.prediction import OUTPUT_KINDS, RUN_RECORD, confidence_kind, output_name
 from dense_direction.progress import track
 
 HELP = "predict direction fields (angle maps, overlays, confidence) with a trained model"
@@ -155,6 +156,19 @@ def _write_pictures(
             )
 
 
+def write_record(args: argparse.Namespace, estimator: object, options: dict) -> None:
+    """:data:`RUN_RECORD` in ``--out``: which model made the outputs, with which options, and
+    what the confidence PNGs hold (``analyze`` refuses coherence as a structure mask)."""
+    from dense_direction.cli._model import model_source
+
+    record = {
+        "model": model_source(args),
+        "confidence": confidence_kind(bool(estimator.seg_channels)),
+        "options": {key: list(v) if isinstance(v, tuple) else v for key, v in options.items()},
+    }
+    (args.out / RUN_RECORD).write_text(json.dumps(record, indent=2) + "\n")
+
+
 def run(args: argparse.Namespace) -> int:
     # A confidence is in [0, 1]: above 1 the overlay would show nothing, below 0 everything.
     if not 0 <= args.threshold < 1:
@@ -164,6 +178,7 @@ def run(args: argparse.Namespace) -> int:
     output_folder(args.out, make=False)  # before the model loads
     estimator = load_estimator(args)
     output_folder(args.out)
+    write_record(args, estimator, options)
     failed: list[tuple[Path, str]] = []
     # One image's outputs are written (zlib and Pillow release the GIL) while the next one
     # is predicted; at most one write is pending, so memory stays that of two images.

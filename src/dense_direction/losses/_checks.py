@@ -79,7 +79,30 @@ def _check_pred(pred: Any) -> None:
         )
     bad = (~torch.isfinite(pred)).sum().item()
     if bad:
-        raise ValueError(f"pred contains {bad} non-finite values (NaN or inf)")
+        raise ValueError(
+            f"pred contains {bad} non-finite values (NaN or inf); during training this means "
+            f"the training diverged: lower the learning rate (`dense-direction train --lr`, or "
+            f"optim_wrapper.optimizer.lr in a config) or clip gradients"
+        )
+
+
+def _check_mask_values(gt: Tensor, ignore_index: int | None) -> None:
+    """Masks are 0..1 (1 = structure); ``ignore_index`` pixels are exempt. A 0/255 mask would
+    flood the evidence and (with patch masking) silently zero the loss."""
+    if gt.numel() == 0:
+        return
+    values = gt.float()
+    if ignore_index is not None:
+        values = torch.where(values == ignore_index, torch.zeros_like(values), values)
+    low, high = torch.aminmax(values)
+    low, high = low.item(), high.item()
+    if low < 0 or high > 1:
+        hint = " (divide 0/255 masks by 255" if high == 255 else " (rescale them"
+        hint += "; pass ignore_index for a value that marks unlabelled pixels)"
+        raise ValueError(
+            f"gt must hold mask values in [0, 1] (1 = structure), got values from {low:g} to "
+            f"{high:g}{hint}"
+        )
 
 
 def _check_same_grid(pred: Tensor, other: Tensor, other_name: str) -> None:
@@ -109,15 +132,17 @@ def check_weight(weight: Any, target: tuple[int, ...], axes: str = "(N, K, 1, H,
         raise ValueError(f"weight must broadcast to {axes} = {target}, got {got}")
 
 
-def check_inputs(pred: Any, gt: Any, weight: Any = None) -> None:
-    """Validate ``pred (N, K, 2, H, W)``, masks ``gt (N, K, 1, H, W)`` and an optional
-    ``weight`` broadcastable to ``(N, K, 1, H, W)``."""
+def check_inputs(pred: Any, gt: Any, weight: Any = None, ignore_index: int | None = None) -> None:
+    """Validate ``pred (N, K, 2, H, W)``, masks ``gt (N, K, 1, H, W)`` with values in [0, 1]
+    (``ignore_index`` pixels exempt) and an optional ``weight`` broadcastable to
+    ``(N, K, 1, H, W)``."""
     _check_pred(pred)
     _check_tensor("gt", gt)
     if gt.dim() != 5 or gt.shape[2] != 1:
         hint = "; add the class axes with gt[:, None, None]" if gt.dim() == 3 else ""
         raise ValueError(f"gt must have shape (N, K, 1, H, W), got {tuple(gt.shape)}{hint}")
     _check_same_grid(pred, gt, "gt")
+    _check_mask_values(gt, ignore_index)
     check_weight(weight, (*gt.shape[:2], 1, *gt.shape[3:]))
 
 

@@ -76,7 +76,7 @@ def _directional_loss(
     options: DirectionalLossOptions,
     ignore_index: int | None = None,
 ) -> Tensor:
-    check_inputs(pred, gt, weight)
+    check_inputs(pred, gt, weight, ignore_index)
     dtype = compute_dtype(pred)
     work = pred.to(dtype)
     gt = drop_ignored(gt.to(dtype), ignore_index)

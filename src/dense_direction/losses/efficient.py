@@ -188,7 +188,7 @@ def _efficient_loss(
     options: DirectionalLossOptions,
     ignore_index: int | None = None,
 ) -> Tensor:
-    check_inputs(pred, gt, weight)
+    check_inputs(pred, gt, weight, ignore_index)
     pixels = masked_pixels(pred, gt, options.pad, options.mask_thr, ignore_index)
     if pixels is None:
         return zero_loss(pred, options.reduction)

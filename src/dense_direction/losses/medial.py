@@ -130,7 +130,7 @@ def medial_direction_loss(
     sum by the number of mask pixels that have a target; ``"none"`` returns the
     ``(N, K, H, W)`` map. An empty mask gives 0 with a gradient path.
     """
-    check_inputs(pred, gt, weight)
+    check_inputs(pred, gt, weight, ignore_index)
     check_reduction(reduction)
     gt = drop_ignored(gt, ignore_index)
     angles, coherence = medial_targets(gt, mask_thr, sigma, rho)

@@ -41,7 +41,7 @@ def _smoothness_loss(
     loss_weight: float,
     ignore_index: int | None = None,
 ) -> Tensor:
-    check_inputs(pred, gt, weight)
+    check_inputs(pred, gt, weight, ignore_index)
     n, k, _, h, w = pred.shape
     dtype = compute_dtype(pred)
     mask = (drop_ignored(gt, ignore_index) > mask_thr).to(dtype)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -17,10 +18,11 @@ from dense_direction.io import (
     read_image,
     read_mask,
 )
-from dense_direction.prediction import output_name
+from dense_direction.prediction import RUN_RECORD, confidence_kind, output_name
 
 __all__ = [
     "ANGLES_SUFFIX",
+    "coherence_is_not_structure",
     "confidence_files",
     "no_confidence",
     "prediction_files",
@@ -78,6 +80,29 @@ def no_confidence(angles_path: Path) -> str:
         "nothing says which pixels are structure: pass --masks DIR with structure masks, "
         "or re-run dense-direction predict"
     )
+
+
+def coherence_is_not_structure(source: str) -> str:
+    """Why a direction-only model's confidence cannot say which pixels are structure."""
+    return (
+        f"{source} come from a direction-only model: its confidence is the coherence of the "
+        "field, which is high in the background too, not a structure probability, so it "
+        "cannot say which pixels are structure: pass --masks DIR with structure masks (or "
+        "use a model that also predicts structure)"
+    )
+
+
+def predicted_confidence(folder: str | Path) -> str | None:
+    """What the confidence PNGs in a ``predict`` output folder hold, from its
+    :data:`RUN_RECORD` (``"structure"`` or ``"coherence"``); None where there is no record
+    (an older run, or files from elsewhere). An unreadable record is an error naming it."""
+    record = Path(folder) / RUN_RECORD
+    if not record.is_file():
+        return None
+    try:
+        return json.loads(record.read_text()).get("confidence")
+    except (OSError, ValueError, AttributeError) as err:
+        raise ValueError(f"cannot read {record} (predict's record of the run): {err}") from err
 
 
 def read_prediction(angles_path: Path) -> tuple[np.ndarray, np.ndarray | None]:
@@ -139,6 +164,9 @@ def _check_structure_sources(
                 f"{len(missing)} angle maps have no mask in {masks}: " + ", ".join(missing[:8])
             )
         return
+    folder = next(iter(found.values())).parent
+    if predicted_confidence(folder) == confidence_kind(joint=False):
+        raise ValueError(coherence_is_not_structure(f"the predictions in {folder}"))
     bare = [path for path in found.values() if confidence_files(path) == (None, [])]
     if bare:
         more = f" (nor have {len(bare) - 1} more angle maps)" if len(bare) > 1 else ""
