@@ -96,6 +96,13 @@ def test_bad_scales_are_named(scales, message):
         check_scales(scales)
 
 
+@pytest.mark.parametrize("scales", [0.5, "1 0.5", (1, "0.5"), (1, None)])
+def test_scales_that_are_not_a_sequence_of_numbers_are_a_type_error(scales):
+    # Before: "'float' object is not iterable" or a float() error that named no argument.
+    with pytest.raises(TypeError, match=r"scales must (be a sequence|hold numbers)"):
+        check_scales(scales)
+
+
 def test_fusion_takes_each_pixel_from_the_scale_its_weights_choose():
     fine = np.zeros((2, 1, 2), np.float32)
     fine[0] = 1.0  # vector (1, 0): 90 deg

@@ -30,6 +30,16 @@ def test_weights_ramp_only_towards_neighbours():
     assert np.allclose(weights[0, 6:], [0.8, 0.6, 0.4, 0.2])
 
 
-def test_bad_tiling_arguments():
-    with pytest.raises(ValueError, match="0 <= overlap < tile"):
-        list(tiles(10, 10, 8, 8))
+@pytest.mark.parametrize(
+    ("tile", "overlap", "error", "message"),
+    [
+        (8, 8, ValueError, "below the tile size, got overlap=8 with tile=8"),
+        (32, 64, ValueError, "overlap=64 with tile=32: lower the overlap"),  # not the tile's fault
+        (0, 0, ValueError, "tile must be >= 1 pixel, got tile=0"),
+        (64.5, 8, TypeError, "tile must be a whole number of pixels, got 64.5"),
+        (64, True, TypeError, "overlap must be a whole number of pixels, got True"),
+    ],
+)
+def test_bad_tiling_arguments_name_the_one_at_fault(tile, overlap, error, message):
+    with pytest.raises(error, match=message):
+        list(tiles(10, 10, tile, overlap))

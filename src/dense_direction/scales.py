@@ -49,6 +49,12 @@ DEFAULT_TARGET_WIDTH = 12.0
 
 def check_scales(scales: Sequence[float]) -> tuple[float, ...]:
     """``scales`` as a tuple, checked: each in ``(0, 1]``, 1 among them, no repeats."""
+    if isinstance(scales, (str, bytes)) or not isinstance(scales, Sequence):
+        raise TypeError(
+            f"scales must be a sequence of factors that includes 1, e.g. (1, 0.5), got {scales!r}"
+        )
+    if not all(isinstance(s, (int, float, np.number)) and not isinstance(s, bool) for s in scales):
+        raise TypeError(f"scales must hold numbers, got {list(scales)!r}")
     values = tuple(float(s) for s in scales)
     if not values:
         raise ValueError("scales must hold at least 1 (the image itself), got none")

@@ -55,10 +55,17 @@ def _starts(length: int, tile: int, overlap: int) -> list[int]:
 
 
 def check_tiling(tile: int, overlap: int) -> None:
-    """A ``ValueError`` unless ``tile >= 1`` and ``0 <= overlap < tile``."""
-    if tile < 1 or not 0 <= overlap < tile:
+    """A ``ValueError`` (``TypeError`` for a value that is not a whole number) unless
+    ``tile >= 1`` and ``0 <= overlap < tile``, naming the value at fault."""
+    for name, value in (("tile", tile), ("overlap", overlap)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+            raise TypeError(f"{name} must be a whole number of pixels, got {value!r}")
+    if tile < 1:
+        raise ValueError(f"tile must be >= 1 pixel, got tile={tile}")
+    if not 0 <= overlap < tile:
         raise ValueError(
-            f"need tile >= 1 and 0 <= overlap < tile, got tile={tile}, overlap={overlap}"
+            f"overlap must be >= 0 and below the tile size, got overlap={overlap} with "
+            f"tile={tile}: lower the overlap (--overlap) or raise the tile (--tile)"
         )
 
 

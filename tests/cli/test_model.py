@@ -55,8 +55,9 @@ def test_untrusted_checkpoint_is_a_message_and_trust_checkpoint_opts_in(inputs, 
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
-        (["--tile", "0"], "need tile >= 1"),
-        (["--tile", "64", "--overlap", "64"], "0 <= overlap < tile"),
+        (["--tile", "0"], "tile must be >= 1 pixel, got tile=0"),
+        (["--tile", "32"], "overlap=64 with tile=32: lower the overlap"),
+        (["--tile", "64", "--overlap", "64"], "overlap must be >= 0 and below the tile size"),
         (["--device", "gpu"], "unknown device 'gpu'"),
         (["--border", "-1"], "border must be an integer >= 0 pixels, got -1"),
         (["--scales", "0.5"], "scales must include 1"),

@@ -35,10 +35,18 @@ def check_radians(angles: np.ndarray, name: str | Path = "angle map") -> None:
         )
 
 
+# Degrees a float32 angle can be off by near pi/2 (its spacing there, 1.2e-7 rad, with margin).
+_ROUNDING = 1e-5
+
+
 def to_degrees(radians: np.ndarray | float, convention: str = "standard") -> np.ndarray:
     """Directions in radians [0, π) as degrees in [0, 180) (``standard``) or (-90, 90]
     (``orientationj``: ImageJ's OrientationJ reports directions this way)."""
-    degrees = np.mod(np.degrees(radians), 180.0)
+    degrees = np.mod(np.degrees(np.asarray(radians, dtype=np.float64)), 180.0)
+    # np.mod(-1e-20, 180) is 180.0 in floating point: that is 0.
+    degrees = np.where(degrees >= 180.0, 0.0, degrees)
     if convention == "orientationj":
-        degrees = np.where(degrees > 90, degrees - 180, degrees)
+        # float32 pi/2 is 90.0000025 deg: a vertical direction must stay 90, not become
+        # -89.9999975, so values within float32 rounding of 90 count as 90.
+        degrees = np.where(degrees > 90 + _ROUNDING, degrees - 180, np.minimum(degrees, 90.0))
     return degrees

@@ -53,6 +53,29 @@ def test_angle_conventions():
     assert to_degrees(values, "orientationj").tolist() == pytest.approx([0, 45, 90, -45])
     with pytest.raises(ValueError, match="angle convention"):
         AnalysisOptions(angle_convention="imagej")
+    # float32 pi/2 is 1.5707964 > pi/2 (90.0000025 deg): still 90, not -89.9999975.
+    vertical = np.float32(np.pi / 2)
+    assert to_degrees(vertical, "orientationj") == 90.0
+    assert to_degrees(-1e-20) == 0.0  # np.mod(-1e-20, 180) alone gives 180.0, outside [0, 180)
+    assert to_degrees(np.radians(90.001), "orientationj") == pytest.approx(-89.999)
+
+
+@pytest.mark.parametrize(
+    ("options", "error", "message"),
+    [
+        ({"pixel_size": "0.5"}, TypeError, r"pixel_size must be a number, got '0.5' \(str\)"),
+        ({"bins": 2.5}, TypeError, "bins must be a whole number, got 2.5"),
+        ({"min_size": True}, TypeError, "min_size must be a whole number, got True"),
+        ({"seed_spacing": 0}, ValueError, "seed_spacing must be >= 1, got 0"),
+        ({"max_length": -1.0}, ValueError, "max_length must be >= 0"),
+        ({"sizes": (8, 0)}, ValueError, "sizes must be whole numbers of pixels >= 1"),
+        ({"unit": 5}, TypeError, "unit must be a str"),
+    ],
+)
+def test_bad_options_name_the_field(options, error, message):
+    # Before: a raw "'>' not supported between instances of 'str' and 'int'".
+    with pytest.raises(error, match=message):
+        AnalysisOptions(**options)
 
 
 def test_labels_group_objects_and_roi_restricts():

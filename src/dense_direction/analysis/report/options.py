@@ -41,8 +41,10 @@ class AnalysisOptions:
     misorientation_radius: float = 3.0
 
     def __post_init__(self) -> None:
+        for name, low, integer in _NUMBERS:
+            _check_number(name, getattr(self, name), low, integer)
         if not self.pixel_size > 0 or not math.isfinite(self.pixel_size):
-            raise ValueError(f"pixel size must be a positive number, got {self.pixel_size}")
+            raise ValueError(f"pixel_size must be a positive number, got {self.pixel_size}")
         if self.angle_convention not in ANGLE_CONVENTIONS:
             raise ValueError(
                 f"angle convention must be one of {', '.join(ANGLE_CONVENTIONS)}, "
@@ -50,8 +52,39 @@ class AnalysisOptions:
             )
         if not 0 <= self.threshold < 1:
             raise ValueError(f"threshold must be in [0, 1), got {self.threshold}")
-        if self.bins < 1 or self.min_size < 0 or self.seed_spacing < 1:
-            raise ValueError("bins and seed spacing must be >= 1 and min size >= 0")
+        if not isinstance(self.unit, str) or not isinstance(self.weighted, bool):
+            raise TypeError(
+                f"unit must be a str and weighted a bool, got {self.unit!r}, {self.weighted!r}"
+            )
+        if not self.sizes or not all(_is_int(s) and s >= 1 for s in self.sizes):
+            raise ValueError(f"sizes must be whole numbers of pixels >= 1, got {self.sizes!r}")
+
+
+# (field, smallest allowed value, whether it must be a whole number)
+_NUMBERS = (
+    ("threshold", 0, False),
+    ("min_size", 0, True),
+    ("pixel_size", 0, False),
+    ("bins", 1, True),
+    ("seed_spacing", 1, True),
+    ("max_length", 0, False),
+    ("misorientation_radius", 0, False),
+)
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
+def _check_number(name: str, value: object, low: float, integer: bool) -> None:
+    """A ``TypeError`` for a value of the wrong kind (``"0.5"``, ``True``, ``2.5`` where a
+    whole number is needed), a ``ValueError`` below ``low``, each naming the field."""
+    real = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+    if not real or (integer and not _is_int(value)):
+        kind = "a whole number" if integer else "a number"
+        raise TypeError(f"{name} must be {kind}, got {value!r} ({type(value).__name__})")
+    if not value >= low:
+        raise ValueError(f"{name} must be >= {low}, got {value!r}")
 
 
 def convert_table(table: pd.DataFrame, options: AnalysisOptions) -> pd.DataFrame:
