@@ -41,6 +41,13 @@ def test_given_folders_are_used(folders):
     assert items_from_args(args)[0].select.sum() == 6
 
 
+def test_split_with_given_folders_is_refused(folders):
+    # --split picks a split of --data; with explicit folders it was silently ignored.
+    argv = ["--images", folders / "images", "--directions", folders / "directions"]
+    with pytest.raises(ValueError, match="--split val picks a split of --data"):
+        items_from_args(_args(*argv, "--split", "val"))
+
+
 @pytest.mark.parametrize("flag", ["--centerlines", "--masks", "--crossings", "--directions"])
 def test_a_misspelt_folder_is_an_error_naming_flag_and_path(folders, flag):
     paths = {"--images": folders / "images", "--directions": folders / "directions"}

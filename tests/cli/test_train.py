@@ -178,3 +178,19 @@ def test_resuming_a_finished_run_says_so_instead_of_training(capsys, resume, che
         assert _already_complete(Config(dict(train_cfg=dict(max_iters=10))), resume) is False
     said = capsys.readouterr().out
     assert ("already complete" in said and "pass --iters above" in said) is complete
+
+
+def test_backbone_weights_errors_name_the_flag_not_config_keys(tmp_path):
+    folders = _label_folders(tmp_path)
+    # The UNet presets have no pretrained backbone: the flag would be silently meaningless.
+    with pytest.raises(ValueError, match=r"--backbone-weights is for a preset .*dinov2-dpt"):
+        build_config(_train_args(*folders, "--backbone-weights", str(tmp_path)))
+    # A folder that is not there: named with the flag before any model is built (it was a
+    # message about `pretrained='/path/to/folder'`, a config key the user never wrote).
+    missing = tmp_path / "dinov2-small"
+    argv = [*folders, "--model", "dinov2-dpt", "--backbone-weights", str(missing)]
+    with pytest.raises(FileNotFoundError, match=r"--backbone-weights .*dinov2-small: no such"):
+        build_config(_train_args(*argv))
+    (missing).mkdir()
+    cfg = build_config(_train_args(*argv))
+    assert cfg.model.backbone.pretrained == str(missing)

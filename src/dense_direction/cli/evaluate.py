@@ -43,7 +43,11 @@ class Item:
 def add_parser(parser: argparse.ArgumentParser) -> None:
     add_model_arguments(parser)
     parser.add_argument("--data", type=Path, help="a folder in the `dense-direction synth` layout")
-    parser.add_argument("--split", default="test", choices=("train", "val", "test"))
+    parser.add_argument(
+        "--split",
+        choices=("train", "val", "test"),
+        help="the split of --data to score (default test)",
+    )
     parser.add_argument("--images", type=Path, help="images (with --directions)")
     parser.add_argument("--directions", type=Path, help="direction maps (.npy, radians, y up)")
     parser.add_argument("--centerlines", type=Path, help="score only centre-line pixels")
@@ -90,10 +94,15 @@ def items_from_args(args: argparse.Namespace) -> list[Item]:
     if args.data is not None:
         from dense_direction.synthetic.dataset import split_folders
 
-        layout = split_folders(args.data, args.split)
+        layout = split_folders(args.data, args.split or "test")
         folders = {k: layout[k] for k in ("images", "directions", "centerlines", "crossings")}
         folders["masks"] = None
     elif args.images is not None and args.directions is not None:
+        if args.split is not None:
+            raise ValueError(
+                f"--split {args.split} picks a split of --data; --images and --directions are "
+                "folders already: point them at that split's folders and leave --split out"
+            )
         folders = dict(
             images=args.images,
             directions=args.directions,
@@ -189,8 +198,8 @@ def _markdown(report: dict[str, Any]) -> str:
     lines = [
         f"# Direction error on {report['images']} images",
         "",
-        "Angular error in degrees (modulo 180) against the ground truth; accuracy = share of "
-        "pixels within the threshold.",
+        "Angular error in degrees (modulo 180) against the ground truth; acc@T = fraction "
+        "(0-1) of the pixels within T degrees.",
         "",
         "| method | pixels | mean | median | RMSE | acc@5 | acc@10 | acc@20 |",
         "|---|---|---|---|---|---|---|---|",

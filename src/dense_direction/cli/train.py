@@ -37,8 +37,9 @@ def add_parser(parser: argparse.ArgumentParser) -> None:
         type=int,
         nargs="+",
         metavar="LABEL",
-        help="label masks: only these values are structure, all others background (masks "
-        "must be single-channel: gray or palette PNG/TIFF)",
+        help="label masks: only these values are structure, all others background, in "
+        "--masks and --val-masks alike (masks must be single-channel: gray or palette "
+        "PNG/TIFF)",
     )
     data.add_argument(
         "--val-images",
@@ -204,10 +205,27 @@ def build_config(args: argparse.Namespace) -> Any:
         hooks.append(dict(type="TimeBudgetHook", minutes=args.time_budget, extend=extend))
     cfg.custom_hooks = [*cfg.get("custom_hooks", []), *hooks]
     if args.backbone_weights:
-        cfg.model.backbone.pretrained = args.backbone_weights
+        _use_backbone_weights(cfg, args.backbone_weights, args.model)
     if args.init is not None:
         cfg.load_from = init_weights(args.init)
     return cfg
+
+
+def _use_backbone_weights(cfg: Any, folder: str, preset: str) -> None:
+    """Point a preset's pretrained backbone at ``--backbone-weights``: a folder that exists,
+    for a preset whose backbone takes one (errors name the flag, not config keys)."""
+    if "pretrained" not in cfg.model.get("backbone", {}):
+        takes = [name for name in PRESETS if "dino" in name]
+        raise ValueError(
+            f"--backbone-weights is for a preset with a pretrained backbone ({', '.join(takes)}); "
+            f"--model {preset} trains its backbone from scratch: drop --backbone-weights"
+        )
+    if not Path(folder).is_dir():
+        raise FileNotFoundError(
+            f"--backbone-weights {folder}: no such folder (give the local folder of the "
+            "downloaded model, holding its config.json and weights)"
+        )
+    cfg.model.backbone.pretrained = str(folder)
 
 
 def init_weights(value: str) -> str:
