@@ -1,6 +1,7 @@
 """One image end to end: field + geometry tables, units, conventions and bad input."""
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -192,3 +193,45 @@ def test_nan_angles_get_a_note_that_says_so():
     assert note == "no structure pixel: the angles are NaN (not finite) on every structure pixel"
     empty = analyze_image(np.zeros((32, 32)), np.zeros((32, 32))).image["note"]
     assert "empty mask" in empty and "NaN" not in empty
+
+
+def test_nan_angles_inside_the_mask_leave_its_geometry_alone():
+    # A 120-px bar, 7 px wide, at 30 deg; every other row of angles NaN (a field with holes).
+    # The skeleton, length and width are the mask's; only the direction statistics skip the
+    # NaN pixels. Before, the NaN rows were cut out of the structure: the bar fell apart
+    # into 1-px slivers (no object of 10 px left).
+    mask = capsule((100, 160), *segment(120, 30, (50.5, 80.5)), 7)
+    angles = np.full(mask.shape, math.radians(30))
+    holes = angles.copy()
+    holes[::2] = np.nan
+    whole, holed = analyze_image(angles, mask), analyze_image(holes, mask)
+    assert holed.objects["length"].tolist() == whole.objects["length"].tolist()
+    assert holed.objects["width_mean"].tolist() == whole.objects["width_mean"].tolist()
+    assert holed.objects["direction_mean"].item() == pytest.approx(math.radians(30))
+    # The field statistics count only pixels with a direction: about half of the bar.
+    assert holed.image["pixels"] == np.isfinite(holes[mask]).sum() < whole.image["pixels"]
+
+
+def test_objects_all_below_the_minimum_size_get_a_note_that_says_so():
+    # Three 2x2 dots (4 px each) against min_size 10: structure exists, it is only too small;
+    # the note used to blame an empty mask or a low confidence.
+    mask = np.zeros((32, 32), bool)
+    mask[4:6, 4:6] = mask[14:16, 14:16] = mask[24:26, 24:26] = True
+    note = analyze_image(np.zeros((32, 32)), mask).image["note"]
+    assert note == (
+        "no object of at least 10 px: 12 structure pixels in 3 smaller objects (lower the "
+        "minimum size, --min-size / min_size)"
+    )
+    kept = analyze_image(np.zeros((32, 32)), mask, options=AnalysisOptions(min_size=4))
+    assert kept.image["objects"] == 3 and "note" not in kept.image
+
+
+def test_angles_alone_without_nan_warn_that_the_whole_image_is_structure():
+    with pytest.warns(UserWarning, match="whole image counts as structure; pass mask="):
+        result = analyze_image(np.zeros((16, 16)))
+    assert result.image["pixels"] == 256
+    angles = np.full((16, 16), np.nan)
+    angles[8, 2:14] = 0.0  # NaN marks the background: no warning, the finite pixels count
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert analyze_image(angles, options=AnalysisOptions(min_size=4)).image["pixels"] == 12

@@ -32,6 +32,10 @@ __all__ = ["ALL_NAN", "NAN_ON_STRUCTURE", "NO_STRUCTURE", "ImageAnalysis", "anal
 NO_STRUCTURE = "no structure pixel (empty mask, or confidence never above the threshold)"
 ALL_NAN = "no structure pixel: the angle map is all NaN (no finite angle)"
 NAN_ON_STRUCTURE = "no structure pixel: the angles are NaN (not finite) on every structure pixel"
+TOO_SMALL = (
+    "no object of at least {min_size} px: {pixels} structure pixels in {count} smaller "
+    "objects (lower the minimum size, --min-size / min_size)"
+)
 _FIELD = ("order_parameter", "mean_direction", "dispersion", "circular_variance")
 
 
@@ -135,14 +139,20 @@ def _empty(
 
 
 def _no_structure_note(
-    angles: np.ndarray, mask: np.ndarray | None, confidence: np.ndarray | None, threshold: float
+    angles: np.ndarray, structure: np.ndarray, kept: np.ndarray, min_size: int
 ) -> str:
-    """Why an image has no structure pixel: NaN angles are not an empty mask."""
+    """Why an image has nothing to measure: no finite angle, NaN on every structure pixel,
+    objects all below ``min_size``, or no structure at all (``kept``: the structure pixels
+    left after dropping small objects)."""
     finite = np.isfinite(angles)
     if not finite.any():
         return ALL_NAN
-    marked = structure_mask(np.zeros(angles.shape), mask, confidence, threshold)
-    return NAN_ON_STRUCTURE if marked.any() and not (marked & finite).any() else NO_STRUCTURE
+    if structure.any() and not (structure & finite).any():
+        return NAN_ON_STRUCTURE
+    if structure.any() and not kept.any():
+        count = ndi.label(structure, structure=np.ones((3, 3), bool))[1]
+        return TOO_SMALL.format(min_size=min_size, pixels=int(structure.sum()), count=count)
+    return NO_STRUCTURE
 
 
 def analyze_image(
@@ -173,10 +183,11 @@ def analyze_image(
     if roi is not None:
         structure &= roi > 0
     objects = _objects(structure, labels, options.min_size)
-    structure &= objects > 0
-    if not structure.any():
-        note = _no_structure_note(angles, mask, confidence, options.threshold)
-        return _empty(angles, structure, objects, options, note)
+    kept = structure & (objects > 0)
+    if not (kept & np.isfinite(angles)).any():
+        note = _no_structure_note(angles, structure, kept, options.min_size)
+        return _empty(angles, kept, objects, options, note)
+    structure = kept
     weights = confidence if options.weighted and confidence is not None else None
     # Per label on its own pixels: a structure split between two labels is cut at the boundary.
     graph, distance, regions = object_geometry(objects)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -65,13 +66,21 @@ def structure_mask(
     threshold: float,
 ) -> np.ndarray:
     """Where the structure is: ``mask`` when given (non-zero), else the confidence above
-    ``threshold``, else every finite angle; always only where the angle is finite."""
+    ``threshold``, else every finite angle. A NaN angle inside a mask or a confident region
+    stays structure: the geometry (skeleton, widths, objects) is the mask's, and only the
+    direction statistics skip the pixels without a direction."""
     if mask is not None:
         structure = np.asarray(mask) > 0
         if structure.ndim == 3:
             structure = structure.any(axis=2)
-    elif confidence is not None:
-        structure = np.asarray(confidence) > threshold
-    else:
-        structure = np.ones(angles.shape, dtype=bool)
-    return structure & np.isfinite(angles)
+        return structure
+    if confidence is not None:
+        return np.asarray(confidence) > threshold
+    if np.isfinite(angles).all():
+        warnings.warn(
+            "no mask or confidence given and every angle is finite: the whole image counts "
+            "as structure; pass mask= (or confidence=), or set the angles to NaN where there "
+            "is no structure",
+            stacklevel=3,
+        )
+    return np.isfinite(angles)
