@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from PIL import Image
 
 pytest.importorskip("mmseg", reason="OpenMMLab stack not installed")
@@ -92,7 +93,12 @@ def test_train_from_folders_with_a_time_budget_then_resume(folders, tmp_path):
     assert "validation: 2 of 11 pairs held out (every 10th)" in log
     assert "time budget of 0.0001 min reached after 1 iterations" in _run_logs(work)
     assert (work / "iter_1.pth").is_file() and not (work / "iter_2.pth").exists()
-    assert list(work.glob("best_dir_eval_mean_error_iter_*.pth")), sorted(work.iterdir())
+    # Named after the one iteration done (validating inside the hook named it iter_0), and
+    # the progress reads 1 of 1 (it read 1/50: the run had ended early).
+    assert (work / "best_dir_eval_mean_error_iter_1.pth").is_file(), sorted(work.iterdir())
+    assert "train: 100% 1/1" in log, log[-1500:]
+    saved = torch.load(work / "iter_1.pth", weights_only=False)
+    assert saved["meta"]["iter"] == 1 and "best_score" in saved["message_hub"]["runtime_info"]
     # Without --resume the used work dir is refused; with it training goes on from iteration 1.
     refused = _cli("train", *given, *centerlines, "--iters", "3", *TINY, check=False)
     assert refused.returncode != 0 and "--resume" in refused.stderr

@@ -41,8 +41,8 @@ def fit_one_cycle(schedulers: list[Any], total: int) -> list[Any]:
 
 @HOOKS.register_module()
 class TimeBudgetHook(Hook):
-    """Stop training gracefully after ``minutes``: validate (so the best checkpoint is up to
-    date), save a resumable checkpoint, then end the loop.
+    """Stop training gracefully after ``minutes``: end the loop at the current iteration,
+    validate (so the best checkpoint is up to date), then save a resumable checkpoint.
 
     With ``fit_schedule`` (default) the run is also fitted to what the budget allows, so that
     a one-cycle learning-rate schedule anneals to its end instead of being cut at a high rate:
@@ -73,6 +73,7 @@ class TimeBudgetHook(Hook):
         self.fits_done = 0
         self.mark = (0.0, 0)  # (budget share, iteration) where the speed is measured from
         self.planned = 0
+        self.stopped_at: int | None = None  # the iteration the budget ended the run at
 
     @property
     def fitted(self) -> bool:
@@ -146,11 +147,26 @@ class TimeBudgetHook(Hook):
             f"time budget of {self.minutes:g} min reached after {done} "
             f"iterations: validating, saving and stopping"
         )
-        loop.stop_training = True
-        if runner.val_loop is not None and done % loop.val_interval != 0:
-            runner.val_loop.run()
+        # The run now ends at this iteration and the loop validates after it, as at any run's
+        # end, with runner.iter counting it: the best checkpoint is named after the
+        # iterations done (validating from this hook named it one less, iter_0 after one
+        # iteration) and the progress reads done of done (not 1/4000). The resumable
+        # checkpoint follows the validation, so that it holds the best score.
+        loop._max_iters = done
+        self.stopped_at = done
+        if runner.val_loop is None:
+            self._save(runner, done)
+
+    def after_val_epoch(self, runner: Any, metrics: Any = None) -> None:
+        if self.stopped_at is not None and runner.iter == self.stopped_at:
+            self._save(runner, self.stopped_at)
+
+    def _save(self, runner: Any, done: int) -> None:
+        """A resumable ``iter_<done>.pth``, which ``last_checkpoint`` names."""
+        self.stopped_at = None
         name = f"iter_{done}.pth"
-        runner.save_checkpoint(runner.work_dir, name, by_epoch=False)
+        # meta: after the loop counted the iteration, mmengine would record done + 1.
+        runner.save_checkpoint(runner.work_dir, name, meta=dict(iter=done), by_epoch=False)
         if is_main_process():  # so that --resume continues from here
             with open(f"{runner.work_dir}/last_checkpoint", "w") as f:
                 f.write(f"{runner.work_dir}/{name}")
@@ -163,7 +179,8 @@ class ProgressBarHook(Hook):
     With a :class:`TimeBudgetHook` the share done is the larger of iterations and budget
     spent, and a run the budget ends shows 100 %."""
 
-    priority = "LOW"
+    # After TimeBudgetHook (VERY_LOW): a run the budget fits or ends reads its new length.
+    priority = "LOWEST"
 
     def __init__(self) -> None:
         self.progress: Progress | None = None
