@@ -11,7 +11,9 @@ stopped (training resumes from its last checkpoint). The same command runs on a 
 ``data``
     ``synth`` writes the training set: all four kinds mixed in every image (cracks, vessels,
     roads, fibres: widths 1-44 px, both polarities), in the styles of ``STYLES`` (concrete /
-    asphalt, fundus photograph, fluorescence microscopy, aerial image, SEM). The original
+    asphalt, fundus photograph, fluorescence microscopy, aerial image, SEM); in 15 % of them
+    (``--empty``) the structure on one side of a random line, or in all the image, is left
+    out, so that the model sees areas without structure. The original
     ``photo`` style is left out on purpose: it is the new domain that the fine-tuning
     benchmark (``benchmarks/finetune_curves.py``) adapts the model to.
 ``train``
@@ -55,7 +57,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--iters", type=int, default=14000, help="training iterations (14000)")
     parser.add_argument("--seed", type=int, default=0, help="training data seed (0)")
     parser.add_argument(
-        "--empty", type=float, default=0.0, help="synth --empty: samples with a part cleared (0)"
+        "--empty",
+        type=float,
+        default=0.15,
+        help="synth --empty: share of samples with a part cleared of structure (0.15)",
     )
     parser.add_argument("--test-num", type=int, default=120, help="held-out images (120)")
     parser.add_argument("--test-seed", type=int, default=7, help="held-out seed (7)")
@@ -130,9 +135,8 @@ def stage_eval(args: argparse.Namespace) -> None:
 def stage_bundle(args: argparse.Namespace) -> None:
     record = args.out / "train_minutes.json"
     minutes = json.loads(record.read_text())["minutes"] if record.is_file() else None
-    command = "python tools/train_pretrained.py  # = dense-direction " + shlex.join(
-        train_command(args)
-    )
+    script = f"python tools/train_pretrained.py --out {shown(args.out)} --empty {args.empty:g}"
+    command = f"{script}  # = dense-direction " + shlex.join(train_command(args))
     extra = ["--minutes", f"{minutes:.1f}"] if minutes else []
     figures = args.out / "eval_held_out" / "report.json"
     if figures.is_file():

@@ -195,7 +195,7 @@ test_cfg = dict(type='TestLoop')
 test_dataloader = dict(
     batch_size=1,
     dataset=dict(
-        data_root='work/pretrained/data',
+        data_root='work/neg15/data',
         phase='val',
         pipeline=[
             dict(type='LoadImage'),
@@ -249,7 +249,7 @@ train_cfg = dict(max_iters=14000, type='IterBasedTrainLoop', val_interval=500)
 train_dataloader = dict(
     batch_size=8,
     dataset=dict(
-        data_root='work/pretrained/data',
+        data_root='work/neg15/data',
         phase='train',
         pipeline=[
             dict(
@@ -305,7 +305,7 @@ val_cfg = dict(type='ValLoop')
 val_dataloader = dict(
     batch_size=1,
     dataset=dict(
-        data_root='work/pretrained/data',
+        data_root='work/neg15/data',
         phase='val',
         pipeline=[
             dict(type='LoadImage'),
@@ -336,4 +336,4 @@ val_evaluator = [
         ignore_key='gt_crossings',
         type='CenterlineDirectionMetric'),
 ]
-work_dir = 'work/pretrained/work'
+work_dir = 'work/neg15/work'
