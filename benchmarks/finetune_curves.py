@@ -99,10 +99,10 @@ def main() -> None:
     parser.add_argument("--kind", default="cracks")
     parser.add_argument("--style", default="photo", help="a style the general model never saw")
     parser.add_argument("--num", type=int, default=200, help="training images (200)")
-    # Sized to the wall-clock minutes of the issue on a 2-core AMD EPYC (about 6.2 it/s with
-    # start-up and validation: 15.0 and 3.2 min on 2026-12-04): scale both with your machine.
-    parser.add_argument("--scratch-iters", type=int, default=5600, help="~15 min (5600)")
-    parser.add_argument("--init-iters", type=int, default=1100, help="~3 min (1100)")
+    # Sized to the wall-clock minutes of the issue on a 2-core AMD EPYC (about 11 it/s with
+    # start-up and validation: 14.8 and 3.0 min on 2026-12-05): scale both with your machine.
+    parser.add_argument("--scratch-iters", type=int, default=9600, help="~15 min (9600)")
+    parser.add_argument("--init-iters", type=int, default=1800, help="~3 min (1800)")
     parser.add_argument("--model", default="general", help="the bundled model to start from")
     args = parser.parse_args()
     out = args.out.resolve()
