@@ -59,6 +59,54 @@ def test_twelve_bit_data_in_sixteen_bit_file_uses_its_range(tmp_path):
     assert np.all(np.diff(out[0].astype(int)) >= 0)
 
 
+def _two_level_colour(depth_max: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """uint16 RGB holding only 0 and ``depth_max``: red on the left half, green on the top
+    row, blue nowhere. The percentile stretch maps 0 -> 0 and ``depth_max`` -> 255, so the
+    8-bit result is known by hand: 255 where a channel is set."""
+    red = np.zeros((6, 8), bool)
+    red[:, :4] = True
+    green = np.zeros((6, 8), bool)
+    green[0] = True
+    rgb = np.stack([red, green, np.zeros_like(red)], axis=-1).astype(np.uint16) * depth_max
+    return rgb, red, green
+
+
+@pytest.mark.parametrize("alpha", [False, True])
+def test_sixteen_bit_colour_png_keeps_every_bit_and_rgb_order(tmp_path, alpha):
+    # Pillow decodes 16-bit colour PNGs to 8 bits (the high byte: 12-bit data became 0..15).
+    cv2 = pytest.importorskip("cv2")
+    rgb, red, green = _two_level_colour(4000)
+    stored = np.dstack([rgb, np.full(rgb.shape[:2], 65535, np.uint16)]) if alpha else rgb
+    bgr = stored[..., [2, 1, 0, 3][: stored.shape[2]]]  # OpenCV writes blue first
+    cv2.imwrite(str(tmp_path / "deep.png"), bgr)
+    out = read_image(tmp_path / "deep.png")
+    np.testing.assert_array_equal(out[..., 0], red * 255)
+    np.testing.assert_array_equal(out[..., 1], green * 255)
+    assert (out[..., 2] == 0).all()
+
+
+@pytest.mark.parametrize("planar", [False, True])
+def test_sixteen_bit_colour_tiff_keeps_every_bit(tmp_path, planar):
+    # Pillow decodes these to 8 bits, and a planar one to bytes that are not the picture.
+    tifffile = pytest.importorskip("tifffile")
+    rgb, red, green = _two_level_colour(4000)
+    data = np.moveaxis(rgb, -1, 0) if planar else rgb
+    config = "separate" if planar else "contig"
+    tifffile.imwrite(tmp_path / "deep.tif", data, photometric="rgb", planarconfig=config)
+    out = read_image(tmp_path / "deep.tif")
+    np.testing.assert_array_equal(out[..., 0], red * 255)
+    np.testing.assert_array_equal(out[..., 1], green * 255)
+    assert (out[..., 2] == 0).all()
+
+
+def test_sixteen_bit_colour_mask_keeps_its_labels(tmp_path):
+    # A 0/1 mask saved as 16-bit RGB was read as all 0 (the high byte of 1 is 0).
+    cv2 = pytest.importorskip("cv2")
+    rgb, red, _ = _two_level_colour(1)
+    cv2.imwrite(str(tmp_path / "mask.png"), rgb[..., ::-1].copy())
+    np.testing.assert_array_equal(read_mask(tmp_path / "mask.png")[..., 0], red.astype(int))
+
+
 def test_float_tiff_is_readable(tmp_path):
     values = np.linspace(-3.5, 12.0, 20 * 16, dtype=np.float32).reshape(20, 16)
     Image.fromarray(values, mode="F").save(tmp_path / "float.tif")

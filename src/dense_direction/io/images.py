@@ -62,13 +62,49 @@ def read_pixels(
         with Image.open(path) as image:
             frames = getattr(image, "n_frames", 1)
             if frames == 1:
+                deep = _more_bits_than_pillow_reads(image)  # before anything decodes it
                 _warn_orientation(path, image)
+                if deep:
+                    return _read_deep_colour(path)
                 return np.asarray(convert(image) if convert else image)
     except (OSError, ValueError, SyntaxError) as err:
         if path.suffix.lower() in TIFF_SUFFIXES:
             return _read_tiff(path, err)
         raise ValueError(f"cannot read image {path} (not an image, or corrupt): {err}") from err
     raise _several_images(path, frames)
+
+
+#: The TIFF tag of the bits per sample.
+_BITS_PER_SAMPLE = 258
+
+
+def _more_bits_than_pillow_reads(image: Image.Image) -> bool:
+    """Whether ``image`` is colour with more than 8 bits per sample, which Pillow decodes to
+    8 bits (keeping the high byte: 12-bit data in a 16-bit PNG reads as 0..15) or, for a
+    planar TIFF, to raw bytes that are not the picture. Gray 16-bit files Pillow reads whole."""
+    if image.mode not in ("RGB", "RGBA"):
+        return False
+    if image.format == "TIFF":
+        bits = image.tag_v2.get(_BITS_PER_SAMPLE, 8)
+        return max(bits if isinstance(bits, tuple) else (bits,)) > 8
+    for tile in image.tile:
+        rawmode = tile[3][0] if isinstance(tile[3], tuple) else tile[3]
+        if isinstance(rawmode, str) and ";16" in rawmode:
+            return True
+    return False
+
+
+def _read_deep_colour(path: Path) -> np.ndarray:
+    """A colour file of more than 8 bits per sample, every bit kept: TIFF by tifffile, other
+    formats (16-bit PNG) by OpenCV, whose channels come blue first."""
+    if path.suffix.lower() in TIFF_SUFFIXES:
+        return _read_tiff(path, ValueError("more than 8 bits per colour sample"))
+    import cv2
+
+    array = cv2.imdecode(np.fromfile(path, np.uint8), cv2.IMREAD_UNCHANGED)
+    if array is None or array.ndim != 3 or array.shape[2] not in (3, 4):
+        raise ValueError(f"cannot read image {path}: its 16-bit colour could not be decoded")
+    return array[..., [2, 1, 0, 3][: array.shape[2]]]
 
 
 #: The EXIF tag that tells viewers to rotate or mirror the stored pixels (1: as stored).
