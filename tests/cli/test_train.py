@@ -4,6 +4,7 @@ import argparse
 
 import numpy as np
 import pytest
+import torch
 
 pytest.importorskip("mmengine", reason="OpenMMLab stack not installed")
 
@@ -177,7 +178,29 @@ def test_resuming_a_finished_run_says_so_instead_of_training(capsys, resume, che
     if checkpoint is None:  # a new run's config may have no load_from at all
         assert _already_complete(Config(dict(train_cfg=dict(max_iters=10))), resume) is False
     said = capsys.readouterr().out
-    assert ("already complete" in said and "pass --iters above" in said) is complete
+    assert ("already complete" in said and "start a new run from its weights" in said) is complete
+
+
+def _stopped_run(work, total_steps):
+    """A work dir whose run stopped at iteration 6 with a one-cycle schedule of
+    ``total_steps`` (as training saves it; the loop's own length is not saved)."""
+    work.mkdir()
+    state = dict(meta=dict(iter=6), param_schedulers=[dict(total_steps=total_steps, end=20)])
+    torch.save(state, work / "iter_6.pth")
+    (work / "last_checkpoint").write_text(str(work / "iter_6.pth"))
+    return work
+
+
+def test_resume_without_iters_continues_to_the_runs_own_length(tmp_path):
+    # The run planned 20 iterations (or a time budget fitted it to 20): resuming without
+    # --iters went on to the default 4,000 at the annealed, near-zero learning rate.
+    from dense_direction.cli.train import _resume_length
+
+    work = _stopped_run(tmp_path / "w", total_steps=20)
+    assert _resume_length(work, None) == 20
+    assert _resume_length(work, 12) == 12  # shorter: allowed, the run ends sooner
+    with pytest.raises(ValueError, match=r"own length, 20 iterations .* --init .* --iters 40"):
+        _resume_length(work, 40)
 
 
 def test_backbone_weights_errors_name_the_flag_not_config_keys(tmp_path):

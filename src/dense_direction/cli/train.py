@@ -181,7 +181,10 @@ def build_config(args: argparse.Namespace) -> Any:
     cfg.val_dataloader = dict(cfg.val_dataloader, **loader, dataset=val_set)
     cfg.test_dataloader = cfg.val_dataloader
     cfg.val_evaluator = cfg.test_evaluator = evaluator
-    iters = DEFAULT_ITERS if args.iters is None else args.iters
+    iters = args.iters
+    if args.resume:
+        iters = _resume_length(args.work_dir, iters)
+    iters = DEFAULT_ITERS if iters is None else iters
     interval = max(1, min(500, iters // 5))
     cfg.train_cfg.update(max_iters=iters, val_interval=interval)
     for scheduler in cfg.param_scheduler:
@@ -209,6 +212,39 @@ def build_config(args: argparse.Namespace) -> Any:
     if args.init is not None:
         cfg.load_from = init_weights(args.init)
     return cfg
+
+
+def _resume_length(work_dir: Path, iters: int | None) -> int | None:
+    """The length of a resumed run: ``--iters`` if given and within the run's own length
+    (:func:`resumed_length`), the run's own length without it. Beyond it the one-cycle
+    schedule has ended (mmengine stops stepping it) and every further iteration would run at
+    the final, near-zero learning rate: an error that says what to do instead."""
+    length = resumed_length(work_dir)
+    if iters is None or length is None or iters <= length:
+        return length if iters is None else iters
+    raise ValueError(
+        f"--resume continues the run in {work_dir} to its own length, {length} iterations "
+        f"(its learning-rate schedule ends there; --iters {iters} would train at the final, "
+        f"near-zero rate): drop --iters, or train further from its weights with a new "
+        f"schedule: --init {work_dir} --iters {iters} --work-dir NEW_DIR"
+    )
+
+
+def resumed_length(work_dir: Path) -> int | None:
+    """The length of the run ``--resume`` continues, for a resume without ``--iters``: its
+    checkpoint's one-cycle schedule length (a time budget's fitted length included), else the
+    ``max_iters`` of the config it saved; None when neither is found (no checkpoint: the
+    runner says so)."""
+    from mmengine.config import Config
+
+    from dense_direction.mm.checkpoints import latest_complete_checkpoint, schedule_length
+
+    latest, _ = latest_complete_checkpoint(work_dir)
+    length = schedule_length(latest) if latest else None
+    saved = work_dir / "config.py"
+    if length is None and latest and saved.is_file():
+        length = Config.fromfile(str(saved)).train_cfg.get("max_iters")
+    return length
 
 
 def _use_backbone_weights(cfg: Any, folder: str, preset: str) -> None:
@@ -287,7 +323,8 @@ def _already_complete(cfg: Any, resume: bool) -> bool:
         return False
     print(
         f"--resume: the run is already complete ({done} of {total} iterations, "
-        f"{cfg.load_from}); nothing to train. To train it further, pass --iters above {done}"
+        f"{cfg.load_from}); nothing to train. To train it further, start a new run from its "
+        f"weights: --init {cfg.get('work_dir', 'WORK_DIR')} --iters N --work-dir NEW_DIR"
     )
     return True
 

@@ -145,6 +145,19 @@ def latest_complete_checkpoint(work_dir: str | Path) -> tuple[str | None, list[s
     return None, skipped
 
 
+def schedule_length(path: str | Path) -> int | None:
+    """The run length a training checkpoint's one-cycle learning-rate schedule anneals by
+    (the shortest, with several), or None when it holds no such schedule. A run fitted to a
+    time budget has its fitted length here (the loop's own length is not saved)."""
+    state = load_local_checkpoint(str(path), map_location="cpu")
+    schedulers = state.get("param_schedulers") if isinstance(state, dict) else None
+    if isinstance(schedulers, dict):  # one list per optimizer
+        schedulers = [s for group in schedulers.values() for s in group]
+    totals = [s.get("total_steps") for s in schedulers or [] if isinstance(s, dict)]
+    totals = [int(t) for t in totals if t]
+    return min(totals) if totals else None
+
+
 def run_checkpoint_files(work_dir: str | Path) -> list[Path]:
     """What a training run leaves in ``work_dir`` for picking, resuming and trusting: ``*.pth``
     (including ``best_*``), ``last_checkpoint`` and the run record."""
