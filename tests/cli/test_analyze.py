@@ -111,6 +111,21 @@ def test_bad_inputs_are_reported_per_image(predictions, tmp_path, capsys):
     assert images.set_index("image").loc["empty", "note"].startswith("no structure")
 
 
+def test_a_picture_of_another_size_skips_its_image_not_the_run(predictions, tmp_path, capsys):
+    # --images with --predictions draws the overlays on the pictures; one of another size
+    # aborted the whole run (no images.csv) with a message that named no file.
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    Image.fromarray(np.zeros((200, 200, 3), np.uint8)).save(photos / "bar.png")
+    Image.fromarray(np.zeros((64, 64, 3), np.uint8)).save(photos / "y.png")
+    out = tmp_path / "out"
+    code = _analyze(predictions, out, "--images", str(photos))
+    printed = capsys.readouterr().out
+    assert code == 1
+    assert "skipped y: " in printed and "y.png is 64x64 (WxH) but its angle map" in printed
+    assert pd.read_csv(out / "images.csv")["image"].tolist() == ["bar"]
+
+
 def test_needs_a_source(tmp_path, capsys):
     assert main(["analyze", "--out", str(tmp_path / "o")]) == 2
     assert "give --predictions DIR" in capsys.readouterr().err

@@ -142,14 +142,25 @@ def _load(
     angles, confidence = read_prediction(angles_path)
     if confidence is None and mask is None:
         raise ValueError(no_confidence(angles_path))
+    background = None if image is None else read_image(image)
+    if background is not None and background.shape[:2] != angles.shape:
+        # Checked here, before any file of the image is written (the overlays need it).
+        raise ValueError(
+            f"{image} is {_size(background.shape)} (WxH) but its angle map {angles_path} is "
+            f"{_size(angles.shape)}: give --images the pictures the predictions were made from"
+        )
     return ImageInputs(
         angles=angles,
         confidence=confidence,
         mask=None if mask is None else read_binary_mask(mask),
         labels=None if labels is None else read_mask(labels),
         roi=None if roi is None else read_mask(roi),
-        background=None if image is None else read_image(image),
+        background=background,
     )
+
+
+def _size(shape: tuple[int, ...]) -> str:
+    return f"{shape[1]}x{shape[0]}"
 
 
 def _check_structure_sources(
