@@ -81,6 +81,22 @@ def test_direction_maps_must_be_one_map_of_radians(folders, truth, message):
         items_from_args(args)
 
 
+@pytest.mark.parametrize("which", ["centerlines", "masks", "crossings", "images"])
+def test_a_file_of_another_size_is_named_with_its_direction_map(folders, which):
+    # A mask or crossing map of another size failed with numpy's "operands could not be
+    # broadcast together", and an image of another size with a shape error naming no file.
+    (folders / "masks").mkdir()
+    (folders / "crossings").mkdir()
+    for name in ("masks", "crossings"):
+        Image.fromarray(np.zeros((6, 6), np.uint8)).save(folders / name / "a.png")
+    wrong = np.zeros((8, 7, 3) if which == "images" else (8, 7), np.uint8)
+    Image.fromarray(wrong).save(folders / which / "a.png")
+    argv = [x for name in ("images", "directions", "centerlines", "masks", "crossings")
+            for x in (f"--{name}", folders / name)]  # fmt: skip
+    with pytest.raises(ValueError, match=rf"{which}/a\.png is 7x8 \(WxH\) but its direction map"):
+        items_from_args(_args(*argv))
+
+
 def test_a_negative_panel_count_is_refused(tmp_path, capsys):
     from dense_direction.cli.main import main
 

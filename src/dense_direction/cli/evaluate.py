@@ -20,6 +20,7 @@ from dense_direction.evaluation import angular_error, scored_pixels, summarize_e
 from dense_direction.io import (
     IMAGE_SUFFIXES,
     files_by_stem,
+    image_size,
     output_folder,
     read_binary_mask,
     read_image,
@@ -89,6 +90,16 @@ def read_direction(path: str | Path) -> np.ndarray:
     return direction.astype(np.float32)
 
 
+def _same_size(path: str | Path, shape: tuple, direction_path: str | Path, truth: tuple) -> None:
+    """A ``ValueError`` naming both files unless ``path``'s size is the direction map's
+    (numpy would fail later with a broadcasting error that names neither)."""
+    if tuple(shape[:2]) != tuple(truth[:2]):
+        raise ValueError(
+            f"{path} is {shape[1]}x{shape[0]} (WxH) but its direction map {direction_path} is "
+            f"{truth[1]}x{truth[0]}: every file of an image must have the image's size"
+        )
+
+
 def items_from_args(args: argparse.Namespace) -> list[Item]:
     _check_path_flags(args)
     if args.data is not None:
@@ -127,12 +138,19 @@ def items_from_args(args: argparse.Namespace) -> list[Item]:
             raise ValueError(
                 f"{image} has no file in {', '.join(str(folders[k]) for k in missing)}"
             )
-        direction = read_direction(found["directions"][stem])
+        direction_path = found["directions"][stem]
+        direction = read_direction(direction_path)
+        _same_size(image, image_size(image), direction_path, direction.shape)
         region = np.ones(direction.shape, bool)
         for key in ("centerlines", "masks"):
             if key in found:
-                region &= read_binary_mask(found[key][stem]) > 0
-        crossing = read_binary_mask(found["crossings"][stem]) if "crossings" in found else None
+                mask = read_binary_mask(found[key][stem])
+                _same_size(found[key][stem], mask.shape, direction_path, direction.shape)
+                region &= mask > 0
+        crossing = None
+        if "crossings" in found:
+            crossing = read_binary_mask(found["crossings"][stem])
+            _same_size(found["crossings"][stem], crossing.shape, direction_path, direction.shape)
         select = scored_pixels(region, crossing, direction)
         items.append(Item(stem, Path(image), direction, select))
     return items
