@@ -78,6 +78,19 @@ def test_pixel_size_halves_lengths_and_widths(predictions, tmp_path):
     )
 
 
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        # Lengths in pixels were labelled um; lengths in micrometres were labelled "unit".
+        (["--unit", "um"], "--unit needs --pixel-size"),
+        (["--pixel-size", "0.5"], "--pixel-size needs --unit"),
+    ],
+)
+def test_pixel_size_and_unit_come_together(predictions, tmp_path, capsys, extra, message):
+    assert _analyze(predictions, tmp_path / "out", "--no-plots", *extra) == 2
+    assert message in capsys.readouterr().err
+
+
 def test_orientationj_convention(predictions, tmp_path):
     out = tmp_path / "oj"
     _analyze(predictions, out, "--no-plots", "--angle-convention", "orientationj")

@@ -78,10 +78,10 @@ def add_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--pixel-size",
         type=float,
-        default=1.0,
-        help="physical size of a pixel, in --unit (default 1)",
+        default=None,
+        help="physical size of a pixel, in --unit (give both; default: lengths in px)",
     )
-    parser.add_argument("--unit", default=None, help="length unit of --pixel-size (default px)")
+    parser.add_argument("--unit", default=None, help="length unit of --pixel-size, e.g. um")
     parser.add_argument(
         "--angle-convention",
         choices=ANGLE_CONVENTIONS,
@@ -109,13 +109,20 @@ def add_parser(parser: argparse.ArgumentParser) -> None:
 def _options(args: argparse.Namespace) -> AnalysisOptions:
     from dense_direction.analysis import AnalysisOptions
 
-    unit = args.unit or ("px" if args.pixel_size == 1 else "unit")
+    # One without the other would label pixel lengths with a unit, or lengths in a unit "unit".
+    if (args.pixel_size is None) != (args.unit is None):
+        flags = ("--unit", "--pixel-size")
+        given, missing = flags if args.pixel_size is None else flags[::-1]
+        raise ValueError(
+            f"{given} needs {missing}: give the size of one pixel and its unit together "
+            f"(e.g. --pixel-size 0.5 --unit um), or neither for lengths in px"
+        )
     return AnalysisOptions(
         threshold=args.threshold,
         min_size=args.min_size,
         weighted=not args.no_weights,
-        pixel_size=args.pixel_size,
-        unit=unit,
+        pixel_size=1.0 if args.pixel_size is None else args.pixel_size,
+        unit=args.unit or "px",
         angle_convention=args.angle_convention,
         bins=args.bins,
     )
