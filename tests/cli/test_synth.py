@@ -60,3 +60,26 @@ def test_synth_empty_is_recorded_and_checked(tmp_path, capsys):
     assert json.loads((out / "meta.json").read_text())["empty"] == 1.0
     assert main([*args, "--empty", "-0.1", "--overwrite"]) == 2
     assert "--empty must be a probability in [0, 1], got -0.1" in capsys.readouterr().err
+
+
+def test_a_split_left_empty_is_said_by_synth_and_by_evaluate(tmp_path, capsys):
+    # 2 samples at shares (0.75, 0, 0.25): the train bound round(0.75 * 2) = 2 takes both,
+    # test gets none. Train and evaluate then failed with "image folder not found", no reason.
+    import argparse
+
+    import pytest
+
+    from dense_direction.cli.evaluate import add_parser, items_from_args
+
+    out = tmp_path / "data"
+    argv = ["--out", str(out), "--num", "2", "--size", "32", "--splits", "0.75", "0", "0.25"]
+    assert main(["synth", *argv]) == 0
+    printed = capsys.readouterr().out
+    assert "train 2, val 0, test 0" in printed
+    assert "warning: the test split got no sample (0.25 of 2)" in printed
+    assert "val split" not in printed  # a share of 0 asks for nothing
+    parser = argparse.ArgumentParser()
+    add_parser(parser)
+    args = parser.parse_args(["--checkpoint", "c", "--out", "o", "--data", str(out)])
+    with pytest.raises(FileNotFoundError, match=r"has no test samples \(meta.json: train 2"):
+        items_from_args(args)

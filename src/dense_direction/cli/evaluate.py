@@ -103,9 +103,12 @@ def _same_size(path: str | Path, shape: tuple, direction_path: str | Path, truth
 def items_from_args(args: argparse.Namespace) -> list[Item]:
     _check_path_flags(args)
     if args.data is not None:
-        from dense_direction.synthetic.dataset import split_folders
+        from dense_direction.synthetic.dataset import missing_split, split_folders
 
-        layout = split_folders(args.data, args.split or "test")
+        split = args.split or "test"
+        layout = split_folders(args.data, split)
+        if not layout["images"].is_dir():
+            raise FileNotFoundError(missing_split(args.data, split, layout["images"]))
         folders = {k: layout[k] for k in ("images", "directions", "centerlines", "crossings")}
         folders["masks"] = None
     elif args.images is not None and args.directions is not None:

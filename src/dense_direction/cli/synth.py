@@ -96,6 +96,13 @@ def run(args: argparse.Namespace) -> int:
         )
     splits = ", ".join(f"{k} {v}" for k, v in meta["splits"].items())
     print(f"wrote {args.num} samples of {'+'.join(meta['kinds'])} to {args.out} ({splits})")
+    # A share that rounds to no sample leaves a split train or evaluate will look for.
+    for (name, count), share in zip(meta["splits"].items(), args.splits, strict=True):
+        if share > 0 and count == 0:
+            print(
+                f"warning: the {name} split got no sample ({share:g} of {args.num}); "
+                f"train and evaluate need one: raise --num or the split's share in --splits"
+            )
     settings = "held-out" if args.held_out else "training"
     print(f"style {'+'.join(meta['styles'])}, {settings} render settings")
     return 0

@@ -25,7 +25,7 @@ from dense_direction.io import (
     mismatched_sizes,
     paired_files,
 )
-from dense_direction.synthetic.dataset import LAYOUT, layout_path, split_folders
+from dense_direction.synthetic.dataset import LAYOUT, layout_path, missing_split, split_folders
 
 __all__ = [
     "ConcreteCracksDataset",
@@ -75,9 +75,7 @@ class SyntheticLinesDataset(BaseSegDataset):
     def load_data_list(self) -> list[dict]:
         image_dir = Path(self.data_prefix["img_path"])
         if not image_dir.is_dir():
-            raise FileNotFoundError(
-                f"no {image_dir} (split {self.phase!r} missing); see {self.data_root}/meta.json"
-            )
+            raise FileNotFoundError(missing_split(Path(self.data_root), self.phase, image_dir))
         data_list = super().load_data_list()
         for info in data_list:
             stem = Path(info["img_path"]).stem

@@ -39,6 +39,7 @@ from dense_direction.synthetic.styles import parse_styles
 __all__ = [
     "LAYOUT",
     "layout_path",
+    "missing_split",
     "read_split",
     "sample_seed",
     "split_folders",
@@ -61,6 +62,21 @@ SPLITS = ("train", "val", "test")
 def split_folders(root: str | Path, split: str) -> dict[str, Path]:
     """The folder of every layout entry for ``split``: ``root/<entry>/<split>``."""
     return {folder: Path(root) / folder / split for folder in LAYOUT}
+
+
+def missing_split(root: str | Path, split: str, folder: str | Path) -> str:
+    """The message for a ``split`` of the dataset ``root`` whose ``folder`` is missing: when
+    ``meta.json`` counts no sample in it (too few samples for its share), that and what to
+    do."""
+    meta = Path(root) / "meta.json"
+    counts = json.loads(meta.read_text()).get("splits", {}) if meta.is_file() else {}
+    if counts.get(split) == 0:
+        listed = ", ".join(f"{k} {v}" for k, v in counts.items())
+        return (
+            f"{root} has no {split} samples ({meta.name}: {listed}): write more with "
+            f"dense-direction synth --num, or give the split a larger share with --splits"
+        )
+    return f"no {folder} (split {split!r} missing); see {meta}"
 
 
 def layout_path(root: str | Path, folder: str, split: str, stem: str) -> Path:
