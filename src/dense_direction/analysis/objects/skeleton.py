@@ -86,6 +86,10 @@ def _build(skeleton: np.ndarray) -> SkeletonGraph:
     ends: dict[tuple[int, int], int] = {}
     branches = []
     for path in _paths(skeleton):
+        if junctions[path[:, 0], path[:, 1]].all():
+            # skan links the pixels of a junction to each other; they are one junction here,
+            # and such a link (1-2 px, from the junction to itself) is no branch.
+            continue
         closed = len(path) > 2 and np.array_equal(path[0], path[-1])
         src, dst = _node(path[0], junctions, ends), _node(path[-1], junctions, ends)
         free = [tuple(int(v) for v in p) for p in (path[0], path[-1]) if end_mask[p[0], p[1]]]
