@@ -301,3 +301,22 @@ def test_image_mask_size_mismatch_is_an_error_before_training(tmp_path):
     ):
         DATASETS.build(cfg)
     assert len(DATASETS.build(dict(cfg, names=["a"]))) == 1
+
+
+def test_validation_direction_maps_of_another_size_are_an_error_before_training(tmp_path):
+    """A direction map that does not fit its image failed at the first validation, minutes
+    into a run, naming the image and not the map."""
+    line = np.zeros((16, 16), np.uint8)
+    line[3] = 1
+    cfg = _folder_pair(tmp_path, {"a": line, "b": line})
+    (tmp_path / "dirs").mkdir()
+    np.save(tmp_path / "dirs" / "a.npy", np.zeros((16, 16), np.float32))
+    np.save(tmp_path / "dirs" / "b.npy", np.zeros((12, 16), np.float32))
+    cfg = dict(cfg, directions=str(tmp_path / "dirs"))
+    with pytest.raises(
+        ValueError,
+        match=r"1 of 2 images and their direction files differ in size: "
+        r".*b\.png is 16x16 \(WxH\) but .*dirs/b\.npy is 16x12",
+    ):
+        DATASETS.build(cfg)
+    assert len(DATASETS.build(dict(cfg, names=["a"]))) == 1

@@ -6,6 +6,8 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+import numpy as np
+
 from dense_direction.io.images import IMAGE_SUFFIXES, image_size
 
 __all__ = [
@@ -89,13 +91,23 @@ def paired_files(images: str | Path, masks: str | Path) -> tuple[dict[str, str],
 
 def mismatched_sizes(pairs: Iterable[tuple[str | Path, str | Path]]) -> list[str]:
     """``"img.png is 40x30 (WxH) but mask.png is 41x30"`` for each (image, mask) pair whose
-    sizes differ: training would fail on them mid-run."""
+    sizes differ: training would fail on them mid-run. The second file of a pair may be an
+    ``(H, W)`` ``.npy`` map (true directions)."""
     found = []
     for image, mask in pairs:
-        (ih, iw), (mh, mw) = image_size(image), image_size(mask)
+        (ih, iw), (mh, mw) = image_size(image), _map_size(mask)
         if (ih, iw) != (mh, mw):
             found.append(f"{image} is {iw}x{ih} (WxH) but {mask} is {mw}x{mh}")
     return found
+
+
+def _map_size(path: str | Path) -> tuple[int, int]:
+    """``(height, width)`` of a mask image, or of an ``(H, W)`` ``.npy`` map (from its header:
+    no data read)."""
+    if Path(path).suffix.lower() != ".npy":
+        return image_size(path)
+    shape = np.load(path, mmap_mode="r").shape
+    return (shape[-2], shape[-1]) if len(shape) >= 2 else (-1, -1)
 
 
 def sha256(path: str | Path) -> str:

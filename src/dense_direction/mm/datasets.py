@@ -240,6 +240,13 @@ class ImageMaskFolderDataset(BaseSegDataset):
             )
             info.update({key: found[stem] for key, found in extras.items()})
             data_list.append(info)
+        for key in extras:  # validation truth of another size would fail at the first validation
+            mismatched = mismatched_sizes((info["img_path"], info[key]) for info in data_list)
+            if mismatched:
+                raise ValueError(
+                    f"{len(mismatched)} of {len(data_list)} images and their "
+                    f"{key.removesuffix('_path')} files differ in size: {listing(mismatched, 4)}"
+                )
         if self.check_masks:
             pairs = [(info["img_path"], info["seg_map_path"]) for info in data_list]
             mismatched = mismatched_sizes(pairs)
