@@ -288,11 +288,16 @@ def test_empty_masks_warn_and_all_empty_is_an_error(tmp_path):
     assert len(DATASETS.build(dict(cfg, names=["b"], check_masks=False))) == 1
 
 
-def test_image_mask_size_mismatch_is_an_error_before_training(tmp_path):
-    """Found when the dataset is built (file headers), not mid-run in a DataLoader worker."""
+def _two_line_pairs(tmp_path):
+    """Folders of two 16x16 images ``a`` and ``b`` with a one-row line mask each."""
     line = np.zeros((16, 16), np.uint8)
     line[3] = 1
-    cfg = _folder_pair(tmp_path, {"a": line, "b": line})
+    return _folder_pair(tmp_path, {"a": line, "b": line})
+
+
+def test_image_mask_size_mismatch_is_an_error_before_training(tmp_path):
+    """Found when the dataset is built (file headers), not mid-run in a DataLoader worker."""
+    cfg = _two_line_pairs(tmp_path)
     Image.fromarray(np.zeros((16, 17), np.uint8)).save(tmp_path / "masks" / "b.png")
     with pytest.raises(
         ValueError,
@@ -306,9 +311,7 @@ def test_image_mask_size_mismatch_is_an_error_before_training(tmp_path):
 def test_validation_direction_maps_of_another_size_are_an_error_before_training(tmp_path):
     """A direction map that does not fit its image failed at the first validation, minutes
     into a run, naming the image and not the map."""
-    line = np.zeros((16, 16), np.uint8)
-    line[3] = 1
-    cfg = _folder_pair(tmp_path, {"a": line, "b": line})
+    cfg = _two_line_pairs(tmp_path)
     (tmp_path / "dirs").mkdir()
     np.save(tmp_path / "dirs" / "a.npy", np.zeros((16, 16), np.float32))
     np.save(tmp_path / "dirs" / "b.npy", np.zeros((12, 16), np.float32))
