@@ -85,3 +85,22 @@ def test_an_output_folder_that_is_a_file_is_a_message_naming_the_flag(tmp_path, 
     assert main([part.format(**names) for part in command]) == 2
     err = capsys.readouterr().err
     assert "is a file, not a folder" in err and "Errno" not in err
+
+
+@pytest.mark.parametrize("command", ["train", "predict"])
+def test_ctrl_c_is_one_line_that_says_what_was_kept(tmp_path, capsys, monkeypatch, command):
+    # Ctrl-C in train printed a 33-line KeyboardInterrupt traceback through the runner.
+    from dense_direction.cli import main as cli_main
+
+    def interrupted(args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli_main.SUBCOMMANDS[command], "run", interrupted)
+    argv = {
+        "train": ["train", "--data", str(tmp_path), "--work-dir", str(tmp_path / "w")],
+        "predict": ["predict", "--input", str(tmp_path), "--out", str(tmp_path / "o")],
+    }[command]
+    assert cli_main.main(argv) == 130
+    said = capsys.readouterr().err
+    assert f"dense-direction {command}: interrupted" in said and "Traceback" not in said
+    assert ("--resume" in said) is (command == "train")

@@ -41,6 +41,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ValueError, FileNotFoundError, FileExistsError, KeyError) as err:
         print(f"dense-direction {args.command}: error: {err}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        # Ctrl-C: a line that says what was kept, not a traceback through the runner.
+        print(f"\ndense-direction {args.command}: interrupted{_after(args)}", file=sys.stderr)
+        return 130  # the shell's code for a command ended by SIGINT
+
+
+def _after(args: argparse.Namespace) -> str:
+    """What an interrupted command leaves: a training run can be continued."""
+    if args.command == "train":
+        return (
+            f"; its checkpoints stay in {args.work_dir}: continue it by running the same "
+            f"command with --resume (without --overwrite)"
+        )
+    return ""
 
 
 def entry() -> None:
