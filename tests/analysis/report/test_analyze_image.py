@@ -69,6 +69,11 @@ def test_angle_conventions():
         ({"min_size": True}, TypeError, "min_size must be a whole number, got True"),
         ({"seed_spacing": 0}, ValueError, "seed_spacing must be >= 1, got 0"),
         ({"max_length": -1.0}, ValueError, "max_length must be >= 0"),
+        # One message for every bad pixel size (0 said "positive", -1 and NaN ">= 0").
+        ({"pixel_size": 0}, ValueError, "pixel_size must be > 0, got 0"),
+        ({"pixel_size": -1.0}, ValueError, "pixel_size must be > 0, got -1.0"),
+        ({"pixel_size": float("nan")}, ValueError, "pixel_size must be > 0, got nan"),
+        ({"max_length": float("inf")}, ValueError, "max_length must be >= 0, got inf"),
         ({"sizes": (8, 0)}, ValueError, "sizes must be whole numbers of pixels >= 1"),
         ({"unit": 5}, TypeError, "unit must be a str"),
     ],

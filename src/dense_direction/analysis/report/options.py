@@ -41,10 +41,8 @@ class AnalysisOptions:
     misorientation_radius: float = 3.0
 
     def __post_init__(self) -> None:
-        for name, low, integer in _NUMBERS:
-            _check_number(name, getattr(self, name), low, integer)
-        if not self.pixel_size > 0 or not math.isfinite(self.pixel_size):
-            raise ValueError(f"pixel_size must be a positive number, got {self.pixel_size}")
+        for name, low, integer, strict in _NUMBERS:
+            _check_number(name, getattr(self, name), low, integer, strict)
         if self.angle_convention not in ANGLE_CONVENTIONS:
             raise ValueError(
                 f"angle convention must be one of {', '.join(ANGLE_CONVENTIONS)}, "
@@ -60,15 +58,15 @@ class AnalysisOptions:
             raise ValueError(f"sizes must be whole numbers of pixels >= 1, got {self.sizes!r}")
 
 
-# (field, smallest allowed value, whether it must be a whole number)
+# (field, bound, whether it must be a whole number, whether it must exceed the bound)
 _NUMBERS = (
-    ("threshold", 0, False),
-    ("min_size", 0, True),
-    ("pixel_size", 0, False),
-    ("bins", 1, True),
-    ("seed_spacing", 1, True),
-    ("max_length", 0, False),
-    ("misorientation_radius", 0, False),
+    ("threshold", 0, False, False),
+    ("min_size", 0, True, False),
+    ("pixel_size", 0, False, True),
+    ("bins", 1, True, False),
+    ("seed_spacing", 1, True, False),
+    ("max_length", 0, False, False),
+    ("misorientation_radius", 0, False, False),
 )
 
 
@@ -76,15 +74,16 @@ def _is_int(value: object) -> bool:
     return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
 
 
-def _check_number(name: str, value: object, low: float, integer: bool) -> None:
+def _check_number(name: str, value: object, low: float, integer: bool, strict: bool) -> None:
     """A ``TypeError`` for a value of the wrong kind (``"0.5"``, ``True``, ``2.5`` where a
-    whole number is needed), a ``ValueError`` below ``low``, each naming the field."""
+    whole number is needed), a ``ValueError`` below ``low`` (at it too with ``strict``) or not
+    finite, each naming the field."""
     real = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
     if not real or (integer and not _is_int(value)):
         kind = "a whole number" if integer else "a number"
         raise TypeError(f"{name} must be {kind}, got {value!r} ({type(value).__name__})")
-    if not value >= low:
-        raise ValueError(f"{name} must be >= {low}, got {value!r}")
+    if not math.isfinite(value) or not (value > low if strict else value >= low):
+        raise ValueError(f"{name} must be {'>' if strict else '>='} {low}, got {value!r}")
 
 
 def convert_table(table: pd.DataFrame, options: AnalysisOptions) -> pd.DataFrame:
