@@ -219,6 +219,8 @@ def _resume_length(work_dir: Path, iters: int | None) -> int | None:
     (:func:`resumed_length`), the run's own length without it. Beyond it the one-cycle
     schedule has ended (mmengine stops stepping it) and every further iteration would run at
     the final, near-zero learning rate: an error that says what to do instead."""
+    from dense_direction.mm.checkpoints import resumed_length
+
     length = resumed_length(work_dir)
     if iters is None or length is None or iters <= length:
         return length if iters is None else iters
@@ -228,23 +230,6 @@ def _resume_length(work_dir: Path, iters: int | None) -> int | None:
         f"near-zero rate): drop --iters, or train further from its weights with a new "
         f"schedule: --init {work_dir} --iters {iters} --work-dir NEW_DIR"
     )
-
-
-def resumed_length(work_dir: Path) -> int | None:
-    """The length of the run ``--resume`` continues, for a resume without ``--iters``: its
-    checkpoint's one-cycle schedule length (a time budget's fitted length included), else the
-    ``max_iters`` of the config it saved; None when neither is found (no checkpoint: the
-    runner says so)."""
-    from mmengine.config import Config
-
-    from dense_direction.mm.checkpoints import latest_complete_checkpoint, schedule_length
-
-    latest, _ = latest_complete_checkpoint(work_dir)
-    length = schedule_length(latest) if latest else None
-    saved = work_dir / "config.py"
-    if length is None and latest and saved.is_file():
-        length = Config.fromfile(str(saved)).train_cfg.get("max_iters")
-    return length
 
 
 def _use_backbone_weights(cfg: Any, folder: str, preset: str) -> None:

@@ -30,6 +30,7 @@ from pickle import UnpicklingError
 from typing import Any
 
 import torch
+from mmengine.config import Config
 from mmengine.optim.scheduler.param_scheduler import OneCycleParamScheduler
 from mmengine.runner import find_latest_checkpoint
 from mmengine.runner.checkpoint import CheckpointLoader, get_torch_safe_globals
@@ -156,6 +157,19 @@ def schedule_length(path: str | Path) -> int | None:
     totals = [s.get("total_steps") for s in schedulers or [] if isinstance(s, dict)]
     totals = [int(t) for t in totals if t]
     return min(totals) if totals else None
+
+
+def resumed_length(work_dir: str | Path) -> int | None:
+    """The length of the run a resume of ``work_dir`` continues: its latest complete
+    checkpoint's one-cycle schedule length (:func:`schedule_length`; a time budget's fitted
+    length included), else the ``max_iters`` of the ``config.py`` the run saved; None when
+    neither is found (no checkpoint: the runner says so)."""
+    latest, _ = latest_complete_checkpoint(work_dir)
+    length = schedule_length(latest) if latest else None
+    saved = Path(work_dir) / "config.py"
+    if length is None and latest and saved.is_file():
+        length = Config.fromfile(str(saved)).train_cfg.get("max_iters")
+    return length
 
 
 def run_checkpoint_files(work_dir: str | Path) -> list[Path]:
