@@ -114,6 +114,21 @@ def test_empty_mask_is_a_row_with_a_note_not_a_crash():
     assert "no structure" in nan_angles.image["note"]
 
 
+def test_min_size_drops_small_labels_too():
+    # --min-size applied to connected components only: with --labels a 1-px label was an
+    # object of its own. Label 7 is a bar of 8 x 80 px; label 3 is 3 px, below the 10.
+    bar = capsule((40, 100), (20, 10), (20, 90), 4)
+    labels = np.where(bar, 7, 0)
+    labels[2, 2:5] = 3
+    structure = labels > 0
+    result = analyze_image(np.zeros(labels.shape), structure, labels=labels)
+    assert result.objects["object"].tolist() == [7]
+    kept = analyze_image(
+        np.zeros(labels.shape), structure, labels=labels, options=AnalysisOptions(min_size=3)
+    )
+    assert kept.objects["object"].tolist() == [3, 7]
+
+
 @pytest.mark.parametrize(
     "labels", [np.full((8, 8), 0.5), np.full((8, 8), -1), np.zeros((8, 8, 3), np.uint8)]
 )

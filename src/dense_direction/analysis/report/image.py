@@ -59,10 +59,16 @@ class ImageAnalysis:
 
 
 def _objects(structure: np.ndarray, labels: np.ndarray | None, min_size: int) -> np.ndarray:
-    """Object label image: the user's labels inside the structure, else 8-connected
-    components of at least ``min_size`` pixels, numbered from 1."""
+    """Object label image: the user's labels inside the structure (their own ids), else
+    8-connected components (numbered from 1); either way only objects of at least
+    ``min_size`` pixels."""
     if labels is not None:
-        return np.where(structure, labels, 0)
+        objects = np.where(structure, labels, 0)
+        ids, sizes = np.unique(objects, return_counts=True)
+        small = ids[(sizes < max(min_size, 1)) & (ids != 0)]
+        if small.size:
+            objects[np.isin(objects, small)] = 0
+        return objects
     components, count = ndi.label(structure, structure=np.ones((3, 3), bool))
     sizes = np.bincount(components.ravel(), minlength=count + 1)
     keep = sizes >= max(min_size, 1)
