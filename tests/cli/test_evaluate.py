@@ -105,3 +105,20 @@ def test_a_negative_panel_count_is_refused(tmp_path, capsys):
         == 2
     )
     assert "--panels must be >= 0 (0: none), got -1" in capsys.readouterr().err
+
+
+def test_a_report_without_scored_pixels_names_no_best_baseline():
+    # With no pixel scored every mean is NaN; metrics.md still named "structure tensor s=1
+    # r=2" the best baseline and said the model did not beat it, comparing NaNs.
+    from dense_direction.cli.evaluate import MODEL, _markdown, _report
+    from dense_direction.evaluation import summarize_errors
+
+    empty = summarize_errors(np.array([]))
+    report = _report({MODEL: empty, "structure tensor s=1 r=2": empty}, images=2)
+    assert report["best_baseline"] is None and "model_beats_best_baseline" not in report
+    text = _markdown(report)
+    assert "No pixel was scored" in text and "beat" not in text
+    scored = summarize_errors(np.array([1.0, 3.0]))
+    baseline = summarize_errors(np.array([5.0]))
+    report = _report({MODEL: scored, "structure tensor s=1 r=2": baseline}, images=2)
+    assert report["model_beats_best_baseline"] is True  # 2.0 < 5.0

@@ -203,7 +203,9 @@ def evaluate(
 
 
 def _report(summaries: dict[str, Any], images: int) -> dict[str, Any]:
-    baselines = {k: v for k, v in summaries.items() if k != MODEL}
+    # Without a scored pixel every mean is NaN: there is no best baseline and no verdict.
+    scored = summaries[MODEL].count > 0
+    baselines = {k: v for k, v in summaries.items() if k != MODEL and scored}
     best = min(baselines, key=lambda k: baselines[k].mean) if baselines else None
     report: dict[str, Any] = {
         "images": images,
@@ -232,6 +234,8 @@ def _markdown(report: dict[str, Any]) -> str:
             f"{m['rmse']:.2f} | {m['acc@5']:.3f} | {m['acc@10']:.3f} | "
             f"{m['acc@20']:.3f} |"
         )
+    if report["methods"][MODEL]["count"] == 0:
+        lines += ["", "No pixel was scored: check --masks / --centerlines / --crossings."]
     if report["best_baseline"]:
         verdict = "beats" if report["model_beats_best_baseline"] else "does not beat"
         lines += [
