@@ -93,7 +93,7 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=90000)
     parser.add_argument("--tta", action="store_true", help="test-time augmentation")
     args = parser.parse_args()
-    from dense_direction.mm.inference import DirectionEstimator
+    from dense_direction.inference import DirectionEstimator
 
     if args.checkpoint:
         estimator = DirectionEstimator.from_checkpoint(args.checkpoint)

@@ -77,7 +77,7 @@ def retina(demo: Path, work: Path) -> None:
 
 
 def crack(checkpoint: str, work: Path) -> None:
-    from dense_direction.mm.inference import DirectionEstimator
+    from dense_direction.inference import DirectionEstimator
 
     sample = generate_sample("cracks", 320, seed=424242)
     mask = sample.mask > 0

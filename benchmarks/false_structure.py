@@ -20,7 +20,7 @@ import argparse
 import numpy as np
 from scipy import ndimage
 
-from dense_direction.mm.inference import DirectionEstimator
+from dense_direction.inference import DirectionEstimator
 from dense_direction.tta import TTA_PASSES
 
 

@@ -81,8 +81,8 @@ def api_worker(checkpoint: str, image: str, tta: bool | int, repeats: int, devic
 
     import torch
 
+    from dense_direction.inference import DirectionEstimator
     from dense_direction.io import read_image
-    from dense_direction.mm.inference import DirectionEstimator
 
     if name := _bundled_name(checkpoint):
         estimator = DirectionEstimator.pretrained(name, device=device)

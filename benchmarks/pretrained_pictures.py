@@ -53,8 +53,8 @@ def save_rows(chosen: list[dict], path: Path) -> None:
 def retina(name: str, width: int, path: Path) -> None:
     from skimage import data as skdata
 
+    from dense_direction.inference import DirectionEstimator
     from dense_direction.io import as_rgb_uint8
-    from dense_direction.mm.inference import DirectionEstimator
 
     rgb = as_rgb_uint8(skdata.retina())
     prediction = DirectionEstimator.pretrained(name).predict(rgb)

@@ -99,7 +99,7 @@ def main() -> None:
         help="--study smooth: the strengths to compare",
     )
     args = parser.parse_args()
-    from dense_direction.mm.inference import DirectionEstimator
+    from dense_direction.inference import DirectionEstimator
 
     if args.checkpoint:
         estimator = DirectionEstimator.from_checkpoint(args.checkpoint)

@@ -118,7 +118,7 @@ def bundle(args: argparse.Namespace) -> Path:
     )
     written = write_bundle(root, args.name, state, config, info, dtype)
     try:  # built and loaded the way users will load it
-        from dense_direction.mm.inference import DirectionEstimator
+        from dense_direction.inference import DirectionEstimator
 
         DirectionEstimator.pretrained(args.name, device="cpu", root=root)
     except Exception:

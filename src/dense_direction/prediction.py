@@ -1,6 +1,6 @@
 """What a prediction is, and how a network's raw output becomes one (NumPy/SciPy; no
 OpenMMLab): blended direction vectors and structure probabilities in, angles and confidence
-out. :class:`dense_direction.mm.inference.DirectionEstimator` runs the network and calls this.
+out. :class:`dense_direction.inference.DirectionEstimator` runs the network and calls this.
 """
 
 from __future__ import annotations

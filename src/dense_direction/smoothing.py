@@ -27,7 +27,10 @@ NumPy/SciPy only; shapes ``(2, H, W)`` for a field, ``(H, W)`` for masks and wid
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 
 import numpy as np
 from scipy import ndimage
@@ -60,6 +63,8 @@ MAX_SMOOTH_WIDTH = 96.0
 DEFAULT_AGREEMENT = (5.0, 15.0)
 
 _RUNG = math.sqrt(2.0)  # ratio of neighbouring widths on the ladder
+_T = TypeVar("_T")
+_R = TypeVar("_R")
 
 
 def check_smooth(value: float, name: str = "smooth") -> None:
@@ -98,14 +103,21 @@ def structure_width(
     if not mask.any():
         return width
     depth = distance(mask) if not mask.all() else np.full(mask.shape, 1e9)
-    for rung in _ladder(min_width, max_width)[1:]:
+
+    def reach(rung: float) -> tuple[tuple[slice, slice], np.ndarray] | None:
         radius = rung / 2 / _RUNG**0.5  # halfway (in log) down to the previous rung
         seeds = depth >= radius
         if not seeds.any():
-            break
+            return None
         # Reach measured on blocks of a third of the radius (see above).
-        box, near = disk_reach(seeds, radius, max(1, int(radius // 3)), distance)
-        width[box][mask[box] & near] = rung
+        return disk_reach(seeds, radius, max(1, int(radius // 3)), distance)
+
+    ladder = _ladder(min_width, max_width)[1:]
+    for reached, rung in zip(_in_parallel(reach, ladder), ladder, strict=True):
+        if reached is None:  # no seeds: none for the wider rungs either
+            break
+        box, near = reached
+        width[box][mask[box] & near] = rung  # in ladder order: the widest rung last
     return width
 
 
@@ -157,18 +169,27 @@ def smooth_field(
     position = np.log(widths / min_width) / math.log(_RUNG)  # 0 at min_width, 1 per rung
     blended = np.zeros((2, rows.size), np.float32)
     pyramid = _Pyramid(vectors, mask)
-    for k, rung in enumerate(_ladder(min_width, float(widths.max()))):
+    ladder = _ladder(min_width, float(widths.max()))
+    for rung in ladder[1:]:  # built here, not by the threads below
+        pyramid.level(_pyramid_level(strength * rung))
+
+    def level(k: int) -> tuple[np.ndarray, np.ndarray] | None:
         share = np.clip(1 - np.abs(position - k), 0, None)
         on = np.nonzero(share)[0]
         if not on.size:
-            continue
+            return None
         if k == 0:  # the narrowest rung is the pixel itself
-            level = vectors[:, rows[on], cols[on]]
+            values = vectors[:, rows[on], cols[on]]
         else:
-            level = _normalised_gaussian_at(
-                pyramid, strength * rung, rows[on], cols[on], blur or _gaussian
+            values = _normalised_gaussian_at(
+                pyramid, strength * ladder[k], rows[on], cols[on], blur or _gaussian
             )
-        blended[:, on] += share[on] * level
+        return on, share[on] * values
+
+    for result in _in_parallel(level, range(len(ladder))):
+        if result is not None:  # summed in ladder order: the same numbers as one thread
+            on, values = result
+            blended[:, on] += values
     if agreement is not None:
         blended = _keep_disagreeing(vectors[:, rows, cols], blended, agreement)
     out[:, rows, cols] = blended
@@ -224,6 +245,29 @@ class _Pyramid:
         return self.levels[j]
 
 
+def _pyramid_level(sigma: float) -> int:
+    """The pyramid level a Gaussian of ``sigma`` is computed on (see below)."""
+    return max(0, math.floor(math.log2(sigma / 1.5)))
+
+
+def _in_parallel(function: Callable[[_T], _R], items: Iterable[_T]) -> list[_R]:
+    """``[function(x) for x in items]``, computed by as many threads as this process has
+    cores (up to one per item): the rungs of the ladder are independent, and OpenCV, SciPy's
+    filters and NumPy's array operations release the GIL. The results come back in
+    ``items``' order, and callers combine them in that order: the same numbers as one
+    thread."""
+    items = list(items)
+    workers = min(len(items), _cores())
+    if workers <= 1:
+        return [function(x) for x in items]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(function, items))
+
+
+def _cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 def _gaussian(image: np.ndarray, sigma: float) -> np.ndarray:
     return ndimage.gaussian_filter(image, sigma, mode="constant")
 
@@ -243,7 +287,7 @@ def _normalised_gaussian_at(
     ``(f^2 - 1) / 12``) and the bilinear samples (a tent ``f`` wide: about ``(f^2 - 1) / 6``):
     the result differs from the full-resolution one by a few percent of what the smoothing
     changes (tests/test_smoothing.py), for ``f**2`` times less work."""
-    j = max(0, math.floor(math.log2(sigma / 1.5)))
+    j = _pyramid_level(sigma)
     f = 2**j
     stack = pyramid.level(j)
     sigma_coarse = math.sqrt(sigma**2 - (f**2 - 1) / 12 - (f**2 - 1) / 6) / f

@@ -100,21 +100,54 @@ def test_pretrained_loads_the_bundled_weights_weights_only(bundled, monkeypatch)
     monkeypatch.setattr(torch, "load", spy)
     estimator = DirectionEstimator.pretrained(device="cpu", root=root)
     assert calls and all(c is True for c in calls)
-    # The estimator predicts with a rewritten copy (batch norms folded,
-    # dense_direction.mm.fusion): the bundled weights, rewritten the same way.
+    # The bundled UNet is built in plain PyTorch (dense_direction.networks), batch norms
+    # folded: the function the mmseg model of the bundled config computes with those weights.
     from mmengine.config import Config
     from mmseg.registry import MODELS
 
-    from dense_direction.mm.fusion import inference_copy
+    from dense_direction.mm.segmentors import whole_outputs
+    from dense_direction.networks import UNetDirectionNetwork
 
+    assert type(estimator.model) is UNetDirectionNetwork
     reference = MODELS.build(Config.fromfile(str(bundled_model("general", root).config)).model)
     reference.load_state_dict(state)
-    expected = inference_copy(reference.eval()).state_dict()
-    loaded = estimator.model.state_dict()
-    assert expected.keys() == loaded.keys()
-    assert all(torch.equal(loaded[k].cpu(), expected[k]) for k in expected)
+    x = torch.randn(1, 3, 48, 64, generator=torch.Generator().manual_seed(0))
+    with torch.inference_mode():
+        expected = whole_outputs(reference.eval(), x)
+        got = estimator.model.float().to(memory_format=torch.contiguous_format)(x)
+    assert (got - expected).abs().max() < 1e-5 * expected.abs().max()
     angles = estimator.predict(np.zeros((40, 40, 3), np.uint8), tta=False).angles
     assert angles.shape == (1, 40, 40)
+
+
+def test_a_bundle_the_plain_network_does_not_compute_is_built_by_openmmlab(bundled, tmp_path):
+    # The same network, with a default of mmseg's InterpConv spelled out in the config: the
+    # plain network's recipe accepts only configs it knows to compute exactly, and leaves
+    # the others to the adapter, which builds them from the config as training did.
+    from mmengine.config import Config
+    from mmseg.registry import MODELS
+
+    from dense_direction.inference import DirectionEstimator
+    from dense_direction.mm.inference import DirectionEstimator as Adapter
+    from dense_direction.models import write_bundle
+
+    text = bundled_model("general", bundled[1]).config.read_text()
+    # Freshly initialised weights (the fixture's, all moved by 0.25, overflow float32 here).
+    torch.manual_seed(0)
+    state = MODELS.build(Config.fromstring(text, ".py").model).state_dict()
+    spelled = text.replace("type='InterpConv'", "conv_first=False, type='InterpConv'")
+    assert spelled != text
+    write_bundle(tmp_path, "plain", state, text, {"source": {}})
+    write_bundle(tmp_path, "spelled", state, spelled, {"source": {}})
+    plain = DirectionEstimator.pretrained("plain", device="cpu", root=tmp_path)
+    adapter = DirectionEstimator.pretrained("spelled", device="cpu", root=tmp_path)
+    assert type(plain) is DirectionEstimator and type(adapter) is Adapter
+    image = np.random.default_rng(0).integers(0, 256, (40, 56, 3), dtype=np.uint8)
+    a = plain.predict(image, tta=False).angles
+    b = adapter.predict(image, tta=False).angles
+    assert np.isfinite(a).all() and np.isfinite(b).all()
+    gap = np.remainder(a - b, np.pi)
+    assert np.degrees(np.minimum(gap, np.pi - gap)).max() < 0.05
 
 
 def test_pretrained_refuses_a_damaged_bundle(bundled, tmp_path):

@@ -90,8 +90,8 @@ def run(args: argparse.Namespace) -> int:
     timings["train"] = time.monotonic() - start - sum(timings.values())
 
     print("[3/4] evaluating on the held-out test split, with the classical baselines")
+    from dense_direction.inference import DirectionEstimator
     from dense_direction.io import as_rgb_uint8
-    from dense_direction.mm.inference import DirectionEstimator
 
     estimator = DirectionEstimator.from_checkpoint(work)
     items = evaluate.items_from_args(argparse.Namespace(data=data, split="test"))

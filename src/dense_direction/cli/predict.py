@@ -97,7 +97,7 @@ def _say_ignored(folder: Path, others: list[Path]) -> None:
 
 
 def _save_png(array: np.ndarray, path: Path) -> None:
-    from dense_direction.mm.cv_ops import opencv_png  # OpenCV: faster than Pillow's encoder
+    from dense_direction.cv_ops import opencv_png  # OpenCV: faster than Pillow's encoder
 
     path.write_bytes(opencv_png(np.ascontiguousarray(array), PNG_LEVEL))
 

@@ -11,9 +11,10 @@ Each bundled model is a folder ``models/NAME/`` (package data) holding
 ``tools/bundle_model.py`` makes such a folder from a training run (:func:`write_bundle`).
 The folder the models are looked up in is this package's ``models/`` unless the environment
 variable ``DENSE_DIRECTION_MODELS`` or a ``root`` argument names another (tests, or models kept
-outside the installation). Building a network from a bundle is the OpenMMLab adapter's job
-(:meth:`dense_direction.mm.inference.DirectionEstimator.pretrained`); this module is pure
-(torch and JSON only).
+outside the installation). Building a network from a bundle is the estimator's job
+(:meth:`dense_direction.inference.DirectionEstimator.pretrained`: in plain PyTorch where
+:mod:`dense_direction.networks` computes the config, else through OpenMMLab); this module is
+pure (torch and JSON only).
 """
 
 from __future__ import annotations
