@@ -118,3 +118,16 @@ def test_fusion_takes_each_pixel_from_the_scale_its_weights_choose():
 def test_fusion_needs_one_weight_map_per_field():
     with pytest.raises(ValueError, match="2 fields but 1 weight maps"):
         fuse_scales([np.zeros((2, 1, 1))] * 2, np.ones((1, 1, 1)))
+
+
+@pytest.mark.parametrize("block", [2, 3, 13])
+def test_block_any_marks_the_blocks_holding_a_pixel(block):
+    from dense_direction.scales import _block_any
+
+    image = np.zeros((4 * block, 3 * block), bool)
+    image[0, 0] = True  # block (0, 0), its first pixel
+    image[2 * block - 1, 3 * block - 1] = True  # block (1, 2), its last pixel
+    image[3 * block + block // 2, block] = True  # block (3, 1)
+    expected = np.zeros((4, 3), bool)
+    expected[0, 0] = expected[1, 2] = expected[3, 1] = True
+    assert np.array_equal(_block_any(image, block), expected)

@@ -153,12 +153,14 @@ def test_images_alone_are_predicted_with_the_bundled_model(tmp_path, capsys):
     images = tmp_path / "images"
     images.mkdir()
     Image.fromarray(generate_sample("cracks", (64, 64), seed=1).image).save(images / "a.png")
+    (images / "scale.txt").write_text("0.5 um")  # not an image: named, not read
     out = tmp_path / "out"
     assert (
         main(["analyze", "--images", str(images), "--out", str(out), "--no-tta", "--no-plots"]) == 0
     )
     printed = capsys.readouterr().out
-    assert printed.startswith("model: bundled 'general'") and "analysed 1 of 1 images" in printed
+    assert f"ignored in {images}: 1 files that are not images (scale.txt)" in printed
+    assert "model: bundled 'general'" in printed and "analysed 1 of 1 images" in printed
     assert pd.read_csv(out / "images.csv").image.tolist() == ["a"]
 
 

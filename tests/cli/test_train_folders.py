@@ -57,6 +57,22 @@ def test_every_tenth_pair_is_held_out(folders, tmp_path):
     assert len(train_names) == 9 and not {"00000", "00010"} & set(train_names)
 
 
+def test_what_the_folders_hold_besides_pairs_is_named(folders, tmp_path, capsys):
+    # A user's folder of images with a spreadsheet and an older set in a subfolder: training
+    # reads neither, and says so before it starts.
+    from dense_direction.cli.train import build_config
+
+    images = tmp_path / "images"
+    shutil.copytree(folders["images"], images)
+    (images / "labels.csv").write_text("x")
+    (images / "old").mkdir()
+    build_config(_args(dict(folders, images=images), tmp_path / "w"))
+    out = capsys.readouterr().out
+    assert f"ignored in {images}: 1 files that are not images (labels.csv); " in out
+    assert "1 subfolders, not searched (old/)" in out
+    assert f"ignored in {folders['masks']}" not in out  # nothing else there
+
+
 @pytest.mark.parametrize(
     ("flag", "folder", "pipeline_step", "centerline_key"),
     [

@@ -54,3 +54,24 @@ def test_output_folder_is_made_and_a_file_in_the_way_is_named(tmp_path):
     # A file above the folder: mkdir would raise NotADirectoryError.
     with pytest.raises(ValueError, match=r"--work-dir .*sub: .*f is a file, not a folder"):
         output_folder(tmp_path / "f" / "sub", "--work-dir", make=False)
+
+
+def test_what_a_folder_holds_besides_the_files_read_is_reported(tmp_path, rgb):
+    for name in ("a.png", "b.png"):
+        Image.fromarray(rgb).save(tmp_path / name)
+    (tmp_path / "notes.txt").write_text("x")
+    (tmp_path / "old").mkdir()
+    (tmp_path / "c.png").mkdir()  # a folder with an image's name is not an image
+    lines = []
+    found = files_by_stem(tmp_path, (".png",), "image", report=lines.append)
+    assert sorted(found) == ["a", "b"]
+    assert lines == [
+        f"ignored in {tmp_path}: 1 files that are not images (notes.txt); "
+        "2 subfolders, not searched (c.png/, old/)"
+    ]
+    (tmp_path / "notes.txt").unlink()
+    for folder in ("old", "c.png"):
+        (tmp_path / folder).rmdir()
+    lines.clear()
+    files_by_stem(tmp_path, (".png",), "image", report=lines.append)
+    assert lines == []  # a clean folder: nothing to say

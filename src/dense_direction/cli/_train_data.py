@@ -111,6 +111,8 @@ def datasets(
         raise ValueError("give --data DIR, or both --images DIR and --masks DIR")
     from dense_direction.mm.datasets import paired_files
 
+    # Checked here, and what the folders hold besides pairs named, before anything is built.
+    images, _ = paired_files(args.images, args.masks, report=print)
     labels = {} if args.positive_labels is None else dict(positive_labels=args.positive_labels)
     train = dict(
         type="ImageMaskFolderDataset",
@@ -124,6 +126,7 @@ def datasets(
     if args.val_images is not None:
         if args.val_masks is None:
             raise ValueError("--val-images needs --val-masks")
+        paired_files(args.val_images, args.val_masks, report=print)
         val = dict(
             type="ImageMaskFolderDataset",
             images=str(args.val_images),
@@ -133,7 +136,7 @@ def datasets(
             **extras,
         )
         return train, val
-    stems = sorted(paired_files(args.images, args.masks)[0])
+    stems = sorted(images)
     held_out = stems[::10]
     if len(stems) < 2:
         raise ValueError(f"need at least 2 image/mask pairs to hold one out, got {len(stems)}")

@@ -144,7 +144,7 @@ def _predicted(estimator: Any, path: str, options: dict[str, Any], extra: dict) 
 
 
 def _prediction_items(args: argparse.Namespace) -> list:
-    images = files_by_stem(args.images, IMAGE_SUFFIXES, "image")
+    images = files_by_stem(args.images, IMAGE_SUFFIXES, "image", report=print)
     options = prediction_options(args)
     estimator = load_estimator(args)
     if not estimator.seg_channels and not args.masks:

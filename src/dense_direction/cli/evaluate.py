@@ -126,7 +126,7 @@ def items_from_args(args: argparse.Namespace) -> list[Item]:
         )
     else:
         raise ValueError("give --data DIR, or --images DIR with --directions DIR")
-    images = files_by_stem(folders["images"], IMAGE_SUFFIXES, "image")
+    images = files_by_stem(folders["images"], IMAGE_SUFFIXES, "image", report=print)
     # Direction maps are required; the synthetic layout's centre-line and crossing folders are
     # used when present; a folder given by a flag exists (checked above).
     found = {

@@ -16,6 +16,7 @@ from dense_direction.cli._model import add_model_arguments, load_estimator, pred
 from dense_direction.io import (
     IMAGE_SUFFIXES,
     check_unique_stems,
+    ignored_entries,
     listing,
     output_folder,
     read_image,
@@ -57,7 +58,8 @@ def collect_inputs(pattern: str) -> list[Path]:
     if path.is_dir():
         entries = sorted(path.iterdir())
         found = [p for p in entries if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES]
-        _say_ignored(path, [p for p in entries if p not in found])
+        if line := ignored_entries(path, found):
+            print(line)
         if not found:
             raise FileNotFoundError(f"no images ({', '.join(sorted(IMAGE_SUFFIXES))}) in {path}")
     else:
@@ -84,16 +86,6 @@ def _without_earlier_outputs(paths: list[Path]) -> list[Path]:
             f"left out {len(earlier)} files an earlier predict wrote beside their images: {names}"
         )
     return [p for p in paths if p not in set(earlier)]
-
-
-def _say_ignored(folder: Path, others: list[Path]) -> None:
-    """One line naming what a folder holds besides images (not searched, not read)."""
-    folders = [p.name + "/" for p in others if p.is_dir()]
-    files = [p.name for p in others if not p.is_dir()]
-    parts = [f"{len(files)} files that are not images ({listing(files, 4)})"] if files else []
-    parts += [f"{len(folders)} subfolders, not searched ({listing(folders, 4)})"] if folders else []
-    if parts:
-        print(f"ignored in {folder}: " + "; ".join(parts))
 
 
 def _save_png(array: np.ndarray, path: Path) -> None:

@@ -35,6 +35,7 @@ TIFFs); no OpenMMLab.
 from dense_direction.io.files import (
     check_unique_stems,
     files_by_stem,
+    ignored_entries,
     listing,
     mismatched_sizes,
     output_folder,
@@ -67,6 +68,7 @@ __all__ = [
     "check_unique_stems",
     "empty_masks",
     "files_by_stem",
+    "ignored_entries",
     "image_size",
     "listing",
     "mask_rule",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +13,7 @@ from dense_direction.io.images import IMAGE_SUFFIXES, image_size
 __all__ = [
     "check_unique_stems",
     "files_by_stem",
+    "ignored_entries",
     "listing",
     "mismatched_sizes",
     "output_folder",
@@ -59,23 +60,48 @@ def check_unique_stems(paths: Iterable[str | Path], what: str = "image") -> None
         )
 
 
-def files_by_stem(folder: str | Path, suffixes: Sequence[str], what: str) -> dict[str, str]:
+def ignored_entries(folder: str | Path, kept: Iterable[Path], what: str = "image") -> str | None:
+    """One line naming what ``folder`` holds besides the files ``kept`` (files of other
+    kinds, and subfolders, which are not searched), or None: ``ignored in F: 2 files that
+    are not images (a.txt, b.csv); 1 subfolders, not searched (old/)``. Commands print it
+    so that nothing a user put there is skipped without a word."""
+    kept = set(kept)
+    others = [p for p in sorted(Path(folder).iterdir()) if p not in kept]
+    folders = [p.name + "/" for p in others if p.is_dir()]
+    files = [p.name for p in others if not p.is_dir()]
+    parts = [f"{len(files)} files that are not {what}s ({listing(files, 4)})"] if files else []
+    parts += [f"{len(folders)} subfolders, not searched ({listing(folders, 4)})"] if folders else []
+    return f"ignored in {folder}: " + "; ".join(parts) if parts else None
+
+
+def files_by_stem(
+    folder: str | Path,
+    suffixes: Sequence[str],
+    what: str,
+    report: Callable[[str], None] | None = None,
+) -> dict[str, str]:
     """Files of ``folder`` with one of ``suffixes``, by stem. Two files with the same stem,
-    a missing folder or a folder without such files are errors."""
+    a missing folder or a folder without such files are errors. ``report`` (e.g. ``print``)
+    is given the :func:`ignored_entries` line of the folder, where it holds anything else."""
     path = Path(folder)
     if not path.is_dir():
         raise FileNotFoundError(f"{what} folder not found: {path}")
-    found = [f for f in sorted(path.iterdir()) if f.suffix.lower() in suffixes]
+    found = [f for f in sorted(path.iterdir()) if f.is_file() and f.suffix.lower() in suffixes]
     if not found:
         raise FileNotFoundError(f"no {what} files ({', '.join(suffixes)}) in {path}")
     check_unique_stems(found, what)
+    if report is not None and (line := ignored_entries(path, found, what)):
+        report(line)
     return {f.stem: str(f) for f in found}
 
 
-def paired_files(images: str | Path, masks: str | Path) -> tuple[dict[str, str], dict[str, str]]:
-    """Image and mask files by stem; any file without a partner is an error that lists them."""
-    image_files = files_by_stem(images, IMAGE_SUFFIXES, "image")
-    mask_files = files_by_stem(masks, IMAGE_SUFFIXES, "mask")
+def paired_files(
+    images: str | Path, masks: str | Path, report: Callable[[str], None] | None = None
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Image and mask files by stem; any file without a partner is an error that lists them.
+    ``report``: as :func:`files_by_stem`'s, for both folders."""
+    image_files = files_by_stem(images, IMAGE_SUFFIXES, "image", report)
+    mask_files = files_by_stem(masks, IMAGE_SUFFIXES, "mask", report)
     lonely = sorted(set(image_files) - set(mask_files))
     if lonely:
         raise ValueError(
