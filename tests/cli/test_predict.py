@@ -159,3 +159,37 @@ def test_a_threshold_outside_the_confidence_range_is_refused(tmp_path, capsys, v
     args = ["predict", "--input", str(tmp_path / "a.png"), "--out", str(tmp_path / "o")]
     assert main([*args, "--threshold", value]) == 2
     assert f"--threshold must be in [0, 1), got {value}" in capsys.readouterr().err
+
+
+def test_runs_into_one_folder_are_recorded_and_analyze_reads_only_the_last(tmp_path, capsys):
+    # One dataset predicted in parts adds up in the record; a run with other options replaces
+    # it, says which earlier outputs stay, and analyze leaves those out (before, it mixed
+    # the two runs' angle maps in one table without a word).
+    import json
+
+    import pandas as pd
+
+    from dense_direction.cli.main import main
+    from dense_direction.synthetic import generate_sample
+
+    for i, stem in enumerate("abc"):
+        image = generate_sample("cracks", (48, 48), seed=i).image
+        Image.fromarray(image).save(tmp_path / f"{stem}.png")
+    out = tmp_path / "out"
+
+    def predict(stem, *extra):
+        argv = ["predict", "--input", str(tmp_path / f"{stem}.png"), "--out", str(out)]
+        assert main([*argv, "--no-tta", *extra]) == 0
+        return capsys.readouterr().out, json.loads((out / "predict.json").read_text())
+
+    predict("a")
+    printed, record = predict("b")
+    assert record["images"] == ["a", "b"] and "earlier predict" not in printed
+    printed, record = predict("c", "--smooth", "0")
+    assert record["images"] == ["c"]
+    assert f"{out} holds the outputs of 2 images an earlier predict made with another" in printed
+    assert "(a, b)" in printed
+    assert main(["analyze", "--predictions", str(out), "--out", str(tmp_path / "an")]) == 0
+    printed = capsys.readouterr().out
+    assert "left out 2 angle maps" in printed and "does not list" in printed
+    assert pd.read_csv(tmp_path / "an" / "images.csv").image.tolist() == ["c"]

@@ -171,7 +171,9 @@ def run(args: argparse.Namespace) -> int:
     output_folder(args.out, make=False)  # before any image is read
     options = _options(args)
     if args.predictions is not None:
-        items = prediction_items(args.predictions, args.masks, args.labels, args.roi, args.images)
+        items = prediction_items(
+            args.predictions, args.masks, args.labels, args.roi, args.images, report=print
+        )
     elif args.images is not None:
         items = _prediction_items(args)
     else:

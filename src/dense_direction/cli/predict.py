@@ -148,9 +148,16 @@ def _write_pictures(
             )
 
 
-def write_record(args: argparse.Namespace, estimator: object, options: dict) -> None:
-    """:data:`RUN_RECORD` in ``--out``: which model made the outputs, with which options, and
-    what the confidence PNGs hold (``analyze`` refuses coherence as a structure mask)."""
+def write_record(
+    args: argparse.Namespace, estimator: object, options: dict, stems: list[str]
+) -> None:
+    """:data:`RUN_RECORD` in ``--out``: which model made the outputs, with which options, what
+    the confidence PNGs hold (``analyze`` refuses coherence as a structure mask), and which
+    images (``stems``) the folder holds outputs of, which ``analyze --predictions`` reads.
+
+    A run with the model and options of the record already there adds its images to it (one
+    dataset predicted in parts); another run replaces it, and outputs of images that only
+    the earlier run predicted stay in the folder unlisted, with a line that says so."""
     from dense_direction.cli._model import model_source
 
     record = {
@@ -158,7 +165,32 @@ def write_record(args: argparse.Namespace, estimator: object, options: dict) -> 
         "confidence": confidence_kind(bool(estimator.seg_channels)),
         "options": {key: list(v) if isinstance(v, tuple) else v for key, v in options.items()},
     }
-    (args.out / RUN_RECORD).write_text(json.dumps(record, indent=2) + "\n")
+    path = args.out / RUN_RECORD
+    previous = _readable_record(path)
+    same = previous is not None and all(previous.get(k) == v for k, v in record.items())
+    images = set(stems) | set(previous.get("images") or []) if same else set(stems)
+    angles = output_name("", "angles", suffix=".npy")
+    earlier = sorted(
+        {p.name[: -len(angles)] for p in args.out.glob(f"*{angles}")} - images, key=str
+    )
+    if earlier:
+        print(
+            f"{args.out} holds the outputs of {len(earlier)} images an earlier predict made with "
+            f"another model or options ({listing(earlier, 4)}): they stay, and analyze "
+            f"--predictions leaves them out ({RUN_RECORD} lists this run's images); give a new "
+            f"--out to keep runs apart"
+        )
+    record["images"] = sorted(images)
+    path.write_text(json.dumps(record, indent=2) + "\n")
+
+
+def _readable_record(path: Path) -> dict | None:
+    """An earlier run's record, or None where there is none or it cannot be read."""
+    try:
+        record = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    return record if isinstance(record, dict) else None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -170,7 +202,7 @@ def run(args: argparse.Namespace) -> int:
     output_folder(args.out, make=False)  # before the model loads
     estimator = load_estimator(args)
     output_folder(args.out)
-    write_record(args, estimator, options)
+    write_record(args, estimator, options, [p.stem for p in inputs])
     failed: list[tuple[Path, str]] = []
     # One image's outputs are written (zlib and Pillow release the GIL) while the next one
     # is predicted; at most one write is pending, so memory stays that of two images.

@@ -14,6 +14,7 @@ from dense_direction.analysis.report.writer import ImageInputs
 from dense_direction.io import (
     IMAGE_SUFFIXES,
     files_by_stem,
+    listing,
     read_binary_mask,
     read_image,
     read_mask,
@@ -33,12 +34,27 @@ __all__ = [
 ANGLES_SUFFIX = output_name("", "angles", suffix=".npy")  # what predict writes: _angles.npy
 
 
-def prediction_files(folder: str | Path) -> dict[str, Path]:
-    """``<stem>_angles.npy`` files of a ``predict`` output folder, by stem."""
+def prediction_files(
+    folder: str | Path, report: Callable[[str], None] | None = None
+) -> dict[str, Path]:
+    """``<stem>_angles.npy`` files of a ``predict`` output folder, by stem: those of the
+    images its :data:`RUN_RECORD` lists, where it lists them (an earlier run's outputs with
+    another model or options stay in the folder, unlisted). ``report`` (e.g. ``print``) is
+    given a line naming the angle maps left out so."""
     folder = Path(folder)
     if not folder.is_dir():
         raise FileNotFoundError(f"predictions folder not found: {folder}")
     found = {p.name[: -len(ANGLES_SUFFIX)]: p for p in sorted(folder.glob(f"*{ANGLES_SUFFIX}"))}
+    listed = (_run_record(folder) or {}).get("images")
+    if found and listed is not None:
+        unlisted = sorted(set(found) - set(listed))
+        if unlisted and report is not None:
+            report(
+                f"left out {len(unlisted)} angle maps in {folder} that {RUN_RECORD} does not "
+                f"list (an earlier predict's, with another model or options): "
+                f"{listing(unlisted, 4)}"
+            )
+        found = {stem: path for stem, path in found.items() if stem in set(listed)}
     if not found:
         raise FileNotFoundError(
             f"no <stem>{ANGLES_SUFFIX} files in {folder} (run dense-direction predict first)"
@@ -96,13 +112,22 @@ def predicted_confidence(folder: str | Path) -> str | None:
     """What the confidence PNGs in a ``predict`` output folder hold, from its
     :data:`RUN_RECORD` (``"structure"`` or ``"coherence"``); None where there is no record
     (an older run, or files from elsewhere). An unreadable record is an error naming it."""
+    return (_run_record(folder) or {}).get("confidence")
+
+
+def _run_record(folder: str | Path) -> dict | None:
+    """The :data:`RUN_RECORD` of a ``predict`` output folder, None where there is none; an
+    unreadable one is an error naming it."""
     record = Path(folder) / RUN_RECORD
     if not record.is_file():
         return None
     try:
-        return json.loads(record.read_text()).get("confidence")
-    except (OSError, ValueError, AttributeError) as err:
+        content = json.loads(record.read_text())
+    except (OSError, ValueError) as err:
         raise ValueError(f"cannot read {record} (predict's record of the run): {err}") from err
+    if not isinstance(content, dict):
+        raise ValueError(f"cannot read {record} (predict's record of the run): not an object")
+    return content
 
 
 def read_prediction(angles_path: Path) -> tuple[np.ndarray, np.ndarray | None]:
@@ -190,10 +215,12 @@ def prediction_items(
     labels: str | Path | None = None,
     roi: str | Path | None = None,
     images: str | Path | None = None,
+    report: Callable[[str], None] | None = None,
 ) -> list[tuple[str, Callable[[], ImageInputs]]]:
     """``(stem, load)`` for every angle map in ``predictions``; masks, labels, ROIs and
-    images pair by stem (an angle map without a mask, when masks are given, is an error)."""
-    found = prediction_files(predictions)
+    images pair by stem (an angle map without a mask, when masks are given, is an error).
+    ``report``: as :func:`prediction_files`'s."""
+    found = prediction_files(predictions, report)
     by_kind = {
         kind: _optional(folder, kind)
         for kind, folder in (("mask", masks), ("labels", labels), ("roi", roi), ("image", images))
