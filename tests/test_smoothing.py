@@ -171,3 +171,18 @@ def test_the_coarse_grid_gives_what_the_full_resolution_gaussian_gives(width):
     ref = ref[:, mask] / norm[mask]
     change = np.abs(field[:, mask] - ref).mean()
     assert np.abs(out[:, mask] - ref).mean() < 0.05 * change
+
+
+def test_in_place_smoothing_writes_the_callers_array_and_gives_the_same_field():
+    mask = np.zeros((60, 60), bool)
+    mask[10:50, 5:55] = True  # a band 40 px wide: smoothed
+    rng = np.random.default_rng(0)
+    vectors = rng.normal(size=(2, 60, 60)).astype(np.float32)
+    width = structure_width(mask)
+    expected = smooth_field(vectors, mask, width, 0.25)
+    field = vectors.copy()
+    result = smooth_field(field, mask, width, 0.25, in_place=True)
+    assert result is field and np.array_equal(field, expected)
+    assert not np.array_equal(expected, vectors)  # it changed something
+    with pytest.raises(ValueError, match="in_place needs a float32 array, got float64"):
+        smooth_field(vectors.astype(np.float64), mask, width, 0.25, in_place=True)

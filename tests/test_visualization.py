@@ -109,3 +109,19 @@ def test_comparison_row_is_image_truth_prediction_error():
     assert red[0] > red[1] and cyan[2] > cyan[0]
     # Outside the truth's pixels both overlays leave the photograph as it is.
     assert np.array_equal(row[0, 8:24], np.full((16, 3), 120))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_colours_are_matplotlibs_hsv_with_full_saturation(dtype):
+    # The written-out formula against matplotlib's general HSV conversion (hue = angle / pi,
+    # saturation 1, value = strength), angles beyond [0, pi) and NaN included.
+    from matplotlib.colors import hsv_to_rgb
+
+    rng = np.random.default_rng(0)
+    angles = rng.uniform(-4, 8, (50, 60)).astype(dtype)
+    angles[0, 0] = np.nan
+    strength = rng.uniform(-0.2, 1.2, (50, 60))
+    hue = np.mod(np.nan_to_num(angles.astype(np.float64)), np.pi) / np.pi
+    expected = hsv_to_rgb(np.stack((hue, np.ones_like(hue), np.clip(strength, 0, 1)), -1))
+    got = direction_colors(angles, strength)
+    assert got.dtype == dtype and np.abs(got - expected).max() < 1e-5

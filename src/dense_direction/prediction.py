@@ -108,7 +108,9 @@ def finish_prediction(
         for k in range(len(dir_classes)):
             mask = structure[k] > 0.5
             width = structure_width(mask, distance=distance)
-            pairs[k] = smooth_field(pairs[k], mask, width, smooth, blur=blur)
+            field = pairs[k]
+            in_place = field.dtype == np.float32  # else smoothed into a float32 copy
+            pairs[k] = smooth_field(field, mask, width, smooth, blur=blur, in_place=in_place)
     angles = vectors_to_angles(torch.from_numpy(pairs), dim=1).numpy()
     confidence = structure if structure is not None else np.stack([coherence(p) for p in pairs])
     return DirectionPrediction(

@@ -129,11 +129,14 @@ def smooth_field(
     min_width: float = DEFAULT_MIN_WIDTH,
     agreement: tuple[float, float] | None = DEFAULT_AGREEMENT,
     blur: Callable[[np.ndarray, float], np.ndarray] | None = None,
+    in_place: bool = False,
 ) -> np.ndarray:
     """``vectors (2, H, W)`` averaged inside ``mask (H, W)`` with a Gaussian of standard
     deviation ``strength * width`` per pixel (``width (H, W)`` in px, e.g.
     :func:`structure_width` of ``mask``); pixels off the mask, narrower than ``min_width`` or
-    with ``strength == 0`` keep their vector. Returns a new array.
+    with ``strength == 0`` keep their vector. Returns a new array, or ``vectors`` itself
+    smoothed where ``in_place`` (a float32 array: no copy of the field; on a 4000x3000 image
+    96 MB less to allocate and copy twice).
 
     ``agreement (low, high)`` in degrees: a pixel whose own direction is within ``low`` of
     the average takes the average, one more than ``high`` off keeps its own, linearly in
@@ -151,6 +154,8 @@ def smooth_field(
     4 deg off takes the band's direction to within 0.1 deg (its own weight is
     ``1 / (2 pi 15^2)``, a thousandth of the band's), one 30 deg off keeps its own.
     """
+    if in_place and not (isinstance(vectors, np.ndarray) and vectors.dtype == np.float32):
+        raise ValueError(f"in_place needs a float32 array, got {np.asarray(vectors).dtype}")
     vectors = np.asarray(vectors, dtype=np.float32)
     mask = np.asarray(mask, dtype=bool)
     width = np.asarray(width, dtype=np.float32)
@@ -161,7 +166,7 @@ def smooth_field(
             f"mask {mask.shape} and width {width.shape} must match the field {vectors.shape[1:]}"
         )
     check_smooth(strength, "strength")
-    out = vectors.copy()
+    out = vectors if in_place else vectors.copy()
     rows, cols = np.nonzero(mask & (width > min_width))
     if strength == 0 or not rows.size:
         return out

