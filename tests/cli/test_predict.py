@@ -57,14 +57,17 @@ def test_multi_class_outputs_one_file_set_per_class(tmp_path):
     assert np.all(left[:, 0] > left[:, 1]) and np.all(left[:, 0] > left[:, 2])
 
 
-def _folder_run(tmp_path, monkeypatch, write):
-    """`predict` over three images with a stand-in model and ``write`` as its writer."""
+def _folder_run(tmp_path, monkeypatch, write, broken=None):
+    """`predict` over three images with a stand-in model and ``write`` as its writer; the
+    image numbered ``broken`` is not a PNG."""
     from types import SimpleNamespace
 
     import dense_direction.cli.predict as predict
 
     for i in range(3):
         Image.fromarray(np.full((6, 8, 3), 40 * i, np.uint8)).save(tmp_path / f"im{i}.png")
+    if broken is not None:
+        (tmp_path / f"im{broken}.png").write_bytes(b"not a png")
 
     def fake_predict(image, **kwargs):
         angles = np.full((1, *image.shape[:2]), image[0, 0, 0] / 255, np.float32)
@@ -193,3 +196,17 @@ def test_runs_into_one_folder_are_recorded_and_analyze_reads_only_the_last(tmp_p
     printed = capsys.readouterr().out
     assert "left out 2 angle maps" in printed and "does not list" in printed
     assert pd.read_csv(tmp_path / "an" / "images.csv").image.tolist() == ["c"]
+
+
+def test_images_read_ahead_stay_paired_with_their_outputs_past_an_unreadable_one(
+    tmp_path, monkeypatch, capsys
+):
+    # Each next image is read while the one before is predicted: a file that fails to read
+    # is skipped and named, and the images after it keep their own outputs.
+    from dense_direction.cli.predict import write_outputs
+
+    assert _folder_run(tmp_path, monkeypatch, write_outputs, broken=1) == 1
+    assert f"skipped {tmp_path / 'im1.png'}: cannot read image" in capsys.readouterr().out
+    for i in (0, 2):
+        assert np.allclose(np.load(tmp_path / "out" / f"im{i}_angles.npy"), 40 * i / 255)
+    assert not (tmp_path / "out" / "im1_angles.npy").exists()

@@ -200,17 +200,23 @@ def run(args: argparse.Namespace) -> int:
     options = prediction_options(args)
     inputs = collect_inputs(args.input)
     output_folder(args.out, make=False)  # before the model loads
-    estimator = load_estimator(args)
-    output_folder(args.out)
-    write_record(args, estimator, options, [p.stem for p in inputs])
     failed: list[tuple[Path, str]] = []
-    # One image's outputs are written (zlib and Pillow release the GIL) while the next one
-    # is predicted; at most one write is pending, so memory stays that of two images.
-    with ThreadPoolExecutor(max_workers=1) as writer:
+    # Images are read one ahead in a thread of their own (decoding releases the GIL): the
+    # first while the model loads, each next one while the one before is predicted. One
+    # image's outputs are written while the next one is predicted; at most one read and one
+    # write are pending, so memory stays that of three images.
+    with ThreadPoolExecutor(max_workers=1) as reader, ThreadPoolExecutor(max_workers=1) as writer:
+        upcoming = reader.submit(read_image, inputs[0])
+        estimator = load_estimator(args)
+        output_folder(args.out)
+        write_record(args, estimator, options, [p.stem for p in inputs])
         pending: Future | None = None
-        for path in track(inputs, "predict"):
+        for i, path in enumerate(track(inputs, "predict")):
+            read, upcoming = upcoming, None
+            if i + 1 < len(inputs):
+                upcoming = reader.submit(read_image, inputs[i + 1])
             try:
-                image = read_image(path)
+                image = read.result()
                 prediction = estimator.predict(image, **options)
             except (ValueError, OSError) as err:
                 failed.append((path, str(err)))
