@@ -65,7 +65,7 @@ def check_tiling(tile: int, overlap: int) -> None:
     if not 0 <= overlap < tile:
         raise ValueError(
             f"overlap must be >= 0 and below the tile size, got overlap={overlap} with "
-            f"tile={tile}: lower the overlap (--overlap) or raise the tile (--tile)"
+            f"tile={tile}: lower the overlap or raise the tile"
         )
 
 

@@ -281,3 +281,28 @@ def test_images_csv_always_has_the_documented_columns_in_order(predictions, tmp_
 def test_jobs_must_be_at_least_one(predictions, tmp_path, capsys):
     assert _analyze(predictions, tmp_path / "out", "--jobs", "0") == 2
     assert "--jobs must be >= 1, got 0" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("record", "message"),
+    [
+        ({"confidence": "banana"}, "confidence must be one of structure, coherence, got 'banana'"),
+        ({"images": "bar"}, "images must be a list of image names, got 'bar'"),
+        (["bar"], "not a JSON object"),
+    ],
+)
+def test_a_record_that_does_not_make_sense_is_named(predictions, tmp_path, capsys, record, message):
+    (predictions / "predict.json").write_text(json.dumps(record))
+    assert _analyze(predictions, tmp_path / "out", "--no-plots") == 2
+    err = capsys.readouterr().err
+    assert "predict.json (predict's record of the run)" in err and message in err
+
+
+def test_images_the_record_lists_without_an_angle_map_are_named(predictions, tmp_path, capsys):
+    record = {"confidence": "structure", "images": ["bar", "gone", "y"]}
+    (predictions / "predict.json").write_text(json.dumps(record))
+    assert _analyze(predictions, tmp_path / "out", "--no-plots") == 0
+    assert "1 images predict.json lists have no angle map" in capsys.readouterr().out
+    (predictions / "predict.json").write_text(json.dumps(dict(record, images=[])))
+    assert _analyze(predictions, tmp_path / "out2", "--no-plots") == 2
+    assert "no <stem>_angles.npy files that predict.json lists" in capsys.readouterr().err

@@ -316,3 +316,24 @@ def test_evaluate_exits_1_when_no_pixel_is_scored(trained, tmp_path):
     )
     assert out.returncode == 1, out.stderr[-2000:]
     assert "no pixel was scored" in out.stdout
+
+
+def test_a_checkpoint_is_named_and_recorded_by_its_file(trained, tmp_path, capsys):
+    # The work dir typed two ways is one model (its best checkpoint's SHA-256 is what the
+    # record compares); the first line names the file used, as for a bundled model, with no
+    # mmengine log lines around it.
+    from dense_direction.cli.main import main
+
+    data, work, _ = trained
+    out = tmp_path / "out"
+    images = sorted((data / "images" / "test").glob("*.png"))
+    for image, given in zip(images[:2], (str(work), f"{work}/"), strict=True):
+        argv = ["predict", "--input", str(image), "--out", str(out), "--checkpoint", given]
+        assert main([*argv, "--no-tta"]) == 0
+        printed = capsys.readouterr()
+        assert printed.out.startswith(f"model: checkpoint {work.resolve()}/best_")
+        assert "(SHA-256 " in printed.out.splitlines()[0]
+        assert "mmengine" not in printed.out + printed.err
+    record = json.loads((out / "predict.json").read_text())
+    assert record["images"] == [images[0].stem, images[1].stem]
+    assert record["weights"].startswith(str(work.resolve())) and len(record["sha256"]) == 64

@@ -76,7 +76,9 @@ def _folder_run(tmp_path, monkeypatch, write, broken=None):
     monkeypatch.setattr(
         predict,
         "load_estimator",
-        lambda args: SimpleNamespace(predict=fake_predict, seg_channels=1),
+        lambda args: SimpleNamespace(
+            predict=fake_predict, seg_channels=1, check_smooth=lambda s: s, dtype="float32"
+        ),
     )
     monkeypatch.setattr(predict, "write_outputs", write)
     import argparse
@@ -175,27 +177,40 @@ def test_runs_into_one_folder_are_recorded_and_analyze_reads_only_the_last(tmp_p
     from dense_direction.cli.main import main
     from dense_direction.synthetic import generate_sample
 
-    for i, stem in enumerate("abc"):
+    for i, stem in enumerate("abcd"):
         image = generate_sample("cracks", (48, 48), seed=i).image
         Image.fromarray(image).save(tmp_path / f"{stem}.png")
     out = tmp_path / "out"
 
     def predict(stem, *extra):
         argv = ["predict", "--input", str(tmp_path / f"{stem}.png"), "--out", str(out)]
-        assert main([*argv, "--no-tta", *extra]) == 0
-        return capsys.readouterr().out, json.loads((out / "predict.json").read_text())
+        code = main([*argv, "--no-tta", *extra])
+        return code, capsys.readouterr().out, json.loads((out / "predict.json").read_text())
 
     predict("a")
-    printed, record = predict("b")
+    # The default smoothing spelled out, and a target width that acts only with several
+    # scales: the same run as the first.
+    _, printed, record = predict("b", "--smooth", "0.25", "--target-width", "20")
     assert record["images"] == ["a", "b"] and "earlier predict" not in printed
-    printed, record = predict("c", "--smooth", "0")
+    assert record["options"]["smooth"] == 0.25 and "target_width" not in record["options"]
+    assert record["sha256"] and record["weights"].endswith("weights.pth")
+    _, printed, record = predict("c", "--smooth", "0")
     assert record["images"] == ["c"]
-    assert f"{out} holds the outputs of 2 images an earlier predict made with another" in printed
-    assert "(a, b)" in printed
+    assert f"{out} holds the outputs of 2 images of an earlier predict made with " in printed
+    assert "another model or options (a, b)" in printed
+    # An image that fails to read is not listed, though an earlier run's outputs of it stay.
+    (tmp_path / "a.png").write_bytes(b"not a png")
+    code, printed, record = predict("a", "--smooth", "0")
+    assert code == 1 and record["images"] == ["c"]
     assert main(["analyze", "--predictions", str(out), "--out", str(tmp_path / "an")]) == 0
     printed = capsys.readouterr().out
     assert "left out 2 angle maps" in printed and "does not list" in printed
     assert pd.read_csv(tmp_path / "an" / "images.csv").image.tolist() == ["c"]
+    # A record without the list (an older predict's) is not called another model's.
+    (out / "predict.json").write_text(json.dumps({"confidence": "structure"}))
+    _, printed, record = predict("d", "--smooth", "0")
+    assert "of an earlier predict that did not record its images (a, b, c)" in printed
+    assert record["images"] == ["d"]
 
 
 def test_images_read_ahead_stay_paired_with_their_outputs_past_an_unreadable_one(
@@ -210,3 +225,12 @@ def test_images_read_ahead_stay_paired_with_their_outputs_past_an_unreadable_one
     for i in (0, 2):
         assert np.allclose(np.load(tmp_path / "out" / f"im{i}_angles.npy"), 40 * i / 255)
     assert not (tmp_path / "out" / "im1_angles.npy").exists()
+
+
+def test_a_double_star_pattern_searches_every_subfolder(tmp_path):
+    image = Image.fromarray(np.zeros((4, 4, 3), np.uint8))
+    (tmp_path / "sub" / "deeper").mkdir(parents=True)
+    for name in ("a.png", "sub/b.png", "sub/deeper/c.png"):
+        image.save(tmp_path / name)
+    names = [p.name for p in collect_inputs(str(tmp_path / "**" / "*.png"))]
+    assert sorted(names) == ["a.png", "b.png", "c.png"]

@@ -75,3 +75,12 @@ def test_what_a_folder_holds_besides_the_files_read_is_reported(tmp_path, rgb):
     lines.clear()
     files_by_stem(tmp_path, (".png",), "image", report=lines.append)
     assert lines == []  # a clean folder: nothing to say
+
+
+def test_a_folder_whose_images_are_in_subfolders_says_so_before_the_error(tmp_path, rgb):
+    (tmp_path / "2024").mkdir()
+    Image.fromarray(rgb).save(tmp_path / "2024" / "a.png")
+    lines = []
+    with pytest.raises(FileNotFoundError, match="no image files"):
+        files_by_stem(tmp_path, (".png",), "image", report=lines.append)
+    assert lines == [f"ignored in {tmp_path}: 1 subfolders, not searched (2024/)"]

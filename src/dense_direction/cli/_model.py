@@ -7,7 +7,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from dense_direction.hardware import DEFAULT_INFERENCE_PRECISION, PRECISIONS
+from dense_direction.hardware import DEFAULT_INFERENCE_PRECISION, PRECISIONS, resolve_device
+from dense_direction.io import sha256
 from dense_direction.models import DEFAULT_MODEL
 from dense_direction.scales import (
     DEFAULT_SCALES,
@@ -128,6 +129,7 @@ def prediction_options(args: argparse.Namespace) -> dict[str, Any]:
     """Keyword arguments of ``DirectionEstimator.predict`` from the shared arguments, checked
     (a ``ValueError`` naming the bad one) before any model is loaded; what depends on the
     model is :func:`load_estimator`'s to check."""
+    resolve_device(args.device)  # before the model loads and the first image is read
     check_tiling(args.tile, args.overlap)
     check_border(args.border)
     check_scales(args.scales)
@@ -150,6 +152,24 @@ def model_source(args: argparse.Namespace) -> str:
     if args.checkpoint is not None:
         return str(args.checkpoint)
     return f"bundled:{args.model or DEFAULT_MODEL}"
+
+
+def model_identity(args: argparse.Namespace) -> dict[str, str]:
+    """What the arguments' model is, for records that must tell two models apart: its source
+    (:func:`model_source`), the weights file it resolves to (a work dir's best checkpoint, a
+    bundled model's weights) and that file's SHA-256: the same file named two ways is one
+    model, a work dir trained again is another."""
+    if args.checkpoint is not None:
+        from dense_direction.mm.checkpoints import find_checkpoint
+
+        weights = find_checkpoint(args.checkpoint).resolve()
+        digest = sha256(weights)
+    else:
+        from dense_direction.models import bundled_model
+
+        bundle = bundled_model(args.model or DEFAULT_MODEL)
+        weights, digest = bundle.weights, str(bundle.manifest.get("sha256"))
+    return {"model": model_source(args), "weights": str(weights), "sha256": digest}
 
 
 def load_estimator(args: argparse.Namespace, bundled_default: bool = True) -> Any:
@@ -183,6 +203,8 @@ def _load(args: argparse.Namespace, bundled_default: bool) -> Any:
         )
     from dense_direction.mm.checkpoints import UntrustedCheckpointError
 
+    identity = model_identity(args)
+    print(f"model: checkpoint {identity['weights']} (SHA-256 {identity['sha256'][:12]})")
     try:
         return DirectionEstimator.from_checkpoint(
             args.checkpoint,

@@ -31,7 +31,11 @@ PNG_LEVEL = 1
 
 def add_parser(parser: argparse.ArgumentParser) -> None:
     add_model_arguments(parser)
-    parser.add_argument("--input", required=True, help="an image, a folder or a glob pattern")
+    parser.add_argument(
+        "--input",
+        required=True,
+        help="an image, a folder (not searched below) or a glob pattern (** for every subfolder)",
+    )
     parser.add_argument("--out", type=Path, required=True, help="output folder")
     parser.add_argument(
         "--threshold",
@@ -63,7 +67,7 @@ def collect_inputs(pattern: str) -> list[Path]:
         if not found:
             raise FileNotFoundError(f"no images ({', '.join(sorted(IMAGE_SUFFIXES))}) in {path}")
     else:
-        found = sorted(Path(p) for p in glob.glob(pattern) if Path(p).is_file())
+        found = sorted(Path(p) for p in glob.glob(pattern, recursive=True) if Path(p).is_file())
         if not found:
             raise FileNotFoundError(f"no file matches {pattern!r}")
     found = _without_earlier_outputs(found)
@@ -148,40 +152,81 @@ def _write_pictures(
             )
 
 
-def write_record(
-    args: argparse.Namespace, estimator: object, options: dict, stems: list[str]
-) -> None:
-    """:data:`RUN_RECORD` in ``--out``: which model made the outputs, with which options, what
-    the confidence PNGs hold (``analyze`` refuses coherence as a structure mask), and which
-    images (``stems``) the folder holds outputs of, which ``analyze --predictions`` reads.
+class RunRecord:
+    """:data:`RUN_RECORD` in ``--out``: which model made the outputs (its weights' SHA-256),
+    with which options (as resolved: the smoothing a default means, the precision ``auto``
+    picked), what the confidence PNGs hold (``analyze`` refuses coherence as a structure
+    mask), and the images whose outputs are written, added one by one as their writes end
+    (an image that fails, or a run stopped half-way, lists only what is there).
 
-    A run with the model and options of the record already there adds its images to it (one
-    dataset predicted in parts); another run replaces it, and outputs of images that only
-    the earlier run predicted stay in the folder unlisted, with a line that says so."""
-    from dense_direction.cli._model import model_source
+    A run of the same model and options as the record already there adds to its images (one
+    dataset predicted in parts); another run starts a new list, and outputs of images only
+    an earlier run predicted stay in the folder unlisted, with a line that says so
+    (``analyze --predictions`` reads the listed images only)."""
 
-    record = {
-        "model": model_source(args),
-        "confidence": confidence_kind(bool(estimator.seg_channels)),
-        "options": {key: list(v) if isinstance(v, tuple) else v for key, v in options.items()},
-    }
-    path = args.out / RUN_RECORD
-    previous = _readable_record(path)
-    same = previous is not None and all(previous.get(k) == v for k, v in record.items())
-    images = set(stems) | set(previous.get("images") or []) if same else set(stems)
-    angles = output_name("", "angles", suffix=".npy")
-    earlier = sorted(
-        {p.name[: -len(angles)] for p in args.out.glob(f"*{angles}")} - images, key=str
-    )
-    if earlier:
-        print(
-            f"{args.out} holds the outputs of {len(earlier)} images an earlier predict made with "
-            f"another model or options ({listing(earlier, 4)}): they stay, and analyze "
-            f"--predictions leaves them out ({RUN_RECORD} lists this run's images); give a new "
-            f"--out to keep runs apart"
+    def __init__(
+        self, args: argparse.Namespace, estimator: object, options: dict, inputs: list[str]
+    ) -> None:
+        """``inputs``: the stems this run predicts (their earlier outputs are replaced)."""
+        from dense_direction.cli._model import model_identity
+
+        self.path = args.out / RUN_RECORD
+        self.record = {
+            **model_identity(args),
+            "confidence": confidence_kind(bool(estimator.seg_channels)),
+            "options": _resolved(options, estimator),
+        }
+        previous = _readable_record(self.path)
+        listed = None if previous is None else previous.get("images")
+        # The model as typed ("work" or "work/") does not matter: its weights' file does.
+        same = isinstance(listed, list) and all(
+            previous.get(k) == v for k, v in self.record.items() if k != "model"
         )
-    record["images"] = sorted(images)
-    path.write_text(json.dumps(record, indent=2) + "\n")
+        self.images: set[str] = set(listed) if same else set()
+        self._name_earlier(args.out, previous, inputs=set(inputs))
+        self._write()
+
+    def _name_earlier(self, out: Path, previous: dict | None, inputs: set[str]) -> None:
+        angles = output_name("", "angles", suffix=".npy")
+        present = {p.name[: -len(angles)] for p in out.glob(f"*{angles}")}
+        earlier = sorted(present - self.images - inputs)
+        if not earlier:
+            return
+        made = (
+            "made with another model or options"
+            if previous is not None and isinstance(previous.get("images"), list)
+            else "that did not record its images"
+        )
+        print(
+            f"{out} holds the outputs of {_count(len(earlier), 'image')} of an earlier "
+            f"predict {made} ({listing(earlier, 4)}): they stay, and analyze --predictions "
+            f"leaves them out ({RUN_RECORD} lists this run's images); give a new --out to keep "
+            f"runs apart"
+        )
+
+    def add(self, stem: str) -> None:
+        """``stem``'s outputs are all written."""
+        self.images.add(stem)
+        self._write()
+
+    def _write(self) -> None:
+        record = {**self.record, "images": sorted(self.images)}
+        self.path.write_text(json.dumps(record, indent=2) + "\n")
+
+
+def _resolved(options: dict, estimator: object) -> dict:
+    """``options`` as they act: ``smooth=None`` is the strength the model gets, the target
+    width only matters with several scales, and the precision is the one used."""
+    resolved = {key: list(v) if isinstance(v, tuple) else v for key, v in options.items()}
+    resolved["smooth"] = estimator.check_smooth(options["smooth"])
+    if len(options["scales"]) < 2:
+        resolved.pop("target_width")
+    resolved["precision"] = str(estimator.dtype).removeprefix("torch.")
+    return resolved
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _readable_record(path: Path) -> dict | None:
@@ -209,8 +254,8 @@ def run(args: argparse.Namespace) -> int:
         upcoming = reader.submit(read_image, inputs[0])
         estimator = load_estimator(args)
         output_folder(args.out)
-        write_record(args, estimator, options, [p.stem for p in inputs])
-        pending: Future | None = None
+        record = RunRecord(args, estimator, options, [p.stem for p in inputs])
+        pending: tuple[str, Future] | None = None
         for i, path in enumerate(track(inputs, "predict")):
             read, upcoming = upcoming, None
             if i + 1 < len(inputs):
@@ -222,12 +267,23 @@ def run(args: argparse.Namespace) -> int:
                 failed.append((path, str(err)))
                 continue
             if pending is not None:
-                pending.result()  # re-raises a failed write here
-            pending = writer.submit(
-                write_outputs, args.out, path.stem, image, prediction, args.threshold, args.quiver
+                pending[1].result()  # re-raises a failed write here
+                record.add(pending[0])
+            pending = (
+                path.stem,
+                writer.submit(
+                    write_outputs,
+                    args.out,
+                    path.stem,
+                    image,
+                    prediction,
+                    args.threshold,
+                    args.quiver,
+                ),
             )
         if pending is not None:
-            pending.result()
+            pending[1].result()
+            record.add(pending[0])
     print(f"predicted {len(inputs) - len(failed)} of {len(inputs)} images into {args.out}")
     for path, reason in failed:
         print(f"  skipped {path}: {reason}")

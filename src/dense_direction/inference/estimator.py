@@ -18,6 +18,7 @@ OpenMMLab adapter (:class:`dense_direction.mm.inference.DirectionEstimator`, a s
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -28,9 +29,11 @@ from torch import nn
 from dense_direction.cv_ops import opencv_distance, opencv_gaussian
 from dense_direction.hardware import (
     DEFAULT_INFERENCE_PRECISION,
+    check_precision,
     resolve_device,
     resolve_precision,
 )
+from dense_direction.inference.checks import check_estimator_arguments
 from dense_direction.inference.tiled import TiledFields
 from dense_direction.io import as_rgb_uint8, read_image
 from dense_direction.models import DEFAULT_MODEL, bundled_model
@@ -75,15 +78,20 @@ class DirectionEstimator(TiledFields):
         divisor: int = 32,
         device: str | torch.device | None = "cpu",
         precision: str = DEFAULT_INFERENCE_PRECISION,
+        own: bool = False,
     ) -> None:
-        """``mean``, ``std``: per channel of the network's input, in the order it reads
-        (RGB where ``bgr_to_rgb``, else BGR: images are loaded BGR for training, mmseg's
-        convention, and converted only when the preprocessor says so). ``divisor``: inputs
-        are padded (edge-replicated) to multiples of it. ``device``: see
-        :func:`dense_direction.hardware.resolve_device`; ``precision``: "auto" (default:
+        """``mean``, ``std``: per channel of the network's input, on the 0-255 scale of 8-bit
+        images, in the order it reads (RGB where ``bgr_to_rgb``, else BGR: images are loaded
+        BGR for training, mmseg's convention, and converted only when the preprocessor says
+        so). ``divisor``: inputs are padded (edge-replicated) to multiples of it. ``device``:
+        see :func:`dense_direction.hardware.resolve_device`; ``precision``: "auto" (default:
         bfloat16 where the device computes it natively), "bfloat16" or "float32", for the
-        network's forward pass."""
+        network's forward pass. The estimator predicts with a copy of ``network`` in
+        evaluation mode (the caller's module keeps its mode, device and layout) unless
+        ``own``: then with ``network`` itself, changed in place."""
+        check_estimator_arguments(network, dir_classes, mean, std, seg_channels, divisor)
         self.device = resolve_device(device)
+        network = network if own else copy.deepcopy(network)
         # Channels-last weights: the same numbers (to float rounding), faster convolutions.
         self.model = network.eval().to(self.device, memory_format=torch.channels_last)
         self.precision = precision
@@ -109,9 +117,10 @@ class DirectionEstimator(TiledFields):
         (:func:`dense_direction.networks.network_recipe`) where that config is one the plain
         network computes, else by the OpenMMLab adapter. ``device``, ``precision``: as
         :meth:`__init__`."""
+        device = resolve_device(device)  # an unusable device or precision fails first
+        check_precision(precision)
         bundle = bundled_model(name, root)
         state = bundle.load_state_dict()
-        device = resolve_device(device)  # an unusable device fails before the network is built
         try:
             recipe = network_recipe(read_config(bundle.config))
         except (ValueError, SyntaxError):  # a config with code in it: the adapter reads it
@@ -135,6 +144,7 @@ class DirectionEstimator(TiledFields):
             divisor=recipe.divisor,
             device=device,
             precision=precision,
+            own=True,
         )
 
     @classmethod
@@ -156,7 +166,8 @@ class DirectionEstimator(TiledFields):
         from dense_direction.mm.inference import DirectionEstimator as Adapter
         from dense_direction.mm.inference import checkpoint_model
 
-        device = resolve_device(device)  # an unusable device fails before the loading
+        device = resolve_device(device)  # an unusable device or precision fails first
+        check_precision(precision)
         return Adapter(checkpoint_model(path, config, trust), device, precision)
 
     def _network_outputs(self, x: torch.Tensor) -> torch.Tensor:

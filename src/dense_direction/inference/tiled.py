@@ -13,6 +13,7 @@ import torch
 import torch.nn.functional as F
 
 from dense_direction.hardware import usable_cores
+from dense_direction.inference.checks import check_network_outputs
 from dense_direction.tiling import Tile, blend_weights, tiles
 from dense_direction.tta import restore_map, restore_vectors, symmetries, transform_image
 
@@ -43,6 +44,9 @@ class TiledFields:
         lower = self.dtype != torch.float32
         with torch.autocast(self.device.type, dtype=self.dtype, enabled=lower):
             out = self._network_outputs(x)
+        k, c = len(self.dir_classes), self.seg_channels
+        source = f"seg_channels={c} + 2 x {k} direction classes (dir_classes={self.dir_classes})"
+        check_network_outputs(out, x, c + 2 * k, source)
         return out[0, :, :h, :w].float()
 
     @torch.inference_mode()

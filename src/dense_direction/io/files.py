@@ -87,11 +87,11 @@ def files_by_stem(
     if not path.is_dir():
         raise FileNotFoundError(f"{what} folder not found: {path}")
     found = [f for f in sorted(path.iterdir()) if f.is_file() and f.suffix.lower() in suffixes]
+    if report is not None and (line := ignored_entries(path, found, what)):
+        report(line)  # also before the error below: the images may be in a subfolder
     if not found:
         raise FileNotFoundError(f"no {what} files ({', '.join(suffixes)}) in {path}")
     check_unique_stems(found, what)
-    if report is not None and (line := ignored_entries(path, found, what)):
-        report(line)
     return {f.stem: str(f) for f in found}
 
 

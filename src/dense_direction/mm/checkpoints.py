@@ -96,7 +96,7 @@ def best_or_latest_checkpoint(work_dir: str | Path) -> str | None:
     best = best_checkpoint(work_dir)
     if best is not None:
         return best
-    latest = find_latest_checkpoint(str(work_dir))
+    latest = _recorded_latest(work_dir)
     if latest is not None:
         return latest
     iters = _by_iteration(Path(work_dir).glob("iter_*.pth"))
@@ -126,6 +126,15 @@ def checkpoint_is_complete(path: str | Path) -> bool:
         return False
 
 
+def _recorded_latest(work_dir: str | Path) -> str | None:
+    """The checkpoint mmengine recorded in ``work_dir/last_checkpoint``, else None (asked only
+    where the record exists: mmengine logs "Did not find last_checkpoint to be resumed."
+    otherwise, a line that means nothing to someone who is predicting)."""
+    if not (Path(work_dir) / "last_checkpoint").is_file():
+        return None
+    return find_latest_checkpoint(str(work_dir))
+
+
 def latest_complete_checkpoint(work_dir: str | Path) -> tuple[str | None, list[str]]:
     """The checkpoint to resume ``work_dir`` from, and the newer files skipped on the way.
 
@@ -134,7 +143,7 @@ def latest_complete_checkpoint(work_dir: str | Path) -> tuple[str | None, list[s
     (:func:`checkpoint_is_complete`) wins. (None, skipped) when none is complete."""
     work_dir = Path(work_dir)
     numbered = [*work_dir.glob("iter_*.pth"), *work_dir.glob("epoch_*.pth")]
-    recorded = find_latest_checkpoint(str(work_dir))
+    recorded = _recorded_latest(work_dir)
     candidates = [Path(recorded)] if recorded else []
     seen = {p.resolve() for p in candidates}
     candidates += [p for p in reversed(_by_iteration(numbered)) if p.resolve() not in seen]

@@ -52,7 +52,10 @@ def checkpoint_model(
     checkpoint_path = find_checkpoint(path)
     if trust:
         trust_file(checkpoint_path)
-    checkpoint = CheckpointLoader.load_checkpoint(str(checkpoint_path), map_location="cpu")
+    # "silent": the command has named the file already (mmengine would log it again).
+    checkpoint = CheckpointLoader.load_checkpoint(
+        str(checkpoint_path), map_location="cpu", logger="silent"
+    )
     if config is not None:
         cfg = Config.fromfile(str(config))
     elif "cfg" in checkpoint.get("meta", {}):
@@ -106,9 +109,9 @@ class DirectionEstimator(inference.DirectionEstimator):
         pre = model.data_preprocessor
         test_cfg = getattr(pre, "test_cfg", None) or {}
         divisor = int(test_cfg.get("size_divisor") or pre.size_divisor or 32)
-        model = model.eval()
+        given = model
         if rewrite:  # checked on an input the model accepts: a multiple of its divisor
-            model = inference_copy(model, probe_size=divisor * math.ceil(64 / divisor))
+            model = inference_copy(model.eval(), probe_size=divisor * math.ceil(64 / divisor))
         super().__init__(
             model,
             dir_classes=tuple(model.decode_head.dir_classes),
@@ -119,6 +122,7 @@ class DirectionEstimator(inference.DirectionEstimator):
             divisor=divisor,
             device=device,
             precision=precision,
+            own=model is not given,  # a rewritten copy is the estimator's own
         )
 
     def _network_outputs(self, x: torch.Tensor) -> torch.Tensor:

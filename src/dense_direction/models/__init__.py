@@ -140,6 +140,8 @@ class BundledModel:
 def bundled_model(name: str = DEFAULT_MODEL, root: str | Path | None = None) -> BundledModel:
     """The bundled model ``name`` (not yet verified: :meth:`BundledModel.verify`).
     :class:`NoBundledModelError` says which models exist and how to make one."""
+    if not isinstance(name, str) or not name:
+        raise TypeError(f"a bundled model's name must be a non-empty string, got {name!r}")
     folder = models_root(root)
     manifest_path = folder / name / MANIFEST
     if not manifest_path.is_file():

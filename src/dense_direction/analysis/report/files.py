@@ -46,18 +46,25 @@ def prediction_files(
         raise FileNotFoundError(f"predictions folder not found: {folder}")
     found = {p.name[: -len(ANGLES_SUFFIX)]: p for p in sorted(folder.glob(f"*{ANGLES_SUFFIX}"))}
     listed = (_run_record(folder) or {}).get("images")
-    if found and listed is not None:
+    if listed is not None:
         unlisted = sorted(set(found) - set(listed))
+        missing = sorted(set(listed) - set(found))
         if unlisted and report is not None:
             report(
                 f"left out {len(unlisted)} angle maps in {folder} that {RUN_RECORD} does not "
                 f"list (an earlier predict's, with another model or options): "
                 f"{listing(unlisted, 4)}"
             )
+        if missing and report is not None:
+            report(
+                f"{len(missing)} images {RUN_RECORD} lists have no angle map in {folder} "
+                f"(deleted since?): {listing(missing, 4)}"
+            )
         found = {stem: path for stem, path in found.items() if stem in set(listed)}
     if not found:
+        what = f"that {RUN_RECORD} lists " if listed is not None else ""
         raise FileNotFoundError(
-            f"no <stem>{ANGLES_SUFFIX} files in {folder} (run dense-direction predict first)"
+            f"no <stem>{ANGLES_SUFFIX} files {what}in {folder} (run dense-direction predict first)"
         )
     return found
 
@@ -125,9 +132,25 @@ def _run_record(folder: str | Path) -> dict | None:
         content = json.loads(record.read_text())
     except (OSError, ValueError) as err:
         raise ValueError(f"cannot read {record} (predict's record of the run): {err}") from err
-    if not isinstance(content, dict):
-        raise ValueError(f"cannot read {record} (predict's record of the run): not an object")
+    problem = _record_problem(content)
+    if problem:
+        raise ValueError(f"cannot use {record} (predict's record of the run): {problem}")
     return content
+
+
+def _record_problem(content: object) -> str | None:
+    """What is wrong with a run record's content, or None."""
+    if not isinstance(content, dict):
+        return "not a JSON object"
+    kinds = (confidence_kind(joint=True), confidence_kind(joint=False))
+    if "confidence" in content and content["confidence"] not in kinds:
+        return f"confidence must be one of {', '.join(kinds)}, got {content['confidence']!r}"
+    images = content.get("images")
+    if images is not None and not (
+        isinstance(images, list) and all(isinstance(i, str) for i in images)
+    ):
+        return f"images must be a list of image names, got {images!r}"
+    return None
 
 
 def read_prediction(angles_path: Path) -> tuple[np.ndarray, np.ndarray | None]:

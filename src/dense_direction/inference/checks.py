@@ -1,0 +1,73 @@
+"""Checks of what a :class:`~dense_direction.inference.DirectionEstimator` is given and of what
+its network returns, each a message that names the argument and says expected vs got."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from numbers import Integral
+
+import torch
+from torch import nn
+
+__all__ = ["check_estimator_arguments", "check_network_outputs"]
+
+
+def check_estimator_arguments(
+    network: object,
+    dir_classes: object,
+    mean: object,
+    std: object,
+    seg_channels: object,
+    divisor: object,
+) -> None:
+    """A ``TypeError`` / ``ValueError`` naming the first argument of the estimator's
+    constructor that cannot be right."""
+    if not isinstance(network, nn.Module):
+        raise TypeError(
+            f"network must be a torch.nn.Module (normalised (N, 3, H, W) -> (N, C + 2K, H, W)), "
+            f"got {type(network).__name__}"
+        )
+    if (
+        not isinstance(dir_classes, Sequence)
+        or isinstance(dir_classes, str)
+        or not dir_classes
+        or not all(isinstance(c, Integral) and not isinstance(c, bool) for c in dir_classes)
+    ):
+        raise ValueError(
+            f"dir_classes must be a non-empty sequence of label ids, e.g. (1,), got {dir_classes!r}"
+        )
+    for name, values, positive in (("mean", mean, False), ("std", std, True)):
+        numbers = _floats(values)
+        ok = numbers is not None and len(numbers) == 3 and all(map(math.isfinite, numbers))
+        if not ok or (positive and min(numbers) <= 0):
+            want = "3 numbers > 0" if positive else "3 finite numbers"
+            raise ValueError(
+                f"{name} must be {want}, one per input channel on the 0-255 scale of 8-bit "
+                f"images (e.g. ImageNet's mean 123.675, 116.28, 103.53), got {values!r}"
+            )
+    for name, value, least in (("seg_channels", seg_channels, 0), ("divisor", divisor, 1)):
+        if not isinstance(value, Integral) or isinstance(value, bool) or value < least:
+            raise ValueError(f"{name} must be an integer >= {least}, got {value!r}")
+
+
+def _floats(values: object) -> list[float] | None:
+    """``values`` as a list of floats, or None where they are not a sequence of numbers."""
+    if not isinstance(values, Sequence | torch.Tensor) or isinstance(values, str):
+        return None
+    try:
+        return [float(v) for v in values]
+    except (TypeError, ValueError):
+        return None
+
+
+def check_network_outputs(out: object, inputs: torch.Tensor, channels: int, source: str) -> None:
+    """A ``ValueError`` unless the network's ``out`` is ``(N, channels, H, W)`` for ``inputs``
+    ``(N, 3, H, W)``; ``source`` says where ``channels`` comes from."""
+    want = (inputs.shape[0], channels, *inputs.shape[-2:])
+    got = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
+    if got != want:
+        raise ValueError(
+            f"the network returned {got} for an input of {tuple(inputs.shape)}; expected "
+            f"{want}: {source}"
+        )

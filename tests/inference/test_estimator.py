@@ -1,0 +1,58 @@
+"""The estimator's contract with the network it is given: arguments checked with messages
+that name them, outputs of the wrong shape refused, the caller's module left as it was."""
+
+import numpy as np
+import pytest
+import torch
+
+from dense_direction.inference import DirectionEstimator
+
+GOOD = dict(dir_classes=(1,), mean=(0, 0, 0), std=(255, 255, 255))
+
+
+@pytest.mark.parametrize(
+    ("changes", "error", "message"),
+    [
+        (dict(network=lambda x: x), TypeError, "network must be a torch.nn.Module"),
+        (dict(dir_classes=1), ValueError, "dir_classes must be a non-empty sequence"),
+        (dict(dir_classes=()), ValueError, "dir_classes must be a non-empty sequence"),
+        (dict(mean=(0, 0)), ValueError, r"mean must be 3 finite numbers.*got \(0, 0\)"),
+        (dict(std=(0, 1, 1)), ValueError, r"std must be 3 numbers > 0.*got \(0, 1, 1\)"),
+        (dict(std=(1, 1, float("nan"))), ValueError, "std must be 3 numbers > 0"),
+        (dict(seg_channels=-1), ValueError, "seg_channels must be an integer >= 0, got -1"),
+        (dict(divisor=0), ValueError, "divisor must be an integer >= 1, got 0"),
+    ],
+)
+def test_arguments_that_cannot_be_right_are_named(changes, error, message):
+    arguments = {**GOOD, "network": torch.nn.Conv2d(3, 2, 1), **changes}
+    network = arguments.pop("network")
+    with pytest.raises(error, match=message):
+        DirectionEstimator(network, **arguments)
+
+
+@pytest.mark.parametrize(
+    ("network", "seg_channels", "got"),
+    [
+        # One channel where a direction class needs two (x, y): it used to be broadcast
+        # into both, a meaningless field without an error.
+        (torch.nn.Conv2d(3, 1, 1), 0, r"\(1, 1, 32, 32\)"),
+        (torch.nn.Conv2d(3, 2, 1), 1, r"\(1, 2, 32, 32\)"),
+        # Global pooling: one value per image, which used to become a constant field.
+        (torch.nn.Sequential(torch.nn.Conv2d(3, 2, 1), torch.nn.AdaptiveAvgPool2d(1)), 0, ""),
+    ],
+)
+def test_outputs_of_the_wrong_shape_are_refused(network, seg_channels, got):
+    estimator = DirectionEstimator(network, seg_channels=seg_channels, divisor=1, **GOOD)
+    with pytest.raises(ValueError, match=rf"the network returned {got}.*seg_channels="):
+        estimator.predict(np.zeros((32, 32, 3), np.uint8), tta=False, border=0)
+
+
+def test_the_callers_module_keeps_its_mode_and_layout():
+    # Someone validating with the estimator inside their own training loop must not find
+    # their network switched to evaluation mode (batch norms frozen) behind their back.
+    network = torch.nn.Sequential(torch.nn.Conv2d(3, 2, 3, padding=1), torch.nn.BatchNorm2d(2))
+    network.train()
+    estimator = DirectionEstimator(network, divisor=1, **GOOD)
+    assert network.training and estimator.model is not network
+    assert network[0].weight.is_contiguous()  # not re-laid out channels-last
+    assert not estimator.model.training
