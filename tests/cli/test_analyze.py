@@ -159,7 +159,7 @@ def test_images_alone_are_predicted_with_the_bundled_model(tmp_path, capsys):
         main(["analyze", "--images", str(images), "--out", str(out), "--no-tta", "--no-plots"]) == 0
     )
     printed = capsys.readouterr().out
-    assert f"ignored in {images}: 1 files that are not images (scale.txt)" in printed
+    assert f"ignored in {images}: 1 file that is not an image (scale.txt)" in printed
     assert "model: bundled 'general'" in printed and "analysed 1 of 1 images" in printed
     assert pd.read_csv(out / "images.csv").image.tolist() == ["a"]
 
@@ -302,7 +302,7 @@ def test_images_the_record_lists_without_an_angle_map_are_named(predictions, tmp
     record = {"confidence": "structure", "images": ["bar", "gone", "y"]}
     (predictions / "predict.json").write_text(json.dumps(record))
     assert _analyze(predictions, tmp_path / "out", "--no-plots") == 0
-    assert "1 images predict.json lists have no angle map" in capsys.readouterr().out
+    assert "predict.json lists 1 image without an angle map" in capsys.readouterr().out
     (predictions / "predict.json").write_text(json.dumps(dict(record, images=[])))
     assert _analyze(predictions, tmp_path / "out2", "--no-plots") == 2
     assert "no <stem>_angles.npy files that predict.json lists" in capsys.readouterr().err

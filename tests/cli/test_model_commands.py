@@ -91,6 +91,8 @@ def test_python_api(trained):
     from dense_direction.mm.inference import DirectionEstimator
 
     data, work, _ = trained
+    with pytest.raises(FileNotFoundError, match=r"config file not found: .*nope\.py \(the config="):
+        DirectionEstimator.from_checkpoint(work, config=work / "nope.py")
     estimator = DirectionEstimator.from_checkpoint(work)
     image = np.asarray(Image.open(data / "images" / "test" / "00008.png"))
     whole = estimator.predict(image)

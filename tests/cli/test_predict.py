@@ -152,8 +152,8 @@ def test_a_folders_other_files_and_subfolders_are_named(tmp_path, capsys):
     (tmp_path / "more").mkdir()
     assert [p.name for p in collect_inputs(str(tmp_path))] == ["a.png", "drive_mask.gif"]
     out = capsys.readouterr().out
-    assert "1 files that are not images (notes.txt)" in out
-    assert "1 subfolders, not searched (more/)" in out
+    assert "1 file that is not an image (notes.txt)" in out
+    assert "1 subfolder, not searched (more/)" in out
 
 
 @pytest.mark.parametrize("value", ["-0.5", "1.5", "nan"])

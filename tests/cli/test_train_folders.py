@@ -68,8 +68,8 @@ def test_what_the_folders_hold_besides_pairs_is_named(folders, tmp_path, capsys)
     (images / "old").mkdir()
     build_config(_args(dict(folders, images=images), tmp_path / "w"))
     out = capsys.readouterr().out
-    assert f"ignored in {images}: 1 files that are not images (labels.csv); " in out
-    assert "1 subfolders, not searched (old/)" in out
+    assert f"ignored in {images}: 1 file that is not an image (labels.csv); " in out
+    assert "1 subfolder, not searched (old/)" in out
     assert f"ignored in {folders['masks']}" not in out  # nothing else there
 
 

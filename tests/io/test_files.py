@@ -66,7 +66,7 @@ def test_what_a_folder_holds_besides_the_files_read_is_reported(tmp_path, rgb):
     found = files_by_stem(tmp_path, (".png",), "image", report=lines.append)
     assert sorted(found) == ["a", "b"]
     assert lines == [
-        f"ignored in {tmp_path}: 1 files that are not images (notes.txt); "
+        f"ignored in {tmp_path}: 1 file that is not an image (notes.txt); "
         "2 subfolders, not searched (c.png/, old/)"
     ]
     (tmp_path / "notes.txt").unlink()
@@ -83,4 +83,4 @@ def test_a_folder_whose_images_are_in_subfolders_says_so_before_the_error(tmp_pa
     lines = []
     with pytest.raises(FileNotFoundError, match="no image files"):
         files_by_stem(tmp_path, (".png",), "image", report=lines.append)
-    assert lines == [f"ignored in {tmp_path}: 1 subfolders, not searched (2024/)"]
+    assert lines == [f"ignored in {tmp_path}: 1 subfolder, not searched (2024/)"]

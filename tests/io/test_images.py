@@ -182,3 +182,14 @@ def test_an_exif_rotation_is_not_applied_but_said(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         read_image(tmp_path / "plain.jpg")  # no tag: no warning
+
+
+@pytest.mark.parametrize("value", [np.nan, np.inf])
+def test_an_image_without_a_finite_pixel_is_refused(value):
+    from dense_direction.io import as_rgb_uint8
+
+    with pytest.raises(ValueError, match="no finite pixel value"):
+        as_rgb_uint8(np.full((4, 5), value, np.float32))
+    partly = np.full((4, 5), value, np.float32)
+    partly[0, 0] = 1.0
+    assert as_rgb_uint8(partly).shape == (4, 5, 3)  # some finite pixels: used

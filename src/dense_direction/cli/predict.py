@@ -16,6 +16,7 @@ from dense_direction.cli._model import add_model_arguments, load_estimator, pred
 from dense_direction.io import (
     IMAGE_SUFFIXES,
     check_unique_stems,
+    counted,
     ignored_entries,
     listing,
     output_folder,
@@ -198,7 +199,7 @@ class RunRecord:
             else "that did not record its images"
         )
         print(
-            f"{out} holds the outputs of {_count(len(earlier), 'image')} of an earlier "
+            f"{out} holds the outputs of {counted(len(earlier), 'image')} of an earlier "
             f"predict {made} ({listing(earlier, 4)}): they stay, and analyze --predictions "
             f"leaves them out ({RUN_RECORD} lists this run's images); give a new --out to keep "
             f"runs apart"
@@ -223,10 +224,6 @@ def _resolved(options: dict, estimator: object) -> dict:
         resolved.pop("target_width")
     resolved["precision"] = str(estimator.dtype).removeprefix("torch.")
     return resolved
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _readable_record(path: Path) -> dict | None:

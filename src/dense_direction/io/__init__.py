@@ -34,6 +34,7 @@ TIFFs); no OpenMMLab.
 
 from dense_direction.io.files import (
     check_unique_stems,
+    counted,
     files_by_stem,
     ignored_entries,
     listing,
@@ -66,6 +67,7 @@ __all__ = [
     "as_rgb_uint8",
     "binarize_mask",
     "check_unique_stems",
+    "counted",
     "empty_masks",
     "files_by_stem",
     "ignored_entries",

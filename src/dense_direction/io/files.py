@@ -12,6 +12,7 @@ from dense_direction.io.images import IMAGE_SUFFIXES, image_size
 
 __all__ = [
     "check_unique_stems",
+    "counted",
     "files_by_stem",
     "ignored_entries",
     "listing",
@@ -60,6 +61,11 @@ def check_unique_stems(paths: Iterable[str | Path], what: str = "image") -> None
         )
 
 
+def counted(n: int, noun: str) -> str:
+    """``1 image``, ``2 images``: a count with its noun (regular plurals)."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def ignored_entries(folder: str | Path, kept: Iterable[Path], what: str = "image") -> str | None:
     """One line naming what ``folder`` holds besides the files ``kept`` (files of other
     kinds, and subfolders, which are not searched), or None: ``ignored in F: 2 files that
@@ -69,8 +75,14 @@ def ignored_entries(folder: str | Path, kept: Iterable[Path], what: str = "image
     others = [p for p in sorted(Path(folder).iterdir()) if p not in kept]
     folders = [p.name + "/" for p in others if p.is_dir()]
     files = [p.name for p in others if not p.is_dir()]
-    parts = [f"{len(files)} files that are not {what}s ({listing(files, 4)})"] if files else []
-    parts += [f"{len(folders)} subfolders, not searched ({listing(folders, 4)})"] if folders else []
+    not_what = f"is not an {what}" if what[0] in "aeiou" else f"is not a {what}"
+    if len(files) != 1:
+        not_what = f"are not {what}s"
+    parts = []
+    if files:
+        parts.append(f"{counted(len(files), 'file')} that {not_what} ({listing(files, 4)})")
+    if folders:
+        parts.append(f"{counted(len(folders), 'subfolder')}, not searched ({listing(folders, 4)})")
     return f"ignored in {folder}: " + "; ".join(parts) if parts else None
 
 

@@ -205,6 +205,9 @@ def as_rgb_uint8(image: np.ndarray) -> np.ndarray:
         image = np.repeat(image[..., None], 3, axis=2)
     if image.ndim != 3 or image.shape[2] != 3 or 0 in image.shape:
         raise ValueError(f"image must be (H, W), (H, W, 1|2|3|4) with H, W > 0, got shape {given}")
+    if np.issubdtype(image.dtype, np.floating) and not np.isfinite(image).any():
+        # It would become a black picture, and its prediction that of a black picture.
+        raise ValueError("the image has no finite pixel value (all NaN or infinite)")
     return np.array(to_uint8(image), order="C", copy=True)  # owned and writable
 
 

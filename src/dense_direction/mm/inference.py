@@ -48,6 +48,8 @@ def checkpoint_model(
     given. ``trust``: allow full unpickling of that file, which runs code from it
     (:mod:`dense_direction.mm.checkpoints`; this project's own checkpoints load without
     it)."""
+    if config is not None and not Path(config).is_file():
+        raise FileNotFoundError(f"config file not found: {config} (the config= argument)")
     init_default_scope("mmseg")
     checkpoint_path = find_checkpoint(path)
     if trust:

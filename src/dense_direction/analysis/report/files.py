@@ -13,6 +13,7 @@ from dense_direction.analysis.report.inputs import check_angles
 from dense_direction.analysis.report.writer import ImageInputs
 from dense_direction.io import (
     IMAGE_SUFFIXES,
+    counted,
     files_by_stem,
     listing,
     read_binary_mask,
@@ -51,14 +52,14 @@ def prediction_files(
         missing = sorted(set(listed) - set(found))
         if unlisted and report is not None:
             report(
-                f"left out {len(unlisted)} angle maps in {folder} that {RUN_RECORD} does not "
-                f"list (an earlier predict's, with another model or options): "
+                f"left out {counted(len(unlisted), 'angle map')} in {folder} that {RUN_RECORD} "
+                f"does not list (an earlier predict's, with another model or options): "
                 f"{listing(unlisted, 4)}"
             )
         if missing and report is not None:
             report(
-                f"{len(missing)} images {RUN_RECORD} lists have no angle map in {folder} "
-                f"(deleted since?): {listing(missing, 4)}"
+                f"{RUN_RECORD} lists {counted(len(missing), 'image')} without an angle map in "
+                f"{folder} (deleted since?): {listing(missing, 4)}"
             )
         found = {stem: path for stem, path in found.items() if stem in set(listed)}
     if not found:
