@@ -89,7 +89,10 @@ def distractors(rng: np.random.Generator, image: np.ndarray) -> np.ndarray:
         offset = rng.uniform(0.2, 0.8) * (np.cos(angle) * w + np.sin(angle) * h)
         signed = np.cos(angle) * cols + np.sin(angle) * rows - offset
         softness = rng.uniform(0.5, 4.0)
-        image = image * (1 - rng.uniform(0.1, 0.3) / (1 + np.exp(-signed / softness)))
+        # Far on the dark side exp overflows to inf and the shadow term to 0, its limit:
+        # no warning for that (synth printed one for most images).
+        with np.errstate(over="ignore"):
+            image = image * (1 - rng.uniform(0.1, 0.3) / (1 + np.exp(-signed / softness)))
     faint = fibre_curves(rng, (h, w))[: int(rng.integers(0, 4))]
     faint += crack_curves(rng, (h, w))[: int(rng.integers(0, 2))]
     if faint:  # scratches and lines that the mask does not contain
