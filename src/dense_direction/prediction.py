@@ -114,5 +114,10 @@ def finish_prediction(
     angles = vectors_to_angles(torch.from_numpy(pairs), dim=1).numpy()
     confidence = structure if structure is not None else np.stack([coherence(p) for p in pairs])
     return DirectionPrediction(
-        angles.astype(np.float32), confidence.astype(np.float32), structure, dir_classes
+        # Angles are a new array already (no copy of 48 MB per 12 MPix); the confidence is
+        # copied so that it is not the structure array itself.
+        angles.astype(np.float32, copy=False),
+        confidence.astype(np.float32),
+        structure,
+        dir_classes,
     )
