@@ -16,6 +16,7 @@ __all__ = [
     "DEFAULT_BORDER",
     "DEFAULT_OVERLAP",
     "DEFAULT_TILE",
+    "MAX_BORDER",
     "Tile",
     "blend_weights",
     "check_border",
@@ -30,6 +31,8 @@ DEFAULT_OVERLAP = 64
 #: Edge-replicated padding (px) around an image before it is tiled, so that structures
 #: leaving the frame do not end at it (``DirectionEstimator.predict``).
 DEFAULT_BORDER = 16
+#: The widest border accepted (``--border 100000`` asked for 112 GiB before it was refused).
+MAX_BORDER = 1024
 
 
 @dataclass(frozen=True)
@@ -70,9 +73,16 @@ def check_tiling(tile: int, overlap: int) -> None:
 
 
 def check_border(border: int) -> None:
-    """A ``ValueError`` unless the padding ``border`` is a whole number of pixels ``>= 0``."""
+    """A ``ValueError`` unless the padding ``border`` is a whole number of pixels in
+    ``[0, MAX_BORDER]``."""
     if isinstance(border, bool) or not isinstance(border, int) or border < 0:
         raise ValueError(f"border must be an integer >= 0 pixels, got {border!r}")
+    if border > MAX_BORDER:
+        raise ValueError(
+            f"border must be at most {MAX_BORDER} pixels, got {border}: it only continues "
+            f"structures across the frame (the default {DEFAULT_BORDER} does), and a wider one "
+            f"adds copies of the edge at the cost of memory and time"
+        )
 
 
 def tiles(height: int, width: int, tile: int, overlap: int) -> Iterator[Tile]:

@@ -21,6 +21,7 @@ from dense_direction.tiling import (
     DEFAULT_BORDER,
     DEFAULT_OVERLAP,
     DEFAULT_TILE,
+    MAX_BORDER,
     check_border,
     check_tiling,
 )
@@ -92,7 +93,7 @@ def add_model_arguments(parser: argparse.ArgumentParser, bundled_default: bool =
         default=DEFAULT_BORDER,
         metavar="PX",
         help=f"edge-replicated padding around each image, so that structures leaving the "
-        f"frame do not end at it (default {DEFAULT_BORDER}; 0 turns it off)",
+        f"frame do not end at it (default {DEFAULT_BORDER}, at most {MAX_BORDER}; 0 turns it off)",
     )
     parser.add_argument(
         "--scales",
