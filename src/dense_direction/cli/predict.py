@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import functools
 import glob
-import json
 import re
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -13,16 +12,16 @@ from pathlib import Path
 import numpy as np
 
 from dense_direction.cli._model import add_model_arguments, load_estimator, prediction_options
+from dense_direction.cli._run_record import RunRecord
 from dense_direction.io import (
     IMAGE_SUFFIXES,
     check_unique_stems,
-    counted,
     ignored_entries,
     listing,
     output_folder,
     read_image,
 )
-from dense_direction.prediction import OUTPUT_KINDS, RUN_RECORD, confidence_kind, output_name
+from dense_direction.prediction import OUTPUT_KINDS, output_name
 from dense_direction.progress import track
 
 HELP = "predict direction fields (angle maps, overlays, confidence) with a trained model"
@@ -151,88 +150,6 @@ def _write_pictures(
                 step=max(8, min(angles.shape) // 48),
                 path=str(out / name("quiver")),
             )
-
-
-class RunRecord:
-    """:data:`RUN_RECORD` in ``--out``: which model made the outputs (its weights' SHA-256),
-    with which options (as resolved: the smoothing a default means, the precision ``auto``
-    picked), what the confidence PNGs hold (``analyze`` refuses coherence as a structure
-    mask), and the images whose outputs are written, added one by one as their writes end
-    (an image that fails, or a run stopped half-way, lists only what is there).
-
-    A run of the same model and options as the record already there adds to its images (one
-    dataset predicted in parts); another run starts a new list, and outputs of images only
-    an earlier run predicted stay in the folder unlisted, with a line that says so
-    (``analyze --predictions`` reads the listed images only)."""
-
-    def __init__(
-        self, args: argparse.Namespace, estimator: object, options: dict, inputs: list[str]
-    ) -> None:
-        """``inputs``: the stems this run predicts (their earlier outputs are replaced)."""
-        from dense_direction.cli._model import model_identity
-
-        self.path = args.out / RUN_RECORD
-        self.record = {
-            **model_identity(args),
-            "confidence": confidence_kind(bool(estimator.seg_channels)),
-            "options": _resolved(options, estimator),
-        }
-        previous = _readable_record(self.path)
-        listed = None if previous is None else previous.get("images")
-        # The model as typed ("work" or "work/") does not matter: its weights' file does.
-        same = isinstance(listed, list) and all(
-            previous.get(k) == v for k, v in self.record.items() if k != "model"
-        )
-        self.images: set[str] = set(listed) if same else set()
-        self._name_earlier(args.out, previous, inputs=set(inputs))
-        self._write()
-
-    def _name_earlier(self, out: Path, previous: dict | None, inputs: set[str]) -> None:
-        angles = output_name("", "angles", suffix=".npy")
-        present = {p.name[: -len(angles)] for p in out.glob(f"*{angles}")}
-        earlier = sorted(present - self.images - inputs)
-        if not earlier:
-            return
-        made = (
-            "made with another model or options"
-            if previous is not None and isinstance(previous.get("images"), list)
-            else "that did not record its images"
-        )
-        print(
-            f"{out} holds the outputs of {counted(len(earlier), 'image')} of an earlier "
-            f"predict {made} ({listing(earlier, 4)}): they stay, and analyze --predictions "
-            f"leaves them out ({RUN_RECORD} lists this run's images); give a new --out to keep "
-            f"runs apart"
-        )
-
-    def add(self, stem: str) -> None:
-        """``stem``'s outputs are all written."""
-        self.images.add(stem)
-        self._write()
-
-    def _write(self) -> None:
-        record = {**self.record, "images": sorted(self.images)}
-        self.path.write_text(json.dumps(record, indent=2) + "\n")
-
-
-def _resolved(options: dict, estimator: object) -> dict:
-    """``options`` as they act: ``smooth=None`` is the strength the model gets, the target
-    width only matters with several scales, and the precision is the one used."""
-    resolved = {key: list(v) if isinstance(v, tuple) else v for key, v in options.items()}
-    resolved["smooth"] = estimator.check_smooth(options["smooth"])
-    if len(options["scales"]) < 2:
-        resolved.pop("target_width")
-    resolved["precision"] = str(estimator.dtype).removeprefix("torch.")
-    return resolved
-
-
-def _readable_record(path: Path) -> dict | None:
-    """An earlier run's record, or None where there is none or it cannot be read."""
-    try:
-        record = json.loads(path.read_text())
-    except (OSError, ValueError):
-        return None
-    return record if isinstance(record, dict) else None
 
 
 def run(args: argparse.Namespace) -> int:
