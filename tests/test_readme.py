@@ -70,3 +70,16 @@ def test_readme_loss_snippet_runs():
     scope["loss"].backward()
     assert pred.grad.abs().sum() > 0
     assert scope["angles"].shape == (2, 1, 48, 48)
+
+
+def test_readme_own_network_snippet_runs():
+    import numpy as np
+
+    from dense_direction.inference import DirectionEstimator
+
+    (snippet,) = [b for b in _blocks("python") if "my_network," in b]
+    my_network = torch.nn.Conv2d(3, 3, 3, padding=1)  # 1 structure logit + 1 vector
+    scope = {"DirectionEstimator": DirectionEstimator, "my_network": my_network}
+    exec(compile(snippet, "README.md", "exec"), scope)
+    result = scope["estimator"].predict(np.zeros((40, 56, 3), np.uint8), tta=False)
+    assert result.angles.shape == (1, 40, 56) and result.structure.shape == (1, 40, 56)
