@@ -5,8 +5,10 @@ out. :class:`dense_direction.inference.DirectionEstimator` runs the network and 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -16,14 +18,17 @@ from dense_direction.directions import vectors_to_angles
 from dense_direction.smoothing import smooth_field, structure_width
 
 __all__ = [
+    "ANGLES_SUFFIX",
     "OUTPUT_KINDS",
     "RUN_RECORD",
     "DirectionPrediction",
+    "angle_map_stems",
     "class_probability",
     "coherence",
     "confidence_kind",
     "finish_prediction",
     "output_name",
+    "read_run_record",
 ]
 
 #: The files ``dense-direction predict`` writes per image, which ``analyze`` and the
@@ -45,6 +50,37 @@ def confidence_kind(joint: bool) -> str:
     return "structure" if joint else "coherence"
 
 
+def read_run_record(folder: str | Path) -> dict | None:
+    """The :data:`RUN_RECORD` of a ``predict`` output folder, None where there is none; a
+    ``ValueError`` naming it where it cannot be read or its fields make no sense."""
+    record = Path(folder) / RUN_RECORD
+    if not record.is_file():
+        return None
+    try:
+        content = json.loads(record.read_text())
+    except (OSError, ValueError) as err:
+        raise ValueError(f"cannot read {record} (predict's record of the run): {err}") from err
+    problem = _record_problem(content)
+    if problem:
+        raise ValueError(f"cannot use {record} (predict's record of the run): {problem}")
+    return content
+
+
+def _record_problem(content: object) -> str | None:
+    """What is wrong with a run record's content, or None."""
+    if not isinstance(content, dict):
+        return "not a JSON object"
+    kinds = (confidence_kind(joint=True), confidence_kind(joint=False))
+    if "confidence" in content and content["confidence"] not in kinds:
+        return f"confidence must be one of {', '.join(kinds)}, got {content['confidence']!r}"
+    images = content.get("images")
+    if images is not None and not (
+        isinstance(images, list) and all(isinstance(i, str) for i in images)
+    ):
+        return f"images must be a list of image names, got {images!r}"
+    return None
+
+
 def output_name(
     stem: str, kind: str, class_id: int | str | None = None, suffix: str = ".png"
 ) -> str:
@@ -55,6 +91,16 @@ def output_name(
         raise ValueError(f"kind must be one of {OUTPUT_KINDS}, got {kind!r}")
     tag = "" if class_id is None else f"_class{class_id}"
     return f"{stem}_{kind}{tag}{suffix}"
+
+
+#: What every angle map's file name ends with: ``<stem>_angles.npy``.
+ANGLES_SUFFIX = output_name("", "angles", suffix=".npy")
+
+
+def angle_map_stems(folder: str | Path) -> dict[str, Path]:
+    """The ``<stem>_angles.npy`` files in ``folder``, by stem, sorted."""
+    files = sorted(Path(folder).glob(f"*{ANGLES_SUFFIX}"))
+    return {p.name[: -len(ANGLES_SUFFIX)]: p for p in files}
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,12 @@ import json
 from pathlib import Path
 
 from dense_direction.io import counted, listing
-from dense_direction.prediction import RUN_RECORD, confidence_kind, output_name
+from dense_direction.prediction import (
+    RUN_RECORD,
+    angle_map_stems,
+    confidence_kind,
+    read_run_record,
+)
 
 __all__ = ["RunRecord"]
 
@@ -37,7 +42,10 @@ class RunRecord:
             "confidence": confidence_kind(bool(estimator.seg_channels)),
             "options": _resolved(options, estimator),
         }
-        previous = _readable_record(self.path)
+        try:
+            previous = read_run_record(args.out)
+        except ValueError:  # unreadable: replaced, as a record of nothing
+            previous = None
         listed = None if previous is None else previous.get("images")
         # The model as typed ("work" or "work/") does not matter: its weights' file does.
         same = isinstance(listed, list) and all(
@@ -48,9 +56,7 @@ class RunRecord:
         self._write()
 
     def _name_earlier(self, out: Path, previous: dict | None, inputs: set[str]) -> None:
-        angles = output_name("", "angles", suffix=".npy")
-        present = {p.name[: -len(angles)] for p in out.glob(f"*{angles}")}
-        earlier = sorted(present - self.images - inputs)
+        earlier = sorted(set(angle_map_stems(out)) - self.images - inputs)
         if not earlier:
             return
         made = (
@@ -84,12 +90,3 @@ def _resolved(options: dict, estimator: object) -> dict:
         resolved.pop("target_width")
     resolved["precision"] = str(estimator.dtype).removeprefix("torch.")
     return resolved
-
-
-def _readable_record(path: Path) -> dict | None:
-    """An earlier run's record, or None where there is none or it cannot be read."""
-    try:
-        record = json.loads(path.read_text())
-    except (OSError, ValueError):
-        return None
-    return record if isinstance(record, dict) else None

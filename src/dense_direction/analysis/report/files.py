@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -20,7 +19,14 @@ from dense_direction.io import (
     read_image,
     read_mask,
 )
-from dense_direction.prediction import RUN_RECORD, confidence_kind, output_name
+from dense_direction.prediction import (
+    ANGLES_SUFFIX,
+    RUN_RECORD,
+    angle_map_stems,
+    confidence_kind,
+    output_name,
+    read_run_record,
+)
 
 __all__ = [
     "ANGLES_SUFFIX",
@@ -31,8 +37,6 @@ __all__ = [
     "read_confidence",
     "read_prediction",
 ]
-
-ANGLES_SUFFIX = output_name("", "angles", suffix=".npy")  # what predict writes: _angles.npy
 
 
 def prediction_files(
@@ -45,8 +49,8 @@ def prediction_files(
     folder = Path(folder)
     if not folder.is_dir():
         raise FileNotFoundError(f"predictions folder not found: {folder}")
-    found = {p.name[: -len(ANGLES_SUFFIX)]: p for p in sorted(folder.glob(f"*{ANGLES_SUFFIX}"))}
-    listed = (_run_record(folder) or {}).get("images")
+    found = angle_map_stems(folder)
+    listed = (read_run_record(folder) or {}).get("images")
     if listed is not None:
         unlisted = sorted(set(found) - set(listed))
         missing = sorted(set(listed) - set(found))
@@ -120,38 +124,7 @@ def predicted_confidence(folder: str | Path) -> str | None:
     """What the confidence PNGs in a ``predict`` output folder hold, from its
     :data:`RUN_RECORD` (``"structure"`` or ``"coherence"``); None where there is no record
     (an older run, or files from elsewhere). An unreadable record is an error naming it."""
-    return (_run_record(folder) or {}).get("confidence")
-
-
-def _run_record(folder: str | Path) -> dict | None:
-    """The :data:`RUN_RECORD` of a ``predict`` output folder, None where there is none; an
-    unreadable one is an error naming it."""
-    record = Path(folder) / RUN_RECORD
-    if not record.is_file():
-        return None
-    try:
-        content = json.loads(record.read_text())
-    except (OSError, ValueError) as err:
-        raise ValueError(f"cannot read {record} (predict's record of the run): {err}") from err
-    problem = _record_problem(content)
-    if problem:
-        raise ValueError(f"cannot use {record} (predict's record of the run): {problem}")
-    return content
-
-
-def _record_problem(content: object) -> str | None:
-    """What is wrong with a run record's content, or None."""
-    if not isinstance(content, dict):
-        return "not a JSON object"
-    kinds = (confidence_kind(joint=True), confidence_kind(joint=False))
-    if "confidence" in content and content["confidence"] not in kinds:
-        return f"confidence must be one of {', '.join(kinds)}, got {content['confidence']!r}"
-    images = content.get("images")
-    if images is not None and not (
-        isinstance(images, list) and all(isinstance(i, str) for i in images)
-    ):
-        return f"images must be a list of image names, got {images!r}"
-    return None
+    return (read_run_record(folder) or {}).get("confidence")
 
 
 def read_prediction(angles_path: Path) -> tuple[np.ndarray, np.ndarray | None]:
