@@ -21,13 +21,13 @@ The Gaussians are computed on a geometric ladder of widths (``min_width * sqrt(2
 the caller) blends them linearly in ``log(width)``; the largest rung covers the widest
 structure, so the cost grows with ``log(max width)``.
 
-NumPy/SciPy only; shapes ``(2, H, W)`` for a field, ``(H, W)`` for masks and widths.
+NumPy/SciPy (and :func:`dense_direction.hardware.usable_cores` for its threads); shapes
+``(2, H, W)`` for a field, ``(H, W)`` for masks and widths.
 """
 
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
@@ -35,6 +35,7 @@ from typing import TypeVar
 import numpy as np
 from scipy import ndimage
 
+from dense_direction.hardware import usable_cores
 from dense_direction.scales import disk_reach
 
 __all__ = [
@@ -262,15 +263,11 @@ def _in_parallel(function: Callable[[_T], _R], items: Iterable[_T]) -> list[_R]:
     ``items``' order, and callers combine them in that order: the same numbers as one
     thread."""
     items = list(items)
-    workers = min(len(items), _cores())
+    workers = min(len(items), usable_cores())
     if workers <= 1:
         return [function(x) for x in items]
     with ThreadPoolExecutor(max_workers=workers) as pool:
         return list(pool.map(function, items))
-
-
-def _cores() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def _gaussian(image: np.ndarray, sigma: float) -> np.ndarray:

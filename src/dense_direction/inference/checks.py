@@ -61,13 +61,16 @@ def _floats(values: object) -> list[float] | None:
         return None
 
 
-def check_network_outputs(out: object, inputs: torch.Tensor, channels: int, source: str) -> None:
-    """A ``ValueError`` unless the network's ``out`` is ``(N, channels, H, W)`` for ``inputs``
-    ``(N, 3, H, W)``; ``source`` says where ``channels`` comes from."""
-    want = (inputs.shape[0], channels, *inputs.shape[-2:])
+def check_network_outputs(
+    out: object, inputs: torch.Tensor, seg_channels: int, dir_classes: Sequence[int]
+) -> None:
+    """A ``ValueError`` unless the network's ``out`` is ``(N, C + 2K, H, W)`` for ``inputs``
+    ``(N, 3, H, W)``, C = ``seg_channels``, K = ``len(dir_classes)``."""
+    want = (inputs.shape[0], seg_channels + 2 * len(dir_classes), *inputs.shape[-2:])
     got = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
     if got != want:
         raise ValueError(
             f"the network returned {got} for an input of {tuple(inputs.shape)}; expected "
-            f"{want}: {source}"
+            f"{want}: seg_channels={seg_channels} + 2 x {len(dir_classes)} direction classes "
+            f"(dir_classes={tuple(dir_classes)})"
         )

@@ -44,9 +44,7 @@ class TiledFields:
         lower = self.dtype != torch.float32
         with torch.autocast(self.device.type, dtype=self.dtype, enabled=lower):
             out = self._network_outputs(x)
-        k, c = len(self.dir_classes), self.seg_channels
-        source = f"seg_channels={c} + 2 x {k} direction classes (dir_classes={self.dir_classes})"
-        check_network_outputs(out, x, c + 2 * k, source)
+        check_network_outputs(out, x, self.seg_channels, self.dir_classes)
         return out[0, :, :h, :w].float()
 
     @torch.inference_mode()

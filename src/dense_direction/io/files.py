@@ -69,7 +69,7 @@ def counted(n: int, noun: str) -> str:
 def ignored_entries(folder: str | Path, kept: Iterable[Path], what: str = "image") -> str | None:
     """One line naming what ``folder`` holds besides the files ``kept`` (files of other
     kinds, and subfolders, which are not searched), or None: ``ignored in F: 2 files that
-    are not images (a.txt, b.csv); 1 subfolders, not searched (old/)``. Commands print it
+    are not images (a.txt, b.csv); 1 subfolder, not searched (old/)``. Commands print it
     so that nothing a user put there is skipped without a word."""
     kept = set(kept)
     others = [p for p in sorted(Path(folder).iterdir()) if p not in kept]
