@@ -320,11 +320,17 @@ def test_evaluate_exits_1_when_no_pixel_is_scored(trained, tmp_path):
     assert "no pixel was scored" in out.stdout
 
 
-def test_a_checkpoint_is_named_and_recorded_by_its_file(trained, tmp_path, capsys):
+def test_a_checkpoint_is_named_and_recorded_by_its_file(trained, tmp_path, capsys, monkeypatch):
     # The work dir typed two ways is one model (its best checkpoint's SHA-256 is what the
     # record compares); the first line names the file used, as for a bundled model, with no
-    # mmengine log lines around it.
+    # mmengine log lines around it. The file is hashed once, though named twice.
+    import dense_direction.cli._model as model_arguments
     from dense_direction.cli.main import main
+
+    hashed = []
+    real = model_arguments.sha256
+    monkeypatch.setattr(model_arguments, "sha256", lambda p: hashed.append(p) or real(p))
+    model_arguments._digest.cache_clear()
 
     data, work, _ = trained
     out = tmp_path / "out"
@@ -336,6 +342,7 @@ def test_a_checkpoint_is_named_and_recorded_by_its_file(trained, tmp_path, capsy
         assert printed.out.startswith(f"model: checkpoint {work.resolve()}/best_")
         assert "(SHA-256 " in printed.out.splitlines()[0]
         assert "mmengine" not in printed.out + printed.err
+    assert len(hashed) == 1
     record = json.loads((out / "predict.json").read_text())
     assert record["images"] == [images[0].stem, images[1].stem]
     assert record["weights"].startswith(str(work.resolve())) and len(record["sha256"]) == 64

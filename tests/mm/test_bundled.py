@@ -120,7 +120,9 @@ def test_pretrained_loads_the_bundled_weights_weights_only(bundled, monkeypatch)
     assert angles.shape == (1, 40, 40)
 
 
-def test_a_bundle_the_plain_network_does_not_compute_is_built_by_openmmlab(bundled, tmp_path):
+def test_a_bundle_the_plain_network_does_not_compute_is_built_by_openmmlab(
+    bundled, tmp_path, monkeypatch
+):
     # The same network, with a default of mmseg's InterpConv spelled out in the config: the
     # plain network's recipe accepts only configs it knows to compute exactly, and leaves
     # the others to the adapter, which builds them from the config as training did.
@@ -140,7 +142,11 @@ def test_a_bundle_the_plain_network_does_not_compute_is_built_by_openmmlab(bundl
     write_bundle(tmp_path, "plain", state, text, {"source": {}})
     write_bundle(tmp_path, "spelled", state, spelled, {"source": {}})
     plain = DirectionEstimator.pretrained("plain", device="cpu", root=tmp_path)
+    loads = []
+    real_load = torch.load
+    monkeypatch.setattr(torch, "load", lambda *a, **k: loads.append(a) or real_load(*a, **k))
     adapter = DirectionEstimator.pretrained("spelled", device="cpu", root=tmp_path)
+    assert len(loads) == 1  # the weights are read once, also when the adapter builds it
     assert type(plain) is DirectionEstimator and type(adapter) is Adapter
     image = np.random.default_rng(0).integers(0, 256, (40, 56, 3), dtype=np.uint8)
     a = plain.predict(image, tta=False).angles

@@ -51,3 +51,19 @@ def test_bfloat16_forward_stays_close_to_float32(image):
     # (here untrained, so weak-vectored) network most angles move by a fraction of a degree.
     assert error.max() > 0  # the forward pass really ran in bfloat16
     assert np.median(error) < 1.0
+
+
+def test_the_callers_mmseg_model_keeps_its_training_mode():
+    # The adapter rewrites an evaluation-mode copy; the model a user trains stays in
+    # training mode (batch norms updating), as the core estimator promises for any module.
+    from mmengine.registry import init_default_scope
+    from mmseg.registry import MODELS
+
+    from dense_direction.mm.inference import DirectionEstimator
+    from dense_direction.mm.runner import load_config
+
+    init_default_scope("mmseg")
+    cfg = load_config(REPO_ROOT / "configs/seg_dir/unet_synthetic_lines_cpu.py")
+    model = MODELS.build(cfg.model).train()
+    estimator = DirectionEstimator(model, "cpu", precision="float32")
+    assert model.training and estimator.model is not model and not estimator.model.training

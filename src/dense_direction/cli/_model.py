@@ -5,6 +5,8 @@ without either, the default bundled model where the command allows it)."""
 from __future__ import annotations
 
 import argparse
+import functools
+from pathlib import Path
 from typing import Any
 
 from dense_direction.hardware import DEFAULT_INFERENCE_PRECISION, PRECISIONS, resolve_device
@@ -164,13 +166,21 @@ def model_identity(args: argparse.Namespace) -> dict[str, str]:
         from dense_direction.mm.checkpoints import find_checkpoint
 
         weights = find_checkpoint(args.checkpoint).resolve()
-        digest = sha256(weights)
+        stat = weights.stat()
+        digest = _digest(weights, stat.st_size, stat.st_mtime_ns)
     else:
         from dense_direction.models import bundled_model
 
         bundle = bundled_model(args.model or DEFAULT_MODEL)
         weights, digest = bundle.weights, str(bundle.manifest.get("sha256"))
     return {"model": model_source(args), "weights": str(weights), "sha256": digest}
+
+
+@functools.lru_cache(maxsize=8)
+def _digest(path: Path, size: int, mtime_ns: int) -> str:
+    """The SHA-256 of ``path``, read once per size and modification time (``predict`` names
+    its model on its first line and again in its run record)."""
+    return sha256(path)
 
 
 def load_estimator(args: argparse.Namespace, bundled_default: bool = True) -> Any:

@@ -129,7 +129,7 @@ class DirectionEstimator(TiledFields):
             from dense_direction.mm.inference import DirectionEstimator as Adapter
             from dense_direction.mm.inference import bundle_model
 
-            return Adapter(bundle_model(name, root), device, precision)
+            return Adapter(bundle_model(name, root, state), device, precision)
         try:
             network = UNetDirectionNetwork.from_state_dict(recipe.spec, state)
         except ValueError as err:

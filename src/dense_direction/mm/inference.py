@@ -72,11 +72,14 @@ def checkpoint_model(
     return _build_model(cfg, checkpoint.get("state_dict", checkpoint), checkpoint_path)
 
 
-def bundle_model(name: str = DEFAULT_MODEL, root: str | Path | None = None) -> torch.nn.Module:
+def bundle_model(
+    name: str = DEFAULT_MODEL, root: str | Path | None = None, state: dict | None = None
+) -> torch.nn.Module:
     """The mmseg model of a bundled model (:mod:`dense_direction.models`: checksums verified,
-    weights loaded weights-only), built from its bundled config."""
+    weights loaded weights-only), built from its bundled config; ``state``: its weights,
+    where the caller has loaded them already."""
     bundle = bundled_model(name, root)
-    state = bundle.load_state_dict()
+    state = bundle.load_state_dict() if state is None else state
     init_default_scope("mmseg")
     return _build_model(Config.fromfile(str(bundle.config)), state, bundle.weights)
 
@@ -111,9 +114,10 @@ class DirectionEstimator(inference.DirectionEstimator):
         pre = model.data_preprocessor
         test_cfg = getattr(pre, "test_cfg", None) or {}
         divisor = int(test_cfg.get("size_divisor") or pre.size_divisor or 32)
-        given = model
+        given, training = model, model.training
         if rewrite:  # checked on an input the model accepts: a multiple of its divisor
             model = inference_copy(model.eval(), probe_size=divisor * math.ceil(64 / divisor))
+            given.train(training)  # the caller's model keeps its mode (the copy is in eval)
         super().__init__(
             model,
             dir_classes=tuple(model.decode_head.dir_classes),
