@@ -37,9 +37,9 @@ def opencv_png(image: np.ndarray, level: int = 1) -> bytes:
 
     Every row is filtered with PNG's "up" filter (the difference to the row above) instead
     of libpng's default, which tries all five filters on every row: on ``predict``'s
-    4000x3000 outputs at level 1 that took 0.51 / 0.14 / 0.57 s (angles / confidence /
-    overlay) against 0.30 / 0.08 / 0.33 s, for files within 1 % of the size (15.0 vs 14.9 MB
-    of angles; 3.76 vs 3.64 MB; 16.3 vs 16.2 MB)."""
+    4000x3000 outputs at level 1 that took 0.47 / 0.13 / 0.55 s (angles / confidence /
+    overlay) against 0.31 / 0.08 / 0.37 s, for files 1.3 / 3.3 / 0.5 % larger
+    (``benchmarks/predict_stages.py``)."""
     if image.ndim == 3:
         if image.shape[2] != 3 or image.dtype != np.uint8:
             raise ValueError(f"expected (H, W, 3) uint8 RGB, got {image.shape} {image.dtype}")

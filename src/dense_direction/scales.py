@@ -142,9 +142,9 @@ def disk_reach(
 def _block_any(image: np.ndarray, block: int) -> np.ndarray:
     """Whether each ``block`` x ``block`` block of the boolean ``image`` (sides multiples of
     ``block``) holds a True pixel: ``(H / block, W / block)``. OR-ed row slice by row slice,
-    then column slice by column slice: 10-40x faster than ``any`` over the axes of a
-    ``(H/b, b, W/b, b)`` reshape (a 4000x3000 mask, blocks of 2 to 13: 1-3 ms against
-    10-58 ms), the same answer."""
+    then column slice by column slice: about 20x faster than ``any`` over the axes of a
+    ``(H/b, b, W/b, b)`` reshape (a 4000x3000 mask, blocks of 2 to 13: 0.7-2.2 ms against
+    12-59 ms, ``benchmarks/predict_stages.py``), the same answer."""
     rows = image[0::block].copy()
     for i in range(1, block):
         rows |= image[i::block]

@@ -34,8 +34,8 @@ def direction_colors(angles: np.ndarray, strength: np.ndarray | None = None) -> 
     # HSV with saturation 1, written out: with h = 6 * hue in [0, 6), red is
     # clip(|h - 3| - 1, 0, 1), green clip(2 - |h - 2|, 0, 1), blue clip(2 - |h - 4|, 0, 1)
     # (red 1 at h = 0, green 1 on [1, 3], blue on [3, 5]), times the value. The same numbers
-    # as matplotlib's hsv_to_rgb (to 5e-7) about 10 times faster: predict draws an overlay
-    # of every image.
+    # as matplotlib's hsv_to_rgb (to 5e-7) about 10 times faster (benchmarks/predict_stages.py):
+    # predict draws an overlay of every image.
     angles = np.asarray(angles)
     dtype = np.float32 if angles.dtype == np.float32 else np.float64
     h = np.mod(np.nan_to_num(angles, nan=0.0), math.pi).astype(dtype) * dtype(6 / math.pi)

@@ -61,9 +61,10 @@ class TiledFields:
 
     def _tile_stream(self, rgb: np.ndarray, windows: list[Tile]) -> Iterator[torch.Tensor]:
         """:meth:`_window_outputs` of each window, in order. On a CPU of several cores, as
-        many tiles run at once as there are cores, each on one core: 512² tiles of the
-        bundled model took 33 ms each so against 41 ms with both of 2 cores on every tile
-        (a convolution does not split across cores without loss). At most two tiles per
+        many tiles run at once as there are cores, each on one core: the 63 tiles of a
+        4000x3000 image took 2.46 s so against 2.79 s with both of 2 cores on every tile
+        (a convolution does not split across cores without loss;
+        ``benchmarks/predict_stages.py``). At most two tiles per
         core are computed ahead of the one being blended, so memory stays bounded."""
         workers = min(usable_cores(), len(windows)) if self.device.type == "cpu" else 1
         if workers <= 1:

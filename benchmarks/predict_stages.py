@@ -1,0 +1,224 @@
+"""Where one ``dense-direction predict --no-tta`` of a 4000x3000 image spends its time, and
+the measurements behind the speed changes of its stages.
+
+1. **Stages** of one ``predict --no-tta`` run of the mosaic (``predict_throughput.py``'s), in a
+   fresh process as a user runs it: timers around importing, reading, the network and
+   blending, finishing (width-adaptive smoothing), and waiting for the last outputs.
+2. **Tiles**: the network and blending of the mosaic (bundled model, no TTA), one 512² tile at
+   a time on every core against one tile per core, several at once (alternated runs).
+3. **PNG rows**: encoding predict's three PNGs of the mosaic with libpng's adaptive filter
+   choice against the "up" filter on every row (time and size).
+4. **Colours**: ``direction_colors`` against matplotlib's ``hsv_to_rgb`` on 4.2 M angles.
+5. **Block reduction**: ``_block_any`` against ``any`` over a 4-D reshape, blocks of 2 to 13.
+6. **Fresh memory**: filling a new 144 MB array, the first time in a process and again.
+
+    .venv/bin/python benchmarks/predict_stages.py [--repeats 3]
+
+Medians of ``--repeats`` where a row says so; the table goes to stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from predict_throughput import mosaic
+
+STAGES = r"""
+import os, sys, time
+start = time.perf_counter()
+os.environ.setdefault("THP_MEM_ALLOC_ENABLE", "1")  # as the dense-direction program does
+marks = []
+def mark(what):
+    marks.append((what, time.perf_counter() - start))
+from dense_direction.cli import main as cli
+import dense_direction.cli.predict as predict
+import dense_direction.inference.estimator as estimator
+import dense_direction.inference.tiled as tiled
+mark("imports")
+def timed(owner, name, label):
+    inner = getattr(owner, name)
+    def wrapper(*args, **kwargs):
+        result = inner(*args, **kwargs)
+        mark(label)
+        return result
+    setattr(owner, name, wrapper)
+timed(predict, "read_image", "read")
+timed(tiled.TiledFields, "_fields_tta", "network + blending")
+timed(estimator, "finish_prediction", "smoothing, angles")
+cli.main(["predict", "--input", sys.argv[1], "--out", sys.argv[2], "--no-tta"])
+mark("outputs written")
+print(repr(marks))
+"""
+
+
+def stages(image: Path, out: Path) -> list[tuple[str, float]]:
+    """Seconds since start at the end of each stage; the read runs beside the model's
+    loading, so its mark can come before the network's start."""
+    done = subprocess.run(
+        [sys.executable, "-c", STAGES, str(image), str(out)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return eval(done.stdout.strip().splitlines()[-1])  # a list literal this script printed
+
+
+def _median_seconds(call: Callable[[], object], repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def tiles(image: Path, repeats: int) -> tuple[float, float, int]:
+    """Seconds of the network and blending of ``image`` (no TTA, bundled model): one tile at
+    a time on every core, and one tile per core at once; alternated, medians; and the tile
+    count."""
+    import dense_direction.inference.tiled as tiled
+    from dense_direction.hardware import usable_cores
+    from dense_direction.inference import DirectionEstimator
+    from dense_direction.io import read_image
+    from dense_direction.tiling import DEFAULT_BORDER, DEFAULT_OVERLAP, DEFAULT_TILE
+
+    estimator = DirectionEstimator.pretrained(device="cpu")
+    rgb = read_image(image)
+    cores = usable_cores()
+
+    def fields() -> None:
+        estimator._fields_tta(rgb, DEFAULT_TILE, DEFAULT_OVERLAP, False, DEFAULT_BORDER)
+
+    fields()  # warm-up
+    times: dict[int, list[float]] = {1: [], cores: []}
+    try:
+        for _ in range(repeats):
+            for workers in times:
+                tiled.usable_cores = lambda w=workers: w
+                times[workers].append(_median_seconds(fields, 1))
+    finally:
+        tiled.usable_cores = usable_cores
+    padded = (rgb.shape[0] + 2 * DEFAULT_BORDER, rgb.shape[1] + 2 * DEFAULT_BORDER)
+    count = len(list(tiled.tiles(*padded, DEFAULT_TILE, DEFAULT_OVERLAP)))
+    return statistics.median(times[1]), statistics.median(times[cores]), count
+
+
+def png_rows(folder: Path) -> list[tuple[str, float, float, float, float]]:
+    """(output, adaptive s, up s, adaptive MB, up MB) for predict's three PNGs."""
+    import cv2
+
+    from dense_direction.cv_ops import opencv_png
+
+    angles = np.load(folder / "mosaic_angles.npy")
+    images = {
+        "angles (16-bit)": np.round(angles / np.pi * 65535).astype(np.uint16),
+        "confidence": cv2.imread(str(folder / "mosaic_confidence.png"), cv2.IMREAD_UNCHANGED),
+        "overlay": cv2.imread(str(folder / "mosaic_overlay.png")),
+    }
+    rows = []
+    for name, image in images.items():
+        adaptive = [cv2.IMWRITE_PNG_COMPRESSION, 1]
+        start = time.perf_counter()
+        plain = cv2.imencode(".png", image, adaptive)[1]
+        seconds_adaptive = time.perf_counter() - start
+        start = time.perf_counter()
+        up = opencv_png(image if image.ndim == 2 else image[..., ::-1].copy())
+        seconds_up = time.perf_counter() - start
+        rows.append((name, seconds_adaptive, seconds_up, plain.size / 1e6, len(up) / 1e6))
+    return rows
+
+
+def colours(repeats: int) -> tuple[float, float, float]:
+    """Seconds of matplotlib's hsv_to_rgb and of direction_colors, and their largest gap."""
+    from matplotlib.colors import hsv_to_rgb
+
+    from dense_direction.visualization import direction_colors
+
+    angles = np.random.default_rng(0).uniform(0, np.pi, (1, 4_200_000)).astype(np.float32)
+    hue = angles / np.float32(np.pi)
+    ones = np.ones_like(hue)
+    reference = hsv_to_rgb(np.stack((hue, ones, ones), axis=-1))
+    gap = float(np.abs(direction_colors(angles) - reference).max())
+    slow = _median_seconds(lambda: hsv_to_rgb(np.stack((hue, ones, ones), axis=-1)), repeats)
+    fast = _median_seconds(lambda: direction_colors(angles), repeats)
+    return slow, fast, gap
+
+
+def block_any(repeats: int) -> list[tuple[int, float, float]]:
+    """(block, seconds of any over a reshape, seconds of _block_any) on a 4000x3000 mask."""
+    from dense_direction.scales import _block_any
+
+    rng = np.random.default_rng(0)
+    rows = []
+    for block in (2, 3, 4, 6, 9, 13):
+        h, w = 3000 // block * block, 4000 // block * block
+        image = rng.random((h, w)) < 0.01
+        shape = (h // block, block, w // block, block)
+        reshaped = _median_seconds(lambda i=image, s=shape: i.reshape(s).any(axis=(1, 3)), repeats)
+        sliced = _median_seconds(lambda i=image, b=block: _block_any(i, b), repeats)
+        rows.append((block, reshaped, sliced))
+    return rows
+
+
+def fresh_memory() -> tuple[float, float]:
+    """Seconds to fill a new (3, 3000, 4000) float32 array: first, then again."""
+    times = []
+    for _ in range(2):
+        start = time.perf_counter()
+        array = np.empty((3, 3000, 4000), np.float32)
+        array.fill(1)
+        times.append(time.perf_counter() - start)
+        del array
+    return times[0], times[1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    first, again = fresh_memory()  # before anything else touched memory in this process
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        mosaic(folder / "mosaic.png", 3000, 4000)
+        runs = [stages(folder / "mosaic.png", folder / "out") for _ in range(args.repeats)]
+        print("| stage (one `predict --no-tta`, 4000x3000) | seconds, each run |")
+        print("|---|---|")
+        for i, (stage, _) in enumerate(runs[0]):
+            ends = [run[i][1] for run in runs]
+            starts = [run[i - 1][1] if i else 0.0 for run in runs]
+            took = ", ".join(f"{end - begin:.2f}" for begin, end in zip(starts, ends, strict=True))
+            print(f"| {stage} | {took} |")
+        print(
+            f"| end to end (Python start-up not included) | "
+            f"{', '.join(f'{run[-1][1]:.2f}' for run in runs)} |"
+        )
+        png = png_rows(folder / "out")
+        serial, parallel, count = tiles(folder / "mosaic.png", max(args.repeats, 5))
+    print(f"\n| network + blending, {count} tiles of 512² | seconds (median) |\n|---|---|")
+    print(f"| one tile at a time on every core | {serial:.2f} |")
+    print(f"| one tile per core, at once | {parallel:.2f} |")
+    print("\n| PNG (zlib level 1) | adaptive filter s | 'up' s | adaptive MB | 'up' MB |")
+    print("|---|---|---|---|---|")
+    for name, slow, fast, size_slow, size_fast in png:
+        print(f"| {name} | {slow:.3f} | {fast:.3f} | {size_slow:.2f} | {size_fast:.2f} |")
+    slow, fast, gap = colours(args.repeats)
+    print(f"\n| 4.2 M colours | seconds |\n|---|---|\n| matplotlib hsv_to_rgb | {slow:.3f} |")
+    print(f"| direction_colors (largest difference {gap:.1e}) | {fast:.3f} |")
+    print("\n| block | any over a reshape s | _block_any s |\n|---|---|---|")
+    for block, reshaped, sliced in block_any(args.repeats):
+        print(f"| {block} | {reshaped:.4f} | {sliced:.4f} |")
+    print(f"\n| fill a new 144 MB array | seconds |\n|---|---|\n| first | {first:.3f} |")
+    print(f"| again | {again:.3f} |")
+
+
+if __name__ == "__main__":
+    main()
