@@ -13,25 +13,14 @@ dependency of the project: ``.venv/bin/pip install onnxruntime onnx`` first.
 from __future__ import annotations
 
 import argparse
-import statistics
 import tempfile
-import time
 import warnings
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import torch
 
-
-def _median_seconds(call: Callable[[], object], repeats: int) -> float:
-    call()  # warm-up
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        call()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+from _timing import median_seconds
 
 
 class _Network(torch.nn.Module):
@@ -68,10 +57,12 @@ def main() -> int:
     rows = []
     with torch.inference_mode():
         reference = network(x).numpy()
-        rows.append(("torch, float32", _median_seconds(lambda: network(x_last), args.repeats)))
+        rows.append(
+            ("torch, float32", median_seconds(lambda: network(x_last), args.repeats, warmup=True))
+        )
         if cpu_has_bfloat16_units():
             with torch.autocast("cpu", dtype=torch.bfloat16):
-                seconds = _median_seconds(lambda: network(x_last), args.repeats)
+                seconds = median_seconds(lambda: network(x_last), args.repeats, warmup=True)
             rows.append(("torch, bfloat16 (--precision auto here)", seconds))
     with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the exporter's deprecation notes
@@ -84,7 +75,7 @@ def main() -> int:
         )
     feed = {session.get_inputs()[0].name: x.numpy()}
     outputs = session.run(None, feed)[0]
-    seconds = _median_seconds(lambda: session.run(None, feed), args.repeats)
+    seconds = median_seconds(lambda: session.run(None, feed), args.repeats, warmup=True)
     rows.append((f"ONNX Runtime {onnxruntime.__version__}, float32", seconds))
     difference = float(np.abs(outputs - reference).max())
     print(f"bundled {args.model!r}, one {args.tile}x{args.tile} tile, {threads} threads, ", end="")

@@ -20,16 +20,17 @@ Medians of ``--repeats`` where a row says so; the table goes to stdout.
 from __future__ import annotations
 
 import argparse
+import ast
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
+from _timing import median_seconds
 from predict_throughput import mosaic
 
 STAGES = r"""
@@ -69,16 +70,7 @@ def stages(image: Path, out: Path) -> list[tuple[str, float]]:
         text=True,
         check=True,
     )
-    return eval(done.stdout.strip().splitlines()[-1])  # a list literal this script printed
-
-
-def _median_seconds(call: Callable[[], object], repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        call()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return ast.literal_eval(done.stdout.strip().splitlines()[-1])
 
 
 def tiles(image: Path, repeats: int) -> tuple[float, float, int]:
@@ -104,7 +96,7 @@ def tiles(image: Path, repeats: int) -> tuple[float, float, int]:
         for _ in range(repeats):
             for workers in times:
                 tiled.usable_cores = lambda w=workers: w
-                times[workers].append(_median_seconds(fields, 1))
+                times[workers].append(median_seconds(fields, 1))
     finally:
         tiled.usable_cores = usable_cores
     padded = (rgb.shape[0] + 2 * DEFAULT_BORDER, rgb.shape[1] + 2 * DEFAULT_BORDER)
@@ -148,8 +140,8 @@ def colours(repeats: int) -> tuple[float, float, float]:
     ones = np.ones_like(hue)
     reference = hsv_to_rgb(np.stack((hue, ones, ones), axis=-1))
     gap = float(np.abs(direction_colors(angles) - reference).max())
-    slow = _median_seconds(lambda: hsv_to_rgb(np.stack((hue, ones, ones), axis=-1)), repeats)
-    fast = _median_seconds(lambda: direction_colors(angles), repeats)
+    slow = median_seconds(lambda: hsv_to_rgb(np.stack((hue, ones, ones), axis=-1)), repeats)
+    fast = median_seconds(lambda: direction_colors(angles), repeats)
     return slow, fast, gap
 
 
@@ -163,8 +155,8 @@ def block_any(repeats: int) -> list[tuple[int, float, float]]:
         h, w = 3000 // block * block, 4000 // block * block
         image = rng.random((h, w)) < 0.01
         shape = (h // block, block, w // block, block)
-        reshaped = _median_seconds(lambda i=image, s=shape: i.reshape(s).any(axis=(1, 3)), repeats)
-        sliced = _median_seconds(lambda i=image, b=block: _block_any(i, b), repeats)
+        reshaped = median_seconds(lambda i=image, s=shape: i.reshape(s).any(axis=(1, 3)), repeats)
+        sliced = median_seconds(lambda i=image, b=block: _block_any(i, b), repeats)
         rows.append((block, reshaped, sliced))
     return rows
 
