@@ -206,3 +206,14 @@ def test_this_projects_iteration_checkpoints_load_anywhere(tmp_path):
         )
         loaded = CheckpointLoader.load_checkpoint(str(path))
         assert loaded["param_schedulers"][0]["anneal_func"] is schedule.anneal_func
+
+
+def test_a_work_dir_without_mmengines_record_is_searched_without_a_log_line(tmp_path, capfd):
+    # A folder of copied checkpoints has no last_checkpoint file: mmengine's lookup logged
+    # "Did not find last_checkpoint to be resumed." to someone who was only predicting.
+    (tmp_path / "iter_3.pth").write_bytes(b"")
+    (tmp_path / "iter_12.pth").write_bytes(b"")
+    capfd.readouterr()
+    assert checkpoints.find_checkpoint(tmp_path).name == "iter_12.pth"
+    printed = capfd.readouterr()
+    assert "last_checkpoint" not in printed.out + printed.err
