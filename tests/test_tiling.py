@@ -1,7 +1,9 @@
+import itertools
+
 import numpy as np
 import pytest
 
-from dense_direction.tiling import Tile, blend_weights, tiles
+from dense_direction.tiling import Tile, blend_weights, tile_span, tiles
 
 
 @pytest.mark.parametrize(
@@ -18,16 +20,44 @@ def test_tiles_cover_the_image_and_weights_stay_positive(h, w, tile, overlap):
 
 
 def test_tile_starts_hand_computed():
-    # 100 px, tiles of 48 overlapping by 16: steps of 32 -> starts 0, 32, then the last tile is
-    # flush with the end at 100 - 48 = 52.
-    assert [t.top for t in tiles(100, 10, 48, 16) if t.left == 0] == [0, 32, 52]
+    # 100 px, tiles of at most 48 overlapping by at least 16: n = ceil((100 - 16) / 32) = 3
+    # tiles of ceil((100 + 2 * 16) / 3) = 44 px, starts floor(i * (100 - 44) / 2) = 0, 28, 56
+    # (overlaps 16; the last flush with the end).
+    assert [(t.top, t.height) for t in tiles(100, 10, 48, 16) if t.left == 0] == [
+        (0, 44),
+        (28, 44),
+        (56, 44),
+    ]
+
+
+def test_tile_span_worked_case_rounds_to_the_divisor():
+    # 3032 px, at most 768, overlap 64, multiple 16: n = ceil(2968 / 704) = 5,
+    # (3032 + 4 * 64) / 5 = 657.6 -> 672 (a multiple of 16), starts floor(i * 2360 / 4).
+    assert tile_span(3032, 768, 64, 16) == (672, [0, 590, 1180, 1770, 2360])
+    assert tile_span(500, 768, 64, 16) == (500, [0])  # fits: one tile, the image's size
+
+
+@pytest.mark.parametrize("length", [513, 700, 1000, 3032, 4032, 4097])
+@pytest.mark.parametrize(
+    ("tile", "overlap", "multiple"), [(512, 32, 16), (512, 64, 16), (97, 5, 1)]
+)
+def test_tile_span_is_the_fewest_tiles_overlapping_enough(length, tile, overlap, multiple):
+    side, starts = tile_span(length, tile, overlap, multiple)
+    assert side <= tile and (side % multiple == 0 or side == tile)
+    assert starts[0] == 0 and starts[-1] + side == length  # covers both ends
+    assert all(b - a <= side - overlap for a, b in itertools.pairwise(starts))
+    # one tile fewer, even of the largest side, could not cover the image
+    assert (len(starts) - 1) * tile - (len(starts) - 2) * overlap < length
 
 
 def test_weights_ramp_only_towards_neighbours():
-    # A tile at the top-left corner of a larger image ramps down on its right and bottom only.
+    # A tile at the top-left corner of a larger image ramps down on its right and bottom only,
+    # as the cube of t = 4/5 .. 1/5 (BLEND_POWER), linearly with power=1.
     weights = blend_weights(Tile(0, 0, 10, 10), 20, 20, overlap=4)
     assert weights[0, 0] == 1 and weights[0, 5] == 1
-    assert np.allclose(weights[0, 6:], [0.8, 0.6, 0.4, 0.2])
+    assert np.allclose(weights[0, 6:], [0.512, 0.216, 0.064, 0.008])
+    linear = blend_weights(Tile(0, 0, 10, 10), 20, 20, overlap=4, power=1)
+    assert np.allclose(linear[0, 6:], [0.8, 0.6, 0.4, 0.2])
 
 
 @pytest.mark.parametrize(

@@ -24,6 +24,7 @@ from dense_direction.tiling import (
     DEFAULT_OVERLAP,
     DEFAULT_TILE,
     MAX_BORDER,
+    MIN_CLI_TILE,
     check_border,
     check_tiling,
 )
@@ -81,13 +82,20 @@ def add_model_arguments(parser: argparse.ArgumentParser, bundled_default: bool =
         "docs/results.md)",
     )
     parser.add_argument(
-        "--tile", type=int, default=DEFAULT_TILE, help=f"tile size (default {DEFAULT_TILE})"
+        "--tile",
+        type=int,
+        default=DEFAULT_TILE,
+        metavar="PX",
+        help=f"largest tile side: images are cut into the fewest tiles of at most this size "
+        f"that overlap enough, fitted to the image (default {DEFAULT_TILE}, at least "
+        f"{MIN_CLI_TILE}; larger tiles take more memory and are no faster on a CPU)",
     )
     parser.add_argument(
         "--overlap",
         type=int,
         default=DEFAULT_OVERLAP,
-        help=f"tile overlap (default {DEFAULT_OVERLAP})",
+        metavar="PX",
+        help=f"smallest overlap of neighbouring tiles, blended (default {DEFAULT_OVERLAP})",
     )
     parser.add_argument(
         "--border",
@@ -133,7 +141,7 @@ def prediction_options(args: argparse.Namespace) -> dict[str, Any]:
     (a ``ValueError`` naming the bad one) before any model is loaded; what depends on the
     model is :func:`load_estimator`'s to check."""
     resolve_device(args.device)  # before the model loads and the first image is read
-    check_tiling(args.tile, args.overlap)
+    check_tiling(args.tile, args.overlap, smallest=MIN_CLI_TILE)
     check_border(args.border)
     check_scales(args.scales)
     check_target_width(args.target_width, "--target-width")

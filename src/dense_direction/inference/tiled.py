@@ -95,7 +95,7 @@ class TiledFields:
         # One host tensor for every sum (probabilities, vectors, then the weights), summed
         # in the order of the tiles whatever computed them: the same numbers every run.
         sums = torch.zeros((c + 2 * k + 1, h, w))
-        windows = list(tiles(h, w, tile, overlap))
+        windows = list(tiles(h, w, tile, overlap, self.divisor))
         for window, out in zip(windows, self._tile_stream(rgb, windows), strict=True):
             rows, cols = window.slices
             weight = torch.from_numpy(blend_weights(window, h, w, overlap))
