@@ -6,8 +6,9 @@ the measurements behind the speed changes of its stages.
    blending, finishing (width-adaptive smoothing), and waiting for the last outputs.
 2. **Tiles**: the network and blending of the mosaic (bundled model, no TTA), one 512² tile at
    a time on every core against one tile per core, several at once (alternated runs).
-3. **PNG rows**: encoding predict's three PNGs of the mosaic with libpng's adaptive filter
-   choice against the "up" filter on every row (time and size).
+3. **PNG**: encoding predict's three PNGs of the mosaic with OpenCV (zlib level 1), libpng's
+   adaptive filter choice and the "up" filter on every row, against predict's own writer
+   (``dense_direction.io.png``: "up" rows deflated by ISA-L), time and size.
 4. **Colours**: ``direction_colors`` against matplotlib's ``hsv_to_rgb`` on 4.2 M angles.
 5. **Block reduction**: ``_block_any`` against ``any`` over a 4-D reshape, blocks of 2 to 13.
 6. **Fresh memory**: filling a new 144 MB array, the first time in a process and again.
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import functools
 import statistics
 import subprocess
 import sys
@@ -100,32 +102,40 @@ def tiles(image: Path, repeats: int) -> tuple[float, float, int]:
     finally:
         tiled.usable_cores = usable_cores
     padded = (rgb.shape[0] + 2 * DEFAULT_BORDER, rgb.shape[1] + 2 * DEFAULT_BORDER)
-    count = len(list(tiled.tiles(*padded, DEFAULT_TILE, DEFAULT_OVERLAP)))
+    count = len(list(tiled.tiles(*padded, DEFAULT_TILE, DEFAULT_OVERLAP, estimator.divisor)))
     return statistics.median(times[1]), statistics.median(times[cores]), count
 
 
-def png_rows(folder: Path) -> list[tuple[str, float, float, float, float]]:
-    """(output, adaptive s, up s, adaptive MB, up MB) for predict's three PNGs."""
+def png_rows(folder: Path) -> list[tuple[str, list[tuple[float, float]]]]:
+    """Per output of predict's three PNGs: (seconds, MB) of OpenCV with the adaptive filter,
+    OpenCV with the "up" filter (zlib level 1 both), and :func:`encode_png`."""
     import cv2
 
-    from dense_direction.cv_ops import opencv_png
+    from dense_direction.io.png import encode_png
 
     angles = np.load(folder / "mosaic_angles.npy")
     images = {
         "angles (16-bit)": np.round(angles / np.pi * 65535).astype(np.uint16),
         "confidence": cv2.imread(str(folder / "mosaic_confidence.png"), cv2.IMREAD_UNCHANGED),
-        "overlay": cv2.imread(str(folder / "mosaic_overlay.png")),
+        "overlay": cv2.imread(str(folder / "mosaic_overlay.png"))[..., ::-1].copy(),  # RGB
     }
+    level = [cv2.IMWRITE_PNG_COMPRESSION, 1]
+    up = [*level, cv2.IMWRITE_PNG_FILTER, cv2.IMWRITE_PNG_FILTER_UP]
     rows = []
     for name, image in images.items():
-        adaptive = [cv2.IMWRITE_PNG_COMPRESSION, 1]
-        start = time.perf_counter()
-        plain = cv2.imencode(".png", image, adaptive)[1]
-        seconds_adaptive = time.perf_counter() - start
-        start = time.perf_counter()
-        up = opencv_png(image if image.ndim == 2 else image[..., ::-1].copy())
-        seconds_up = time.perf_counter() - start
-        rows.append((name, seconds_adaptive, seconds_up, plain.size / 1e6, len(up) / 1e6))
+        bgr = image[..., ::-1].copy() if image.ndim == 3 else image
+        encoders = [
+            functools.partial(cv2.imencode, ".png", bgr, level),
+            functools.partial(cv2.imencode, ".png", bgr, up),
+            functools.partial(encode_png, image),
+        ]
+        measured = []
+        for encode in encoders:
+            start = time.perf_counter()
+            encoded = encode()
+            size = len(encoded) if isinstance(encoded, bytes) else encoded[1].size
+            measured.append((time.perf_counter() - start, size / 1e6))
+        rows.append((name, measured))
     return rows
 
 
@@ -195,13 +205,16 @@ def main() -> None:
         )
         png = png_rows(folder / "out")
         serial, parallel, count = tiles(folder / "mosaic.png", max(args.repeats, 5))
-    print(f"\n| network + blending, {count} tiles of 512² | seconds (median) |\n|---|---|")
+    print(f"\n| network + blending, {count} tiles | seconds (median) |\n|---|---|")
     print(f"| one tile at a time on every core | {serial:.2f} |")
     print(f"| one tile per core, at once | {parallel:.2f} |")
-    print("\n| PNG (zlib level 1) | adaptive filter s | 'up' s | adaptive MB | 'up' MB |")
-    print("|---|---|---|---|---|")
-    for name, slow, fast, size_slow, size_fast in png:
-        print(f"| {name} | {slow:.3f} | {fast:.3f} | {size_slow:.2f} | {size_fast:.2f} |")
+    print(
+        "\n| PNG | OpenCV adaptive s (MB) | OpenCV 'up' s (MB) | predict's writer, ISA-L s (MB) |"
+    )
+    print("|---|---|---|---|")
+    for name, measured in png:
+        cells = " | ".join(f"{seconds:.3f} ({mb:.2f})" for seconds, mb in measured)
+        print(f"| {name} | {cells} |")
     slow, fast, gap = colours(args.repeats)
     print(f"\n| 4.2 M colours | seconds |\n|---|---|\n| matplotlib hsv_to_rgb | {slow:.3f} |")
     print(f"| direction_colors (largest difference {gap:.1e}) | {fast:.3f} |")

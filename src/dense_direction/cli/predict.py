@@ -21,12 +21,11 @@ from dense_direction.io import (
     output_folder,
     read_image,
 )
+from dense_direction.io.png import write_png
 from dense_direction.prediction import OUTPUT_KINDS, output_name
 from dense_direction.progress import track
 
 HELP = "predict direction fields (angle maps, overlays, confidence) with a trained model"
-# zlib level 1 instead of Pillow's default 6: faster to write, larger files.
-PNG_LEVEL = 1
 
 
 def add_parser(parser: argparse.ArgumentParser) -> None:
@@ -92,20 +91,14 @@ def _without_earlier_outputs(paths: list[Path]) -> list[Path]:
     return [p for p in paths if p not in set(earlier)]
 
 
-def _save_png(array: np.ndarray, path: Path) -> None:
-    from dense_direction.cv_ops import opencv_png  # OpenCV: faster than Pillow's encoder
-
-    path.write_bytes(opencv_png(np.ascontiguousarray(array), PNG_LEVEL))
-
-
 def write_outputs(
     out: Path, stem: str, rgb: np.ndarray, prediction: object, threshold: float, quiver: bool
 ) -> None:
     """Angle map (.npy and 16-bit PNG), confidence PNG, HSV overlay with legend, quiver;
-    ``rgb`` is the image as :func:`dense_direction.io.read_image` returns it. The two plain
-    PNGs are encoded in a second thread while the overlay is drawn and encoded here (zlib
-    releases the GIL): the last image of a run waits for its outputs, and on a 4000x3000
-    image they took 2.3 s one after another."""
+    ``rgb`` is the image as :func:`dense_direction.io.read_image` returns it (PNGs by
+    :func:`dense_direction.io.png.write_png`). The two plain PNGs are encoded in a second
+    thread while the overlay is drawn and encoded here (deflating releases the GIL): the last
+    image of a run waits for its outputs."""
     angles = prediction.angles
     single = angles.shape[0] == 1
     np.save(out / output_name(stem, "angles", suffix=".npy"), angles[0] if single else angles)
@@ -125,9 +118,9 @@ def _write_plain(out: Path, stem: str, prediction: object) -> None:
     for k in range(len(prediction.dir_classes)):
         name = functools.partial(output_name, stem, class_id=_class_id(prediction, k))
         scaled = np.round(prediction.angles[k] / np.pi * 65535).clip(0, 65535).astype(np.uint16)
-        _save_png(scaled, out / name("angles"))
+        write_png(scaled, out / name("angles"))
         confidence = (prediction.confidence[k] * 255).round().astype(np.uint8)
-        _save_png(confidence, out / name("confidence"))
+        write_png(confidence, out / name("confidence"))
 
 
 def _write_pictures(
@@ -141,7 +134,7 @@ def _write_pictures(
         angles = prediction.angles[k]
         shown = prediction.confidence[k] > threshold
         overlay = add_legend(direction_overlay(rgb, angles, shown))
-        _save_png(overlay, out / name("overlay"))
+        write_png(overlay, out / name("overlay"))
         if quiver:
             quiver_plot(
                 rgb,
