@@ -58,28 +58,45 @@ def test_device_types_torch_knows_but_we_do_not_run_on_are_refused(name):
         hardware.resolve_device(name)
 
 
-def test_huge_pages_are_asked_for_unless_the_environment_says_otherwise(monkeypatch):
+@pytest.fixture
+def numpy_pages():
+    """NumPy's huge-page setting, restored after the test."""
+    before = hardware._numpy_huge_pages(True)
+    yield
+    hardware._numpy_huge_pages(before)
+
+
+def test_huge_pages_for_torch_not_numpy_unless_the_environment_says_otherwise(
+    monkeypatch, numpy_pages
+):
     monkeypatch.delenv(hardware.HUGE_PAGES_VARIABLE, raising=False)
-    hardware.prefer_huge_pages()
+    monkeypatch.delenv(hardware.NUMPY_HUGE_PAGES_VARIABLE, raising=False)
+    hardware.choose_huge_pages()
     assert os.environ[hardware.HUGE_PAGES_VARIABLE] == "1"
-    monkeypatch.setenv(hardware.HUGE_PAGES_VARIABLE, "0")  # a user's choice is kept
-    hardware.prefer_huge_pages()
+    assert hardware._numpy_huge_pages(True) is False  # it was off
+    # A user's choice is kept, for both.
+    monkeypatch.setenv(hardware.HUGE_PAGES_VARIABLE, "0")
+    monkeypatch.setenv(hardware.NUMPY_HUGE_PAGES_VARIABLE, "1")
+    hardware.choose_huge_pages()
     assert os.environ[hardware.HUGE_PAGES_VARIABLE] == "0"
+    assert hardware._numpy_huge_pages(True) is True  # left on
 
 
-def test_the_program_asks_for_huge_pages_first(monkeypatch, tmp_path):
+def test_the_program_chooses_page_sizes_first(monkeypatch, tmp_path, numpy_pages):
     from dense_direction.cli.main import main
 
     monkeypatch.delenv(hardware.HUGE_PAGES_VARIABLE, raising=False)
+    monkeypatch.delenv(hardware.NUMPY_HUGE_PAGES_VARIABLE, raising=False)
     main(["synth", "--out", str(tmp_path / "d"), "--num", "1", "--size", "16", "--jobs", "1"])
     assert os.environ[hardware.HUGE_PAGES_VARIABLE] == "1"
+    assert hardware._numpy_huge_pages(True) is False
 
 
 _THP = Path("/sys/kernel/mm/transparent_hugepage/enabled")
 _FAULTS = """
 import resource, sys
-from dense_direction.hardware import prefer_huge_pages
-prefer_huge_pages()
+from dense_direction.hardware import choose_huge_pages
+choose_huge_pages()
 import torch
 before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
 block = torch.ones(64, 1024, 1024)  # 256 MB, touched once

@@ -20,9 +20,9 @@ __all__ = [
     "DEFAULT_INFERENCE_PRECISION",
     "PRECISIONS",
     "check_precision",
+    "choose_huge_pages",
     "cpu_has_bfloat16_units",
     "data_workers",
-    "prefer_huge_pages",
     "resolve_device",
     "resolve_precision",
     "usable_cores",
@@ -127,15 +127,39 @@ def data_workers(cores: int | None = None) -> int:
 #: torch's switch for transparent huge pages in its CPU allocator (read once, at the first
 #: allocation of 2 MB or more).
 HUGE_PAGES_VARIABLE = "THP_MEM_ALLOC_ENABLE"
+#: NumPy's switch for asking transparent huge pages for its large arrays (read at import;
+#: on by default on Linux); NumPy can also change it at run time.
+NUMPY_HUGE_PAGES_VARIABLE = "NUMPY_MADVISE_HUGEPAGE"
 
 
-def prefer_huge_pages() -> None:
-    """Let torch back its large CPU tensors with transparent huge pages (Linux), unless the
-    environment already says otherwise (``THP_MEM_ALLOC_ENABLE=0`` keeps them off).
+def choose_huge_pages() -> None:
+    """Back torch's large CPU tensors with transparent huge pages (Linux) and NumPy's large
+    arrays with ordinary pages, unless the environment already says otherwise
+    (``THP_MEM_ALLOC_ENABLE=0`` keeps torch's off, ``NUMPY_MADVISE_HUGEPAGE=1`` NumPy's on).
 
-    Why: a 4000x3000 prediction allocates tensors of hundreds of MB, and the kernel maps each
-    4 KB page of them on first touch; 2 MB pages take 512 times fewer faults. ``predict
-    --no-tta`` on a 4000x3000 image went from 8.3 to 7.2 s on 2 CPU cores (docs/benchmarks.md),
-    for ~20 MB more peak memory. Must run before torch's first large allocation (the
-    ``dense-direction`` program calls it first thing); elsewhere it changes nothing."""
+    Why: a 4000x3000 prediction allocates tensors and arrays of hundreds of MB, and the kernel
+    maps each page on first touch. torch's tensors (the network's activations, the tiles'
+    sums) are large and long-lived, and 2 MB pages take 512 times fewer faults. NumPy's large
+    arrays are mostly short-lived temporaries of the smoothing and the outputs, which are
+    freed and mapped afresh again and again, and there huge pages cost more than they save
+    on this project's 2-core machine: ``predict --no-tta`` of a 4000x3000 image took
+    6.61-6.86 s with torch's on and NumPy's off, 7.05-7.16 s with both on (NumPy's default),
+    7.03-7.55 s with torch's off (``benchmarks/page_sizes.py``, docs/benchmarks.md). Must run
+    before torch's first large allocation (the ``dense-direction`` program calls it first
+    thing); elsewhere it changes only NumPy's later arrays."""
     os.environ.setdefault(HUGE_PAGES_VARIABLE, "1")
+    if NUMPY_HUGE_PAGES_VARIABLE not in os.environ:
+        _numpy_huge_pages(False)
+
+
+def _numpy_huge_pages(enabled: bool) -> bool | None:
+    """Set whether NumPy asks huge pages for its large arrays; the previous setting, or None
+    where this NumPy has no such switch."""
+    try:
+        from numpy._core.multiarray import _set_madvise_hugepage
+    except ImportError:  # NumPy 1.x
+        try:
+            from numpy.core.multiarray import _set_madvise_hugepage
+        except ImportError:
+            return None
+    return _set_madvise_hugepage(enabled)

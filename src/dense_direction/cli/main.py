@@ -10,7 +10,7 @@ import threading
 from collections.abc import Sequence
 
 from dense_direction.cli import analyze, demo, evaluate, predict, synth, train
-from dense_direction.hardware import prefer_huge_pages
+from dense_direction.hardware import choose_huge_pages
 
 SUBCOMMANDS = {
     "synth": synth,
@@ -34,7 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    prefer_huge_pages()  # before torch allocates its first large tensor
+    choose_huge_pages()  # before torch allocates its first large tensor
     args = build_parser().parse_args(argv)
     try:
         return SUBCOMMANDS[args.command].run(args)
