@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
-from dense_direction.cv_ops import opencv_distance, opencv_gaussian
+from dense_direction.cv_ops import opencv_disk_dilation, opencv_distance, opencv_gaussian
 
 
 def test_opencv_distance_is_scipys_exact_transform():
@@ -41,7 +41,33 @@ def test_smoothing_with_opencv_gives_scipys_field():
     vectors = np.stack([np.cos(2 * angles), np.sin(2 * angles)]).astype(np.float32)
     width = structure_width(mask)
     np.testing.assert_array_equal(structure_width(mask, distance=opencv_distance), width)
+    with_dilation = structure_width(mask, distance=opencv_distance, dilate=opencv_disk_dilation)
+    np.testing.assert_array_equal(with_dilation, width)
     expected = smooth_field(vectors, mask, width, 0.25)
     assert np.abs(expected - vectors).max() > 0.1  # the smoothing does change the field
     got = smooth_field(vectors, mask, width, 0.25, blur=opencv_gaussian)
     np.testing.assert_allclose(got, expected, atol=1e-5)
+
+
+def test_disk_footprint_hand_derived():
+    # radius 2.5: offsets with dy^2 + dx^2 <= 6.25 -> (2, 1) is in (5), (2, 2) is out (8).
+    from dense_direction.scales import disk_footprint
+
+    footprint = disk_footprint(2.5)
+    assert footprint.shape == (5, 5)
+    assert footprint[0, 1] == 1 and footprint[0, 0] == 0 and footprint[2, 2] == 1
+    assert footprint.sum() == 21  # 25 less the four corners
+
+
+@pytest.mark.parametrize("radius", [1.0, 2.5, 3.57, 5.05])
+def test_disk_dilations_are_the_exact_distance_threshold(radius):
+    # structure_width's full-resolution rungs dilate instead of transforming: the same pixels
+    # as an exact Euclidean transform thresholded at the radius, SciPy's and OpenCV's alike.
+    from dense_direction.cv_ops import opencv_disk_dilation
+    from dense_direction.scales import disk_dilation
+
+    seeds = np.random.default_rng(3).random((80, 90)) > 0.995
+    seeds[0, 0] = seeds[79, 45] = True  # seeds on the border reach inwards only
+    expected = ndimage.distance_transform_edt(~seeds) <= radius
+    np.testing.assert_array_equal(disk_dilation(seeds, radius), expected)
+    np.testing.assert_array_equal(opencv_disk_dilation(seeds, radius), expected)

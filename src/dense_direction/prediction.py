@@ -144,16 +144,18 @@ def finish_prediction(
     smooth: float,
     distance: Callable[[np.ndarray], np.ndarray] = ndimage.distance_transform_edt,
     blur: Callable[[np.ndarray, float], np.ndarray] | None = None,
+    dilate: Callable[[np.ndarray, float], np.ndarray] | None = None,
 ) -> DirectionPrediction:
     """Vectors ``pairs (K, 2, H, W)`` and, for joint models, ``structure (K, H, W)`` as a
     :class:`DirectionPrediction`: where ``smooth`` > 0, each class's field is smoothed inside
-    its predicted structure (:func:`dense_direction.smoothing.smooth_field`; ``distance``
-    and ``blur``: faster equivalents of its SciPy defaults); the confidence is the structure
-    probability, else the field's :func:`coherence`. ``pairs`` is smoothed in place."""
+    its predicted structure (:func:`dense_direction.smoothing.smooth_field`; ``distance``,
+    ``blur`` and ``dilate``: faster equivalents of its SciPy defaults); the confidence is the
+    structure probability, else the field's :func:`coherence`. ``pairs`` is smoothed in
+    place."""
     if smooth > 0:
         for k in range(len(dir_classes)):
             mask = structure[k] > 0.5
-            width = structure_width(mask, distance=distance)
+            width = structure_width(mask, distance=distance, dilate=dilate)
             field = pairs[k]
             in_place = field.dtype == np.float32  # else smoothed into a float32 copy
             pairs[k] = smooth_field(field, mask, width, smooth, blur=blur, in_place=in_place)

@@ -80,6 +80,7 @@ def structure_width(
     min_width: float = DEFAULT_MIN_WIDTH,
     max_width: float = MAX_SMOOTH_WIDTH,
     distance: Callable[[np.ndarray], np.ndarray] = ndimage.distance_transform_edt,
+    dilate: Callable[[np.ndarray, float], np.ndarray] | None = None,
 ) -> np.ndarray:
     """Width of the structure at every pixel of ``mask (H, W)``, rounded (in log) to the
     nearest rung of the ladder ``min_width * sqrt(2)**k`` (up to the first rung at or above
@@ -95,7 +96,9 @@ def structure_width(
     up to that block size, a third of the radius: well inside the ladder's steps of 41 %.
 
     ``distance``: the exact Euclidean distance transform to use (scipy's by default; the
-    OpenMMLab adapter passes OpenCV's, the same numbers five times faster).
+    estimator passes OpenCV's, the same numbers five times faster); ``dilate``: a disk
+    dilation for the rungs measured at full resolution (``disk_reach``'s; the estimator
+    passes OpenCV's, ten times faster than a transform there, the same pixels).
     """
     mask = np.asarray(mask, dtype=bool)
     if mask.ndim != 2:
@@ -111,7 +114,7 @@ def structure_width(
         if not seeds.any():
             return None
         # Reach measured on blocks of a third of the radius (see above).
-        return disk_reach(seeds, radius, max(1, int(radius // 3)), distance)
+        return disk_reach(seeds, radius, max(1, int(radius // 3)), distance, dilate)
 
     ladder = _ladder(min_width, max_width)[1:]
     for reached, rung in zip(_in_parallel(reach, ladder), ladder, strict=True):

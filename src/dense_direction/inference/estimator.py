@@ -26,7 +26,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from dense_direction.cv_ops import opencv_distance, opencv_gaussian
+from dense_direction.cv_ops import opencv_disk_dilation, opencv_distance, opencv_gaussian
 from dense_direction.hardware import (
     DEFAULT_INFERENCE_PRECISION,
     check_precision,
@@ -257,5 +257,11 @@ class DirectionEstimator(TiledFields):
                 fields = [pairs[k]] + [field[k] for field in coarse]
                 pairs[k] = fuse_scales(fields, weights)
         return finish_prediction(
-            pairs, structure, self.dir_classes, smooth, opencv_distance, opencv_gaussian
+            pairs,
+            structure,
+            self.dir_classes,
+            smooth,
+            opencv_distance,
+            opencv_gaussian,
+            opencv_disk_dilation,
         )
