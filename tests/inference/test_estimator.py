@@ -21,6 +21,18 @@ GOOD = dict(dir_classes=(1,), mean=(0, 0, 0), std=(255, 255, 255))
         (dict(std=(1, 1, float("nan"))), ValueError, "std must be 3 numbers > 0"),
         (dict(seg_channels=-1), ValueError, "seg_channels must be an integer >= 0, got -1"),
         (dict(divisor=0), ValueError, "divisor must be an integer >= 1, got 0"),
+        # A binary head's one channel is label 1's probability: class 5 would get 1 - p.
+        (
+            dict(dir_classes=(5,), seg_channels=1),
+            ValueError,
+            r"dir_classes must be among 0 and 1 with a binary structure head.*got \(5,\)",
+        ),
+        # Three channels are labels 0-2: class 3 has none (an IndexError mid-prediction).
+        (
+            dict(dir_classes=(1, 3), seg_channels=3),
+            ValueError,
+            r"dir_classes must be labels 0 to 2.*seg_channels=3\), got \(1, 3\)",
+        ),
     ],
 )
 def test_arguments_that_cannot_be_right_are_named(changes, error, message):

@@ -49,6 +49,25 @@ def check_estimator_arguments(
     for name, value, least in (("seg_channels", seg_channels, 0), ("divisor", divisor, 1)):
         if not isinstance(value, Integral) or isinstance(value, bool) or value < least:
             raise ValueError(f"{name} must be an integer >= {least}, got {value!r}")
+    _check_classes_have_probabilities(tuple(dir_classes), seg_channels)
+
+
+def _check_classes_have_probabilities(dir_classes: tuple[int, ...], seg_channels: int) -> None:
+    """Every direction class needs its structure probability among the head's channels: a
+    binary head (one channel) gives label 1's (and label 0's as 1 - it), a head of C
+    channels labels 0 to C - 1. A class beyond them used to get 1 - p (binary head) or fail
+    with an IndexError in the middle of a prediction."""
+    if seg_channels == 1 and not set(dir_classes) <= {0, 1}:
+        raise ValueError(
+            f"dir_classes must be among 0 and 1 with a binary structure head (seg_channels=1: "
+            f"the probability of label 1), got {dir_classes}: for a head of several classes, "
+            f"set seg_channels to their number"
+        )
+    if seg_channels > 1 and not all(0 <= c < seg_channels for c in dir_classes):
+        raise ValueError(
+            f"dir_classes must be labels 0 to {seg_channels - 1}, one per channel of the "
+            f"structure head (seg_channels={seg_channels}), got {dir_classes}"
+        )
 
 
 def _floats(values: object) -> list[float] | None:
