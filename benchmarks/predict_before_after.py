@@ -7,7 +7,8 @@ model, reading, tiling, network, blending, smoothing, writing every output), the
 checkouts alternated, ``--repeats`` runs each, on the 4000x3000 mosaic of
 ``predict_throughput.py`` (or ``--sizes``). Both predict with the bundled ``general`` model:
 this checkout by default, the other from a work dir written here from the same weights and
-config (older code has no bundled models; it reads the config from the checkpoint).
+config (older code has no bundled models; it reads the config from the checkpoint), or by
+default too with ``--before-bundled``.
 
     git worktree add /tmp/before 7338a99
     .venv/bin/python benchmarks/predict_before_after.py --before /tmp/before [--repeats 3]
@@ -62,6 +63,12 @@ def predict_seconds(source: Path | None, image: Path, out: Path, checkpoint: Pat
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--before", type=Path, required=True, help="the other checkout")
+    parser.add_argument(
+        "--before-bundled",
+        action="store_true",
+        help="the other checkout has the bundled model too (commit 17261fa on): both predict "
+        "without --checkpoint, the same path (without it, the other loads a work dir)",
+    )
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--sizes", nargs="+", default=["4000x3000"], help="HxW... or N for N²")
     args = parser.parse_args()
@@ -72,7 +79,7 @@ def main() -> None:
     print("|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        work_dir = bundled_work_dir(folder / "general")
+        work_dir = None if args.before_bundled else bundled_work_dir(folder / "general")
         for size in args.sizes:
             width, height = (int(v) for v in size.split("x")) if "x" in size else (int(size),) * 2
             image = folder / f"mosaic_{size}.png"

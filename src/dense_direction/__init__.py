@@ -2,44 +2,38 @@
 
 The core (this package minus :mod:`dense_direction.mm`) needs only PyTorch and NumPy.
 :mod:`dense_direction.mm` registers everything with OpenMMLab when imported.
+
+The names below load their submodule on first use (``lazy_loader``, as scikit-image does):
+``import dense_direction`` imports neither torch nor SciPy, so the ``dense-direction``
+program can start reading an image while they load (:mod:`dense_direction.cli.main`).
 """
 
-from dense_direction.classical import hessian_direction, structure_tensor_direction
-from dense_direction.directions import (
-    angles_to_vectors,
-    angular_difference,
-    vectors_to_angles,
-    wrap_angle,
-)
-from dense_direction.evaluation import angular_error, summarize_errors
-from dense_direction.kernels import KERNELS, build_kernel
-from dense_direction.losses import (
-    DirectionalLoss,
-    EfficientDirectionalLoss,
-    SmoothnessLoss,
-    directional_loss,
-    efficient_directional_loss,
-    smoothness_loss,
-)
+import lazy_loader
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "KERNELS",
-    "DirectionalLoss",
-    "EfficientDirectionalLoss",
-    "SmoothnessLoss",
-    "__version__",
-    "angles_to_vectors",
-    "angular_difference",
-    "angular_error",
-    "build_kernel",
-    "directional_loss",
-    "efficient_directional_loss",
-    "hessian_direction",
-    "smoothness_loss",
-    "structure_tensor_direction",
-    "summarize_errors",
-    "vectors_to_angles",
-    "wrap_angle",
-]
+__getattr__, __dir__, __all__ = lazy_loader.attach(
+    __name__,
+    # As attributes too, as when this module imported them: dense_direction.losses.X.
+    submodules={"classical", "directions", "evaluation", "kernels", "losses"},
+    submod_attrs={
+        "classical": ["hessian_direction", "structure_tensor_direction"],
+        "directions": [
+            "angles_to_vectors",
+            "angular_difference",
+            "vectors_to_angles",
+            "wrap_angle",
+        ],
+        "evaluation": ["angular_error", "summarize_errors"],
+        "kernels": ["KERNELS", "build_kernel"],
+        "losses": [
+            "DirectionalLoss",
+            "EfficientDirectionalLoss",
+            "SmoothnessLoss",
+            "directional_loss",
+            "efficient_directional_loss",
+            "smoothness_loss",
+        ],
+    },
+)
+__all__ = [*__all__, "__version__"]

@@ -1,25 +1,38 @@
-"""``dense-direction SUBCOMMAND ...``; each subcommand lives in its own module."""
+"""``dense-direction SUBCOMMAND ...``; each subcommand lives in its own module, imported when
+the parser is built (:data:`SUBCOMMANDS`): this module imports neither torch nor SciPy, so the
+program starts reading ``predict``'s image first (:mod:`dense_direction.cli._prefetch`)."""
 
 from __future__ import annotations
 
 import argparse
 import atexit
+import importlib
 import os
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from types import ModuleType
 
-from dense_direction.cli import analyze, demo, evaluate, predict, synth, train
-from dense_direction.hardware import choose_huge_pages
 
-SUBCOMMANDS = {
-    "synth": synth,
-    "train": train,
-    "predict": predict,
-    "evaluate": evaluate,
-    "demo": demo,
-    "analyze": analyze,
-}
+class _Subcommands(Mapping[str, ModuleType]):
+    """Subcommand name -> its module (``add_parser``, ``run``, ``HELP``), imported on first
+    use."""
+
+    NAMES = ("synth", "train", "predict", "evaluate", "demo", "analyze")
+
+    def __getitem__(self, name: str) -> ModuleType:
+        if name not in self.NAMES:
+            raise KeyError(name)
+        return importlib.import_module(f"dense_direction.cli.{name}")
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.NAMES)
+
+    def __len__(self) -> int:
+        return len(self.NAMES)
+
+
+SUBCOMMANDS = _Subcommands()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -34,6 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from dense_direction.hardware import choose_huge_pages
+
     choose_huge_pages()  # before torch allocates its first large tensor
     args = build_parser().parse_args(argv)
     try:
@@ -58,7 +73,12 @@ def _after(args: argparse.Namespace) -> str:
 
 
 def entry() -> None:
-    """The ``dense-direction`` program: :func:`main`, then :func:`leave` with its exit code."""
+    """The ``dense-direction`` program: ``predict``'s image read while the rest loads
+    (:func:`dense_direction.cli._prefetch.start_reading`), :func:`main`, then :func:`leave`
+    with its exit code."""
+    from dense_direction.cli._prefetch import start_reading
+
+    start_reading(sys.argv[1:])
     leave(main())
 
 

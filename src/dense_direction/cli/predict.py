@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from dense_direction.cli._model import add_model_arguments, load_estimator, prediction_options
+from dense_direction.cli._prefetch import take_read
 from dense_direction.cli._run_record import RunRecord
 from dense_direction.io import (
     IMAGE_SUFFIXES,
@@ -154,11 +155,13 @@ def run(args: argparse.Namespace) -> int:
     output_folder(args.out, make=False)  # before the model loads
     failed: list[tuple[Path, str]] = []
     # Images are read one ahead in a thread of their own (decoding releases the GIL): the
-    # first while the model loads, each next one while the one before is predicted. One
+    # first while the model loads (or, a single --input file, while the program starts:
+    # cli/_prefetch.py), each next one while the one before is predicted. One
     # image's outputs are written while the next one is predicted; at most one read and one
     # write are pending, so memory stays that of three images.
     with ThreadPoolExecutor(max_workers=1) as reader, ThreadPoolExecutor(max_workers=1) as writer:
-        upcoming = reader.submit(read_image, inputs[0])
+        # The program may have started reading the first image before torch loaded.
+        upcoming = take_read(inputs[0]) or reader.submit(read_image, inputs[0])
         estimator = load_estimator(args)
         output_folder(args.out)
         record = RunRecord(args, estimator, options, [p.stem for p in inputs])
