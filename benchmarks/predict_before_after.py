@@ -45,14 +45,17 @@ def bundled_work_dir(folder: Path) -> Path:
     return folder
 
 
-def predict_seconds(source: Path | None, image: Path, out: Path, checkpoint: Path | None) -> float:
-    """Seconds of one ``predict --no-tta`` in a fresh process, with ``source`` (a checkout's
-    ``src``) first on the import path, or this checkout's installed package."""
+def predict_seconds(
+    source: Path | None, image: Path, out: Path, checkpoint: Path | None, tta: bool = False
+) -> float:
+    """Seconds of one ``predict --no-tta`` (with ``tta``: ``predict``, its default test-time
+    augmentation) in a fresh process, with ``source`` (a checkout's ``src``) first on the
+    import path, or this checkout's installed package."""
     env = dict(os.environ)
     if source is not None:
         env["PYTHONPATH"] = str(source)
     command = [sys.executable, "-m", "dense_direction.cli.main", "predict"]
-    command += ["--input", str(image), "--out", str(out), "--no-tta"]
+    command += ["--input", str(image), "--out", str(out)] + ([] if tta else ["--no-tta"])
     if checkpoint is not None:
         command += ["--checkpoint", str(checkpoint)]
     start = time.perf_counter()
@@ -70,11 +73,15 @@ def main() -> None:
         "without --checkpoint, the same path (without it, the other loads a work dir)",
     )
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument(
+        "--tta", action="store_true", help="predict's default (8 passes), not --no-tta"
+    )
     parser.add_argument("--sizes", nargs="+", default=["4000x3000"], help="HxW... or N for N²")
     args = parser.parse_args()
     before_src = args.before.resolve() / "src"
     if not (before_src / "dense_direction").is_dir():
         parser.error(f"--before {args.before}: no src/dense_direction there")
+    print(f"`predict{'' if args.tta else ' --no-tta'}`\n")
     print("| image | code | seconds, each run | median | MPix/s | ratio |")
     print("|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
@@ -86,8 +93,9 @@ def main() -> None:
             mosaic(image, height, width)
             runs: dict[str, list[float]] = {"before": [], "after": []}
             for _ in range(args.repeats):
-                runs["before"].append(predict_seconds(before_src, image, folder / "b", work_dir))
-                runs["after"].append(predict_seconds(None, image, folder / "a", None))
+                before = predict_seconds(before_src, image, folder / "b", work_dir, args.tta)
+                runs["before"].append(before)
+                runs["after"].append(predict_seconds(None, image, folder / "a", None, args.tta))
             medians = {code: statistics.median(seconds) for code, seconds in runs.items()}
             for code, seconds in runs.items():
                 each = ", ".join(f"{s:.2f}" for s in seconds)
