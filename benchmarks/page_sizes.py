@@ -1,9 +1,14 @@
-"""Huge pages for torch's tensors and for NumPy's arrays: ``dense-direction predict --no-tta``
-of the 4000x3000 mosaic (``predict_throughput.py``'s) end to end, in the four settings of
-``THP_MEM_ALLOC_ENABLE`` (torch) and ``NUMPY_MADVISE_HUGEPAGE`` (NumPy), runs alternated.
+"""Memory settings of the ``dense-direction`` program: ``predict --no-tta`` of the 4000x3000
+mosaic (``predict_throughput.py``'s) end to end, runs alternated, in the four settings of
+``THP_MEM_ALLOC_ENABLE`` (torch's huge pages) and ``NUMPY_MADVISE_HUGEPAGE`` (NumPy's), and
+with glibc's own ``malloc`` settings instead of freed memory kept for reuse.
 
-The program's default (``dense_direction.hardware.choose_huge_pages``) is torch's on and
-NumPy's off; an explicit variable overrides it, which is how each setting is chosen here.
+The program's defaults (``dense_direction.hardware.choose_huge_pages`` and
+``reuse_freed_memory``) are torch's huge pages on, NumPy's off, freed memory reused; an
+explicit variable overrides each, which is how each setting is chosen here
+(``GLIBC_TUNABLES=glibc.malloc.perturb=0`` for glibc's own behaviour: setting
+``MALLOC_MMAP_MAX_`` or ``MALLOC_TRIM_THRESHOLD_`` to anything, even glibc's default value,
+turns off glibc's adjustment of its mmap threshold, which costs about 2 s here).
 
     .venv/bin/python benchmarks/page_sizes.py [--repeats 3]
 """
@@ -21,12 +26,25 @@ from pathlib import Path
 
 from predict_throughput import mosaic
 
-SETTINGS = [("1", "1"), ("1", "0"), ("0", "1"), ("0", "0")]  # (torch, NumPy)
+# (torch huge pages, NumPy huge pages, freed memory reused)
+SETTINGS = [
+    ("1", "0", True),
+    ("1", "0", False),
+    ("1", "1", False),
+    ("0", "1", False),
+    ("0", "0", False),
+]
 
 
-def run_once(image: Path, out: Path, torch_pages: str, numpy_pages: str) -> float:
+def run_once(image: Path, out: Path, torch_pages: str, numpy_pages: str, reuse: bool) -> float:
     """Seconds of one ``predict --no-tta`` in a fresh process."""
     env = dict(os.environ, THP_MEM_ALLOC_ENABLE=torch_pages, NUMPY_MADVISE_HUGEPAGE=numpy_pages)
+    for name in ("MALLOC_MMAP_MAX_", "MALLOC_TRIM_THRESHOLD_", "GLIBC_TUNABLES"):
+        env.pop(name, None)
+    if not reuse:
+        # Any glibc malloc variable makes the program leave malloc alone; this tunable is at
+        # its default and, unlike MALLOC_MMAP_MAX_ & co., keeps glibc's dynamic threshold.
+        env["GLIBC_TUNABLES"] = "glibc.malloc.perturb=0"
     command = [sys.executable, "-m", "dense_direction.cli.main", "predict"]
     command += ["--input", str(image), "--out", str(out), "--no-tta"]
     start = time.perf_counter()
@@ -41,17 +59,19 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         image = Path(tmp) / "mosaic.png"
         mosaic(image, 3000, 4000)
-        seconds: dict[tuple[str, str], list[float]] = {s: [] for s in SETTINGS}
+        seconds: dict[tuple[str, str, bool], list[float]] = {s: [] for s in SETTINGS}
         for _ in range(args.repeats):
             for setting in SETTINGS:
                 seconds[setting].append(run_once(image, Path(tmp) / "out", *setting))
     print(f"`predict --no-tta`, 4000x3000, {args.repeats} alternated runs each:\n")
-    print("| torch huge pages | NumPy huge pages | seconds, each run | median |")
-    print("|---|---|---|---|")
-    for (torch_pages, numpy_pages), runs in seconds.items():
+    header = ["torch huge pages", "NumPy huge pages", "freed memory reused", "seconds", "median"]
+    print("| " + " | ".join(header) + " |")
+    print("|---|---|---|---|---|")
+    on = {"1": "on", "0": "off", True: "yes", False: "no (glibc's default)"}
+    for (torch_pages, numpy_pages, reuse), runs in seconds.items():
         each = ", ".join(f"{s:.2f}" for s in runs)
-        on = {"1": "on", "0": "off"}
-        print(f"| {on[torch_pages]} | {on[numpy_pages]} | {each} | {statistics.median(runs):.2f} |")
+        cells = f"{on[torch_pages]} | {on[numpy_pages]} | {on[reuse]}"
+        print(f"| {cells} | {each} | {statistics.median(runs):.2f} |")
 
 
 if __name__ == "__main__":

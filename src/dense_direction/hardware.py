@@ -25,6 +25,7 @@ __all__ = [
     "data_workers",
     "resolve_device",
     "resolve_precision",
+    "reuse_freed_memory",
     "usable_cores",
 ]
 
@@ -144,12 +145,48 @@ def choose_huge_pages() -> None:
     freed and mapped afresh again and again, and there huge pages cost more than they save
     on this project's 2-core machine: ``predict --no-tta`` of a 4000x3000 image took
     6.61-6.86 s with torch's on and NumPy's off, 7.05-7.16 s with both on (NumPy's default),
-    7.03-7.55 s with torch's off (``benchmarks/page_sizes.py``, docs/benchmarks.md). Must run
+    7.03-7.55 s with torch's off (``benchmarks/page_sizes.py``, docs/benchmarks.md); in a
+    later run of the script NumPy's setting made almost no difference (6.20-6.44 against
+    6.31-6.50 s), torch's still did (6.27-7.22 s off). Must run
     before torch's first large allocation (the ``dense-direction`` program calls it first
     thing); elsewhere it changes only NumPy's later arrays."""
     os.environ.setdefault(HUGE_PAGES_VARIABLE, "1")
     if NUMPY_HUGE_PAGES_VARIABLE not in os.environ:
         _numpy_huge_pages(False)
+
+
+#: glibc's environment settings for the two options :func:`reuse_freed_memory` sets: where
+#: either is given, the user's choice stands and nothing is changed.
+GLIBC_MALLOC_VARIABLES = ("MALLOC_MMAP_MAX_", "MALLOC_TRIM_THRESHOLD_", "GLIBC_TUNABLES")
+_M_TRIM_THRESHOLD, _M_MMAP_MAX = -1, -4  # mallopt's parameter numbers (malloc.h)
+
+
+def reuse_freed_memory() -> bool:
+    """Let glibc's ``malloc`` serve large blocks from its heap and keep freed memory for the
+    next ones, instead of mapping every block of 32 MB or more afresh and returning it to the
+    system when freed (``mallopt``: no ``mmap`` blocks, trim threshold 2 GB). Returns
+    whether it applied: on Linux with glibc, where no ``MALLOC_MMAP_MAX_``,
+    ``MALLOC_TRIM_THRESHOLD_`` or ``GLIBC_TUNABLES`` is set.
+
+    Why: a 4000x3000 prediction allocates and frees arrays of 12-144 MB again and again
+    (the smoothing's temporaries, the outputs); each new mapping is faulted in 4 KB pages and
+    zeroed by the kernel, 550,000 faults per ``predict --no-tta``. Reused, about half of
+    them remain: 6.07-6.16 s against 6.20-6.44 s (``benchmarks/page_sizes.py``, three
+    alternated runs each; docs/benchmarks.md), and by hand with ``MALLOC_MMAP_MAX_=0``
+    5.94-6.15 s against 6.32-6.80 s, 1.3-2.1x less system time, for a peak 70-140 MB
+    higher. The process keeps its
+    peak memory until it ends, so the ``dense-direction`` program sets it for the commands
+    that predict (``predict``, ``evaluate``, ``analyze``), not for training."""
+    if not sys.platform.startswith("linux") or any(v in os.environ for v in GLIBC_MALLOC_VARIABLES):
+        return False
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):  # not glibc (musl has no mallopt)
+        return False
+    return bool(mallopt(_M_MMAP_MAX, 0)) and bool(mallopt(_M_TRIM_THRESHOLD, 2**31 - 1))
 
 
 def _numpy_huge_pages(enabled: bool) -> bool | None:

@@ -76,12 +76,23 @@ def test_the_program_reads_before_it_imports_torch(image):
 
 
 def test_entry_starts_the_read_before_main(monkeypatch):
+    from dense_direction import hardware
     from dense_direction.cli import main as cli_main
 
     calls = []
     monkeypatch.setattr(_prefetch, "start_reading", lambda argv: calls.append(("read", argv)))
+    monkeypatch.setattr(hardware, "reuse_freed_memory", lambda: calls.append(("memory",)))
     monkeypatch.setattr(cli_main, "main", lambda: calls.append(("main",)) or 0)
     monkeypatch.setattr(cli_main, "leave", lambda code: calls.append(("leave", code)))
     monkeypatch.setattr(sys, "argv", ["dense-direction", "predict", "--input", "x.png"])
     cli_main.entry()
-    assert calls == [("read", ["predict", "--input", "x.png"]), ("main",), ("leave", 0)]
+    assert calls == [
+        ("read", ["predict", "--input", "x.png"]),
+        ("memory",),  # predicting: freed memory kept for reuse
+        ("main",),
+        ("leave", 0),
+    ]
+    calls.clear()
+    monkeypatch.setattr(sys, "argv", ["dense-direction", "train", "--data", "d"])
+    cli_main.entry()
+    assert ("memory",) not in calls  # training returns freed memory

@@ -33,6 +33,9 @@ class _Subcommands(Mapping[str, ModuleType]):
 
 
 SUBCOMMANDS = _Subcommands()
+#: The commands that predict images, which keep freed memory for reuse
+#: (:func:`dense_direction.hardware.reuse_freed_memory`); training returns it.
+PREDICTING = frozenset({"predict", "evaluate", "analyze"})
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -74,11 +77,17 @@ def _after(args: argparse.Namespace) -> str:
 
 def entry() -> None:
     """The ``dense-direction`` program: ``predict``'s image read while the rest loads
-    (:func:`dense_direction.cli._prefetch.start_reading`), :func:`main`, then :func:`leave`
-    with its exit code."""
+    (:func:`dense_direction.cli._prefetch.start_reading`), freed memory kept for reuse by
+    the commands that predict (:func:`dense_direction.hardware.reuse_freed_memory`),
+    :func:`main`, then :func:`leave` with its exit code."""
     from dense_direction.cli._prefetch import start_reading
 
-    start_reading(sys.argv[1:])
+    argv = sys.argv[1:]
+    start_reading(argv)
+    if argv and argv[0] in PREDICTING:
+        from dense_direction.hardware import reuse_freed_memory
+
+        reuse_freed_memory()  # before the first image's arrays
     leave(main())
 
 
