@@ -88,7 +88,8 @@ def add_model_arguments(parser: argparse.ArgumentParser, bundled_default: bool =
         metavar="PX",
         help=f"largest tile side: images are cut into the fewest tiles of at most this size "
         f"that overlap enough, fitted to the image (default {DEFAULT_TILE}, at least "
-        f"{MIN_CLI_TILE}; larger tiles take more memory and are no faster on a CPU)",
+        f"{MIN_CLI_TILE}; larger tiles take more memory and gain little speed on a CPU: "
+        f"benchmarks/tile_seams.py)",
     )
     parser.add_argument(
         "--overlap",
