@@ -193,3 +193,21 @@ def test_an_image_without_a_finite_pixel_is_refused(value):
     partly = np.full((4, 5), value, np.float32)
     partly[0, 0] = 1.0
     assert as_rgb_uint8(partly).shape == (4, 5, 3)  # some finite pixels: used
+
+
+def test_a_two_channel_image_whose_second_channel_varies_is_named(tmp_path):
+    # Two measured channels (a two-colour microscopy array) read as gray + alpha lose the
+    # second one: a warning names the source and says how to use it. A constant second
+    # channel (a real alpha, fully opaque) stays silent.
+    rng = np.random.default_rng(0)
+    two = rng.random((20, 30, 2)).astype(np.float32)
+    with pytest.warns(UserWarning, match=r"the image has 2 channels.*second varies"):
+        out = as_rgb_uint8(two)
+    np.testing.assert_array_equal(out, as_rgb_uint8(two[..., 0]))  # the first, as gray
+    Image.fromarray((two * 255).astype(np.uint8), mode="LA").save(tmp_path / "la.png")
+    with pytest.warns(UserWarning, match=r"la\.png has 2 channels"):
+        read_image(tmp_path / "la.png")
+    opaque = np.dstack([two[..., 0], np.ones((20, 30), np.float32)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        as_rgb_uint8(opaque)

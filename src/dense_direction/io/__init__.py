@@ -1,7 +1,9 @@
 """The one image contract: how files and arrays become the images the models see.
 
 * :func:`read_image` reads any image file (PNG, JPEG, TIFF, BMP, WebP, GIF; 8-bit, 16-bit, 32-bit
-  integer or float; gray, gray + alpha, RGB or RGBA) as ``(H, W, 3)`` uint8 **RGB**.
+  integer or float; gray, gray + alpha, RGB or RGBA) as ``(H, W, 3)`` uint8 **RGB**; alpha
+  is dropped, and a 2-channel image whose second channel varies (two measured channels,
+  not gray + alpha) gets a warning that says so.
 * :func:`as_rgb_uint8` does the same for arrays: arrays given to the API are RGB (or gray,
   or RGBA), of any integer or float dtype.
 * Bit depth (:func:`to_uint8`): 8-bit images are used as they are. Any other depth

@@ -188,15 +188,24 @@ def to_uint8(array: np.ndarray) -> np.ndarray:
     return np.round(np.clip(scaled, 0, 1) * 255).astype(np.uint8)
 
 
-def as_rgb_uint8(image: np.ndarray) -> np.ndarray:
+def as_rgb_uint8(image: np.ndarray, source: str = "the image") -> np.ndarray:
     """An image array as ``(H, W, 3)`` uint8 RGB.
 
     Accepts ``(H, W)`` gray, ``(H, W, 1)``, ``(H, W, 2)`` gray + alpha, ``(H, W, 3)`` RGB and
     ``(H, W, 4)`` RGBA, of any integer, bool or float dtype (depth rule: :func:`to_uint8`;
-    alpha is dropped before scaling).
+    alpha is dropped before scaling). A 2-channel image whose second channel is not constant
+    is probably two measured channels (a two-colour microscopy stack), not gray + alpha: a
+    warning naming ``source`` says that the second is ignored.
     """
     image = np.asarray(image)
     given = image.shape  # the caller's shape, for the message (gray becomes (H, W, 3) below)
+    if image.ndim == 3 and image.shape[2] == 2 and image.size and np.ptp(image[..., 1]) > 0:
+        warnings.warn(
+            f"{source} has 2 channels, read as gray + alpha: the second varies, so it may be "
+            f"a second measured channel, which is ignored (pass one channel, e.g. "
+            f"image[..., 1], or an RGB composite, to use it)",
+            stacklevel=2,
+        )
     if image.ndim == 3 and image.shape[2] in (2, 4):
         image = image[..., : image.shape[2] - 1]  # drop alpha
     if image.ndim == 3 and image.shape[2] == 1:
@@ -221,6 +230,6 @@ def read_image(path: str | Path) -> np.ndarray:
     """
     raw = _read_raw(path)
     try:
-        return as_rgb_uint8(raw)
+        return as_rgb_uint8(raw, source=str(path))
     except ValueError as err:
         raise ValueError(f"cannot use image {path}: {err}") from err
