@@ -234,3 +234,14 @@ def test_a_double_star_pattern_searches_every_subfolder(tmp_path):
         image.save(tmp_path / name)
     names = [p.name for p in collect_inputs(str(tmp_path / "**" / "*.png"))]
     assert sorted(names) == ["a.png", "b.png", "c.png"]
+
+
+def test_a_folder_names_what_it_skips_also_when_it_holds_no_image(tmp_path, capsys):
+    # The folder rule every command shares (io.files_by_stem): the line that names what is
+    # not an image comes before the error, since the images may sit in the subfolder.
+    (tmp_path / "notes.txt").write_text("x")
+    (tmp_path / "old").mkdir()
+    with pytest.raises(FileNotFoundError, match=r"no image files \(.*\) in"):
+        collect_inputs(str(tmp_path))
+    printed = capsys.readouterr().out
+    assert "1 file that is not an image (notes.txt); 1 subfolder, not searched (old/)" in printed

@@ -17,7 +17,7 @@ from dense_direction.cli._run_record import RunRecord
 from dense_direction.io import (
     IMAGE_SUFFIXES,
     check_unique_stems,
-    ignored_entries,
+    files_by_stem,
     listing,
     output_folder,
     read_image,
@@ -59,13 +59,8 @@ def collect_inputs(pattern: str) -> list[Path]:
     path = Path(pattern)
     if path.is_file():
         return [path]
-    if path.is_dir():
-        entries = sorted(path.iterdir())
-        found = [p for p in entries if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES]
-        if line := ignored_entries(path, found):
-            print(line)
-        if not found:
-            raise FileNotFoundError(f"no images ({', '.join(sorted(IMAGE_SUFFIXES))}) in {path}")
+    if path.is_dir():  # the folder rule every command shares (io.files_by_stem)
+        found = [Path(f) for f in files_by_stem(path, IMAGE_SUFFIXES, "image", print).values()]
     else:
         found = sorted(Path(p) for p in glob.glob(pattern, recursive=True) if Path(p).is_file())
         if not found:
