@@ -18,12 +18,11 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
+from dense_direction.hardware import GLIBC_MALLOC_VARIABLES
+from predict_before_after import predict_seconds
 from predict_throughput import mosaic
 
 # (torch huge pages, NumPy huge pages, freed memory reused)
@@ -37,19 +36,15 @@ SETTINGS = [
 
 
 def run_once(image: Path, out: Path, torch_pages: str, numpy_pages: str, reuse: bool) -> float:
-    """Seconds of one ``predict --no-tta`` in a fresh process."""
+    """Seconds of one ``predict --no-tta`` in a fresh process with these settings."""
     env = dict(os.environ, THP_MEM_ALLOC_ENABLE=torch_pages, NUMPY_MADVISE_HUGEPAGE=numpy_pages)
-    for name in ("MALLOC_MMAP_MAX_", "MALLOC_TRIM_THRESHOLD_", "GLIBC_TUNABLES"):
+    for name in GLIBC_MALLOC_VARIABLES:
         env.pop(name, None)
     if not reuse:
         # Any glibc malloc variable makes the program leave malloc alone; this tunable is at
         # its default and, unlike MALLOC_MMAP_MAX_ & co., keeps glibc's dynamic threshold.
         env["GLIBC_TUNABLES"] = "glibc.malloc.perturb=0"
-    command = [sys.executable, "-m", "dense_direction.cli.main", "predict"]
-    command += ["--input", str(image), "--out", str(out), "--no-tta"]
-    start = time.perf_counter()
-    subprocess.run(command, env=env, check=True, capture_output=True)
-    return time.perf_counter() - start
+    return predict_seconds(None, image, out, None, env=env)
 
 
 def main() -> None:

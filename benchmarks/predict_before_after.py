@@ -20,11 +20,11 @@ import argparse
 import os
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
+from _cli import DENSE_DIRECTION
 from predict_throughput import mosaic
 
 
@@ -46,15 +46,21 @@ def bundled_work_dir(folder: Path) -> Path:
 
 
 def predict_seconds(
-    source: Path | None, image: Path, out: Path, checkpoint: Path | None, tta: bool = False
+    source: Path | None,
+    image: Path,
+    out: Path,
+    checkpoint: Path | None,
+    tta: bool = False,
+    env: dict[str, str] | None = None,
 ) -> float:
     """Seconds of one ``predict --no-tta`` (with ``tta``: ``predict``, its default test-time
     augmentation) in a fresh process, with ``source`` (a checkout's ``src``) first on the
-    import path, or this checkout's installed package."""
-    env = dict(os.environ)
+    import path, or this checkout's installed package; ``env``: its environment (this
+    process's by default)."""
+    env = dict(os.environ if env is None else env)
     if source is not None:
         env["PYTHONPATH"] = str(source)
-    command = [sys.executable, "-m", "dense_direction.cli.main", "predict"]
+    command = [*DENSE_DIRECTION, "predict"]
     command += ["--input", str(image), "--out", str(out)] + ([] if tta else ["--no-tta"])
     if checkpoint is not None:
         command += ["--checkpoint", str(checkpoint)]

@@ -60,14 +60,12 @@ def test_disk_footprint_hand_derived():
 
 
 @pytest.mark.parametrize("radius", [1.0, 2.5, 3.57, 5.05])
-def test_disk_dilations_are_the_exact_distance_threshold(radius):
+def test_the_disk_dilation_is_the_exact_distance_threshold(radius):
     # structure_width's full-resolution rungs dilate instead of transforming: the same pixels
-    # as an exact Euclidean transform thresholded at the radius, SciPy's and OpenCV's alike.
+    # as an exact Euclidean transform thresholded at the radius.
     from dense_direction.cv_ops import opencv_disk_dilation
-    from dense_direction.scales import disk_dilation
 
     seeds = np.random.default_rng(3).random((80, 90)) > 0.995
     seeds[0, 0] = seeds[79, 45] = True  # seeds on the border reach inwards only
     expected = ndimage.distance_transform_edt(~seeds) <= radius
-    np.testing.assert_array_equal(disk_dilation(seeds, radius), expected)
     np.testing.assert_array_equal(opencv_disk_dilation(seeds, radius), expected)

@@ -147,9 +147,9 @@ def choose_huge_pages() -> None:
     6.61-6.86 s with torch's on and NumPy's off, 7.05-7.16 s with both on (NumPy's default),
     7.03-7.55 s with torch's off (``benchmarks/page_sizes.py``, docs/benchmarks.md); in a
     later run of the script NumPy's setting made almost no difference (6.20-6.44 against
-    6.31-6.50 s), torch's still did (6.27-7.22 s off). Must run
-    before torch's first large allocation (the ``dense-direction`` program calls it first
-    thing); elsewhere it changes only NumPy's later arrays."""
+    6.31-6.50 s), torch's still did (6.27-7.22 s off). Must run before torch's first large
+    allocation (the ``dense-direction`` program calls it first thing); elsewhere it changes
+    only NumPy's later arrays."""
     os.environ.setdefault(HUGE_PAGES_VARIABLE, "1")
     if NUMPY_HUGE_PAGES_VARIABLE not in os.environ:
         _numpy_huge_pages(False)
@@ -174,9 +174,9 @@ def reuse_freed_memory() -> bool:
     them remain: 6.07-6.16 s against 6.20-6.44 s (``benchmarks/page_sizes.py``, three
     alternated runs each; docs/benchmarks.md), and by hand with ``MALLOC_MMAP_MAX_=0``
     5.94-6.15 s against 6.32-6.80 s, 1.3-2.1x less system time, for a peak 70-140 MB
-    higher. The process keeps its
-    peak memory until it ends, so the ``dense-direction`` program sets it for the commands
-    that predict (``predict``, ``evaluate``, ``analyze``), not for training."""
+    higher. The process keeps its peak memory until it ends, so the ``dense-direction``
+    program sets it for the commands that predict (``predict``, ``evaluate``, ``analyze``),
+    not for training."""
     if not sys.platform.startswith("linux") or any(v in os.environ for v in GLIBC_MALLOC_VARIABLES):
         return False
     import ctypes

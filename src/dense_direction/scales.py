@@ -31,7 +31,6 @@ __all__ = [
     "DEFAULT_TARGET_WIDTH",
     "check_scales",
     "check_target_width",
-    "disk_dilation",
     "disk_footprint",
     "disk_reach",
     "fuse_scales",
@@ -116,12 +115,6 @@ def disk_footprint(radius: float) -> np.ndarray:
     return (dy * dy + dx * dx <= radius * radius).astype(np.uint8)
 
 
-def disk_dilation(seeds: np.ndarray, radius: float) -> np.ndarray:
-    """The pixels within ``radius`` (Euclidean, between pixel centres) of a ``True`` pixel of
-    ``seeds (H, W)``: their dilation by :func:`disk_footprint` (SciPy)."""
-    return ndimage.binary_dilation(seeds, structure=disk_footprint(radius).astype(bool))
-
-
 def disk_reach(
     seeds: np.ndarray,
     radius: float,
@@ -136,9 +129,10 @@ def disk_reach(
     ``block > 1`` measures the distances between blocks of that many pixels, the block
     holding a seed counting as one: ``block**2`` times less work, edges moved by up to a
     block. ``distance``: the exact Euclidean distance transform (scipy's by default).
-    ``dilate(seeds, radius)``: where given, blocks of one pixel are dilated by a disk instead
-    of transformed (:func:`disk_dilation`, or OpenCV's for small radii, much faster than a
-    transform): the same pixels."""
+    ``dilate(seeds, radius)``: where given, blocks of one pixel are dilated by a disk
+    (:func:`disk_footprint`) instead of transformed: the same pixels, and with OpenCV's
+    dilation (:func:`dense_direction.cv_ops.opencv_disk_dilation`) much faster for small
+    radii."""
     # The seeds' bounding box from their rows and columns (np.nonzero of the whole image
     # would list every seed pixel).
     rows, cols = np.flatnonzero(seeds.any(axis=1)), np.flatnonzero(seeds.any(axis=0))

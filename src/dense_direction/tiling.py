@@ -1,8 +1,10 @@
 """Tiles with blended overlaps, so images of any size are predicted in bounded memory.
 
+The tiles are fitted to the image (:func:`tile_span`: the fewest of at most the tile size).
 Direction vectors (doubled angles) and probabilities average meaningfully, so overlapping
-tiles are blended with weights that fall off linearly towards each tile's inner borders
-(image borders keep full weight): no seams, and every pixel's weights sum to a positive value.
+tiles are blended with weights that fall off as the cube of the distance into the overlap
+towards each tile's inner borders (:data:`BLEND_POWER`; image borders keep full weight): no
+seams, and every pixel's weights sum to a positive value.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ __all__ = [
     "tiles",
 ]
 
-#: Tile side (px) the network sees at once when predicting.
+#: The largest tile side (px) the network sees at once when predicting.
 DEFAULT_TILE = 512
 #: Overlap (px) of neighbouring tiles, blended by :func:`blend_weights`. 32 px with the cubic
 #: ramp (:data:`BLEND_POWER`) against 64 px with a linear one before: 12 % fewer tile pixels

@@ -22,13 +22,12 @@ import numpy as np
 
 try:  # ISA-L's deflate: the same zlib format, several times faster
     from isal import isal_zlib as _deflate
-
-    #: ISA-L's level 1 (of 0-3): its fast setting, which still compresses better than
-    #: zlib's level 1 on predict's pictures.
-    LEVEL = 1
 except ImportError:  # pragma: no cover - isal is a dependency where it has wheels
     _deflate = zlib
-    LEVEL = 1
+
+#: The deflate level: ISA-L's fast setting (of 0-3), which still compresses better than
+#: zlib's level 1 on predict's pictures; zlib's fastest where ISA-L is missing.
+LEVEL = 1
 
 __all__ = ["encode_png", "write_png"]
 
