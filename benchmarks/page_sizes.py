@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import tempfile
 from pathlib import Path
@@ -35,8 +36,11 @@ SETTINGS = [
 ]
 
 
-def run_once(image: Path, out: Path, torch_pages: str, numpy_pages: str, reuse: bool) -> float:
-    """Seconds of one ``predict --no-tta`` in a fresh process with these settings."""
+def run_once(
+    image: Path, out: Path, torch_pages: str, numpy_pages: str, reuse: bool
+) -> tuple[float, int]:
+    """Seconds and page faults (minor: pages mapped on first touch) of one ``predict
+    --no-tta`` in a fresh process with these settings."""
     env = dict(os.environ, THP_MEM_ALLOC_ENABLE=torch_pages, NUMPY_MADVISE_HUGEPAGE=numpy_pages)
     for name in GLIBC_MALLOC_VARIABLES:
         env.pop(name, None)
@@ -44,7 +48,9 @@ def run_once(image: Path, out: Path, torch_pages: str, numpy_pages: str, reuse: 
         # Any glibc malloc variable makes the program leave malloc alone; this tunable is at
         # its default and, unlike MALLOC_MMAP_MAX_ & co., keeps glibc's dynamic threshold.
         env["GLIBC_TUNABLES"] = "glibc.malloc.perturb=0"
-    return predict_seconds(None, image, out, None, env=env)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_minflt
+    seconds = predict_seconds(None, image, out, None, env=env)
+    return seconds, resource.getrusage(resource.RUSAGE_CHILDREN).ru_minflt - before
 
 
 def main() -> None:
@@ -54,19 +60,21 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         image = Path(tmp) / "mosaic.png"
         mosaic(image, 3000, 4000)
-        seconds: dict[tuple[str, str, bool], list[float]] = {s: [] for s in SETTINGS}
+        runs: dict[tuple[str, str, bool], list[tuple[float, int]]] = {s: [] for s in SETTINGS}
         for _ in range(args.repeats):
             for setting in SETTINGS:
-                seconds[setting].append(run_once(image, Path(tmp) / "out", *setting))
+                runs[setting].append(run_once(image, Path(tmp) / "out", *setting))
     print(f"`predict --no-tta`, 4000x3000, {args.repeats} alternated runs each:\n")
     header = ["torch huge pages", "NumPy huge pages", "freed memory reused", "seconds", "median"]
-    print("| " + " | ".join(header) + " |")
-    print("|---|---|---|---|---|")
+    print("| " + " | ".join([*header, "page faults (median)"]) + " |")
+    print("|---|---|---|---|---|---|")
     on = {"1": "on", "0": "off", True: "yes", False: "no (glibc's default)"}
-    for (torch_pages, numpy_pages, reuse), runs in seconds.items():
-        each = ", ".join(f"{s:.2f}" for s in runs)
+    for (torch_pages, numpy_pages, reuse), measured in runs.items():
+        seconds = [s for s, _ in measured]
+        faults = statistics.median(f for _, f in measured)
+        each = ", ".join(f"{s:.2f}" for s in seconds)
         cells = f"{on[torch_pages]} | {on[numpy_pages]} | {on[reuse]}"
-        print(f"| {cells} | {each} | {statistics.median(runs):.2f} |")
+        print(f"| {cells} | {each} | {statistics.median(seconds):.2f} | {faults:,.0f} |")
 
 
 if __name__ == "__main__":

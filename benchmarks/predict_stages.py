@@ -11,6 +11,8 @@ the measurements behind the speed changes of its stages.
    (``dense_direction.io.png``: "up" rows deflated by ISA-L), time and size.
 4. **Colours**: ``direction_colors`` against matplotlib's ``hsv_to_rgb`` on 4.2 M angles.
 5. **Block reduction**: ``_block_any`` against ``any`` over a 4-D reshape, blocks of 2 to 13.
+   **Disk reach**: the width map's two full-resolution rungs on the mosaic's predicted
+   structure, an exact distance transform thresholded against OpenCV's disk dilation.
 6. **Fresh memory**: filling a new 144 MB array, the first time in a process and again.
 
     .venv/bin/python benchmarks/predict_stages.py [--repeats 3]
@@ -171,6 +173,29 @@ def block_any(repeats: int) -> list[tuple[int, float, float]]:
     return rows
 
 
+def disk_reach_rows(folder: Path, repeats: int) -> list[tuple[float, float, float, bool]]:
+    """(radius, seconds of the distance threshold, seconds of the disk dilation, same pixels)
+    for structure_width's rungs measured at full resolution, on predict's structure mask of
+    the mosaic (its confidence PNG above one half)."""
+    import cv2
+
+    from dense_direction.cv_ops import opencv_disk_dilation, opencv_distance
+    from dense_direction.smoothing import DEFAULT_MIN_WIDTH
+
+    mask = cv2.imread(str(folder / "mosaic_confidence.png"), cv2.IMREAD_UNCHANGED) > 127
+    depth = opencv_distance(mask)
+    rows = []
+    for rung in (DEFAULT_MIN_WIDTH * 2**0.5, DEFAULT_MIN_WIDTH * 2):  # blocks of one pixel
+        radius = rung / 2 / 2**0.25  # as structure_width measures a rung
+        seeds = depth >= radius
+        threshold = median_seconds(lambda s=seeds, r=radius: opencv_distance(~s) <= r, repeats)
+        dilation = median_seconds(lambda s=seeds, r=radius: opencv_disk_dilation(s, r), repeats)
+        reached = opencv_distance(~seeds) <= radius
+        same = bool(np.array_equal(reached, opencv_disk_dilation(seeds, radius)))
+        rows.append((radius, threshold, dilation, same))
+    return rows
+
+
 def fresh_memory() -> tuple[float, float]:
     """Seconds to fill a new (3, 3000, 4000) float32 array: first, then again."""
     times = []
@@ -204,6 +229,7 @@ def main() -> None:
             f"{', '.join(f'{run[-1][1]:.2f}' for run in runs)} |"
         )
         png = png_rows(folder / "out")
+        reach = disk_reach_rows(folder / "out", max(args.repeats, 5))
         serial, parallel, count = tiles(folder / "mosaic.png", max(args.repeats, 5))
     print(f"\n| network + blending, {count} tiles | seconds (median) |\n|---|---|")
     print(f"| one tile at a time on every core | {serial:.2f} |")
@@ -221,6 +247,10 @@ def main() -> None:
     print("\n| block | any over a reshape s | _block_any s |\n|---|---|---|")
     for block, reshaped, sliced in block_any(args.repeats):
         print(f"| {block} | {reshaped:.4f} | {sliced:.4f} |")
+    print("\n| disk reach, radius | distance threshold s | disk dilation s | same pixels |")
+    print("|---|---|---|---|")
+    for radius, threshold, dilation, same in reach:
+        print(f"| {radius:.2f} | {threshold:.4f} | {dilation:.4f} | {same} |")
     print(f"\n| fill a new 144 MB array | seconds |\n|---|---|\n| first | {first:.3f} |")
     print(f"| again | {again:.3f} |")
 

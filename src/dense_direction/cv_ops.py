@@ -33,7 +33,7 @@ def opencv_disk_dilation(seeds: np.ndarray, radius: float) -> np.ndarray:
     ``seeds (H, W)``: their dilation by :func:`dense_direction.scales.disk_footprint`, the
     same pixels as ``distance(~seeds) <= radius`` of an exact transform (scales.disk_reach's
     default), about ten times faster than that transform for radii up to 5 px on a
-    4000x3000 mask (0.007-0.011 s against 0.08-0.09 s)."""
+    4000x3000 mask (0.006 / 0.010 s against 0.080 / 0.079 s, ``benchmarks/predict_stages.py``)."""
     from dense_direction.scales import disk_footprint
 
     dilated = cv2.dilate(np.ascontiguousarray(seeds, dtype=np.uint8), disk_footprint(radius))

@@ -170,11 +170,11 @@ def reuse_freed_memory() -> bool:
 
     Why: a 4000x3000 prediction allocates and frees arrays of 12-144 MB again and again
     (the smoothing's temporaries, the outputs); each new mapping is faulted in 4 KB pages and
-    zeroed by the kernel, 550,000 faults per ``predict --no-tta``. Reused, about half of
-    them remain: 6.07-6.16 s against 6.20-6.44 s (``benchmarks/page_sizes.py``, three
-    alternated runs each; docs/benchmarks.md), and by hand with ``MALLOC_MMAP_MAX_=0``
-    5.94-6.15 s against 6.32-6.80 s, 1.3-2.1x less system time, for a peak 70-140 MB
-    higher. The process keeps its peak memory until it ends, so the ``dense-direction``
+    zeroed by the kernel: 552,140 faults per ``predict --no-tta``, 297,311 reused. Medians
+    of three alternated runs in two runs of ``benchmarks/page_sizes.py``: 6.37 -> 6.13 s and
+    6.24 -> 6.16 s (docs/benchmarks.md), a small gain. The peak memory is higher (1209 ->
+    1349 MB in ``benchmarks/predict_throughput.py``, across this and the early read), and
+    the process keeps its peak memory until it ends, so the ``dense-direction``
     program sets it for the commands that predict (``predict``, ``evaluate``, ``analyze``),
     not for training."""
     if not sys.platform.startswith("linux") or any(v in os.environ for v in GLIBC_MALLOC_VARIABLES):

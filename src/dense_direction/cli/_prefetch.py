@@ -4,8 +4,9 @@ The program spends its first second or so importing torch and SciPy, on one core
 Python's lock most of the time; decoding an image releases it. So the ``dense-direction``
 program (:func:`dense_direction.cli.main.entry`) starts reading the one image a ``predict``
 names before it imports them (this module and :mod:`dense_direction.io` need NumPy and
-Pillow only), and ``predict`` takes the result for its first image. On a 4000x3000 PNG the
-0.33 s read then ends within the imports (docs/benchmarks.md). Folders and patterns are left
+Pillow only), and ``predict`` takes the result for its first image. A 4000x3000
+``predict --no-tta`` took 6.72 -> 6.57 s (median of six, ``benchmarks/predict_before_after.py
+--before-bundled``, docs/benchmarks.md). Folders and patterns are left
 to ``predict``'s own read-ahead, which lists them with its messages about what it skips.
 """
 

@@ -6,10 +6,10 @@ rows) and ``IEND``. Every row is filtered with PNG's "up" filter (type 2: each b
 the byte above it, modulo 256; the first row against zeros, so itself), which NumPy computes
 in one subtraction, and the rows are deflated by ISA-L (the ``isal`` package) where it is
 installed, else by Python's zlib. Why not OpenCV's or Pillow's encoder: both deflate with
-zlib, which at its fastest level took 0.42 s for the 36 MB of a 4000x3000 overlay on this
-project's 2-core machine, where ISA-L's level 1 took 0.065 s and wrote a smaller stream
-(15.2 vs 16.3 MB; ``benchmarks/predict_stages.py``). What is written is a standard PNG: any
-reader decodes it (tests decode it with Pillow and OpenCV).
+zlib; on this project's 2-core machine OpenCV at zlib's fastest level with the same filter
+took 0.548 s for the 36 MB of a 4000x3000 overlay (17.98 MB written), this writer 0.091 s
+(16.88 MB; ``benchmarks/predict_stages.py``). What is written is a standard PNG: any reader
+decodes it (tests decode it with Pillow and OpenCV).
 """
 
 from __future__ import annotations
