@@ -51,7 +51,11 @@ def vectors_to_angles(vectors: Tensor, dim: int = -3) -> Tensor:
     """
     _check_vector_axis(vectors, dim)
     x, y = vectors.unbind(dim)
-    return wrap_angle((torch.atan2(y, x) + math.pi) / 2)
+    # atan2 is in [-pi, pi], so the angle is in [0, pi]: only pi itself needs wrapping (to 0).
+    # In place on atan2's new array (its gradient needs its inputs, not its output): on a
+    # 4000x3000 field one array instead of five.
+    angles = torch.atan2(y, x).add_(math.pi).mul_(0.5)
+    return angles.masked_fill_(angles >= math.pi, 0.0)
 
 
 def angles_to_vectors(angles: Tensor, dim: int = -3) -> Tensor:

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from scipy import ndimage
 
 from dense_direction.directions import vectors_to_angles
+from dense_direction.scales import exact_distance
 from dense_direction.smoothing import smooth_field, structure_width
 
 __all__ = [
@@ -131,6 +131,8 @@ def class_probability(seg: np.ndarray, cls: int) -> np.ndarray:
 def coherence(pair: np.ndarray, size: int = 7) -> np.ndarray:
     """Length of the mean unit vector of ``pair (2, H, W)`` over a ``size`` window: 1 where
     directions agree, near 0 where they are random."""
+    from scipy import ndimage  # only direction-only models need it: not at import
+
     norm = np.linalg.norm(pair, axis=0) + 1e-12
     unit = pair / norm
     mean = np.stack([ndimage.uniform_filter(u, size) for u in unit])
@@ -142,7 +144,7 @@ def finish_prediction(
     structure: np.ndarray | None,
     dir_classes: tuple[int, ...],
     smooth: float,
-    distance: Callable[[np.ndarray], np.ndarray] = ndimage.distance_transform_edt,
+    distance: Callable[[np.ndarray], np.ndarray] = exact_distance,
     blur: Callable[[np.ndarray, float], np.ndarray] | None = None,
     dilate: Callable[[np.ndarray, float], np.ndarray] | None = None,
 ) -> DirectionPrediction:

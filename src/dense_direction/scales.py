@@ -24,7 +24,6 @@ import math
 from collections.abc import Callable, Sequence
 
 import numpy as np
-from scipy import ndimage
 
 __all__ = [
     "DEFAULT_SCALES",
@@ -33,6 +32,7 @@ __all__ = [
     "check_target_width",
     "disk_footprint",
     "disk_reach",
+    "exact_distance",
     "fuse_scales",
     "local_width",
     "scale_weights",
@@ -94,7 +94,7 @@ def local_width(mask: np.ndarray, max_width: float | None = None) -> np.ndarray:
         return np.zeros(mask.shape, np.float32)
     if mask.all():
         return np.full(mask.shape, float(max(mask.shape)), np.float32)
-    depth = ndimage.distance_transform_edt(mask)
+    depth = exact_distance(mask)
     deepest = depth.max()
     if max_width is not None:
         deepest = min(deepest, max_width / 2)
@@ -105,6 +105,17 @@ def local_width(mask: np.ndarray, max_width: float | None = None) -> np.ndarray:
     if max_width is not None:
         width[mask & (depth >= max_width / 2)] = max_width
     return width
+
+
+def exact_distance(inside: np.ndarray) -> np.ndarray:
+    """SciPy's exact Euclidean distance transform of ``inside (H, W)``: the distance from every
+    ``True`` pixel to the nearest ``False`` one, 0 on ``False``. The default ``distance`` of
+    this module's and :mod:`dense_direction.smoothing`'s functions; SciPy is imported on the
+    first call (0.2 s), so that ``predict``, which passes OpenCV's transform
+    (:func:`dense_direction.cv_ops.opencv_distance`), never imports it."""
+    from scipy import ndimage
+
+    return ndimage.distance_transform_edt(inside)
 
 
 def disk_footprint(radius: float) -> np.ndarray:
@@ -119,7 +130,7 @@ def disk_reach(
     seeds: np.ndarray,
     radius: float,
     block: int = 1,
-    distance: Callable[[np.ndarray], np.ndarray] = ndimage.distance_transform_edt,
+    distance: Callable[[np.ndarray], np.ndarray] = exact_distance,
     dilate: Callable[[np.ndarray, float], np.ndarray] | None = None,
 ) -> tuple[tuple[slice, slice], np.ndarray]:
     """The pixels within ``radius`` of a pixel of ``seeds (H, W)`` (not empty): their

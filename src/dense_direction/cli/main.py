@@ -1,6 +1,7 @@
 """``dense-direction SUBCOMMAND ...``; each subcommand lives in its own module, imported when
-the parser is built (:data:`SUBCOMMANDS`): this module imports neither torch nor SciPy, so the
-program starts reading ``predict``'s image first (:mod:`dense_direction.cli._prefetch`)."""
+its parser is built (:data:`SUBCOMMANDS`; a command builds only its own): this module imports
+neither torch nor SciPy, so the program starts reading ``predict``'s image first
+(:mod:`dense_direction.cli._prefetch`)."""
 
 from __future__ import annotations
 
@@ -38,13 +39,18 @@ SUBCOMMANDS = _Subcommands()
 PREDICTING = frozenset({"predict", "evaluate", "analyze"})
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The program's parser; with ``command`` (a subcommand's name) only that subcommand's,
+    so that ``predict`` does not import what ``synth`` or ``train`` need (SciPy, the synthetic
+    renderer: 0.3 s of every run); else every subcommand's, for the program's help."""
     parser = argparse.ArgumentParser(
         prog="dense-direction",
         description="Dense direction estimation of thin linear structures.",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for name, module in SUBCOMMANDS.items():
+    names = [command] if command in SUBCOMMANDS.NAMES else list(SUBCOMMANDS.NAMES)
+    for name in names:
+        module = SUBCOMMANDS[name]
         module.add_parser(commands.add_parser(name, help=module.HELP, description=module.HELP))
     return parser
 
@@ -53,7 +59,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from dense_direction.hardware import choose_huge_pages
 
     choose_huge_pages()  # before torch allocates its first large tensor
-    args = build_parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser(argv[0] if argv else None).parse_args(argv)
     try:
         return SUBCOMMANDS[args.command].run(args)
     except (ValueError, FileNotFoundError, FileExistsError, KeyError) as err:

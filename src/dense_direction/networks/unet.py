@@ -26,6 +26,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from dense_direction.networks.fused import ConvReLU
+
 __all__ = ["UNetDirectionNetwork", "UNetSpec"]
 
 
@@ -78,14 +80,15 @@ def _folded(state: Mapping[str, Tensor], prefix: str, eps: float | None) -> nn.C
 
 def _block(state: Mapping[str, Tensor], prefix: str, dilation: int, eps: float | None) -> nn.Module:
     """mmseg's ``BasicConvBlock`` at ``prefix``: 3x3 convolutions with ReLU, the first with
-    dilation 1, the others with ``dilation`` (padding keeps the size)."""
+    dilation 1, the others with ``dilation`` (padding keeps the size); each convolution and
+    its ReLU in one pass where oneDNN can (:mod:`dense_direction.networks.fused`)."""
     layers: list[nn.Module] = []
     j = 0
     while f"{prefix}.convs.{j}.conv.weight" in state:
         conv = _folded(state, f"{prefix}.convs.{j}", eps)
         d = 1 if j == 0 else dilation
         conv.dilation, conv.padding = (d, d), (d, d)
-        layers += [conv, nn.ReLU(inplace=True)]
+        layers.append(ConvReLU(conv))
         j += 1
     if not layers:
         raise KeyError(f"no convolutions under {prefix}.convs in the weights")
