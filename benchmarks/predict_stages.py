@@ -77,11 +77,13 @@ def stages(image: Path, out: Path) -> list[tuple[str, float]]:
     return ast.literal_eval(done.stdout.strip().splitlines()[-1])
 
 
-def tiles(image: Path, repeats: int) -> tuple[float, float, int]:
-    """Seconds of the network and blending of ``image`` (no TTA, bundled model): one tile at
-    a time on every core, and one tile per core at once; alternated, medians; and the tile
-    count."""
+def tiles(image: Path, repeats: int) -> tuple[dict[str, float], int]:
+    """Seconds of the network and blending of ``image`` (no TTA, bundled model), medians of
+    alternated runs: one tile at a time on every core, one tile per core at once, and that
+    again with each convolution and its ReLU as two operations (no oneDNN fusion:
+    :mod:`dense_direction.networks.fused`); and the tile count."""
     import dense_direction.inference.tiled as tiled
+    import dense_direction.networks.fused as fused
     from dense_direction.hardware import usable_cores
     from dense_direction.inference import DirectionEstimator
     from dense_direction.io import read_image
@@ -90,22 +92,29 @@ def tiles(image: Path, repeats: int) -> tuple[float, float, int]:
     estimator = DirectionEstimator.pretrained(device="cpu")
     rgb = read_image(image)
     cores = usable_cores()
+    fusing = fused.fusion_works
 
     def fields() -> None:
         estimator._fields_tta(rgb, DEFAULT_TILE, DEFAULT_OVERLAP, False, DEFAULT_BORDER)
 
     fields()  # warm-up
-    times: dict[int, list[float]] = {1: [], cores: []}
+    settings = {
+        "one tile at a time on every core": (1, fusing),
+        "one tile per core, at once": (cores, fusing),
+        "one tile per core, convolution and ReLU apart": (cores, lambda dtype: False),
+    }
+    times: dict[str, list[float]] = {name: [] for name in settings}
     try:
         for _ in range(repeats):
-            for workers in times:
+            for name, (workers, fusion) in settings.items():
                 tiled.usable_cores = lambda w=workers: w
-                times[workers].append(median_seconds(fields, 1))
+                fused.fusion_works = fusion
+                times[name].append(median_seconds(fields, 1))
     finally:
-        tiled.usable_cores = usable_cores
+        tiled.usable_cores, fused.fusion_works = usable_cores, fusing
     padded = (rgb.shape[0] + 2 * DEFAULT_BORDER, rgb.shape[1] + 2 * DEFAULT_BORDER)
     count = len(list(tiled.tiles(*padded, DEFAULT_TILE, DEFAULT_OVERLAP, estimator.divisor)))
-    return statistics.median(times[1]), statistics.median(times[cores]), count
+    return {name: statistics.median(t) for name, t in times.items()}, count
 
 
 def png_rows(folder: Path) -> list[tuple[str, list[tuple[float, float]]]]:
@@ -230,10 +239,10 @@ def main() -> None:
         )
         png = png_rows(folder / "out")
         reach = disk_reach_rows(folder / "out", max(args.repeats, 5))
-        serial, parallel, count = tiles(folder / "mosaic.png", max(args.repeats, 5))
+        network, count = tiles(folder / "mosaic.png", max(args.repeats, 5))
     print(f"\n| network + blending, {count} tiles | seconds (median) |\n|---|---|")
-    print(f"| one tile at a time on every core | {serial:.2f} |")
-    print(f"| one tile per core, at once | {parallel:.2f} |")
+    for name, seconds in network.items():
+        print(f"| {name} | {seconds:.2f} |")
     print(
         "\n| PNG | OpenCV adaptive s (MB) | OpenCV 'up' s (MB) | predict's writer, ISA-L s (MB) |"
     )

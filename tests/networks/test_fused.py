@@ -120,3 +120,25 @@ def test_converted_weights_follow_a_change_of_the_convolution(counted):
         after = module(x)
         torch.testing.assert_close(after, F.relu(conv(x)))
     assert not torch.equal(before, after) and counted == ["relu", "relu"]
+
+
+@needs_fusion
+def test_the_bundled_network_gives_the_same_field_fused_or_not(monkeypatch):
+    from dense_direction.models import bundled_model
+    from dense_direction.networks import UNetDirectionNetwork, network_recipe, read_config
+
+    bundle = bundled_model("general")
+    recipe = network_recipe(read_config(bundle.config))
+    network = UNetDirectionNetwork.from_state_dict(recipe.spec, bundle.load_state_dict()).eval()
+    network = network.to(memory_format=torch.channels_last)  # as the estimator runs it
+    x = torch.randn(1, 3, 64, 96, generator=torch.Generator().manual_seed(0))
+    x = x.contiguous(memory_format=torch.channels_last)
+    outputs = {}
+    for fusing in (True, False):
+        monkeypatch.setattr(fused, "fusion_works", lambda dtype, on=fusing: on)
+        with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16):
+            outputs[fusing] = network(x).float()
+    # Both run the same bfloat16 convolutions, the ReLU applied as they write or after: equal
+    # bit for bit on the AMD EPYC this was written on; a CPU where oneDNN picks another
+    # algorithm for one of them may round differently (a bfloat16 step is 1/128 relative).
+    torch.testing.assert_close(outputs[True], outputs[False], rtol=1 / 64, atol=1 / 32)
