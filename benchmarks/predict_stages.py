@@ -5,7 +5,8 @@ the measurements behind the speed changes of its stages.
    fresh process as a user runs it: timers around importing, reading, the network and
    blending, finishing (width-adaptive smoothing), and waiting for the last outputs.
 2. **Tiles**: the network and blending of the mosaic (bundled model, no TTA), one 512² tile at
-   a time on every core against one tile per core, several at once (alternated runs).
+   a time on every core against one tile per core, several at once, and that again with each
+   convolution and its ReLU as two operations (alternated runs).
 3. **PNG**: encoding predict's three PNGs of the mosaic with OpenCV (zlib level 1), libpng's
    adaptive filter choice and the "up" filter on every row, against predict's own writer
    (``dense_direction.io.png``: "up" rows deflated by ISA-L), time and size.
