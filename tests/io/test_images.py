@@ -161,6 +161,21 @@ def test_files_of_several_images_are_refused_not_cut_to_the_first(tmp_path):
             read_mask(tmp_path / name)
     tifffile.imwrite(tmp_path / "one.tif", planes[0])  # a single page still reads
     assert read_image(tmp_path / "one.tif").shape == (16, 12, 3)
+    with pytest.raises(ValueError, match=r"shape \(5, 16, 12\) \(axes QYX\)$"):
+        read_image(tmp_path / "stack.tif")  # a stack: what tifffile sees, no channel advice
+
+
+def test_a_two_channel_array_that_tifffile_wrote_as_pages_is_explained(tmp_path):
+    # tifffile.imwrite stores an (H, W, 2) uint8 array as H pages of W x 2 pixels (two samples
+    # per pixel need extra-sample tags it does not guess): 20 "images" for one picture.
+    tifffile = pytest.importorskip("tifffile")
+    tifffile.imwrite(tmp_path / "two.tif", np.zeros((20, 30, 2), np.uint8))
+    with pytest.raises(
+        ValueError,
+        match=r"holds 20 images.*shape \(20, 30, 2\).*one image of "
+        r"2 channels, its 20 rows were written as pages.*array\[\.\.\., c\]",
+    ):
+        read_image(tmp_path / "two.tif")
 
 
 def test_a_folder_given_as_an_image_is_named_as_a_folder(tmp_path):

@@ -125,12 +125,39 @@ def _warn_orientation(path: Path, image: Image.Image) -> None:
 
 
 def _several_images(path: Path, frames: int) -> ValueError:
-    """The error for a file of several images (Pillow would silently return the first)."""
+    """The error for a file of several images (Pillow would silently return the first); for a
+    TIFF it names the array tifffile sees in it."""
     return ValueError(
         f"cannot use image {path}: it holds {frames} images (pages or frames: a z-stack, a time "
         f"series, channels saved as pages, or an animation) and only single 2-D images are "
         f"read; save each plane you want as its own file (e.g. with tifffile)"
+        f"{_tiff_layout(path, frames)}"
     )
+
+
+def _tiff_layout(path: Path, pages: int) -> str:
+    """What tifffile reads from a TIFF of several ``pages`` (its first series' shape and
+    axes), and, where that is one image of up to four channels whose rows became pages (what
+    ``tifffile.imwrite`` does with an ``(H, W, 2)`` array), how to save it instead; "" for
+    other files or where tifffile cannot tell."""
+    if path.suffix.lower() not in TIFF_SUFFIXES:
+        return ""
+    try:
+        import tifffile
+
+        with tifffile.TiffFile(path) as tiff:
+            series = tiff.series[0]
+            shape, axes = tuple(series.shape), series.axes
+    except Exception:  # a description only: never hide the error it adds to
+        return ""
+    said = f". tifffile reads it as one array of shape {shape} (axes {axes})"
+    if len(shape) == 3 and shape[0] == pages and 2 <= shape[2] <= 4 < shape[1]:
+        said += (
+            f": if that is one image of {shape[2]} channels, its {pages} rows were written as "
+            f"pages of {shape[1]}x{shape[2]} pixels; save the channel to use as a 2-D array "
+            f"(array[..., c]), or three channels as RGB"
+        )
+    return said
 
 
 def _read_tiff(path: Path, pil_error: Exception) -> np.ndarray:
