@@ -21,8 +21,9 @@ The Gaussians are computed on a geometric ladder of widths (``min_width * sqrt(2
 the caller) blends them linearly in ``log(width)``; the largest rung covers the widest
 structure, so the cost grows with ``log(max width)``.
 
-NumPy/SciPy (and :func:`dense_direction.hardware.usable_cores` for its threads); shapes
-``(2, H, W)`` for a field, ``(H, W)`` for masks and widths.
+NumPy (the Gaussians: :mod:`dense_direction.masked_gaussian`; SciPy's distance transform and
+Gaussian are the defaults, imported on first use; :func:`dense_direction.hardware.usable_cores`
+for its threads); shapes ``(2, H, W)`` for a field, ``(H, W)`` for masks and widths.
 """
 
 from __future__ import annotations
@@ -35,6 +36,12 @@ from typing import TypeVar
 import numpy as np
 
 from dense_direction.hardware import usable_cores
+from dense_direction.masked_gaussian import (
+    MaskedPyramid,
+    gaussian_filter,
+    masked_gaussian_at,
+    pyramid_level,
+)
 from dense_direction.scales import disk_reach, exact_distance
 
 __all__ = [
@@ -178,10 +185,10 @@ def smooth_field(
     position = np.log(widths / min_width) / math.log(_RUNG)  # 0 at min_width, 1 per rung
     own = np.take(vectors.reshape(2, -1), flat, axis=1)
     blended = np.zeros((2, flat.size), np.float32)
-    pyramid = _Pyramid(vectors, mask)
+    pyramid = MaskedPyramid(vectors, mask)
     ladder = _ladder(min_width, float(widths.max()))
     for rung in ladder[1:]:  # built here, not by the threads below
-        pyramid.level(_pyramid_level(strength * rung))
+        pyramid.level(pyramid_level(strength * rung))
 
     def level(k: int) -> tuple[np.ndarray, np.ndarray] | None:
         share = np.clip(1 - np.abs(position - k), 0, None)
@@ -193,7 +200,7 @@ def smooth_field(
         else:
             rows, cols = np.divmod(flat[on], mask.shape[1])
             sigma = strength * ladder[k]
-            values = _normalised_gaussian_at(pyramid, sigma, rows, cols, blur or _gaussian)
+            values = masked_gaussian_at(pyramid, sigma, rows, cols, blur or gaussian_filter)
         return on, share[on] * values
 
     for result in _in_parallel(level, range(len(ladder))):
@@ -231,86 +238,6 @@ def _ladder(min_width: float, max_width: float) -> list[float]:
     return [min_width * _RUNG**k for k in range(count + 1)]
 
 
-class _Pyramid:
-    """``(m, m v_x, m v_y)`` of a field and its mask at full resolution and halved again and
-    again (2x2 block means), each level built once, when first asked for. The first halving
-    reads the field and the mask themselves, so the full-resolution stack (144 MB on a
-    4000x3000 image, and a third of a second of fresh memory) exists only where a Gaussian
-    narrow enough to need it asks for level 0."""
-
-    def __init__(self, vectors: np.ndarray, mask: np.ndarray) -> None:
-        self.vectors, self.mask = vectors, mask
-        self.levels: dict[int, np.ndarray] = {}
-
-    def level(self, j: int) -> np.ndarray:
-        if j not in self.levels:
-            if j == 0:
-                stack = np.empty((3, *self.mask.shape), np.float32)
-                stack[0] = self.mask
-                np.multiply(self.vectors, stack[0], out=stack[1:])
-            elif j == 1 and 0 not in self.levels:
-                stack = self._first_halving()
-            else:
-                stack = _halved(self.level(j - 1))
-            self.levels[j] = stack
-        return self.levels[j]
-
-    def _first_halving(self) -> np.ndarray:
-        """Level 1 from the field and the mask, block by block: the products of a quarter of
-        the pixels at a time, summed in :func:`_halved`'s order (the same numbers)."""
-        h, w = self.mask.shape
-        half = np.zeros((3, (h + 1) // 2, (w + 1) // 2), np.float32)
-        for dy, dx in _BLOCK_ORDER:
-            inside = self.mask[dy::2, dx::2]
-            rows, cols = inside.shape
-            half[0, :rows, :cols] += inside
-            half[1:, :rows, :cols] += self.vectors[:, dy::2, dx::2] * inside
-        half *= 0.25
-        return half
-
-
-#: The order in which the four pixels of a 2x2 block are summed (rows then columns).
-_BLOCK_ORDER = ((0, 0), (1, 0), (0, 1), (1, 1))
-
-
-def _halved(top: np.ndarray) -> np.ndarray:
-    """The mean of each 2x2 block of ``top (C, h, w)``; zeros pad an odd side (they add no
-    weight, and numerator and normaliser shrink alike)."""
-    h, w = top.shape[1:]
-    half = np.zeros((len(top), (h + 1) // 2, (w + 1) // 2), np.float32)
-    # Four strided views (a reshape-and-mean reduces over strided axes, several times slower).
-    for dy, dx in _BLOCK_ORDER:
-        part = top[:, dy::2, dx::2]
-        half[:, : part.shape[1], : part.shape[2]] += part
-    half *= 0.25
-    return half
-
-
-#: The narrowest Gaussian (coarse pixels) left to compute on a pyramid level: below it the
-#: block means and the bilinear samples are most of the blur, and the result drifts from the
-#: full-resolution one (at 0.94 by 3.4 % of the change smoothing makes, at 0.97 by 4.2 %:
-#: tests/test_smoothing.py bounds it at 5 %).
-_MIN_COARSE_SIGMA = 0.95
-
-
-def _coarse_sigma(sigma: float, f: int) -> float:
-    """What remains of a Gaussian of ``sigma`` px on a level ``f`` times coarser, after the
-    block means (a block of ``f`` pixels blurs by a variance of ``(f^2 - 1) / 12``) and the
-    bilinear samples (a tent ``f`` wide: about ``(f^2 - 1) / 6``); in coarse pixels."""
-    return math.sqrt(max(sigma**2 - (f**2 - 1) / 4, 0.0)) / f
-
-
-def _pyramid_level(sigma: float) -> int:
-    """The coarsest pyramid level ``j`` (``f = 2**j``) on which a Gaussian of ``sigma`` keeps
-    at least :data:`_MIN_COARSE_SIGMA`: the full resolution below sigma 2.09, one level below
-    4.27, two below 8.57, three below 17.17 (about twice as far at each level). At the
-    default strength 0.25 the rungs 8.5, 12 and 17 px take one level, 24 and 34 two, 48 three."""
-    j = 0
-    while _coarse_sigma(sigma, 2 ** (j + 1)) >= _MIN_COARSE_SIGMA:
-        j += 1
-    return j
-
-
 def _in_parallel(function: Callable[[_T], _R], items: Iterable[_T]) -> list[_R]:
     """``[function(x) for x in items]``, computed by as many threads as this process has
     cores (up to one per item): the rungs of the ladder are independent, and OpenCV, SciPy's
@@ -323,63 +250,3 @@ def _in_parallel(function: Callable[[_T], _R], items: Iterable[_T]) -> list[_R]:
         return [function(x) for x in items]
     with ThreadPoolExecutor(max_workers=workers) as pool:
         return list(pool.map(function, items))
-
-
-def _gaussian(image: np.ndarray, sigma: float) -> np.ndarray:
-    from scipy import ndimage  # on first use: predict passes OpenCV's and never needs SciPy
-
-    return ndimage.gaussian_filter(image, sigma, mode="constant")
-
-
-def _normalised_gaussian_at(
-    pyramid: _Pyramid,
-    sigma: float,
-    rows: np.ndarray,
-    cols: np.ndarray,
-    blur: Callable[[np.ndarray, float], np.ndarray],
-) -> np.ndarray:
-    """``(G * (m v) / G * m)`` at the pixels ``rows, cols``: ``(2, N)``.
-
-    Computed in the box those pixels need (the Gaussian reaches ``4 sigma``), on the pyramid
-    level ``f = 2**j`` times coarser (:func:`_pyramid_level`), with the Gaussian that remains
-    after the block means and the bilinear samples (:func:`_coarse_sigma`): the result
-    differs from the full-resolution one by a few percent of what the smoothing changes
-    (tests/test_smoothing.py), for ``f**2`` times less work."""
-    j = _pyramid_level(sigma)
-    f = 2**j
-    stack = pyramid.level(j)
-    sigma_coarse = _coarse_sigma(sigma, f)
-    reach = int(4 * sigma_coarse + 0.5) + 2
-    y = (rows + 0.5) / f - 0.5  # pixel centres on the coarse grid
-    x = (cols + 0.5) / f - 0.5
-    top, left = max(int(y.min()) - reach, 0), max(int(x.min()) - reach, 0)
-    box = (slice(None), slice(top, int(y.max()) + reach + 2), slice(left, int(x.max()) + reach + 2))
-    smoothed = [blur(c, sigma_coarse) for c in stack[box]]
-    if f == 1:  # on the pixels themselves: no interpolation
-        norm, vx, vy = (c[rows - top, cols - left] for c in smoothed)
-    else:
-        norm, vx, vy = _bilinear_at(np.stack(smoothed), y - top, x - left)
-    return np.stack([vx, vy]) / np.maximum(norm, 1e-6)
-
-
-def _bilinear_at(planes: np.ndarray, y: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """``planes (C, h, w)`` interpolated bilinearly at the points ``(y, x)`` (each ``(N,)``,
-    in pixels of ``planes``), the edge values continued beyond it: ``(C, N)`` float32, SciPy's
-    ``map_coordinates(order=1, mode="nearest")`` per plane, with the corners and weights
-    computed once for all planes."""
-    h, w = planes.shape[1:]
-    y = np.clip(y, 0, h - 1)  # beyond the edge: the edge (bilinear there is the edge value)
-    x = np.clip(x, 0, w - 1)
-    y0 = np.minimum(y.astype(np.intp), h - 2) if h > 1 else np.zeros(y.shape, np.intp)
-    x0 = np.minimum(x.astype(np.intp), w - 2) if w > 1 else np.zeros(x.shape, np.intp)
-    fy = (y - y0).astype(np.float32)
-    fx = (x - x0).astype(np.float32)
-    flat = planes.reshape(len(planes), -1)
-    corner = y0 * w + x0
-    down, right = (w if h > 1 else 0), (1 if w > 1 else 0)
-    top = flat[:, corner]
-    top += fx * (flat[:, corner + right] - top)
-    bottom = flat[:, corner + down]
-    bottom += fx * (flat[:, corner + down + right] - bottom)
-    top += fy * (bottom - top)
-    return top
