@@ -67,6 +67,9 @@ def test_legend_is_drawn_in_the_corner():
     picture = np.zeros((100, 100, 3), np.uint8)
     out = add_legend(picture)
     assert out[:30, 70:].any() and not out[50:, :50].any()
+    assert not picture.any()  # a copy by default
+    drawn = add_legend(picture, copy=False)
+    assert drawn is picture and np.array_equal(picture, out)
 
 
 def test_quiver_and_histogram_write_files(tmp_path):
@@ -125,3 +128,39 @@ def test_colours_are_matplotlibs_hsv_with_full_saturation(dtype):
     expected = hsv_to_rgb(np.stack((hue, np.ones_like(hue), np.clip(strength, 0, 1)), -1))
     got = direction_colors(angles, strength)
     assert got.dtype == dtype and np.abs(got - expected).max() < 1e-5
+
+
+def test_overlay_blends_by_alpha_in_every_slab():
+    # Grey 100 under a shown pixel at angle 0 (red, (1, 0, 0)) with alpha 0.8: each channel
+    # is ((1 - 0.8) * 100 / 255 + 0.8 * c) * 255 + 0.5, floored:
+    #   red   20 + 204 + 0.5 = 224.5 -> 224;  green and blue 20 + 0 + 0.5 -> 20.
+    # At pi/2 (cyan, (0, 1, 1)) the same the other way round: (20, 224, 224). With a strength
+    # of 0.5 the colour is halved: red 20 + 102 + 0.5 -> 122. Rows 0, 300 and 599 lie in
+    # three slabs of the loop that bounds the temporaries (256 rows each).
+    image = np.full((600, 7, 3), 100, np.uint8)
+    angles = np.zeros((600, 7), np.float32)
+    angles[300] = math.pi / 2
+    mask = np.zeros((600, 7), bool)
+    mask[[0, 300, 599], 3] = True
+    out = direction_overlay(image, angles, mask)
+    assert tuple(out[0, 3]) == (224, 20, 20)
+    assert tuple(out[300, 3]) == (20, 224, 224)
+    assert tuple(out[599, 3]) == (224, 20, 20)
+    assert (out[~mask] == 100).all()
+    strength = np.full((600, 7), 0.5, np.float32)
+    assert tuple(direction_overlay(image, angles, mask, strength=strength)[0, 3]) == (122, 20, 20)
+    assert (image == 100).all()  # the input is not drawn on
+
+
+def test_overlay_of_rgba_and_gray_images():
+    # An RGBA image loses its alpha channel; a gray one is repeated into three channels.
+    angles = np.zeros((3, 4), np.float32)
+    mask = np.zeros((3, 4), bool)
+    mask[1, 2] = True
+    rgba = np.full((3, 4, 4), 100, np.uint8)
+    gray = np.full((3, 4), 100, np.uint8)
+    for image in (rgba, gray):
+        out = direction_overlay(image, angles, mask)
+        assert out.shape == (3, 4, 3)
+        assert tuple(out[1, 2]) == (224, 20, 20)
+        assert tuple(out[0, 0]) == (100, 100, 100)

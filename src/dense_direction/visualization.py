@@ -67,15 +67,21 @@ def direction_overlay(
     if base.shape[:2] != angles.shape:
         raise ValueError(f"image {base.shape[:2]} and angles {angles.shape} differ in size")
     show = np.isfinite(angles) if mask is None else (np.asarray(mask) > 0) & np.isfinite(angles)
-    out = base[..., :3].copy()
+    out = np.array(base[..., :3], order="C")  # a copy: the caller's image is left as it was
+    pixels = out.reshape(-1, 3)  # a view: writing it writes out
+    width = out.shape[1]
     for top in range(0, out.shape[0], _SLAB_ROWS):  # slabs bound the float temporaries
+        # Flat indices of the shown pixels: take and an integer index are several times
+        # faster than boolean masks over (rows, cols, 3) (0.09 s against 0.25 s for a
+        # 4000x3000 overlay with a third of its pixels shown).
         rows = slice(top, top + _SLAB_ROWS)
-        sel = show[rows]
-        slab = out[rows]  # a view: writing it writes out
-        shown = slab[sel].astype(np.float32) / 255
-        level = None if strength is None else strength[rows][sel][None]
-        colours = direction_colors(angles[rows][sel][None], level)[0].astype(np.float32)
-        slab[sel] = (((1 - alpha) * shown + alpha * colours) * 255 + 0.5).astype(np.uint8)
+        at = np.flatnonzero(show[rows]) + top * width
+        if not at.size:
+            continue
+        shown = np.take(pixels, at, axis=0).astype(np.float32) / 255
+        level = None if strength is None else np.take(strength, at)[None]
+        colours = direction_colors(np.take(angles, at)[None], level)[0].astype(np.float32)
+        pixels[at] = (((1 - alpha) * shown + alpha * colours) * 255 + 0.5).astype(np.uint8)
     return out
 
 
@@ -92,14 +98,18 @@ def color_wheel(size: int = 96) -> np.ndarray:
     return np.concatenate((rgb * 255, alpha[..., None] * 255), axis=-1).astype(np.uint8)
 
 
-def add_legend(picture: np.ndarray, size: int | None = None, margin: int = 4) -> np.ndarray:
-    """``picture`` (``(H, W, 3)`` uint8) with a colour wheel in its top-right corner."""
+def add_legend(
+    picture: np.ndarray, size: int | None = None, margin: int = 4, copy: bool = True
+) -> np.ndarray:
+    """``picture`` (``(H, W, 3)`` uint8) with a colour wheel in its top-right corner: a copy,
+    or with ``copy=False`` ``picture`` itself drawn on (predict's overlay, which it owns:
+    no second 36 MB array for a 4000x3000 image)."""
     h, w = picture.shape[:2]
     size = size or max(24, min(h, w) // 5)
     if size + 2 * margin > min(h, w):
         return picture
     wheel = color_wheel(size).astype(np.float32) / 255
-    out = picture.copy()
+    out = picture.copy() if copy else picture
     top, left = margin, w - size - margin
     region = out[top : top + size, left : left + size].astype(np.float32) / 255
     a = wheel[..., 3:]

@@ -129,7 +129,7 @@ def _write_pictures(
         name = functools.partial(output_name, stem, class_id=_class_id(prediction, k))
         angles = prediction.angles[k]
         shown = prediction.confidence[k] > threshold
-        overlay = add_legend(direction_overlay(rgb, angles, shown))
+        overlay = add_legend(direction_overlay(rgb, angles, shown), copy=False)
         write_png(overlay, out / name("overlay"))
         if quiver:
             quiver_plot(

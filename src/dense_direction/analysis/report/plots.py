@@ -62,7 +62,7 @@ def object_overlay(
 ) -> np.ndarray:
     """``background`` (RGB or gray) with direction colours on the structure, each object's
     number written at its centre of mass, and the colour-wheel legend; ``(H, W, 3)`` uint8."""
-    picture = add_legend(direction_overlay(background, angles, structure))
+    picture = add_legend(direction_overlay(background, angles, structure), copy=False)
     image = Image.fromarray(picture)
     draw = ImageDraw.Draw(image)
     # Only the labels present: user labels may skip numbers (7 and 9), whose empty centres
