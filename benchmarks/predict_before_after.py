@@ -82,7 +82,7 @@ def main() -> None:
     parser.add_argument(
         "--tta", action="store_true", help="predict's default (8 passes), not --no-tta"
     )
-    parser.add_argument("--sizes", nargs="+", default=["4000x3000"], help="HxW... or N for N²")
+    parser.add_argument("--sizes", nargs="+", default=["4000x3000"], help="WxH... or N for N²")
     args = parser.parse_args()
     before_src = args.before.resolve() / "src"
     if not (before_src / "dense_direction").is_dir():

@@ -10,7 +10,8 @@ the measurements behind the speed changes of its stages.
 3. **PNG**: encoding predict's three PNGs of the mosaic with OpenCV (zlib level 1), libpng's
    adaptive filter choice and the "up" filter on every row, against predict's own writer
    (``dense_direction.io.png``: "up" rows deflated by ISA-L), time and size.
-4. **Colours**: ``direction_colors`` against matplotlib's ``hsv_to_rgb`` on 4.2 M angles.
+4. **Colours**: ``direction_colors`` against matplotlib's ``hsv_to_rgb`` on 4.2 M angles, and
+   the overlay of the mosaic drawn with boolean masks (the way before) and flat indices.
 5. **Block reduction**: ``_block_any`` against ``any`` over a 4-D reshape, blocks of 2 to 13.
    **Disk reach**: the width map's two full-resolution rungs on the mosaic's predicted
    structure, an exact distance transform thresholded against OpenCV's disk dilation.
@@ -167,6 +168,36 @@ def colours(repeats: int) -> tuple[float, float, float]:
     return slow, fast, gap
 
 
+def overlays(image: Path, folder: Path, repeats: int) -> tuple[float, float, bool]:
+    """Seconds of drawing predict's overlay of the mosaic (its predicted angles where its
+    confidence PNG is above one half) with boolean masks over each slab's (rows, cols, 3)
+    pixels, as ``direction_overlay`` did before 2026-12-06's stop 30, and with its flat
+    indices now; and whether the two pictures are the same."""
+    import cv2
+
+    from dense_direction.io import read_image
+    from dense_direction.visualization import _SLAB_ROWS, direction_colors, direction_overlay
+
+    rgb = read_image(image)
+    angles = np.load(folder / "mosaic_angles.npy")
+    shown = cv2.imread(str(folder / "mosaic_confidence.png"), cv2.IMREAD_UNCHANGED) > 127
+
+    def boolean_masks(alpha: float = 0.8) -> np.ndarray:
+        out = rgb.copy()
+        for top in range(0, out.shape[0], _SLAB_ROWS):
+            rows = slice(top, top + _SLAB_ROWS)
+            select, slab = shown[rows], out[rows]
+            base = slab[select].astype(np.float32) / 255
+            colours = direction_colors(angles[rows][select][None])[0].astype(np.float32)
+            slab[select] = (((1 - alpha) * base + alpha * colours) * 255 + 0.5).astype(np.uint8)
+        return out
+
+    same = bool(np.array_equal(boolean_masks(), direction_overlay(rgb, angles, shown)))
+    before = median_seconds(boolean_masks, repeats)
+    now = median_seconds(lambda: direction_overlay(rgb, angles, shown), repeats)
+    return before, now, same
+
+
 def block_any(repeats: int) -> list[tuple[int, float, float]]:
     """(block, seconds of any over a reshape, seconds of _block_any) on a 4000x3000 mask."""
     from dense_direction.scales import _block_any
@@ -239,6 +270,7 @@ def main() -> None:
             f"{', '.join(f'{run[-1][1]:.2f}' for run in runs)} |"
         )
         png = png_rows(folder / "out")
+        drawing = overlays(folder / "mosaic.png", folder / "out", max(args.repeats, 5))
         reach = disk_reach_rows(folder / "out", max(args.repeats, 5))
         network, count = tiles(folder / "mosaic.png", max(args.repeats, 5))
     print(f"\n| network + blending, {count} tiles | seconds (median) |\n|---|---|")
@@ -251,6 +283,10 @@ def main() -> None:
     for name, measured in png:
         cells = " | ".join(f"{seconds:.3f} ({mb:.2f})" for seconds, mb in measured)
         print(f"| {name} | {cells} |")
+    before, now, same = drawing
+    print(f"\n| overlay of the mosaic, drawn with | seconds (same picture: {same}) |\n|---|---|")
+    print(f"| boolean masks over (rows, cols, 3) (before) | {before:.3f} |")
+    print(f"| flat indices (direction_overlay) | {now:.3f} |")
     slow, fast, gap = colours(args.repeats)
     print(f"\n| 4.2 M colours | seconds |\n|---|---|\n| matplotlib hsv_to_rgb | {slow:.3f} |")
     print(f"| direction_colors (largest difference {gap:.1e}) | {fast:.3f} |")
