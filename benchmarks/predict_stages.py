@@ -58,7 +58,7 @@ def timed(owner, name, label):
         mark(label)
         return result
     setattr(owner, name, wrapper)
-timed(predict, "read_image", "read")
+timed(predict, "read_image_and_no_data", "read")
 timed(tiled.TiledFields, "_fields_tta", "network + blending")
 timed(estimator, "finish_prediction", "smoothing, angles")
 cli.main(["predict", "--input", sys.argv[1], "--out", sys.argv[2], "--no-tta"])

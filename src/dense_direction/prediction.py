@@ -108,7 +108,7 @@ class DirectionPrediction:
     """Per direction class k (``dir_classes[k]``), all ``(K, H, W)`` float32:
 
     Attributes:
-        angles: radians in ``[0, pi)``, y up.
+        angles: radians in ``[0, pi)``, y up; NaN where the image had no value.
         confidence: the structure probability for joint models, else the local coherence of
             the predicted field (1 where neighbouring directions agree).
         structure: probability that a pixel is structure (joint models only).
@@ -126,6 +126,15 @@ def class_probability(seg: np.ndarray, cls: int) -> np.ndarray:
     if seg.shape[0] == 1:
         return seg[0] if cls == 1 else 1 - seg[0]
     return seg[cls]
+
+
+def without_direction(prediction: DirectionPrediction, pixels: np.ndarray) -> None:
+    """Mark ``pixels`` (``(H, W)`` bool: where the image had no value) as having no direction
+    in every class of ``prediction``, in place: NaN angle, confidence and structure 0."""
+    prediction.angles[:, pixels] = np.nan
+    prediction.confidence[:, pixels] = 0
+    if prediction.structure is not None:
+        prediction.structure[:, pixels] = 0
 
 
 def coherence(pair: np.ndarray, size: int = 7) -> np.ndarray:

@@ -245,3 +245,25 @@ def test_a_folder_names_what_it_skips_also_when_it_holds_no_image(tmp_path, caps
         collect_inputs(str(tmp_path))
     printed = capsys.readouterr().out
     assert "1 file that is not an image (notes.txt); 1 subfolder, not searched (old/)" in printed
+
+
+def test_a_float_images_pixels_without_a_value_get_no_direction(tmp_path, capsys):
+    # A float TIFF with a no-data hole (NaN), predicted with the bundled model: the hole has
+    # no direction in the .npy (NaN), angle 0 in the 16-bit PNG and confidence 0 (which
+    # tells it from a horizontal direction), and the overlay leaves it as it is.
+    tifffile = pytest.importorskip("tifffile")
+    from dense_direction.cli.main import main
+    from dense_direction.synthetic import generate_sample
+
+    image = generate_sample("vessels", (64, 64), seed=3).image.mean(axis=2).astype(np.float32)
+    image[20:30, 10:40] = np.nan
+    tifffile.imwrite(tmp_path / "holes.tif", image)
+    out = tmp_path / "out"
+    with pytest.warns(UserWarning, match=r"holes\.tif: 300 of 4096 pixels"):
+        assert main(["predict", "--input", str(tmp_path / "holes.tif"), "--out", str(out)]) == 0
+    hole = np.zeros((64, 64), bool)
+    hole[20:30, 10:40] = True
+    angles = np.load(out / "holes_angles.npy")
+    assert np.array_equal(np.isnan(angles), hole)
+    assert (np.asarray(Image.open(out / "holes_angles.png"))[hole] == 0).all()
+    assert (np.asarray(Image.open(out / "holes_confidence.png"))[hole] == 0).all()

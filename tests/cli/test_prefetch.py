@@ -26,7 +26,9 @@ def test_the_named_file_is_read_and_handed_over_once(image, tmp_path, form):
     _prefetch.start_reading(argv)
     assert _prefetch.take_read(tmp_path / "other.png") is None  # another file: not this read
     future = _prefetch.take_read(image)
-    np.testing.assert_array_equal(future.result(timeout=30), read_image(image))
+    rgb, missing = future.result(timeout=30)
+    np.testing.assert_array_equal(rgb, read_image(image))
+    assert missing is None  # an 8-bit PNG has a value at every pixel
     assert _prefetch.take_read(image) is None  # once
 
 

@@ -68,3 +68,36 @@ def test_the_callers_module_keeps_its_mode_and_layout():
     assert network.training and estimator.model is not network
     assert network[0].weight.is_contiguous()  # not re-laid out channels-last
     assert not estimator.model.training
+
+
+def _joint_estimator() -> DirectionEstimator:
+    # One structure logit and one (x, y) vector per pixel from a 1x1 convolution: a field
+    # defined everywhere, so only the marking can leave pixels without a direction.
+    network = torch.nn.Conv2d(3, 3, 1)
+    torch.nn.init.constant_(network.weight, 0.01)
+    torch.nn.init.constant_(network.bias, 1.0)
+    return DirectionEstimator(network, seg_channels=1, divisor=1, precision="float32", **GOOD)
+
+
+def test_pixels_without_a_value_get_no_direction():
+    estimator = _joint_estimator()
+    image = np.full((24, 20), 0.5, np.float32)
+    image[::2] += 0.25  # some contrast
+    image[3, 4] = np.nan
+    image[10, 11] = np.inf
+    with pytest.warns(UserWarning, match="2 of 480 pixels"):
+        result = estimator.predict(image, tta=False, smooth=0)
+    empty = np.zeros((24, 20), bool)
+    empty[3, 4] = empty[10, 11] = True
+    assert np.isnan(result.angles[0][empty]).all() and np.isfinite(result.angles[0][~empty]).all()
+    assert (result.confidence[0][empty] == 0).all() and (result.confidence[0][~empty] > 0).all()
+    assert (result.structure[0][empty] == 0).all()
+    # ``missing`` marks pixels of an image read beforehand (predict's reader), with any found.
+    given = np.zeros((24, 20), bool)
+    given[0, 0] = True
+    with pytest.warns(UserWarning, match="2 of 480 pixels"):
+        both = estimator.predict(image, tta=False, smooth=0, missing=given)
+    assert np.array_equal(np.isnan(both.angles[0]), empty | given)
+    wrong = r"missing must be an \(H, W\) mask .*\(24, 20\), got \(3,\)"
+    with pytest.raises(ValueError, match=wrong):
+        estimator.predict(np.zeros((24, 20, 3), np.uint8), tta=False, missing=np.zeros(3, bool))

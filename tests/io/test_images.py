@@ -8,7 +8,9 @@ from PIL import Image
 
 from dense_direction.io import (
     as_rgb_uint8,
+    no_data,
     read_image,
+    read_image_and_no_data,
     read_mask,
     to_uint8,
 )
@@ -130,8 +132,12 @@ def test_depth_rule():
     sixteen = np.array([[100, 200, 300]], np.uint16)
     low, middle, high = to_uint8(sixteen)[0].tolist()  # by the range, not / 257
     assert low == 0 and high == 255 and abs(middle - 127.5) <= 1
-    floats = np.array([[np.nan, 0.0, 1.0]])
-    assert to_uint8(floats).tolist() == [[0, 0, 255]]
+    # A pixel with no value takes the median of the others (here 1.0), so it reads as the
+    # pixel that holds 1.0: the range 0.002..2.994 (0.1th and 99.9th percentiles of 0, 1, 3)
+    # puts 1.0 at 0.998 / 2.992 * 255 = 85.06 -> 85.
+    floats = np.array([[np.nan, 0.0, 1.0, 3.0]])
+    assert to_uint8(floats).tolist() == [[85, 0, 85, 255]]
+    assert to_uint8(np.array([[np.inf, 0.0, 1.0, 3.0]])).tolist() == [[85, 0, 85, 255]]
     assert to_uint8(np.full((3, 3), 700, np.uint16)).max() == 0  # constant image
 
 
@@ -226,3 +232,22 @@ def test_a_two_channel_image_whose_second_channel_varies_is_named(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         as_rgb_uint8(opaque)
+
+
+def test_pixels_without_a_value_are_found_counted_and_kept_for_predict(tmp_path):
+    tifffile = pytest.importorskip("tifffile")
+    values = np.arange(4 * 5, dtype=np.float32).reshape(4, 5)
+    values[1, 2] = np.nan
+    values[3, 0] = -np.inf
+    tifffile.imwrite(tmp_path / "holes.tif", values)
+    with pytest.warns(UserWarning, match=r"holes\.tif: 2 of 20 pixels \(10 %\) have no value"):
+        rgb, missing = read_image_and_no_data(tmp_path / "holes.tif")
+    assert missing.tolist() == [[(r, c) in ((1, 2), (3, 0)) for c in range(5)] for r in range(4)]
+    # The median of the 18 others (0..19 less 7 and 15) is 9.5, between 9 and 10.
+    assert rgb[1, 2, 0] == rgb[3, 0, 0] and rgb[1, 1, 0] < rgb[1, 2, 0] <= rgb[2, 0, 0]
+    # An alpha channel's NaN is not a colour's; integer images have a value everywhere.
+    rgba = np.ones((2, 2, 4), np.float32)
+    rgba[0, 0, 3] = np.nan
+    assert no_data(rgba) is None and no_data(np.zeros((2, 2), np.uint16)) is None
+    rgba[1, 1, 0] = np.nan
+    assert no_data(rgba).tolist() == [[False, False], [False, True]]

@@ -29,13 +29,13 @@ def start_reading(argv: Sequence[str]) -> None:
     path = _single_input(argv)
     if path is None:
         return
-    from dense_direction.io import read_image
+    from dense_direction.io import read_image_and_no_data
 
     future: Future = Future()
 
     def read() -> None:
         try:
-            future.set_result(read_image(path))
+            future.set_result(read_image_and_no_data(path))
         except BaseException as err:  # handed to predict, which reports it
             future.set_exception(err)
 
@@ -44,7 +44,8 @@ def start_reading(argv: Sequence[str]) -> None:
 
 
 def take_read(path: str | Path) -> Future | None:
-    """The read started for ``path`` (its future, once), or None where none was."""
+    """The read started for ``path`` (its future, once: of
+    :func:`dense_direction.io.read_image_and_no_data`), or None where none was."""
     global _read
     if _read is None or _read[0] != Path(path).resolve():
         return None

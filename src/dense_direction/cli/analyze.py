@@ -20,7 +20,7 @@ from dense_direction.io import (
     files_by_stem,
     output_folder,
     read_binary_mask,
-    read_image,
+    read_image_and_no_data,
     read_mask,
 )
 
@@ -131,8 +131,8 @@ def _options(args: argparse.Namespace) -> AnalysisOptions:
 def _predicted(estimator: Any, path: str, options: dict[str, Any], extra: dict) -> ImageInputs:
     from dense_direction.analysis import ImageInputs
 
-    image = read_image(path)
-    result = estimator.predict(image, **options)
+    image, missing = read_image_and_no_data(path)  # as predict: no direction where no value
+    result = estimator.predict(image, missing=missing, **options)
     return ImageInputs(
         angles=result.angles[0],
         confidence=result.confidence[0],

@@ -20,7 +20,7 @@ from dense_direction.io import (
     files_by_stem,
     listing,
     output_folder,
-    read_image,
+    read_image_and_no_data,
 )
 from dense_direction.io.png import write_png
 from dense_direction.prediction import OUTPUT_KINDS, output_name
@@ -110,10 +110,14 @@ def _class_id(prediction: object, k: int) -> int | None:
 
 
 def _write_plain(out: Path, stem: str, prediction: object) -> None:
-    """The angles as a 16-bit PNG (0..65535 for 0..pi) and the confidence as 8 bits."""
+    """The angles as a 16-bit PNG (0..65535 for 0..pi; 0 where there is no direction) and
+    the confidence as 8 bits."""
     for k in range(len(prediction.dir_classes)):
         name = functools.partial(output_name, stem, class_id=_class_id(prediction, k))
-        scaled = np.round(prediction.angles[k] / np.pi * 65535).clip(0, 65535).astype(np.uint16)
+        # A pixel without a direction (no value in the image: NaN in the .npy) is 0 here,
+        # as horizontal is; its confidence 0 tells them apart.
+        angles = np.nan_to_num(prediction.angles[k], nan=0.0)
+        scaled = np.round(angles / np.pi * 65535).clip(0, 65535).astype(np.uint16)
         write_png(scaled, out / name("angles"))
         confidence = (prediction.confidence[k] * 255).round().astype(np.uint8)
         write_png(confidence, out / name("confidence"))
@@ -156,7 +160,7 @@ def run(args: argparse.Namespace) -> int:
     # write are pending, so memory stays that of three images.
     with ThreadPoolExecutor(max_workers=1) as reader, ThreadPoolExecutor(max_workers=1) as writer:
         # The program may have started reading the first image before torch loaded.
-        upcoming = take_read(inputs[0]) or reader.submit(read_image, inputs[0])
+        upcoming = take_read(inputs[0]) or reader.submit(read_image_and_no_data, inputs[0])
         estimator = load_estimator(args)
         output_folder(args.out)
         record = RunRecord(args, estimator, options, [p.stem for p in inputs])
@@ -164,10 +168,10 @@ def run(args: argparse.Namespace) -> int:
         for i, path in enumerate(track(inputs, "predict")):
             read, upcoming = upcoming, None
             if i + 1 < len(inputs):
-                upcoming = reader.submit(read_image, inputs[i + 1])
+                upcoming = reader.submit(read_image_and_no_data, inputs[i + 1])
             try:
-                image = read.result()
-                prediction = estimator.predict(image, **options)
+                image, missing = read.result()
+                prediction = estimator.predict(image, missing=missing, **options)
             except (ValueError, OSError) as err:
                 failed.append((path, str(err)))
                 continue

@@ -35,10 +35,15 @@ from dense_direction.hardware import (
 )
 from dense_direction.inference.checks import check_estimator_arguments
 from dense_direction.inference.tiled import TiledFields
-from dense_direction.io import as_rgb_uint8, read_image
+from dense_direction.io import as_rgb_uint8, no_data, read_image_and_no_data
 from dense_direction.models import DEFAULT_MODEL, bundled_model
 from dense_direction.networks import UNetDirectionNetwork, network_recipe, read_config
-from dense_direction.prediction import DirectionPrediction, class_probability, finish_prediction
+from dense_direction.prediction import (
+    DirectionPrediction,
+    class_probability,
+    finish_prediction,
+    without_direction,
+)
 from dense_direction.scales import (
     DEFAULT_SCALES,
     DEFAULT_TARGET_WIDTH,
@@ -212,10 +217,16 @@ class DirectionEstimator(TiledFields):
         target_width: float = DEFAULT_TARGET_WIDTH,
         border: int = DEFAULT_BORDER,
         smooth: float | None = None,
+        missing: np.ndarray | None = None,
     ) -> DirectionPrediction:
         """Directions for one image: a file path (read by
         :func:`dense_direction.io.read_image`) or an RGB, gray or RGBA array of any integer or
         float dtype (converted by :func:`dense_direction.io.as_rgb_uint8`).
+
+        Pixels with no value (NaN or infinite in a float array or file,
+        :func:`dense_direction.io.no_data`), and those of ``missing`` (``(H, W)`` bool, e.g.
+        that of :func:`dense_direction.io.read_image_and_no_data` for an image read
+        beforehand), get no direction: a NaN angle, and confidence and structure 0.
 
         ``tta`` (default ``True``): average over the 8 rotations and flips of the image
         (:mod:`dense_direction.tta`): the field becomes exactly equivariant and, on the width
@@ -243,7 +254,11 @@ class DirectionEstimator(TiledFields):
         scales = self.check_scales(scales)
         check_target_width(target_width)
         smooth = self.check_smooth(smooth)
-        rgb = read_image(image) if isinstance(image, (str, Path)) else as_rgb_uint8(image)
+        if isinstance(image, (str, Path)):
+            rgb, empty = read_image_and_no_data(image)
+        else:
+            rgb, empty = as_rgb_uint8(image), no_data(image)
+        empty = _either(empty, missing, rgb.shape[:2])
         pairs, seg = self._fields_tta(rgb, tile, overlap, tta, border)
         structure = None
         if seg is not None:
@@ -256,7 +271,7 @@ class DirectionEstimator(TiledFields):
                 weights = scale_weights(width, scales, target_width)
                 fields = [pairs[k]] + [field[k] for field in coarse]
                 pairs[k] = fuse_scales(fields, weights)
-        return finish_prediction(
+        prediction = finish_prediction(
             pairs,
             structure,
             self.dir_classes,
@@ -265,3 +280,20 @@ class DirectionEstimator(TiledFields):
             opencv_gaussian,
             opencv_disk_dilation,
         )
+        if empty is not None:
+            without_direction(prediction, empty)
+        return prediction
+
+
+def _either(found: np.ndarray | None, given: np.ndarray | None, size: tuple) -> np.ndarray | None:
+    """The pixels without a value: those found in the image, those the caller gives, or
+    both; a ``ValueError`` where ``given`` is not an ``(H, W)`` mask of the image's size."""
+    if given is None:
+        return found
+    given = np.asarray(given)
+    if given.shape != tuple(size):
+        raise ValueError(
+            f"missing must be an (H, W) mask of the image's size {size}, got {given.shape}"
+        )
+    given = given.astype(bool)
+    return given if found is None else found | given

@@ -9,7 +9,10 @@
 * Bit depth (:func:`to_uint8`): 8-bit images are used as they are. Any other depth
   (16-bit, 12-bit data in a 16-bit file, 32-bit integers, floats) is scaled **per image** by
   its real range: the 0.1th and 99.9th percentiles of its values become 0 and 255 (values
-  outside are clipped; NaN becomes 0). A constant image becomes 0. Training, prediction and
+  outside are clipped). A constant image becomes 0. Pixels with no value (NaN or infinite in
+  a float image, :func:`no_data`) read as the median of the others, with a warning that
+  counts them; ``predict`` gives them no direction (:func:`read_image_and_no_data` keeps them
+  for it). Training, prediction and
   evaluation all load images through this module, so they see the same pixels.
 * Masks are read unchanged by :func:`read_mask` (label values, no scaling). The binary mask
   rule (:func:`binarize_mask`): **any non-zero value is structure**, whatever the encoding (0/1,
@@ -51,7 +54,9 @@ from dense_direction.io.images import (
     PERCENTILES,
     as_rgb_uint8,
     image_size,
+    no_data,
     read_image,
+    read_image_and_no_data,
     to_uint8,
 )
 from dense_direction.io.masks import (
@@ -77,10 +82,12 @@ __all__ = [
     "listing",
     "mask_rule",
     "mismatched_sizes",
+    "no_data",
     "output_folder",
     "paired_files",
     "read_binary_mask",
     "read_image",
+    "read_image_and_no_data",
     "read_mask",
     "sha256",
     "to_uint8",

@@ -16,7 +16,9 @@ __all__ = [
     "TIFF_SUFFIXES",
     "as_rgb_uint8",
     "image_size",
+    "no_data",
     "read_image",
+    "read_image_and_no_data",
     "read_pixels",
     "to_uint8",
 ]
@@ -211,8 +213,32 @@ def to_uint8(array: np.ndarray) -> np.ndarray:
         low, high = values[finite].min(), values[finite].max()
     if high <= low:
         return np.zeros(array.shape, np.uint8)
-    scaled = (np.where(finite, values, low) - low) / (high - low)
+    # Pixels without a value (NaN, infinite: no data) take the median of the others, not the
+    # darkest value: a hole of black in a bright image would be read as edges all round it.
+    fill = np.median(values[finite]) if not finite.all() else low
+    scaled = (np.where(finite, values, fill) - low) / (high - low)
     return np.round(np.clip(scaled, 0, 1) * 255).astype(np.uint8)
+
+
+def _colour_channels(image: np.ndarray) -> np.ndarray:
+    """``image`` without its alpha channel (gray + alpha, RGBA)."""
+    if image.ndim == 3 and image.shape[2] in (2, 4):
+        return image[..., : image.shape[2] - 1]
+    return image
+
+
+def no_data(image: np.ndarray) -> np.ndarray | None:
+    """``(H, W)`` bool: the pixels of ``image`` (an array as :func:`as_rgb_uint8` takes it)
+    with no value, NaN or infinite in any colour channel (alpha aside); None where there is
+    none (every integer image). :func:`as_rgb_uint8` reads them as the median of the other
+    values; :meth:`dense_direction.inference.DirectionEstimator.predict` gives them no
+    direction (NaN angle, confidence 0)."""
+    image = np.asarray(image)
+    if not np.issubdtype(image.dtype, np.floating) or image.ndim not in (2, 3):
+        return None
+    finite = np.isfinite(_colour_channels(image))
+    missing = ~finite if finite.ndim == 2 else ~finite.all(axis=2)
+    return missing if missing.any() else None
 
 
 def as_rgb_uint8(image: np.ndarray, source: str = "the image") -> np.ndarray:
@@ -233,8 +259,7 @@ def as_rgb_uint8(image: np.ndarray, source: str = "the image") -> np.ndarray:
             f"image[..., 1], or an RGB composite, to use it)",
             stacklevel=2,
         )
-    if image.ndim == 3 and image.shape[2] in (2, 4):
-        image = image[..., : image.shape[2] - 1]  # drop alpha
+    image = _colour_channels(image)  # alpha dropped
     if image.ndim == 3 and image.shape[2] == 1:
         image = image[..., 0]
     if image.ndim == 2:
@@ -244,6 +269,15 @@ def as_rgb_uint8(image: np.ndarray, source: str = "the image") -> np.ndarray:
     if np.issubdtype(image.dtype, np.floating) and not np.isfinite(image).any():
         # It would become a black picture, and its prediction that of a black picture.
         raise ValueError("the image has no finite pixel value (all NaN or infinite)")
+    missing = no_data(image)
+    if missing is not None:
+        count = int(missing.sum())
+        warnings.warn(
+            f"{source}: {count} of {missing.size} pixels ({100 * count / missing.size:.2g} %) "
+            f"have no value (NaN or infinite): read as the median of the others, and predict "
+            f"gives them no direction (NaN angle, confidence 0)",
+            stacklevel=2,
+        )
     return np.array(to_uint8(image), order="C", copy=True)  # owned and writable
 
 
@@ -255,8 +289,14 @@ def read_image(path: str | Path) -> np.ndarray:
         ValueError: the file is empty, not an image, corrupt or of an unsupported shape; the
             message names the file.
     """
+    return read_image_and_no_data(path)[0]
+
+
+def read_image_and_no_data(path: str | Path) -> tuple[np.ndarray, np.ndarray | None]:
+    """:func:`read_image` of ``path`` and the :func:`no_data` of the file's own values (a
+    float TIFF's NaN pixels), which the uint8 image no longer tells apart."""
     raw = _read_raw(path)
     try:
-        return as_rgb_uint8(raw, source=str(path))
+        return as_rgb_uint8(raw, source=str(path)), no_data(raw)
     except ValueError as err:
         raise ValueError(f"cannot use image {path}: {err}") from err
