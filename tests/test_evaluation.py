@@ -63,6 +63,8 @@ def test_scored_pixels_keep_the_region_minus_crossings_and_missing_truth():
     assert scored_pixels(region).tolist() == [[True, True, True, False]]
     assert scored_pixels(region, crossing).tolist() == [[True, False, True, False]]
     assert scored_pixels(region, crossing, truth).tolist() == [[True, False, False, False]]
+    no_data = np.array([[1, 0, 0, 0]])  # the image has no value there: nothing to score
+    assert scored_pixels(region, no_data=no_data).tolist() == [[False, True, True, False]]
 
 
 def test_local_width_is_twice_the_depth():

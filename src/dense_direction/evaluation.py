@@ -42,14 +42,20 @@ def _as_tensor(name: str, value: np.ndarray | Tensor) -> Tensor:
 
 
 def scored_pixels(
-    region: np.ndarray, crossing: np.ndarray | None = None, truth: np.ndarray | None = None
+    region: np.ndarray,
+    crossing: np.ndarray | None = None,
+    truth: np.ndarray | None = None,
+    no_data: np.ndarray | None = None,
 ) -> np.ndarray:
     """The pixels a direction error is measured on: inside ``region`` (centre-line or mask),
     outside ``crossing`` (where two structures overlap and the direction is ambiguous), and,
-    when ``truth`` angles are given, where the truth is finite. All ``(H, W)``."""
+    when ``truth`` angles are given, where the truth is finite, and outside ``no_data``
+    (where the image has no value: :func:`dense_direction.io.no_data`; no method sees
+    anything there). All ``(H, W)``."""
     select = np.asarray(region).astype(bool)
-    if crossing is not None:
-        select = select & ~np.asarray(crossing).astype(bool)
+    for excluded in (crossing, no_data):
+        if excluded is not None:
+            select = select & ~np.asarray(excluded).astype(bool)
     if truth is not None:
         select = select & np.isfinite(truth)
     return select

@@ -23,7 +23,7 @@ from dense_direction.io import (
     image_size,
     output_folder,
     read_binary_mask,
-    read_image,
+    read_image_and_no_data,
 )
 from dense_direction.progress import track
 
@@ -177,16 +177,17 @@ def evaluate(
     methods = [MODEL, *(BASELINES if baselines else [])]
     errors: dict[str, list[np.ndarray]] = {m: [] for m in methods}
     for index, item in enumerate(track(items, "evaluate")):
-        rgb = read_image(item.image)
-        angles = estimator.predict(rgb, **(options or {})).angles[0]
-        errors[MODEL].append(angular_error(angles, item.direction, item.select))
+        rgb, missing = read_image_and_no_data(item.image)
+        select = scored_pixels(item.select, no_data=missing)
+        angles = estimator.predict(rgb, missing=missing, **(options or {})).angles[0]
+        errors[MODEL].append(angular_error(angles, item.direction, select))
         gray = rgb.astype(np.float64).mean(axis=2) / 255
         for name in methods[1:]:
-            errors[name].append(angular_error(BASELINES[name](gray), item.direction, item.select))
+            errors[name].append(angular_error(BASELINES[name](gray), item.direction, select))
         if index < panels:
-            full = np.zeros(item.select.shape)
-            full[item.select] = angular_error(angles, item.direction, item.select)
-            row = comparison_row(rgb, item.direction, angles, full, item.select)
+            full = np.zeros(select.shape)
+            full[select] = angular_error(angles, item.direction, select)
+            row = comparison_row(rgb, item.direction, angles, full, select)
             Image.fromarray(row).save(out / f"panel_{item.name}.png")
     summaries = {
         m: summarize_errors(np.concatenate(e) if e else np.empty(0)) for m, e in errors.items()
