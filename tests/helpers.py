@@ -32,6 +32,31 @@ def line_mask(
     return (distance <= width / 2).to(dtype)
 
 
+def pixelwise_estimator(constant: bool = False):
+    """A float32 ``DirectionEstimator`` of a 1x1 convolution: one structure logit and one
+    ``(x, y)`` vector per pixel, each a function of that pixel alone (so any tiling gives the
+    whole image's outputs). Weights drawn from seed 0, or with ``constant`` all 0.01 with
+    bias 1 (a field and a confidence defined and non-zero everywhere)."""
+    from dense_direction.inference import DirectionEstimator
+
+    network = torch.nn.Conv2d(3, 3, 1)
+    if constant:
+        torch.nn.init.constant_(network.weight, 0.01)
+        torch.nn.init.constant_(network.bias, 1.0)
+    else:
+        generator = torch.Generator().manual_seed(0)
+        network.weight.data.copy_(torch.randn(3, 3, 1, 1, generator=generator))
+    return DirectionEstimator(
+        network,
+        dir_classes=(1,),
+        mean=(0, 0, 0),
+        std=(255, 255, 255),
+        seg_channels=1,
+        divisor=1,
+        precision="float32",
+    )
+
+
 def uniform_field(angle: float, shape: tuple[int, ...]) -> torch.Tensor:
     """Vectors ``(*shape[:-2], 2, H, W)``-style field for one angle; ``shape`` is (N, K, H, W)."""
     n, k, h, w = shape

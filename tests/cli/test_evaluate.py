@@ -127,10 +127,8 @@ def test_a_report_without_scored_pixels_names_no_best_baseline():
 def test_pixels_of_a_float_image_without_a_value_are_not_scored(tmp_path):
     # A float image with a NaN column across a horizontal centre-line of 6 pixels: 5 scored
     # for the model and every baseline, where all 6 were (the hole predicted as if black).
-    import torch
-
     from dense_direction.cli.evaluate import MODEL, Item, evaluate
-    from dense_direction.inference import DirectionEstimator
+    from helpers import pixelwise_estimator
 
     tifffile = pytest.importorskip("tifffile")
     image = np.full((6, 6), 0.2, np.float32)
@@ -140,16 +138,7 @@ def test_pixels_of_a_float_image_without_a_value_are_not_scored(tmp_path):
     select = np.zeros((6, 6), bool)
     select[3] = True
     item = Item("a", tmp_path / "a.tif", np.zeros((6, 6), np.float32), select)
-    network = torch.nn.Conv2d(3, 3, 1)
-    estimator = DirectionEstimator(
-        network,
-        dir_classes=(1,),
-        mean=(0, 0, 0),
-        std=(255, 255, 255),
-        seg_channels=1,
-        divisor=1,
-        precision="float32",
-    )
+    estimator = pixelwise_estimator()
     with pytest.warns(UserWarning, match="6 of 36 pixels"):
         report = evaluate(estimator, [item], tmp_path / "out", panels=1, options={"tta": False})
     assert {m["count"] for m in report["methods"].values()} == {5}

@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from dense_direction.inference import DirectionEstimator
+from helpers import pixelwise_estimator
 
 GOOD = dict(dir_classes=(1,), mean=(0, 0, 0), std=(255, 255, 255))
 
@@ -70,17 +71,9 @@ def test_the_callers_module_keeps_its_mode_and_layout():
     assert not estimator.model.training
 
 
-def _joint_estimator() -> DirectionEstimator:
-    # One structure logit and one (x, y) vector per pixel from a 1x1 convolution: a field
-    # defined everywhere, so only the marking can leave pixels without a direction.
-    network = torch.nn.Conv2d(3, 3, 1)
-    torch.nn.init.constant_(network.weight, 0.01)
-    torch.nn.init.constant_(network.bias, 1.0)
-    return DirectionEstimator(network, seg_channels=1, divisor=1, precision="float32", **GOOD)
-
-
 def test_pixels_without_a_value_get_no_direction():
-    estimator = _joint_estimator()
+    # A field and a confidence defined everywhere: only the marking leaves pixels without.
+    estimator = pixelwise_estimator(constant=True)
     image = np.full((24, 20), 0.5, np.float32)
     image[::2] += 0.25  # some contrast
     image[3, 4] = np.nan

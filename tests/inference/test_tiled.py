@@ -7,23 +7,13 @@ import torch
 
 import dense_direction.inference.tiled as tiled
 from dense_direction.inference import DirectionEstimator
+from helpers import pixelwise_estimator
 
 
 def _estimator() -> DirectionEstimator:
-    # A 1x1 convolution: each output pixel depends on its input pixel only, so any tiling
-    # must reproduce the whole image's outputs exactly where tiles are put back in place.
-    network = torch.nn.Conv2d(3, 3, 1)
-    generator = torch.Generator().manual_seed(0)
-    network.weight.data.copy_(torch.randn(3, 3, 1, 1, generator=generator))
-    return DirectionEstimator(
-        network,
-        dir_classes=(1,),
-        mean=(0, 0, 0),
-        std=(255, 255, 255),
-        seg_channels=1,
-        divisor=1,
-        precision="float32",
-    )
+    # Each output pixel depends on its input pixel only, so any tiling must reproduce the
+    # whole image's outputs exactly where tiles are put back in place.
+    return pixelwise_estimator()
 
 
 @pytest.fixture
