@@ -84,6 +84,10 @@ def test_pixel_size_halves_lengths_and_widths(predictions, tmp_path):
         # Lengths in pixels were labelled um; lengths in micrometres were labelled "unit".
         (["--unit", "um"], "--unit needs --pixel-size"),
         (["--pixel-size", "0.5"], "--pixel-size needs --unit"),
+        # The options' own checks, named by the flag that was typed, not the API's field.
+        (["--pixel-size", "-1", "--unit", "um"], "--pixel-size must be > 0, got -1.0"),
+        (["--threshold", "1.5"], "--threshold must be in [0, 1), got 1.5"),
+        (["--min-size", "-1"], "--min-size must be"),
     ],
 )
 def test_pixel_size_and_unit_come_together(predictions, tmp_path, capsys, extra, message):

@@ -117,15 +117,31 @@ def _options(args: argparse.Namespace) -> AnalysisOptions:
             f"{given} needs {missing}: give the size of one pixel and its unit together "
             f"(e.g. --pixel-size 0.5 --unit um), or neither for lengths in px"
         )
-    return AnalysisOptions(
-        threshold=args.threshold,
-        min_size=args.min_size,
-        weighted=not args.no_weights,
-        pixel_size=1.0 if args.pixel_size is None else args.pixel_size,
-        unit=args.unit or "px",
-        angle_convention=args.angle_convention,
-        bins=args.bins,
-    )
+    try:
+        return AnalysisOptions(
+            threshold=args.threshold,
+            min_size=args.min_size,
+            weighted=not args.no_weights,
+            pixel_size=1.0 if args.pixel_size is None else args.pixel_size,
+            unit=args.unit or "px",
+            angle_convention=args.angle_convention,
+            bins=args.bins,
+        )
+    except ValueError as err:  # the API names its fields; a command line user typed flags
+        message = str(err)
+        for field, flag in _FLAGS.items():
+            if message.startswith(f"{field} "):
+                raise ValueError(flag + message[len(field) :]) from None
+        raise
+
+
+#: The flag of each option field whose checks (AnalysisOptions) name the field.
+_FLAGS = {
+    "threshold": "--threshold",
+    "min_size": "--min-size",
+    "pixel_size": "--pixel-size",
+    "bins": "--bins",
+}
 
 
 def _predicted(estimator: Any, path: str, options: dict[str, Any], extra: dict) -> ImageInputs:
