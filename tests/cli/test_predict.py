@@ -267,3 +267,17 @@ def test_a_float_images_pixels_without_a_value_get_no_direction(tmp_path, capsys
     assert np.array_equal(np.isnan(angles), hole)
     assert (np.asarray(Image.open(out / "holes_angles.png"))[hole] == 0).all()
     assert (np.asarray(Image.open(out / "holes_confidence.png"))[hole] == 0).all()
+
+
+def test_one_large_image_shows_its_progress_tile_by_tile(tmp_path, capsys):
+    # Lines (output not a terminal) between 0 and 100 % while the one image is predicted:
+    # 1024² with its border takes 3 x 3 tiles, 18 with two test-time passes.
+    from dense_direction.cli.main import main
+
+    Image.fromarray(np.zeros((1024, 1024, 3), np.uint8)).save(tmp_path / "big.png")
+    argv = ["predict", "--input", str(tmp_path / "big.png"), "--out", str(tmp_path / "o")]
+    assert main([*argv, "--tta", "2"]) == 0
+    lines = [line for line in capsys.readouterr().out.splitlines() if "img," in line]
+    during = [line for line in lines if "0/1 img" in line]
+    assert len(during) >= 10 and all(" 0%" not in line for line in during)
+    assert "100% 1/1 img" in lines[-1]

@@ -40,3 +40,22 @@ def test_parallel_tiles_give_the_numbers_of_one_at_a_time(image, monkeypatch):
     monkeypatch.setattr(tiled, "usable_cores", lambda: 2)
     parallel = estimator._fields(image, tile=48, overlap=16)
     assert np.array_equal(serial[0], parallel[0]) and np.array_equal(serial[1], parallel[1])
+
+
+def test_on_tile_counts_every_tile_of_every_pass_and_scale(image):
+    # 150x170 padded by a border of 8 is 166x186: tiles of 64 overlapping by 8 take
+    # ceil(158 / 56) = 3 rows and ceil(178 / 56) = 4 columns, 12 tiles; at scale 0.5 the
+    # image is 75x85, padded 91x101: ceil(83 / 56) = 2 by ceil(93 / 56) = 2, 4 tiles. Two
+    # test-time passes at each scale: (12 + 4) * 2 = 32 tiles, reported one by one.
+    calls = []
+    pixelwise_estimator().predict(
+        image,
+        tile=64,
+        overlap=8,
+        border=8,
+        tta=2,
+        scales=(1, 0.5),
+        on_tile=lambda done, total: calls.append((done, total)),
+    )
+    assert calls == [(i, 32) for i in range(1, 33)]
+    assert tiled.TILE_DONE.get() is None  # the call's reporter is gone after it

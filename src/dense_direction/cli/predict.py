@@ -6,6 +6,7 @@ import argparse
 import functools
 import glob
 import re
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
@@ -24,7 +25,7 @@ from dense_direction.io import (
 )
 from dense_direction.io.png import write_png
 from dense_direction.prediction import OUTPUT_KINDS, output_name
-from dense_direction.progress import track
+from dense_direction.progress import Progress
 
 HELP = "predict direction fields (angle maps, overlays, confidence) with a trained model"
 
@@ -145,6 +146,18 @@ def _write_pictures(
             )
 
 
+def _tile_progress(progress: Progress, index: int) -> Callable[[int, int], None]:
+    """``on_tile`` for image ``index`` of the run: the share of the run done moves on with
+    the image's tiles, so one large image (a whole slide, a mosaic, test-time passes) shows
+    its progress too, not 0 % until it is done. Its last tile leaves it one step short of
+    done (``total + 1`` steps): the smoothing and its outputs are the last."""
+
+    def report(done: int, total: int) -> None:
+        progress.advance(0, fraction=(index + done / (total + 1)) / progress.total)
+
+    return report
+
+
 def run(args: argparse.Namespace) -> int:
     # A confidence is in [0, 1]: above 1 the overlay would show nothing, below 0 everything.
     if not 0 <= args.threshold < 1:
@@ -165,13 +178,17 @@ def run(args: argparse.Namespace) -> int:
         output_folder(args.out)
         record = RunRecord(args, estimator, options, [p.stem for p in inputs])
         pending: tuple[str, Future] | None = None
-        for i, path in enumerate(track(inputs, "predict")):
+        progress = Progress(len(inputs), "predict", "img")
+        for i, path in enumerate(inputs):
+            if i:
+                progress.advance()  # the image before is done (or failed)
             read, upcoming = upcoming, None
             if i + 1 < len(inputs):
                 upcoming = reader.submit(read_image_and_no_data, inputs[i + 1])
             try:
                 image, missing = read.result()
-                prediction = estimator.predict(image, missing=missing, **options)
+                on_tile = _tile_progress(progress, i)
+                prediction = estimator.predict(image, missing=missing, on_tile=on_tile, **options)
             except (ValueError, OSError) as err:
                 failed.append((path, str(err)))
                 continue
@@ -193,6 +210,8 @@ def run(args: argparse.Namespace) -> int:
         if pending is not None:
             pending[1].result()
             record.add(pending[0])
+        progress.advance()
+        progress.close()
     print(f"predicted {len(inputs) - len(failed)} of {len(inputs)} images into {args.out}")
     for path, reason in failed:
         print(f"  skipped {path}: {reason}")

@@ -7,10 +7,11 @@ import math
 from collections.abc import Sequence
 from numbers import Integral
 
+import numpy as np
 import torch
 from torch import nn
 
-__all__ = ["check_estimator_arguments", "check_network_outputs"]
+__all__ = ["check_estimator_arguments", "check_missing", "check_network_outputs"]
 
 
 def check_estimator_arguments(
@@ -93,3 +94,19 @@ def check_network_outputs(
             f"{want}: seg_channels={seg_channels} + 2 x {len(dir_classes)} direction classes "
             f"(dir_classes={tuple(dir_classes)})"
         )
+
+
+def check_missing(
+    found: np.ndarray | None, given: np.ndarray | None, size: tuple[int, int]
+) -> np.ndarray | None:
+    """The pixels without a value: those found in the image, those the caller gives, or
+    both; a ``ValueError`` where ``given`` is not an ``(H, W)`` mask of the image's size."""
+    if given is None:
+        return found
+    given = np.asarray(given)
+    if given.shape != tuple(size):
+        raise ValueError(
+            f"missing must be an (H, W) mask of the image's size {size}, got {given.shape}"
+        )
+    given = given.astype(bool)
+    return given if found is None else found | given

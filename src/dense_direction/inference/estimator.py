@@ -19,7 +19,8 @@ OpenMMLab adapter (:class:`dense_direction.mm.inference.DirectionEstimator`, a s
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+import itertools
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -33,14 +34,13 @@ from dense_direction.hardware import (
     resolve_device,
     resolve_precision,
 )
-from dense_direction.inference.checks import check_estimator_arguments
-from dense_direction.inference.tiled import TiledFields
+from dense_direction.inference.checks import check_estimator_arguments, check_missing
+from dense_direction.inference.tiled import TILE_DONE, TiledFields
 from dense_direction.io import as_rgb_uint8, no_data, read_image_and_no_data
 from dense_direction.models import DEFAULT_MODEL, bundled_model
 from dense_direction.networks import UNetDirectionNetwork, network_recipe, read_config
 from dense_direction.prediction import (
     DirectionPrediction,
-    class_probability,
     finish_prediction,
     without_direction,
 )
@@ -49,9 +49,6 @@ from dense_direction.scales import (
     DEFAULT_TARGET_WIDTH,
     check_scales,
     check_target_width,
-    fuse_scales,
-    local_width,
-    scale_weights,
 )
 from dense_direction.smoothing import DEFAULT_SMOOTH, check_smooth
 from dense_direction.tiling import (
@@ -218,6 +215,7 @@ class DirectionEstimator(TiledFields):
         border: int = DEFAULT_BORDER,
         smooth: float | None = None,
         missing: np.ndarray | None = None,
+        on_tile: Callable[[int, int], None] | None = None,
     ) -> DirectionPrediction:
         """Directions for one image: a file path (read by
         :func:`dense_direction.io.read_image`) or an RGB, gray or RGBA array of any integer or
@@ -227,6 +225,10 @@ class DirectionEstimator(TiledFields):
         :func:`dense_direction.io.no_data`), and those of ``missing`` (``(H, W)`` bool, e.g.
         that of :func:`dense_direction.io.read_image_and_no_data` for an image read
         beforehand), get no direction: a NaN angle, and confidence and structure 0.
+
+        ``on_tile(done, total)``: called after each tile the network has predicted and
+        blended, with the tiles done so far and those of the whole call (every test-time
+        pass and scale), in the calling thread: the progress of a large image.
 
         ``tta`` (default ``True``): average over the 8 rotations and flips of the image
         (:mod:`dense_direction.tta`): the field becomes exactly equivariant and, on the width
@@ -258,19 +260,19 @@ class DirectionEstimator(TiledFields):
             rgb, empty = read_image_and_no_data(image)
         else:
             rgb, empty = as_rgb_uint8(image), no_data(image)
-        empty = _either(empty, missing, rgb.shape[:2])
-        pairs, seg = self._fields_tta(rgb, tile, overlap, tta, border)
-        structure = None
-        if seg is not None:
-            structure = np.stack([class_probability(seg, cls) for cls in self.dir_classes])
-        if len(scales) > 1:
-            coarse = [self._fields_at_scale(rgb, s, tile, overlap, tta, border) for s in scales[1:]]
-            for k in range(len(self.dir_classes)):
-                # Wider than target / coarsest scale, the weights no longer change.
-                width = local_width(structure[k] > 0.5, max_width=target_width / scales[-1])
-                weights = scale_weights(width, scales, target_width)
-                fields = [pairs[k]] + [field[k] for field in coarse]
-                pairs[k] = fuse_scales(fields, weights)
+        empty = check_missing(empty, missing, rgb.shape[:2])
+        token = None
+        if on_tile is not None:
+            total = self._tile_count(rgb.shape[:2], tile, overlap, tta, border, scales)
+            done = itertools.count(1)
+            token = TILE_DONE.set(lambda: on_tile(next(done), total))
+        try:
+            pairs, structure = self._directions(
+                rgb, tile, overlap, tta, scales, target_width, border
+            )
+        finally:
+            if token is not None:
+                TILE_DONE.reset(token)
         prediction = finish_prediction(
             pairs,
             structure,
@@ -283,17 +285,3 @@ class DirectionEstimator(TiledFields):
         if empty is not None:
             without_direction(prediction, empty)
         return prediction
-
-
-def _either(found: np.ndarray | None, given: np.ndarray | None, size: tuple) -> np.ndarray | None:
-    """The pixels without a value: those found in the image, those the caller gives, or
-    both; a ``ValueError`` where ``given`` is not an ``(H, W)`` mask of the image's size."""
-    if given is None:
-        return found
-    given = np.asarray(given)
-    if given.shape != tuple(size):
-        raise ValueError(
-            f"missing must be an (H, W) mask of the image's size {size}, got {given.shape}"
-        )
-    given = given.astype(bool)
-    return given if found is None else found | given

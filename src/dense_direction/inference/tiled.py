@@ -5,8 +5,9 @@ turns a network of fixed appetite into fields of whole images of any size (the m
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextvars import ContextVar
 
 import numpy as np
 import torch
@@ -14,10 +15,29 @@ import torch.nn.functional as F
 
 from dense_direction.hardware import usable_cores
 from dense_direction.inference.checks import check_network_outputs
+from dense_direction.prediction import class_probability
+from dense_direction.scales import fuse_scales, local_width, scale_weights
 from dense_direction.tiling import Tile, blend_weights, tiles
 from dense_direction.tta import restore_map, restore_vectors, symmetries, transform_image
 
-__all__ = ["TiledFields"]
+__all__ = ["TILE_DONE", "TiledFields", "grown_tile", "scaled_size"]
+
+#: Called (no arguments) after each tile is predicted and blended, in the thread that asked
+#: for the fields: :meth:`DirectionEstimator.predict`'s ``on_tile`` sets it for its call.
+TILE_DONE: ContextVar[Callable[[], None] | None] = ContextVar("tile_done", default=None)
+
+
+def scaled_size(height: int, width: int, scale: float) -> tuple[int, int]:
+    """The size of an image of ``height`` x ``width`` shrunk by ``scale`` (at least 1 px)."""
+    return max(1, round(height * scale)), max(1, round(width * scale))
+
+
+def grown_tile(height: int, width: int, tile: int, border: int) -> int:
+    """The tile side for an image of ``height`` x ``width`` padded by ``border``: an image that
+    fitted one tile still does, that tile grown by the border (a 512² image padded to 544²
+    would otherwise take four 512² tiles); larger images keep the tile size, and the border
+    adds about as many tiles as it adds pixels."""
+    return tile + 2 * border if border and max(height, width) <= tile else tile
 
 
 class TiledFields:
@@ -96,11 +116,14 @@ class TiledFields:
         # in the order of the tiles whatever computed them: the same numbers every run.
         sums = torch.zeros((c + 2 * k + 1, h, w))
         windows = list(tiles(h, w, tile, overlap, self.divisor))
+        report = TILE_DONE.get()
         for window, out in zip(windows, self._tile_stream(rgb, windows), strict=True):
             rows, cols = window.slices
             weight = torch.from_numpy(blend_weights(window, h, w, overlap))
             sums[:-1, rows, cols].addcmul_(out.cpu(), weight)
             sums[-1, rows, cols] += weight
+            if report is not None:
+                report()
         sums[:-1] /= sums[-1]
         fields = sums.numpy()
         return fields[c:-1].reshape(k, 2, h, w), fields[:c] if c else None
@@ -117,13 +140,9 @@ class TiledFields:
         of the frame on 32-px bands of the width benchmark (the bundled model, no TTA).
         Replicated pixels continue the structure instead."""
         h, w = rgb.shape[:2]
+        tile = grown_tile(h, w, tile, border)
         if border:
             rgb = np.pad(rgb, ((border, border), (border, border), (0, 0)), mode="edge")
-            # An image that fitted one tile still does: that tile grows by the border (a 512²
-            # image padded to 544² would otherwise take four 512² tiles). Larger images keep
-            # the tile size: the border adds about as many tiles as it adds pixels.
-            if max(h, w) <= tile:
-                tile += 2 * border
         chosen = symmetries(tta)
         if len(chosen) == 1:
             pairs, seg = self._fields(rgb, tile, overlap)
@@ -139,13 +158,32 @@ class TiledFields:
         inside = (..., slice(border, border + h), slice(border, border + w))
         return np.ascontiguousarray(pairs[inside]), None if seg is None else seg[inside].copy()
 
+    def _tile_count(
+        self,
+        size: tuple[int, int],
+        tile: int,
+        overlap: int,
+        tta: bool | int,
+        border: int,
+        scales: Sequence[float],
+    ) -> int:
+        """How many tiles the network predicts for an image of ``size`` (H, W): every
+        test-time pass (a quarter turn swaps the sides, not the count) at every scale."""
+        count = 0
+        for scale in scales:
+            h, w = scaled_size(*size, scale)
+            side = grown_tile(h, w, tile, border)
+            padded = (h + 2 * border, w + 2 * border)
+            count += sum(1 for _ in tiles(*padded, side, overlap, self.divisor))
+        return count * len(symmetries(tta))
+
     def _fields_at_scale(
         self, rgb: np.ndarray, scale: float, tile: int, overlap: int, tta: bool | int, border: int
     ) -> np.ndarray:
         """Vectors ``(K, 2, H, W)`` predicted on ``rgb`` shrunk by ``scale`` (area-averaged),
         brought back to the full resolution by bilinear interpolation."""
         h, w = rgb.shape[:2]
-        size = (max(1, round(h * scale)), max(1, round(w * scale)))
+        size = scaled_size(h, w, scale)
         image = torch.from_numpy(rgb).permute(2, 0, 1)[None].float()
         small = F.interpolate(image, size=size, mode="bilinear", antialias=True)
         small = small.round().clamp(0, 255).to(torch.uint8)[0].permute(1, 2, 0).numpy()
@@ -155,3 +193,29 @@ class TiledFields:
             torch.from_numpy(pairs).reshape(1, 2 * k, *size), size=(h, w), mode="bilinear"
         )
         return up.reshape(k, 2, h, w).numpy()
+
+    def _directions(
+        self,
+        rgb: np.ndarray,
+        tile: int,
+        overlap: int,
+        tta: bool | int,
+        scales: Sequence[float],
+        target_width: float,
+        border: int,
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """Vectors ``(K, 2, H, W)`` of ``rgb`` fused over ``scales``, and the structure
+        probability ``(K, H, W)`` of each direction class (joint models; else None)."""
+        pairs, seg = self._fields_tta(rgb, tile, overlap, tta, border)
+        structure = None
+        if seg is not None:
+            structure = np.stack([class_probability(seg, cls) for cls in self.dir_classes])
+        if len(scales) > 1:
+            coarse = [self._fields_at_scale(rgb, s, tile, overlap, tta, border) for s in scales[1:]]
+            for k in range(len(self.dir_classes)):
+                # Wider than target / coarsest scale, the weights no longer change.
+                width = local_width(structure[k] > 0.5, max_width=target_width / scales[-1])
+                weights = scale_weights(width, scales, target_width)
+                fields = [pairs[k]] + [field[k] for field in coarse]
+                pairs[k] = fuse_scales(fields, weights)
+        return pairs, structure
