@@ -2,6 +2,7 @@ import math
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from dense_direction.visualization import (
     add_legend,
@@ -76,7 +77,8 @@ def test_quiver_and_histogram_write_files(tmp_path):
     angles = np.full((48, 64), math.pi / 4)
     mask = np.ones((48, 64))
     picture = quiver_plot(np.zeros((48, 64)), angles, mask, step=8, path=str(tmp_path / "q.png"))
-    assert picture.shape == (48, 64, 3) and (tmp_path / "q.png").exists()
+    assert picture.shape == (48, 64, 3)
+    np.testing.assert_array_equal(np.asarray(Image.open(tmp_path / "q.png")), picture)
     error_histogram(
         {"model": np.array([1.0, 2.0]), "baseline": np.array([5.0])}, str(tmp_path / "h.png")
     )
@@ -164,3 +166,35 @@ def test_overlay_of_rgba_and_gray_images():
         assert out.shape == (3, 4, 3)
         assert tuple(out[1, 2]) == (224, 20, 20)
         assert tuple(out[0, 0]) == (100, 100, 100)
+
+
+@pytest.mark.parametrize(
+    ("degrees", "colour", "slope"),
+    [
+        # y up: 45 deg runs from bottom-left to top-right, so the row falls as the column
+        # grows (a negative row-column correlation); 135 deg the other way. Colours: hue =
+        # angle / 180, 45 deg is h' = 1.5, (0.5, 1, 0) -> (128, 255, 0); 135 deg (128, 0, 255).
+        (45, (128, 255, 0), -1),
+        (135, (128, 0, 255), 1),
+        (0, (255, 0, 0), 0),
+        (90, (0, 255, 255), 0),
+    ],
+)
+def test_quiver_segments_point_along_their_direction_with_y_up(degrees, colour, slope):
+    # One grid point (step 100 puts it at (50, 50)): a segment 0.8 * 100 = 80 px long
+    # centred on it, 100 // 12 = 8 px wide, on black.
+    angles = np.full((100, 100), math.radians(degrees))
+    mask = np.zeros((100, 100), bool)
+    mask[50, 50] = True
+    picture = quiver_plot(np.zeros((100, 100)), angles, mask, step=100)
+    assert tuple(picture[50, 50]) == colour
+    rows, cols = np.nonzero(picture.sum(axis=2) > 60)
+    if slope:
+        assert np.sign(np.corrcoef(rows, cols)[0, 1]) == slope
+        # 20 px up the segment's upper half: right of the centre at 45 deg, left at 135.
+        up_right, up_left = picture[30, 70].any(), picture[30, 30].any()
+        assert (up_right, up_left) == ((True, False) if slope < 0 else (False, True))
+    elif degrees == 0:
+        assert rows.min() >= 44 and rows.max() <= 56 and cols.max() - cols.min() >= 80
+    else:
+        assert cols.min() >= 44 and cols.max() <= 56 and rows.max() - rows.min() >= 80

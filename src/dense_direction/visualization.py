@@ -59,15 +59,8 @@ def direction_overlay(
     a finite angle when None). ``image`` is ``(H, W)`` or ``(H, W, 3)``, uint8 or float in
     [0, 1]; returns ``(H, W, 3)`` uint8. Only the shown pixels are converted, so large images
     cost little beyond the output."""
-    base = np.asarray(image)
-    if base.dtype != np.uint8:
-        base = (np.clip(base, 0, 1) * 255 + 0.5).astype(np.uint8)
-    if base.ndim == 2:
-        base = np.repeat(base[..., None], 3, axis=2)
-    if base.shape[:2] != angles.shape:
-        raise ValueError(f"image {base.shape[:2]} and angles {angles.shape} differ in size")
+    out = _picture_base(image, angles.shape)
     show = np.isfinite(angles) if mask is None else (np.asarray(mask) > 0) & np.isfinite(angles)
-    out = np.array(base[..., :3], order="C")  # a copy: the caller's image is left as it was
     pixels = out.reshape(-1, 3)  # a view: writing it writes out
     width = out.shape[1]
     for top in range(0, out.shape[0], _SLAB_ROWS):  # slabs bound the float temporaries
@@ -83,6 +76,19 @@ def direction_overlay(
         colours = direction_colors(np.take(angles, at)[None], level)[0].astype(np.float32)
         pixels[at] = (((1 - alpha) * shown + alpha * colours) * 255 + 0.5).astype(np.uint8)
     return out
+
+
+def _picture_base(image: np.ndarray, size: tuple[int, ...]) -> np.ndarray:
+    """A new ``(H, W, 3)`` uint8 copy of ``image`` (``(H, W)`` gray or ``(H, W, 3|4)``, uint8
+    or float in [0, 1]) to draw on; a ``ValueError`` where it is not of ``size`` (H, W)."""
+    base = np.asarray(image)
+    if base.dtype != np.uint8:
+        base = (np.clip(base, 0, 1) * 255 + 0.5).astype(np.uint8)
+    if base.ndim == 2:
+        base = np.repeat(base[..., None], 3, axis=2)
+    if base.shape[:2] != tuple(size):
+        raise ValueError(f"image {base.shape[:2]} and angles {tuple(size)} differ in size")
+    return np.array(base[..., :3], order="C")  # a copy: the caller's image is left as it was
 
 
 def color_wheel(size: int = 96) -> np.ndarray:
@@ -124,46 +130,37 @@ def quiver_plot(
     mask: np.ndarray,
     step: int = 12,
     path: str | None = None,
-    dpi: int = 100,
 ) -> np.ndarray:
-    """Short line segments along the directions on a grid of ``step`` pixels, over the image.
+    """Short line segments along the directions on a grid of ``step`` pixels, drawn over the
+    image in each direction's colour (hue = angle, as the overlay): ``0.8 * step`` long,
+    centred on grid points where ``mask`` is set and the angle finite, ``max(1, step // 12)``
+    px wide, anti-aliased. Angles are counter-clockwise with y up, so a segment at 45 deg
+    runs from bottom-left to top-right of the picture. ``image``: as
+    :func:`direction_overlay` takes it.
 
-    Returns the rendered ``(H', W', 3)`` uint8 picture (and saves it to ``path`` if given).
+    Returns the ``(H, W, 3)`` uint8 picture (and writes it to ``path`` as a PNG if given).
     """
-    # A figure with its own Agg canvas, not pyplot: no global state, so predict can draw in
-    # its writer thread whatever backend the user's matplotlib has.
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
+    import cv2
 
+    from dense_direction.io.png import write_png
+
+    out = _picture_base(image, angles.shape)
     h, w = angles.shape
     rows, cols = np.mgrid[step // 2 : h : step, step // 2 : w : step]
     keep = (np.asarray(mask)[rows, cols] > 0) & np.isfinite(angles[rows, cols])
     theta = angles[rows, cols][keep]
-    fig = Figure(figsize=(w / dpi, h / dpi), dpi=dpi)
-    FigureCanvasAgg(fig)
-    ax = fig.add_axes((0, 0, 1, 1))
-    ax.imshow(image, cmap="gray" if np.asarray(image).ndim == 2 else None)
-    ax.quiver(
-        cols[keep],
-        rows[keep],
-        np.cos(theta),
-        np.sin(theta),
-        color=direction_colors(theta[None])[0],
-        angles="xy",
-        scale_units="xy",
-        scale=1 / (0.8 * step),
-        pivot="mid",
-        headwidth=0,
-        headlength=0,
-        headaxislength=0,
-        width=0.003,
-    )
-    ax.set_axis_off()
-    fig.canvas.draw()
-    picture = np.asarray(fig.canvas.buffer_rgba())[..., :3].copy()
+    half = 0.4 * step
+    # Image rows grow downward: a direction (cos t, sin t) with y up is (cos t, -sin t) here.
+    dx, dy = half * np.cos(theta), -half * np.sin(theta)
+    colours = np.round(direction_colors(theta[None])[0] * 255).astype(int)
+    thickness = max(1, step // 12)
+    for x, y, ex, ey, colour in zip(cols[keep], rows[keep], dx, dy, colours, strict=True):
+        start = (round(x - ex), round(y - ey))
+        end = (round(x + ex), round(y + ey))
+        cv2.line(out, start, end, tuple(int(c) for c in colour), thickness, cv2.LINE_AA)
     if path is not None:
-        fig.savefig(path, dpi=dpi)
-    return picture
+        write_png(out, path)
+    return out
 
 
 def error_histogram(
