@@ -250,6 +250,12 @@ def as_rgb_uint8(image: np.ndarray, source: str = "the image") -> np.ndarray:
     is probably two measured channels (a two-colour microscopy stack), not gray + alpha: a
     warning naming ``source`` says that the second is ignored.
     """
+    return _rgb_and_no_data(image, source)[0]
+
+
+def _rgb_and_no_data(image: np.ndarray, source: str) -> tuple[np.ndarray, np.ndarray | None]:
+    """:func:`as_rgb_uint8` of ``image`` and its :func:`no_data`, found once for both (the
+    warning that counts them, and predict's mask)."""
     image = np.asarray(image)
     given = image.shape  # the caller's shape, for the message (gray becomes (H, W, 3) below)
     if image.ndim == 3 and image.shape[2] == 2 and image.size and np.ptp(image[..., 1]) > 0:
@@ -276,9 +282,9 @@ def as_rgb_uint8(image: np.ndarray, source: str = "the image") -> np.ndarray:
             f"{source}: {count} of {missing.size} pixels ({100 * count / missing.size:.2g} %) "
             f"have no value (NaN or infinite): read as the median of the others, and predict "
             f"gives them no direction (NaN angle, confidence 0)",
-            stacklevel=2,
+            stacklevel=3,
         )
-    return np.array(to_uint8(image), order="C", copy=True)  # owned and writable
+    return np.array(to_uint8(image), order="C", copy=True), missing  # owned and writable
 
 
 def read_image(path: str | Path) -> np.ndarray:
@@ -297,6 +303,6 @@ def read_image_and_no_data(path: str | Path) -> tuple[np.ndarray, np.ndarray | N
     float TIFF's NaN pixels), which the uint8 image no longer tells apart."""
     raw = _read_raw(path)
     try:
-        return as_rgb_uint8(raw, source=str(path)), no_data(raw)
+        return _rgb_and_no_data(raw, source=str(path))
     except ValueError as err:
         raise ValueError(f"cannot use image {path}: {err}") from err
