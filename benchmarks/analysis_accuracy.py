@@ -17,9 +17,10 @@ parameter S >= 0.5: a mean direction a reader can use), and per branch.
         [--pictures DIR]
 
 Without ``--checkpoint`` the bundled model (``--model``, default ``general``) is measured.
-``--pictures DIR`` writes, for each image with an object more than 3 deg off,
-``seed<N>.png``: image | true directions | predicted | per-pixel error (0-45 deg) | the
-model's confidence (black 0, white 1), all on the true mask.
+``--weighted`` weights the model's means by its confidence, as ``analyze`` does by default
+(the truth's stay unweighted). ``--pictures DIR`` writes, for each image with an object
+more than 3 deg off, ``seed<N>.png``: image | true directions | predicted | per-pixel error
+(0-45 deg) | the model's confidence (black 0, white 1), all on the true mask.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from __future__ import annotations
 import argparse
 import math
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -48,17 +50,27 @@ MIN_BRANCH_LENGTH = 20.0
 ALIGNED = 0.5
 
 
-def tables(angles: np.ndarray, mask: np.ndarray) -> tuple[Any, Any]:
+def tables(
+    angles: np.ndarray, mask: np.ndarray, confidence: np.ndarray | None = None
+) -> tuple[Any, Any]:
     """Per-object and per-branch tables of one field on ``mask`` (geometry from the mask, so
-    rows match between fields)."""
-    result = analyze_image(angles, mask, options=OPTIONS)
+    rows match between fields); with ``confidence``, means weighted by it (analyze's
+    default)."""
+    options = OPTIONS if confidence is None else replace(OPTIONS, weighted=True)
+    result = analyze_image(angles, mask, confidence=confidence, options=options)
     return result.objects, result.branches
 
 
-def compare(field: np.ndarray, truth: tuple[Any, Any], mask: np.ndarray) -> dict[str, Any]:
-    """Errors of ``field``'s per-object and per-branch mean directions against the truth's;
-    objects and branches with no scored pixel (no true mean direction) are left out."""
-    objects, branches = tables(field, mask)
+def compare(
+    field: np.ndarray,
+    truth: tuple[Any, Any],
+    mask: np.ndarray,
+    confidence: np.ndarray | None = None,
+) -> dict[str, Any]:
+    """Errors of ``field``'s per-object and per-branch mean directions (weighted by
+    ``confidence`` where given) against the truth's; objects and branches with no scored
+    pixel (no true mean direction) are left out."""
+    objects, branches = tables(field, mask, confidence)
     true_objects, true_branches = truth
     if not np.allclose(branches["length"], true_branches["length"]):
         raise RuntimeError("branch tables differ: geometry must come from the mask alone")
@@ -72,6 +84,14 @@ def compare(field: np.ndarray, truth: tuple[Any, Any], mask: np.ndarray) -> dict
         objects=object_errors[measured],
         aligned=object_errors[aligned],
         branches=differences(branches["direction_mean"], true_branches["direction_mean"])[long],
+        # (true, this field's) order parameter of each long branch, to tell noise from bias
+        branch_order=np.stack(
+            [
+                true_branches["order_parameter"].to_numpy(float)[long],
+                branches["order_parameter"].to_numpy(float)[long],
+            ],
+            axis=1,
+        ),
         details=[
             dict(
                 object=int(row.object),
@@ -128,6 +148,11 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=90000)
     parser.add_argument("--tta", action="store_true", help="test-time augmentation")
     parser.add_argument("--pictures", type=Path, help="folder for pictures of the images off")
+    parser.add_argument(
+        "--weighted",
+        action="store_true",
+        help="the model's means weighted by its confidence, as analyze does by default",
+    )
     args = parser.parse_args()
     from dense_direction.inference import DirectionEstimator
 
@@ -137,6 +162,7 @@ def main() -> int:
         estimator = DirectionEstimator.pretrained(args.model)
     errors: dict[tuple[str, str], list[np.ndarray]] = {}
     worst: list[tuple[float, int, dict]] = []  # the model's objects more than 3 deg off
+    model_branches: list[np.ndarray] = []  # (error, seed, true S, predicted S) per branch
     for index in range(args.num):
         sample = generate_sample(list(KINDS), args.size, seed=args.seed + index)
         mask = sample.mask > 0
@@ -148,16 +174,21 @@ def main() -> int:
             "structure tensor": structure_tensor_direction(sample.image, 1.0, 4.0)[0],
         }
         for name, field in fields.items():
-            parts = compare(np.where(scored, field, np.nan), truth, mask)
+            weights = prediction.confidence[0] if args.weighted and name == "model" else None
+            parts = compare(np.where(scored, field, np.nan), truth, mask, weights)
             if name == "model":
                 worst += [(d["error"], args.seed + index, d) for d in parts["details"]]
+                seeds = np.full(len(parts["branches"]), args.seed + index)
+                model_branches.append(
+                    np.column_stack((parts["branches"], seeds, parts["branch_order"]))
+                )
                 if args.pictures and any(d["error"] > 3 for d in parts["details"]):
                     picture(args.pictures, args.seed + index, sample, prediction, mask)
             for unit in ("objects", "aligned", "branches"):
                 errors.setdefault((unit, name), []).append(parts[unit])
     print(
         f"{args.num} images of {args.size}x{args.size}, objects of >= 50 px, tta={args.tta}, "
-        f"crossings left out"
+        f"crossings left out, model weighted by its confidence: {args.weighted}"
     )
     print("| unit | field | count | median error (°) | mean (°) | within 3° | max (°) |")
     print("|---|---|---|---|---|---|---|")
@@ -175,7 +206,26 @@ def main() -> int:
             f"  seed {seed} object {d['object']}: {error:.1f} deg, length {d['length']:.0f} px, "
             f"mean width {d['width']:.1f} px, true S {d['order']:.2f}"
         )
+    branch_report(np.concatenate(model_branches))
     return 0
+
+
+def branch_report(rows: np.ndarray) -> None:
+    """The model's branches 30 deg or more off, by image, and the order parameter (true and
+    predicted) of those and of the branches within 3 deg: ``rows`` (error, seed, true S,
+    predicted S)."""
+    far, near = rows[rows[:, 0] >= 30], rows[rows[:, 0] <= 3]
+    seeds, counts = np.unique(far[:, 1].astype(int), return_counts=True)
+    by_image = ", ".join(
+        f"seed {s}: {c}" for s, c in sorted(zip(seeds, counts, strict=True), key=lambda x: -x[1])
+    )
+    print(f"\nmodel branches >= 30 deg off: {len(far)} ({by_image})")
+    for name, part in (("those", far), ("branches within 3 deg", near)):
+        if len(part):
+            print(
+                f"  {name}: order parameter median {np.median(part[:, 3]):.2f} predicted, "
+                f"{np.median(part[:, 2]):.2f} true"
+            )
 
 
 if __name__ == "__main__":
