@@ -29,13 +29,13 @@ class _Counting:
         import dense_direction.mm.transforms as transforms
 
         self.calls = 0
-        real = transforms.read_image
+        real = transforms.read_image_and_no_data
 
         def counted(path):
             self.calls += 1
             return real(path)
 
-        monkeypatch.setattr(transforms, "read_image", counted)
+        monkeypatch.setattr(transforms, "read_image_and_no_data", counted)
 
 
 def _info(tmp_path) -> dict:

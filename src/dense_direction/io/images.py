@@ -280,8 +280,9 @@ def _rgb_and_no_data(image: np.ndarray, source: str) -> tuple[np.ndarray, np.nda
         count = int(missing.sum())
         warnings.warn(
             f"{source}: {count} of {missing.size} pixels ({100 * count / missing.size:.2g} %) "
-            f"have no value (NaN or infinite): read as the median of the others, and predict "
-            f"gives them no direction (NaN angle, confidence 0)",
+            f"have no value (NaN or infinite): read as the median of the others; predict "
+            f"gives them no direction (NaN angle, confidence 0) and training does not learn "
+            f"from them",
             stacklevel=3,
         )
     return np.array(to_uint8(image), order="C", copy=True), missing  # owned and writable

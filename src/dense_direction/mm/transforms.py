@@ -7,7 +7,8 @@ keyword arguments with backward-compatible defaults.
 Layout in the results dict: ``img`` is ``(H, W, 3)``, 2-D maps (``gt_seg_map``,
 ``gt_centerline``, ``gt_crossings``) are ``(H, W)`` and listed in ``seg_fields`` so mmseg's
 geometric transforms move them with the image, ``gt_directions`` is ``(K, H, W)`` float32
-radians (NaN where undefined).
+radians (NaN where undefined). ``gt_seg_map`` holds :data:`IGNORE_INDEX` where the label
+is unknown (pixels of a float image with no value): no loss scores them.
 """
 
 from __future__ import annotations
@@ -23,7 +24,12 @@ from mmengine.structures import PixelData
 from mmseg.datasets.transforms import PackSegInputs
 from mmseg.registry import TRANSFORMS
 
-from dense_direction.io import LOSSY_SUFFIXES, binarize_mask, read_binary_mask, read_image
+from dense_direction.io import (
+    LOSSY_SUFFIXES,
+    binarize_mask,
+    read_binary_mask,
+    read_image_and_no_data,
+)
 from dense_direction.losses.medial import check_medial_options, medial_directions
 from dense_direction.transforms import (
     ArrayCache,
@@ -35,6 +41,7 @@ from dense_direction.transforms import (
 )
 
 __all__ = [
+    "IGNORE_INDEX",
     "BinarizeAnnotations",
     "CenterlineToDirections",
     "LoadDirectionAnnotations",
@@ -45,6 +52,10 @@ __all__ = [
 ]
 
 CHANNELS_FIRST_KEYS = ("gt_directions",)
+#: mmseg's label for pixels that no loss scores (its losses' and heads' ``ignore_index``).
+IGNORE_INDEX = 255
+#: ``(H, W)`` bool from :class:`LoadImage`: pixels of a float image with no value (NaN, inf).
+NO_DATA_KEY = "img_no_data"
 
 
 def _sample_name(results: dict) -> str:
@@ -70,17 +81,22 @@ class LoadImage(BaseTransform):
     float scaled by the image's own range), so training sees the pixels prediction sees.
     Stored as ``(H, W, 3)`` uint8 **BGR**, mmseg's pipeline convention (the data
     preprocessor's ``bgr_to_rgb`` undoes it), with ``img_shape`` and ``ori_shape``: a drop-in
-    for mmcv's ``LoadImageFromFile``.
+    for mmcv's ``LoadImageFromFile``. Pixels of a float image with no value (NaN, inf; read
+    as the median of the others) are kept in ``img_no_data``, which
+    :class:`BinarizeAnnotations` turns into unknown labels.
     """
 
     def __init__(self, to_float32: bool = False) -> None:
         self.to_float32 = to_float32
 
     def transform(self, results: dict) -> dict:
-        image = np.ascontiguousarray(read_image(results["img_path"])[..., ::-1])
+        rgb, missing = read_image_and_no_data(results["img_path"])
+        image = np.ascontiguousarray(rgb[..., ::-1])
         if self.to_float32:
             image = image.astype(np.float32)
         results["img"] = image
+        if missing is not None:
+            results[NO_DATA_KEY] = missing
         results["img_shape"] = results["ori_shape"] = image.shape[:2]
         return results
 
@@ -92,6 +108,12 @@ class BinarizeAnnotations(BaseTransform):
     range. The reference accepted only 0/255 masks; ``threshold`` (a fraction of the type's
     range), ``invert`` and ``positive_labels`` (label values that are structure, in
     single-channel label masks) are optional additions.
+
+    Where :class:`LoadImage` found no value in the image (``img_no_data``) the label becomes
+    :data:`IGNORE_INDEX`: the mask cannot say what an image without values shows, so neither
+    the segmentation nor the direction losses learn from those pixels (a mask drawn 0 there
+    would otherwise teach that the filled-in area is background). Put it before any
+    geometric transform, as the presets do.
     """
 
     def __init__(
@@ -107,11 +129,21 @@ class BinarizeAnnotations(BaseTransform):
         _check_sizes(results)
         lossy = Path(str(results.get("seg_map_path", ""))).suffix.lower() in LOSSY_SUFFIXES
         try:
-            results["gt_seg_map"] = binarize_mask(
+            binary = binarize_mask(
                 results["gt_seg_map"], self.threshold, self.invert, lossy, self.positive
             )
         except ValueError as err:
             raise ValueError(f"{_sample_name(results)}: {err}") from err
+        missing = results.pop(NO_DATA_KEY, None)
+        if missing is not None:
+            if missing.shape != binary.shape:
+                raise ValueError(
+                    f"{_sample_name(results)}: the image's no-data map is {missing.shape} and "
+                    f"the mask {binary.shape}: put BinarizeAnnotations before any transform "
+                    f"that resizes or crops"
+                )
+            binary[missing] = IGNORE_INDEX
+        results["gt_seg_map"] = binary
         return results
 
 
@@ -130,7 +162,7 @@ class MaskGuidedRandomCrop(BaseTransform):
         min_ratio: float = 0.0,
         max_ratio: float = 1.0,
         max_attempts: int = 100,
-        ignore_index: int = 255,
+        ignore_index: int = IGNORE_INDEX,
         by_index: Sequence[int] | int | None = None,
     ) -> None:
         size = (crop_size, crop_size) if isinstance(crop_size, int) else tuple(crop_size)
@@ -142,16 +174,19 @@ class MaskGuidedRandomCrop(BaseTransform):
             )
         self.crop_size = size
         self.min_ratio, self.max_ratio, self.max_attempts = min_ratio, max_ratio, max_attempts
-        self.ignore_index = ignore_index  # kept for config compatibility; crops pad nothing
+        self.ignore_index = ignore_index  # unknown labels: neither structure nor background
         self.by_index = [by_index] if isinstance(by_index, int) else by_index
 
     def transform(self, results: dict) -> dict:
         _check_sizes(results)
         # Seeded from numpy's global state, which mmengine seeds: runs are reproducible.
         rng = np.random.default_rng(np.random.randint(2**31))
+        labels = results["gt_seg_map"]
+        if self.by_index is None and (labels == self.ignore_index).any():
+            labels = np.where(labels == self.ignore_index, 0, labels)  # not structure to aim at
         try:
             box = guided_crop_box(
-                results["gt_seg_map"],
+                labels,
                 self.crop_size,
                 rng,
                 self.min_ratio,
