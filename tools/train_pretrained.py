@@ -54,7 +54,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--num", type=int, default=900, help="training images (900)")
     parser.add_argument("--size", type=int, default=256, help="image size (256)")
-    parser.add_argument("--iters", type=int, default=14000, help="training iterations (14000)")
+    parser.add_argument("--iters", type=int, default=28000, help="training iterations (28000)")
     parser.add_argument("--seed", type=int, default=0, help="training data seed (0)")
     parser.add_argument(
         "--empty",

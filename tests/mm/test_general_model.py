@@ -17,12 +17,12 @@ from dense_direction.synthetic import KINDS, generate_sample
 PACKAGE_MODELS = Path(dense_direction.models.__file__).parent
 
 # docs/models.md: on the card's held-out set (120 images of 256² in the five training styles,
-# held-out render settings) the per-image mean centre-line error has median 6.1°, 90th
-# percentile 11.1°, 95th percentile 14.2° and maximum 29.1° (benchmarks/pretrained_pictures.py
+# held-out render settings) the per-image mean centre-line error has median 5.8°, 90th
+# percentile 10.7°, 95th percentile 14.2° and maximum 28.4° (benchmarks/pretrained_pictures.py
 # prints them). An unseen image of that kind, from another seed, must stay below the 95th
 # percentile; an untrained or broken network scores about 45° (errors uniform on [0, 90]).
-# Measured for these two images without test-time augmentation: 10.9° (concrete) and 5.2°
-# (fluorescence); the previous shipped model 10.2° and 5.1°.
+# Measured for these two images without test-time augmentation: 11.7° (concrete) and 5.0°
+# (fluorescence); the previous shipped models 10.9° and 5.2°, 10.2° and 5.1°.
 CARD_IMAGE_P95 = 14.2
 
 
@@ -73,10 +73,10 @@ def test_predict_without_checkpoint_uses_the_shipped_model(tmp_path, monkeypatch
 def test_the_border_keeps_a_road_leaving_the_frame_right(general):
     # A 32-px straight band that crosses the frame (the width benchmark's shapes, a seed its
     # test set does not use). Measured without test-time augmentation on the 16 centre-line
-    # pixels within 8 px of the frame: 36.4° mean error without the border (the network reads
-    # the cut as an edge across the band), 2.3° with the default 16-px replicated border
-    # (the previous shipped model: 38.5° and 1.2°);
-    # further in 0.5° either way (the shipped model, predict's default smoothing). The bounds
+    # pixels within 8 px of the frame: 38.6° mean error without the border (the network reads
+    # the cut as an edge across the band), 0.6° with the default 16-px replicated border
+    # (the previous shipped models: 36.4° and 2.3°, 38.5° and 1.2°);
+    # further in 0.5-0.6° either way (the shipped model, predict's default smoothing). The bounds
     # leave room for bfloat16/float32 differences and for the next shipped model.
     from dense_direction.synthetic.families import generate_width_sample
 

@@ -188,14 +188,14 @@ optim_wrapper = dict(
     precision='auto',
     type='AutocastOptimWrapper')
 param_scheduler = [
-    dict(by_epoch=False, eta_max=0.003, total_steps=14000, type='OneCycleLR'),
+    dict(by_epoch=False, eta_max=0.003, total_steps=28000, type='OneCycleLR'),
 ]
 runner = dict(type='Runner')
 test_cfg = dict(type='TestLoop')
 test_dataloader = dict(
     batch_size=1,
     dataset=dict(
-        data_root='work/neg15/data',
+        data_root='work/pre/data',
         phase='val',
         pipeline=[
             dict(type='LoadImage'),
@@ -245,11 +245,11 @@ test_pipeline = [
         ),
         type='PackCustomInputs'),
 ]
-train_cfg = dict(max_iters=14000, type='IterBasedTrainLoop', val_interval=500)
+train_cfg = dict(max_iters=28000, type='IterBasedTrainLoop', val_interval=500)
 train_dataloader = dict(
     batch_size=8,
     dataset=dict(
-        data_root='work/neg15/data',
+        data_root='work/pre/data',
         phase='train',
         pipeline=[
             dict(
@@ -305,7 +305,7 @@ val_cfg = dict(type='ValLoop')
 val_dataloader = dict(
     batch_size=1,
     dataset=dict(
-        data_root='work/neg15/data',
+        data_root='work/pre/data',
         phase='val',
         pipeline=[
             dict(type='LoadImage'),
@@ -336,4 +336,4 @@ val_evaluator = [
         ignore_key='gt_crossings',
         type='CenterlineDirectionMetric'),
 ]
-work_dir = 'work/neg15/work'
+work_dir = 'work/pre/work'
