@@ -25,17 +25,14 @@ import argparse
 import datetime
 import json
 import re
-import subprocess
-import sys
 import time
 from pathlib import Path
 
-from _cli import cli
+from _cli import cli, held_out_report
 
 PATTERN = re.compile(
     r"^(\d{4}/\d\d/\d\d \d\d:\d\d:\d\d) .*Iter\(val\).*dir_eval/mean_error: ([\d.]+)"
 )
-EVAL = Path(__file__).resolve().parent / "pretrained_eval.py"
 
 
 def curve(work: Path, started: float) -> list[tuple[float, float]]:
@@ -63,10 +60,7 @@ def train(name: str, data: Path, out: Path, iters: int, init: str | None) -> dic
 
 def test_error(test: Path, out: Path, *model: str) -> float:
     """Held-out test error of ``model`` (``--checkpoint WORK`` or ``--model NAME``)."""
-    command = [sys.executable, str(EVAL), "--data", str(test), "--out", str(out), *model]
-    subprocess.run(command, check=True)
-    report = json.loads((out / "report.json").read_text())
-    return report["all"]["centre-line pixels"]["mean"]
+    return held_out_report(test, out, *model)["all"]["centre-line pixels"]["mean"]
 
 
 def plot(runs: dict[str, dict], zero: float, path: Path) -> None:

@@ -22,9 +22,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from _cli import cli
+from _cli import cli, held_out_report
 
-EVAL = Path(__file__).resolve().parent / "pretrained_eval.py"
 EXACT_FLAG = "--train-on-exact-directions"  # the script re-runs itself with it, for one run
 TABLES = (
     "all",
@@ -98,12 +97,8 @@ def run(name: str, args: argparse.Namespace) -> dict:
             command = [sys.executable, __file__, EXACT_FLAG, *common, "--overwrite"]
             print("$ " + " ".join(command), flush=True)
             subprocess.run(command, check=True)
-    out = args.out / f"eval_{name}"
     cache = ["--cache", str(args.cache)] if args.cache else []
-    command = [sys.executable, str(EVAL), "--data", str(args.test), "--out", str(out),
-               "--checkpoint", str(work), *cache]  # fmt: skip
-    subprocess.run(command, check=True)
-    return json.loads((out / "report.json").read_text())
+    return held_out_report(args.test, args.out / f"eval_{name}", "--checkpoint", str(work), *cache)
 
 
 def group(name: str) -> str:
