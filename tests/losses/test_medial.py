@@ -135,17 +135,53 @@ def test_empty_mask_gives_zero_with_a_gradient_path():
     assert pred.grad is not None
 
 
-def test_ignored_pixels_count_as_background():
-    band = torch.from_numpy(_band(0, 9, 33)).float()
-    padded = band.clone()
-    padded[:, 25:] = 255  # mmseg's padding value
-    pred = torch.randn(1, 1, 2, 33, 33)
-    with_ignore = medial_direction_loss(pred, padded[None, None, None], ignore_index=255)
-    cut = band.clone()
-    cut[:, 25:] = 0
-    assert with_ignore.item() == pytest.approx(
-        medial_direction_loss(pred, cut[None, None, None]).item()
-    )
+def _horizontal_band_into_unknown():
+    # A horizontal band 9 px wide (rows 20-28) running into unknown pixels from column 40 on
+    # (a no-data hole, a batch's padding): its true end lies somewhere in the hole.
+    mask = np.zeros((64, 64), bool)
+    mask[20:29, :] = True
+    unknown = np.zeros_like(mask)
+    unknown[:, 40:] = True
+    return mask & ~unknown, unknown
+
+
+def test_unknown_pixels_are_no_edge():
+    # Like the image border, the hole is no edge: the depth of the band does not fall toward
+    # it, so every target is horizontal (0 deg); a pixel within its depth plus 2 (1 + 2) px
+    # of the hole gets none (its nearest edge may be hidden), nor do the hole's own pixels.
+    # Counted as background instead, the hole would be the band's end: the depth would
+    # grow from column 39 leftward and bend the directions there toward vertical.
+    mask, unknown = _horizontal_band_into_unknown()
+    angles, coherence = medial_directions(mask, unknown=unknown)
+    scored = np.isfinite(angles)
+    assert not scored[unknown].any() and not (coherence[unknown] > 0).any()
+    assert scored[:, :20].sum() > 100  # the far part keeps its targets
+    # Column c is 40 - c px from the hole: on the centre row (depth 5) targets end at
+    # column 29 (11 >= 5 + 6), on the edge row 20 (depth 1) at column 33 (7 >= 1 + 6).
+    assert scored[24, 29] and not scored[24, 30:].any()
+    assert scored[20, 33] and not scored[20, 34:].any()
+    assert angular_error(angles, np.zeros_like(angles), scored).max() < 1.0
+    background, _ = medial_directions(mask)  # the hole taken for background: a bent end
+    near_end = np.isfinite(background) & (np.arange(64) >= 30)
+    assert angular_error(background, np.zeros_like(background), near_end).max() > 20
+
+
+def test_unknown_of_another_shape_is_refused():
+    with pytest.raises(ValueError, match=r"unknown must be \(H, W\) or the mask's shape"):
+        medial_directions(np.ones((2, 8, 8)), unknown=np.zeros((8, 9)))
+
+
+def test_ignored_pixels_are_no_edge_for_the_loss():
+    # The band into the hole, the hole marked 255 (mmseg's padding value): with a horizontal
+    # prediction every scored pixel's loss is sin^2(0) = 0; were 255 taken for background,
+    # the bent targets at the band's false end would cost up to sin^2(> 20 deg) > 0.1.
+    mask, unknown = _horizontal_band_into_unknown()
+    labels = torch.from_numpy(np.where(unknown, 255, mask).astype(np.float32))
+    pred = uniform_field(0.0, (1, 1, 64, 64))
+    loss = medial_direction_loss(pred, labels[None, None, None], ignore_index=255, reduction="none")
+    assert loss.abs().max() < 1e-4
+    cut = torch.from_numpy(mask.astype(np.float32))[None, None, None]
+    assert medial_direction_loss(pred, cut, reduction="none").max() > 0.1
 
 
 def test_min_coherence_drops_unclear_targets():

@@ -10,6 +10,7 @@ from mmseg.structures import SegDataSample
 from PIL import Image
 
 from dense_direction.cli._presets import preset_config
+from dense_direction.evaluation import angular_error
 from dense_direction.mm.runner import load_config
 from dense_direction.mm.transforms import IGNORE_INDEX
 
@@ -104,3 +105,26 @@ def test_no_loss_of_the_default_preset_learns_from_unknown_labels():
     unknown = torch.from_numpy(labels == IGNORE_INDEX)
     assert grad[unknown].max() == 0
     assert (grad[~unknown] > 0).float().mean() > 0.9  # background and structure both learn
+
+
+def test_medial_targets_do_not_take_a_hole_for_the_structure_end(tmp_path):
+    # A road 9 px wide (rows 20-28) across a 64x64 float image whose columns 40+ have no
+    # value. After Binarize the hole is unknown; the medial targets treat it as the image
+    # border is treated (no edge), so every target is horizontal and the hole has none.
+    # Were it background, the road would end at column 39 and the targets there would turn
+    # toward vertical (tests/losses/test_medial.py measures more than 20 deg).
+    values = np.full((64, 64), 0.5, np.float32)
+    values[:, 40:] = np.nan
+    Image.fromarray(values, mode="F").save(tmp_path / "r.tif")
+    mask = np.zeros((64, 64), np.uint8)
+    mask[20:29] = 1
+    Image.fromarray(mask).save(tmp_path / "r.png")
+    results = dict(img_path=str(tmp_path / "r.tif"), seg_map_path=str(tmp_path / "r.png"),
+                   reduce_zero_label=False, seg_fields=[])  # fmt: skip
+    with pytest.warns(UserWarning, match="no value"):
+        for step in [*LOAD, dict(type="MaskToMedialDirections")]:
+            results = TRANSFORMS.build(step)(results)
+    angles = results["gt_directions"][0]
+    scored = np.isfinite(angles)
+    assert scored.sum() > 100 and not scored[:, 40:].any()
+    assert angular_error(angles, np.zeros_like(angles), scored).max() < 1.0  # 0 = 180 deg

@@ -48,7 +48,7 @@ __all__ = [
 
 
 def medial_directions(
-    mask: np.ndarray, sigma: float = 1.0, rho: float = 2.0
+    mask: np.ndarray, sigma: float = 1.0, rho: float = 2.0, unknown: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Direction along the structure at every mask pixel, from the mask's distance transform.
 
@@ -56,13 +56,16 @@ def medial_directions(
         mask: ``(H, W)`` boolean (or 0/1) structure mask, or a stack ``(..., H, W)`` of them.
         sigma: scale of the distance transform's gradient (pixels).
         rho: scale over which gradient outer products are averaged (pixels).
+        unknown: pixels whose label is unknown (an image's no-data pixels, a batch's
+            padding), ``(H, W)`` or the mask's shape; like the image border they are no
+            edge, and they get no target.
 
     Returns:
         ``(angles, coherence)``, each float32 of the mask's shape: radians in ``[0, pi)``
         (y up) and coherence in ``[0, 1]`` inside the mask; NaN and 0 outside it, and at mask
-        pixels closer to the image border than their depth plus ``2 (sigma + rho)``, where
-        the border hides their nearest edge. A mask with no background pixel gives NaN
-        everywhere.
+        pixels closer to the image border or to an unknown pixel than their depth plus
+        ``2 (sigma + rho)``, where the border or the unknown pixels may hide their nearest
+        edge. A mask with no background pixel gives NaN everywhere.
     """
     check_positive("sigma", sigma, "pixels")
     check_positive("rho", rho, "pixels")
@@ -70,17 +73,38 @@ def medial_directions(
     if masks.ndim < 2:
         raise ValueError(f"mask must be (H, W) or (..., H, W), got shape {masks.shape}")
     flat = masks.reshape(-1, *masks.shape[-2:])
+    hidden = _unknown_like(unknown, masks.shape).reshape(flat.shape)
     # Pixels beyond the array are not background, so the border is no edge. But the nearest
     # edge of a pixel near the border may lie beyond it, which bends the depth profile, and the
     # derivatives pad the border: targets are kept only where the distance to the border
     # exceeds the depth plus the tensor's reach. Training crops cover those pixels elsewhere.
-    depth = np.stack([_depth(m) for m in flat])
+    # Unknown pixels are treated the same way: counted as structure for the depth (a road
+    # running into a no-data hole does not end at it) and kept at that distance.
+    structure_or_unknown = flat | hidden
+    depth = np.stack([_depth(m) for m in structure_or_unknown])
     along, clear = structure_tensor_fields(torch.from_numpy(depth), sigma, rho)
-    keep = flat & (_border_distance(flat.shape[-2:]) >= depth + 2 * (sigma + rho))
-    keep &= np.array([m.any() and not m.all() for m in flat])[:, None, None]
+    reach = depth + 2 * (sigma + rho)
+    keep = flat & ~hidden & (_border_distance(flat.shape[-2:]) >= reach)
+    for i, h in enumerate(hidden):
+        if h.any():
+            keep[i] &= ndimage.distance_transform_edt(~h) >= reach[i]
+        if not flat[i].any() or structure_or_unknown[i].all():  # no structure or no edge
+            keep[i] = False
     angles = np.where(keep, along.numpy(), np.nan).astype(np.float32)
     coherence = np.where(keep, clear.numpy(), 0).astype(np.float32)
     return angles.reshape(masks.shape), coherence.reshape(masks.shape)
+
+
+def _unknown_like(unknown: np.ndarray | None, shape: tuple[int, ...]) -> np.ndarray:
+    """``unknown`` as a boolean array of the masks' ``shape`` (all False when ``None``)."""
+    if unknown is None:
+        return np.zeros(shape, bool)
+    unknown = np.asarray(unknown).astype(bool)
+    if unknown.shape not in (shape, shape[-2:]):
+        raise ValueError(
+            f"unknown must be (H, W) or the mask's shape {shape}, got shape {unknown.shape}"
+        )
+    return np.broadcast_to(unknown, shape)
 
 
 def _depth(mask: np.ndarray) -> np.ndarray:
@@ -98,14 +122,21 @@ def _border_distance(shape: tuple[int, int]) -> np.ndarray:
 
 
 def medial_targets(
-    gt: Tensor, mask_thr: float = 0.5, sigma: float = 1.0, rho: float = 2.0
+    gt: Tensor,
+    mask_thr: float = 0.5,
+    sigma: float = 1.0,
+    rho: float = 2.0,
+    ignore_index: int | None = None,
 ) -> tuple[Tensor, Tensor]:
-    """:func:`medial_directions` of every mask in ``gt (N, K, 1, H, W)``.
+    """:func:`medial_directions` of every mask in ``gt (N, K, 1, H, W)``, pixels equal to
+    ``ignore_index`` unknown (no edge, no target).
 
     Returns ``(angles, coherence)``, each ``(N, K, H, W)`` float32 on ``gt``'s device; angles
     are NaN off the masks. Computed without gradients (targets, not predictions)."""
-    masks = (gt.detach() > mask_thr).squeeze(2).cpu().numpy()
-    angles, coherence = medial_directions(masks, sigma, rho)
+    gt = gt.detach().squeeze(2)
+    unknown = None if ignore_index is None else (gt == ignore_index).cpu().numpy()
+    masks = (drop_ignored(gt, ignore_index) > mask_thr).cpu().numpy()
+    angles, coherence = medial_directions(masks, sigma, rho, unknown)
     return torch.from_numpy(angles).to(gt.device), torch.from_numpy(coherence).to(gt.device)
 
 
@@ -128,12 +159,12 @@ def medial_direction_loss(
     Per mask pixel ``l = c * sin^2(theta_pred - theta_medial)`` (``c`` the coherence, set to 0
     below ``min_coherence``), times ``loss_weight`` and ``weight``. ``"mean"`` divides the
     sum by the number of mask pixels that have a target; ``"none"`` returns the
-    ``(N, K, H, W)`` map. An empty mask gives 0 with a gradient path.
+    ``(N, K, H, W)`` map. An empty mask gives 0 with a gradient path. Pixels equal to
+    ``ignore_index`` (mmseg's padding, no-data pixels) are unknown: no edge, no target.
     """
     check_inputs(pred, gt, weight, ignore_index)
     check_reduction(reduction)
-    gt = drop_ignored(gt, ignore_index)
-    angles, coherence = medial_targets(gt, mask_thr, sigma, rho)
+    angles, coherence = medial_targets(gt, mask_thr, sigma, rho, ignore_index)
     coherence = torch.where(coherence >= min_coherence, coherence, torch.zeros_like(coherence))
     pixel_weight = coherence if weight is None else coherence * weight.squeeze(2)
     return supervised_direction_loss(

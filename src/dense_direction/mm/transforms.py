@@ -264,9 +264,11 @@ class MaskToMedialDirections(BaseTransform):
     Reads the label map ``source_key`` (default ``gt_seg_map``) and writes ``(K, H, W)``
     float32 angles to ``result_key`` (one channel per id in ``dir_classes``), NaN where there
     is no target: off the structure, where the coherence is below ``min_coherence``
-    (crossings, junctions) and near the image border. Put it **before** the random crop, so a
-    crop's border has the targets of the whole image, and after any flip (it does not mirror
-    angles). ``SupervisedDirectionLoss`` in the head then learns from them.
+    (crossings, junctions), near the image border and near unknown labels
+    (``IGNORE_INDEX``: no-data pixels), which, like the border, are no edge. Put it
+    **before** the random crop, so a crop's border has the targets of the whole image, and
+    after any flip (it does not mirror angles). ``SupervisedDirectionLoss`` in the head then
+    learns from them.
 
     Training sees every image many times: results are kept per label map (keyed by a hash of
     its bytes, so any transform before this one is safe) up to ``cache_mb`` per process.
@@ -300,7 +302,9 @@ class MaskToMedialDirections(BaseTransform):
         angles = self._cache.get(key.hexdigest())
         if angles is None:
             masks = np.stack([labels == c for c in self.dir_classes])
-            angles, coherence = medial_directions(masks, self.sigma, self.rho)
+            # Unknown labels (no-data pixels) are no edge: a structure does not end at them.
+            unknown = labels == IGNORE_INDEX
+            angles, coherence = medial_directions(masks, self.sigma, self.rho, unknown)
             angles[coherence < self.min_coherence] = np.nan
             self._cache.put(key.hexdigest(), angles)
         results[self.result_key] = angles.copy()
