@@ -4,7 +4,6 @@ CenterlineDirectionMetric, save, kill, resume, test; two-process (gloo) training
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -147,18 +146,16 @@ def test_killed_run_resumes_with_its_iteration_optimizer_and_schedule(tmp_path, 
 
 
 def test_two_process_gloo_training(tmp_path, data):
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
     work = tmp_path / "dist"
+    # --standalone: torchrun's own rendezvous on localhost picks a free port and holds it (a
+    # port found free by binding and closing a socket here could be taken before it binds).
     cmd = [
         sys.executable,
         "-m",
         "torch.distributed.run",
+        "--standalone",
         "--nproc_per_node",
         "2",
-        "--master_port",
-        str(port),
         str(RUN),
         "--config",
         str(_config(tmp_path, data, iters=3, val=3, steps=3)),
