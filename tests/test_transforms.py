@@ -7,7 +7,10 @@ from dense_direction.transforms import (
     ArrayCache,
     centerline_directions,
     crop_array,
+    grow_box,
     guided_crop_box,
+    pack_angles,
+    unpack_angles,
 )
 from helpers import line_mask
 
@@ -118,3 +121,27 @@ def test_cache_counts_told_sizes_and_a_replaced_key_once():
     # Replacing "c" by a value too large to keep drops the old one: no stale "c" is served.
     cache.put("c", np.zeros(1000))
     assert cache.get("c") is None and cache.bytes == 900
+
+
+def test_grow_box_is_clipped_to_the_array():
+    # (top, left, h, w) = (10, 50, 20, 30) grown by 15 in a 40x90 array: top 10 - 15 -> 0,
+    # left 50 - 15 = 35, bottom 30 + 15 -> 40, right 80 + 15 -> 90: (0, 35, 40, 55).
+    assert grow_box((10, 50, 20, 30), 15, (40, 90)) == (0, 35, 40, 55)
+    assert grow_box((10, 50, 20, 30), 5, (40, 90)) == (5, 45, 30, 40)  # inside: + 2 x 5
+    assert grow_box((10, 50, 20, 30), 0, (40, 90)) == (10, 50, 20, 30)
+
+
+def test_packed_angles_round_trip_within_half_a_code():
+    # Codes step by pi / 65535 rad, so rounding moves an angle by at most half of that
+    # (2.4e-5 rad); an angle within half a step of pi wraps to code 0 (the same axis).
+    angles = np.array([0.0, 1e-6, 0.5, np.pi / 2, np.pi - 1e-6, np.nan, 3.0], np.float32)
+    codes = pack_angles(angles)
+    assert codes.dtype == np.uint16 and codes[5] == 65535 and codes[4] == 0
+    back = unpack_angles(codes)
+    assert np.isnan(back[5]) and np.all(
+        (back[~np.isnan(back)] >= 0) & (back[~np.isnan(back)] < np.pi)
+    )
+    diff = np.abs(back - angles)
+    axial = np.minimum(diff, np.pi - diff)[~np.isnan(angles)]
+    assert axial.max() <= np.pi / 65535 / 2 + 1e-6
+    assert unpack_angles(pack_angles(np.full((3, 4), np.nan))).shape == (3, 4)

@@ -49,7 +49,8 @@ def test_default_adds_medial_targets_and_their_loss_once_to_every_preset(tmp_pat
     # crop; packed for the head.
     assert steps.count("MaskToMedialDirections") == 1
     assert steps.index("RandomFlip") < steps.index("MaskToMedialDirections")
-    assert steps.index("MaskToMedialDirections") < steps.index("MaskGuidedRandomCrop")
+    # right after the crop, which records the mask around it for the targets
+    assert steps.index("MaskToMedialDirections") == steps.index("MaskGuidedRandomCrop") + 1
     pack = cfg.train_pipeline[-1]
     assert pack["type"] == "PackCustomInputs" and "gt_directions" in pack["additional_data_keys"]
 

@@ -65,10 +65,11 @@ def test_repeated_label_maps_are_served_from_the_cache_and_stay_independent():
     first = transform(_results(label))["gt_directions"]
     first[:] = 0  # a later transform writing into its copy must not corrupt the cache
     again = transform(_results(label.copy()))["gt_directions"]
-    assert transform._cache.bytes == again.nbytes  # one entry: the second call was a hit
+    # One entry of 2 bytes per pixel (uint16 codes, not float32): the second call was a hit.
+    assert transform._cache.bytes == again.size * 2
     assert np.nanmax(again) > 0
     other = transform(_results(np.flipud(label).copy()))["gt_directions"]
-    assert transform._cache.bytes == 2 * again.nbytes  # another mask, another entry
+    assert transform._cache.bytes == 2 * again.size * 2  # another mask, another entry
     assert not np.array_equal(np.nan_to_num(other), np.nan_to_num(again))
 
 
@@ -79,3 +80,56 @@ def test_repeated_label_maps_are_served_from_the_cache_and_stay_independent():
 def test_bad_options_are_refused_when_the_pipeline_is_built(kwargs, message):
     with pytest.raises(ValueError, match=message):
         MaskToMedialDirections(**kwargs)
+
+
+def _crop_then_medial(label, seed, **kwargs):
+    """The crop (seeded) followed by the medial targets, and the transform used."""
+    from mmseg.registry import TRANSFORMS
+
+    crop = TRANSFORMS.build(dict(type="MaskGuidedRandomCrop", crop_size=64))
+    medial = MaskToMedialDirections(**kwargs)
+    np.random.seed(seed)
+    return medial(crop(_results(label.copy()))), medial
+
+
+def _medial_then_crop(label, seed):
+    from mmseg.registry import TRANSFORMS
+
+    crop = TRANSFORMS.build(dict(type="MaskGuidedRandomCrop", crop_size=64))
+    np.random.seed(seed)  # the medial step draws nothing: the crop gets the same box
+    return crop(MaskToMedialDirections()(_results(label.copy())))
+
+
+@pytest.mark.parametrize("size", [96, 400])
+def test_after_the_crop_the_targets_are_the_whole_images(size):
+    # Bands 4-44 px wide at several angles. After the crop the targets come from the mask
+    # within 48 px of it (400 px: a window of at most 160x160, not the image) or, where that
+    # window is more than half the image (96 px), from the whole image, cached. Either way
+    # they equal the whole image's targets cut to the crop: every band is narrower than
+    # 2 (48 - 12) px, so no pixel within the tensor's reach (12 px) of the crop has its
+    # nearest edge outside the window.
+    from dense_direction.synthetic import generate_sample
+
+    label = (generate_sample(["roads", "vessels"], size, seed=3).mask > 0).astype(np.uint8)
+    for seed in range(4):
+        after, medial = _crop_then_medial(label, seed)
+        before = _medial_then_crop(label, seed)
+        new, old = after["gt_directions"], before["gt_directions"]
+        assert new.shape == old.shape == (1, 64, 64)
+        np.testing.assert_array_equal(np.isfinite(new), np.isfinite(old))
+        assert np.isfinite(new).sum() > 100
+        scored = np.isfinite(old)
+        assert angular_error(new, np.nan_to_num(old), scored).max() < 0.01  # uint16 codes
+        assert "crop_box" not in after and "uncropped_seg_maps" not in after  # consumed
+        assert (medial._cache.bytes > 0) == (size == 96)  # the window path caches nothing
+
+
+def test_a_label_map_changed_after_the_crop_is_refused():
+    from mmseg.registry import TRANSFORMS
+
+    label = (line_mask(200, 0.4, 10.4).numpy() > 0).astype(np.uint8)
+    np.random.seed(0)
+    results = TRANSFORMS.build(dict(type="MaskGuidedRandomCrop", crop_size=64))(_results(label))
+    results["gt_seg_map"] = np.fliplr(results["gt_seg_map"])  # e.g. a flip after the crop
+    with pytest.raises(ValueError, match="right after the crop"):
+        MaskToMedialDirections()(results)

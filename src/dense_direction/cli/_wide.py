@@ -4,9 +4,10 @@ The published directional loss sees direction evidence only within ``pad`` pixel
 deeper inside a road or a big vessel it has none. The modes:
 
 * ``medial`` (default): the training pipeline derives direction targets inside every
-  structure from the whole mask's distance transform (``MaskToMedialDirections``, before the
-  random crop, so crop borders keep the whole image's targets) and the head adds a
-  ``SupervisedDirectionLoss`` named ``loss_medial`` on them, next to the published loss.
+  structure from the mask's distance transform (``MaskToMedialDirections``, right after the
+  random crop, from the mask around it, so crop borders keep the whole image's targets) and
+  the head adds a ``SupervisedDirectionLoss`` named ``loss_medial`` on them, next to the
+  published loss.
 * ``multiscale``: the published loss also against masks resized to 1/2 and 1/4
   (``MultiscaleLossDirectionHead``), so its window reaches 2 and 4 times deeper.
 * ``off``: the published loss only.
@@ -62,8 +63,8 @@ def _configure_head(cfg: Any, mode: str) -> tuple[int, ...]:
 
 def medial_pipeline(pipeline: list, dir_classes: tuple[int, ...], on: bool) -> list:
     """``pipeline`` with (``on``) or without the medial targets: flips come before the crop,
-    ``MaskToMedialDirections`` right before the crop, and the packer keeps
-    ``gt_directions``."""
+    ``MaskToMedialDirections`` right after it (it reads the mask around the crop, which the
+    crop records), and the packer keeps ``gt_directions``."""
     steps = [dict(s) for s in pipeline if s["type"] != MEDIAL_TRANSFORM]
     if not on:
         return [_pack(s, add=False) for s in steps]
@@ -71,12 +72,12 @@ def medial_pipeline(pipeline: list, dir_classes: tuple[int, ...], on: bool) -> l
     if crop is None:
         raise ValueError(
             "--wide medial needs a MaskGuidedRandomCrop in the training pipeline (targets are "
-            "computed on the whole mask before it); use --wide multiscale or off"
+            "computed from the mask around its crop); use --wide multiscale or off"
         )
     flips = [s for s in steps[crop:] if s["type"] == "RandomFlip"]
     rest = [s for s in steps[crop:] if s["type"] != "RandomFlip"]
     medial = dict(type=MEDIAL_TRANSFORM, dir_classes=list(dir_classes))
-    return [_pack(s, add=True) for s in [*steps[:crop], *flips, medial, *rest]]
+    return [_pack(s, add=True) for s in [*steps[:crop], *flips, rest[0], medial, *rest[1:]]]
 
 
 def _pack(step: dict, add: bool) -> dict:

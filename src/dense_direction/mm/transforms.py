@@ -30,14 +30,18 @@ from dense_direction.io import (
     read_binary_mask,
     read_image_and_no_data,
 )
-from dense_direction.losses.medial import check_medial_options, medial_directions
+from dense_direction.losses.medial import check_medial_options
 from dense_direction.transforms import (
     ArrayCache,
     centerline_directions,
     check_same_size,
     crop_array,
+    grow_box,
     guided_crop_box,
+    label_medial_directions,
     mask_centerline,
+    pack_angles,
+    unpack_angles,
 )
 
 __all__ = [
@@ -56,6 +60,11 @@ CHANNELS_FIRST_KEYS = ("gt_directions",)
 IGNORE_INDEX = 255
 #: ``(H, W)`` bool from :class:`LoadImage`: pixels of a float image with no value (NaN, inf).
 NO_DATA_KEY = "img_no_data"
+#: Set by :class:`MaskGuidedRandomCrop`: its box ``(top, left, height, width)`` and the label
+#: maps of ``seg_fields`` before it cut them, so that :class:`MaskToMedialDirections` after
+#: it can read the mask around the crop (consumed there).
+CROP_BOX_KEY = "crop_box"
+UNCROPPED_KEY = "uncropped_seg_maps"
 
 
 def _sample_name(results: dict) -> str:
@@ -197,8 +206,11 @@ class MaskGuidedRandomCrop(BaseTransform):
         except ValueError as err:
             raise ValueError(f"{_sample_name(results)}: {err}") from err
         results["img"] = crop_array(results["img"], box, channels_first=False)
+        uncropped = {}
         for key in results.get("seg_fields", ["gt_seg_map"]):
+            uncropped[key] = results[key]
             results[key] = crop_array(results[key], box, channels_first=False)
+        results[CROP_BOX_KEY], results[UNCROPPED_KEY] = box, uncropped
         for key in CHANNELS_FIRST_KEYS:
             if key in results:
                 results[key] = crop_array(results[key], box, channels_first=True)
@@ -265,13 +277,17 @@ class MaskToMedialDirections(BaseTransform):
     float32 angles to ``result_key`` (one channel per id in ``dir_classes``), NaN where there
     is no target: off the structure, where the coherence is below ``min_coherence``
     (crossings, junctions), near the image border and near unknown labels
-    (``IGNORE_INDEX``: no-data pixels), which, like the border, are no edge. Put it
-    **before** the random crop, so a crop's border has the targets of the whole image, and
-    after any flip (it does not mirror angles). ``SupervisedDirectionLoss`` in the head then
-    learns from them.
-
-    Training sees every image many times: results are kept per label map (keyed by a hash of
-    its bytes, so any transform before this one is safe) up to ``cache_mb`` per process.
+    (``IGNORE_INDEX``: no-data pixels), which, like the border, are no edge. Put it after
+    any flip (it does not mirror angles) and **right after** :class:`MaskGuidedRandomCrop`:
+    the targets of the crop are then computed from the mask around it, ``margin`` pixels on
+    every side, so that the crop's border has the targets of the whole image (exactly, for
+    structures up to about ``2 (margin - 12)`` px wide) and large images cost no more than
+    small ones. Images of less than twice the area of a crop grown by ``margin`` get the
+    whole image's targets instead, kept per label map (keyed by a hash of its bytes; 2 bytes
+    per pixel and class) up to ``cache_mb`` per process: training sees every image many
+    times.
+    Before a crop, or without one, it computes the targets of the map it is given (cached).
+    ``SupervisedDirectionLoss`` in the head then learns from them.
     """
 
     def __init__(
@@ -283,11 +299,14 @@ class MaskToMedialDirections(BaseTransform):
         result_key: str = "gt_directions",
         source_key: str = "gt_seg_map",
         cache_mb: float = 256.0,
+        margin: int = 48,
     ) -> None:
         check_medial_options(sigma, rho, min_coherence)
+        if not isinstance(margin, int) or margin < 0:
+            raise ValueError(f"margin must be a whole number of pixels >= 0, got {margin!r}")
         self.sigma, self.rho, self.min_coherence = sigma, rho, min_coherence
         self.dir_classes = tuple(dir_classes) if dir_classes is not None else (1,)
-        self.result_key, self.source_key = result_key, source_key
+        self.result_key, self.source_key, self.margin = result_key, source_key, margin
         self._cache = ArrayCache(int(cache_mb * 2**20))
 
     def transform(self, results: dict) -> dict:
@@ -297,18 +316,42 @@ class MaskToMedialDirections(BaseTransform):
                 f"in the results; load it first"
             )
         labels = np.ascontiguousarray(results[self.source_key])
+        box = results.pop(CROP_BOX_KEY, None)
+        uncropped = (results.pop(UNCROPPED_KEY, None) or {}).get(self.source_key)
+        if box is None or uncropped is None:
+            results[self.result_key] = self._whole(labels)
+            return results
+        if not np.array_equal(crop_array(uncropped, box, channels_first=False), labels):
+            raise ValueError(
+                f"{_sample_name(results)}: the label map changed between MaskGuidedRandomCrop "
+                f"and MaskToMedialDirections; put MaskToMedialDirections right after the crop"
+            )
+        window = grow_box(box, self.margin, uncropped.shape)
+        # Whether the image is small beside a window (unclipped: the same answer for every
+        # crop of the image, so that all of them use the cached whole-image targets).
+        if 2 * (box[2] + 2 * self.margin) * (box[3] + 2 * self.margin) >= uncropped.size:
+            angles = self._whole(np.ascontiguousarray(uncropped))
+        else:
+            angles = self._targets(crop_array(uncropped, window, channels_first=False))
+            box = (box[0] - window[0], box[1] - window[1], box[2], box[3])
+        results[self.result_key] = np.ascontiguousarray(crop_array(angles, box, True))
+        return results
+
+    def _targets(self, labels: np.ndarray) -> np.ndarray:
+        return label_medial_directions(
+            labels, self.dir_classes, self.sigma, self.rho, self.min_coherence, IGNORE_INDEX
+        )
+
+    def _whole(self, labels: np.ndarray) -> np.ndarray:
+        """The targets of the whole map ``labels``, from the cache when it holds them."""
         key = hashlib.blake2b(labels.tobytes(), digest_size=16)
         key.update(repr((labels.shape, labels.dtype.str)).encode())
-        angles = self._cache.get(key.hexdigest())
-        if angles is None:
-            masks = np.stack([labels == c for c in self.dir_classes])
-            # Unknown labels (no-data pixels) are no edge: a structure does not end at them.
-            unknown = labels == IGNORE_INDEX
-            angles, coherence = medial_directions(masks, self.sigma, self.rho, unknown)
-            angles[coherence < self.min_coherence] = np.nan
-            self._cache.put(key.hexdigest(), angles)
-        results[self.result_key] = angles.copy()
-        return results
+        codes = self._cache.get(key.hexdigest())
+        if codes is not None:
+            return unpack_angles(codes)
+        angles = self._targets(labels)
+        self._cache.put(key.hexdigest(), pack_angles(angles))
+        return angles
 
 
 @TRANSFORMS.register_module()

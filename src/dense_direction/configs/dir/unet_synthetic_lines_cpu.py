@@ -9,9 +9,10 @@ _base_ = [
 work_dir = "./work_dirs/unet_synthetic_lines_cpu"
 env_cfg = dict(dist_cfg=dict(backend="gloo"))
 # The published directional loss (exact near edges and on thin lines) plus direction targets
-# inside every structure from the mask's distance transform, computed on the whole mask before
-# the crop (MaskToMedialDirections) and learnt by a supervised loss: together they hold from
-# 1-px cracks to 40-px roads. `dense-direction train --wide` switches this (docs/losses.md).
+# inside every structure from the mask's distance transform, computed right after the crop
+# from the mask around it (MaskToMedialDirections) and learnt by a supervised loss: together
+# they hold from 1-px cracks to 40-px roads. `dense-direction train --wide` switches this
+# (docs/losses.md).
 direction_losses = [
     dict(
         type="EfficientDirectionalLoss",
@@ -32,8 +33,8 @@ train_pipeline = [
     dict(type="LoadAnnotations"),
     dict(type="BinarizeAnnotations"),
     dict(type="RandomFlip", prob=0.5),
-    dict(type="MaskToMedialDirections", dir_classes=[1]),
     dict(type="MaskGuidedRandomCrop", crop_size=(128, 128), min_ratio=0.02, max_ratio=0.5),
+    dict(type="MaskToMedialDirections", dir_classes=[1]),
     dict(type="PhotoMetricDistortion"),
     dict(type="PackCustomInputs", additional_data_keys=("gt_directions",)),
 ]
