@@ -213,7 +213,9 @@ CONTRACTS: dict[str, Contract] = {
         dict(type="BinarizeAnnotations"), before=LOADED[:2]
     ),
     "transform/MaskGuidedRandomCrop": TransformContract(
-        dict(type="MaskGuidedRandomCrop", crop_size=24), before=LOADED
+        dict(type="MaskGuidedRandomCrop", crop_size=24),
+        before=LOADED,
+        adds=("crop_box", "uncropped_seg_maps"),  # for MaskToMedialDirections after it
     ),
     "transform/MaskToCenterline": TransformContract(
         dict(type="MaskToCenterline"), before=LOADED, adds=("gt_centerline",)
