@@ -162,7 +162,9 @@ class MaskGuidedRandomCrop(BaseTransform):
 
     Crops ``img``, every key in ``seg_fields`` and ``gt_directions``. With ``by_index`` only
     those label values count as structure. An image smaller than the crop raises an error that
-    names the file; an image without structure gets a uniformly random crop.
+    names the file; an image without structure gets a uniformly random crop. Records its box
+    and the uncropped maps (``crop_box``, ``uncropped_seg_maps``) for
+    :class:`MaskToMedialDirections` right after it.
     """
 
     def __init__(
