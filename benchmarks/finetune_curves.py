@@ -70,11 +70,13 @@ def plot(runs: dict[str, dict], zero: float, path: Path) -> None:
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(6, 3.6), dpi=120)
-    for name, run in runs.items():
+    for run in runs.values():
         minutes, errors = zip(*run["curve"], strict=True)
-        if name == "init":
-            minutes, errors = (0.0, *minutes), (zero, *errors)
         ax.plot(minutes, errors, marker="o", label=run["label"])
+    # The bundled model before training, scored on the held-out test (not the validation
+    # split, which training alone scores): a separate marker, not joined to the curve.
+    ax.plot([0.0], [zero], marker="x", linestyle="none", color="black",
+            label="general before fine-tuning (held-out test)")  # fmt: skip
     ax.set_xlabel("minutes since `train` started (2 CPU cores)")
     ax.set_ylabel("validation mean error (°)")
     ax.set_yscale("log")
