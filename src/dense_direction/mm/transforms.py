@@ -351,9 +351,10 @@ class MaskToMedialDirections(BaseTransform):
         codes = self._cache.get(key.hexdigest())
         if codes is not None:
             return unpack_angles(codes)
-        angles = self._targets(labels)
-        self._cache.put(key.hexdigest(), pack_angles(angles))
-        return angles
+        # Returned as stored, so that a miss and a later hit give the same numbers.
+        codes = pack_angles(self._targets(labels))
+        self._cache.put(key.hexdigest(), codes)
+        return unpack_angles(codes)
 
 
 @TRANSFORMS.register_module()
