@@ -65,6 +65,16 @@ def test_writes_tables_and_per_image_files(predictions, tmp_path, capsys):
     assert "analysed 2 of 2 images" in capsys.readouterr().out
 
 
+def test_summary_histogram_in_the_orientationj_convention(predictions, tmp_path):
+    # The bar runs at 135 deg: in OrientationJ's convention -45, the bin from -45 to -40.
+    out = tmp_path / "oj"
+    assert _analyze(predictions, out, "--no-plots", "--angle-convention", "orientationj") == 0
+    histogram = json.loads((out / "summary.json").read_text())["histograms"]["bar"]
+    edges, counts = histogram["edges_deg"], histogram["counts"]
+    assert edges[0] == -90 and edges[-1] == 90 and len(edges) == len(counts) + 1 == 37
+    assert edges[int(np.argmax(counts))] == -45
+
+
 def test_pixel_size_halves_lengths_and_widths(predictions, tmp_path):
     _analyze(predictions, tmp_path / "px", "--no-plots")
     _analyze(predictions, tmp_path / "um", "--no-plots", "--pixel-size", "0.5", "--unit", "um")

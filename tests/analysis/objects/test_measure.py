@@ -56,6 +56,24 @@ def test_y_junction_counts():
     assert row["length"] == pytest.approx(217.5, rel=0.03)
 
 
+def test_object_curvature_leaves_out_branches_too_short_to_have_one():
+    # A branch of under 4 centre-line points has no curvature (NaN). The object's curvature
+    # is the path-weighted mean over the branches that have one: with the Y's three arms
+    # given curvatures 0.02 and 0.05 and the third none, (0.02 p1 + 0.05 p2) / (p1 + p2);
+    # counting the third arm's path as straight gave (0.02 p1 + 0.05 p2) / (p1 + p2 + p3).
+    mask = y_junction(width=5)
+    distance = ndi.distance_transform_edt(mask)
+    graph = skeleton_graph(mask, distance)
+    objects, _ = ndi.label(mask, np.ones((3, 3)))
+    branches, _ = measure_branches(graph, distance, objects, branch_regions(graph, mask))
+    branches["curvature_mean"] = [0.02, 0.05, math.nan]
+    p1, p2, _ = branches["path_length"]
+    (row,) = measure_objects(branches, graph, objects).to_dict("records")
+    assert row["curvature_mean"] == pytest.approx((0.02 * p1 + 0.05 * p2) / (p1 + p2))
+    branches["curvature_mean"] = math.nan
+    assert math.isnan(measure_objects(branches, graph, objects)["curvature_mean"].item())
+
+
 def test_ring_curvature_and_loop_tortuosity():
     # A ring of radius 30: |curvature| 1/30; a loop has no chord, so no tortuosity.
     _, objects = _measure(ring((101, 101), (50, 50), 30, 3))

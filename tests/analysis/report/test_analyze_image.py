@@ -8,6 +8,7 @@ import pytest
 
 from analysis_shapes import capsule, segment
 from dense_direction.analysis import AnalysisOptions, analyze_image, convert_table, to_degrees
+from dense_direction.analysis.conventions import histogram_in_degrees
 
 
 def _bar(angle=30):
@@ -59,6 +60,22 @@ def test_angle_conventions():
     assert to_degrees(vertical, "orientationj") == 90.0
     assert to_degrees(-1e-20) == 0.0  # np.mod(-1e-20, 180) alone gives 180.0, outside [0, 180)
     assert to_degrees(np.radians(90.001), "orientationj") == pytest.approx(-89.999)
+
+
+def test_histogram_edges_follow_the_angle_convention():
+    # Four 45-deg bins over [0, 180) holding 1, 2, 3, 4: in OrientationJ's (-90, 90] the
+    # bins 90-135 and 135-180 become -90..-45 and -45..0 and come first.
+    edges = np.radians([0.0, 45.0, 90.0, 135.0, 180.0])
+    counts, degrees = histogram_in_degrees([1, 2, 3, 4], edges, "orientationj")
+    assert degrees.tolist() == pytest.approx([-90, -45, 0, 45, 90])
+    assert counts.tolist() == [3, 4, 1, 2]
+    counts, degrees = histogram_in_degrees([1, 2, 3, 4], edges)
+    assert degrees.tolist() == pytest.approx([0, 45, 90, 135, 180])
+    assert counts.tolist() == [1, 2, 3, 4]
+    # Three 60-deg bins (no edge at 90): only the bin centred at 150 moves: -60..0, 0..60,
+    # 60..120.
+    counts, degrees = histogram_in_degrees([1, 2, 3], np.radians([0, 60, 120, 180]), "orientationj")
+    assert degrees.tolist() == pytest.approx([-60, 0, 60, 120]) and counts.tolist() == [3, 1, 2]
 
 
 @pytest.mark.parametrize(
@@ -127,6 +144,29 @@ def test_min_size_drops_small_labels_too():
         np.zeros(labels.shape), structure, labels=labels, options=AnalysisOptions(min_size=3)
     )
     assert kept.objects["object"].tolist() == [3, 7]
+
+    # images.csv counts the objects measured, not the largest label id.
+    assert result.image["objects"] == 1 and kept.image["objects"] == 2
+
+
+def test_a_wide_bar_keeps_its_edge_next_to_a_thin_line():
+    # A bar of rows 10-30 (21 px, centre-line row 20) and a 1-px line on row 33, two empty
+    # rows between them. The bar's rows 27-30 lie 7-10 px from its own centre-line but 3-6 px
+    # from the line's: taken by the nearest centre-line of any object, they gave the line's
+    # branch 4 more rows (width ~5, area ~800) and the bar's 4 fewer (width ~17).
+    mask = np.zeros((48, 200), bool)
+    mask[10:31, 10:191] = True
+    mask[33, 20:181] = True
+    angles = np.where(mask, 0.0, np.nan)
+    angles[33, 20:181] = math.radians(30)  # the line says 30 deg, the bar 0 deg
+    result = analyze_image(angles, mask)
+    areas = result.branches.groupby("object")["area"].sum()
+    objects = result.objects.set_index("object")
+    assert areas.to_dict() == objects["area"].to_dict() == {1: 21 * 181, 2: 161}
+    bar, line = result.branches.groupby("object")["width_mean"].mean()
+    assert bar == pytest.approx(21.0, abs=0.5) and line == pytest.approx(1.0, abs=0.1)
+    line_branch = result.branches[result.branches["object"] == 2]
+    assert math.degrees(line_branch["direction_mean"].item()) == pytest.approx(30.0)
 
 
 @pytest.mark.parametrize(

@@ -69,7 +69,7 @@ def object_geometry(objects: np.ndarray) -> tuple[SkeletonGraph, np.ndarray, np.
     for mask in label_layers(objects):
         layer_distance = ndi.distance_transform_edt(mask)
         graph = skeleton_graph(mask, layer_distance)
-        layer_regions = branch_regions(graph, mask)
+        layer_regions = branch_regions(graph, mask, objects)
         offset = sum(len(g.branches) for g in graphs)
         regions += np.where(layer_regions > 0, layer_regions + offset, 0)
         distance += layer_distance  # the layers do not overlap

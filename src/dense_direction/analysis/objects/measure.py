@@ -106,16 +106,46 @@ def measure_branches(
     return pd.DataFrame(rows), lines
 
 
-def branch_regions(graph: SkeletonGraph, mask: np.ndarray) -> np.ndarray:
+def branch_regions(
+    graph: SkeletonGraph, mask: np.ndarray, objects: np.ndarray | None = None
+) -> np.ndarray:
     """``(H, W)`` int: the branch number (from 1) of the nearest skeleton branch at every mask
-    pixel (0 elsewhere), so field statistics can be taken per branch over its whole width."""
+    pixel (0 elsewhere), so field statistics can be taken per branch over its whole width.
+
+    With ``objects`` (the label image), a pixel only goes to a branch of its own object: the
+    edge of a wide structure can lie nearer to a thin neighbour's centre-line than to its own
+    (a 21-px bar 2 px from a 1-px line: its outer 4 rows), and would otherwise count towards
+    the neighbour's area, width and directions."""
     labels = np.zeros(mask.shape, dtype=np.int64)
     for index, branch in enumerate(graph.branches, start=1):
         labels[branch.coords[:, 0], branch.coords[:, 1]] = index
     if not labels.any():
         return labels
     _, nearest = ndi.distance_transform_edt(labels == 0, return_indices=True)
-    return np.where(mask, labels[nearest[0], nearest[1]], 0)
+    regions = np.where(mask, labels[nearest[0], nearest[1]], 0)
+    if objects is not None:
+        _own_object_regions(regions, labels, np.where(mask, objects, 0))
+    return regions
+
+
+def _own_object_regions(regions: np.ndarray, labels: np.ndarray, objects: np.ndarray) -> None:
+    """Reassign, in place, the pixels of ``regions`` whose branch (``labels``: the skeleton's
+    branch numbers) lies in another object to the nearest branch of their own object, found
+    within that object's bounding box (which holds all of its skeleton)."""
+    owner = np.zeros(int(labels.max()) + 1, dtype=objects.dtype)
+    skeleton = labels > 0
+    owner[labels[skeleton]] = objects[skeleton]
+    wrong = (objects > 0) & (owner[regions] != objects)
+    for label in np.unique(objects[wrong]):
+        rows, cols = np.nonzero(objects == label)
+        box = np.s_[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1]
+        own = np.where(owner[labels[box]] == label, labels[box], 0)
+        fix = wrong[box] & (objects[box] == label)
+        if not own.any():  # no branch of its own (a blob too small for a skeleton branch)
+            regions[box][fix] = 0
+            continue
+        _, nearest = ndi.distance_transform_edt(own == 0, return_indices=True)
+        regions[box][fix] = own[nearest[0][fix], nearest[1][fix]]
 
 
 def _count_per_object(pixels: np.ndarray, objects: np.ndarray, count: int) -> np.ndarray:
@@ -130,7 +160,8 @@ def measure_objects(
 ) -> pd.DataFrame:
     """One row per object label ``1..objects.max()``: branch geometry aggregated (lengths
     summed, mean width = area / length, largest local width, tortuosity = Σ path / Σ chord of the
-    open branches, curvature weighted by path length), junctions and ends counted."""
+    open branches, curvature weighted by path length over the branches that have one),
+    junctions and ends counted."""
     count = int(objects.max()) if objects.size else 0
     table = pd.DataFrame({"object": np.arange(1, count + 1)})
     table["area"] = np.bincount(objects.ravel(), minlength=count + 1)[1:]
@@ -149,7 +180,11 @@ def measure_objects(
         )
     b = branches.assign(
         open_path=np.where(branches["closed"], 0.0, branches["path_length"]),
+        # Curvature is weighted by the path length of the branches that have one: a branch of
+        # under 4 centre-line points has none (NaN), and counting its length with no bend
+        # would pull a dense network's curvature towards 0.
         bend=branches["curvature_mean"].fillna(0) * branches["path_length"],
+        curved_path=branches["path_length"].where(branches["curvature_mean"].notna(), 0.0),
     )
     grouped = b.groupby("object").agg(
         branches=("branch", "size"),
@@ -159,6 +194,7 @@ def measure_objects(
         chord=("chord", "sum"),
         width_max=("width_max", "max"),
         bend=("bend", "sum"),
+        curved_path=("curved_path", "sum"),
     )
     table = table.drop(columns="branches").merge(
         grouped, left_on="object", right_index=True, how="left"
@@ -169,5 +205,6 @@ def measure_objects(
         table["width_mean"] = np.where(table["length"] > 0, table["area"] / table["length"], np.nan)
     table["width_max"] = np.fmax(table["width_max"], table["width_mean"])
     table["tortuosity"] = np.where(table["chord"] >= 2, table["open_path"] / table["chord"], np.nan)
-    table["curvature_mean"] = np.where(table["path"] > 0, table["bend"] / table["path"], np.nan)
-    return table.drop(columns=["path", "open_path", "chord", "bend"])
+    curved = table["curved_path"] > 0
+    table["curvature_mean"] = np.where(curved, table["bend"] / table["curved_path"], np.nan)
+    return table.drop(columns=["path", "open_path", "chord", "bend", "curved_path"])

@@ -103,7 +103,8 @@ def _image_row(
 ) -> dict:
     stats = field_statistics(angles, structure, weights)
     row = {name: getattr(stats, name) for name in _FIELD}
-    row.update(pixels=stats.pixels, objects=int(objects.max()), branches=len(branches))
+    objects_found = int(np.count_nonzero(np.unique(objects)))  # labels keep their own ids
+    row.update(pixels=stats.pixels, objects=objects_found, branches=len(branches))
     row["total_length"] = float(branches["length"].sum()) if len(branches) else 0.0
     for size, value in order_parameter_by_size(angles, structure, weights, options.sizes).items():
         row[f"order_parameter_{size}px"] = value

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 from PIL import Image
 
+from dense_direction.analysis.conventions import histogram_in_degrees
 from dense_direction.analysis.report.image import ImageAnalysis, analyze_image
 from dense_direction.analysis.report.options import AnalysisOptions, convert_table
 from dense_direction.analysis.report.plots import misorientation_picture, object_overlay, rose_plot
@@ -205,11 +206,13 @@ def _one(
         rois=convert_table(analysis.rois, options).assign(image=stem)
         if len(analysis.rois)
         else None,
-        histogram={
-            "edges_deg": np.degrees(edges).round(3).tolist(),
-            "counts": np.round(counts, 6).tolist(),
-        },
+        histogram=_histogram(counts, edges, options.angle_convention),
     )
+
+
+def _histogram(counts: np.ndarray, edges: np.ndarray, convention: str) -> dict:
+    counts, degrees = histogram_in_degrees(counts, edges, convention)
+    return {"edges_deg": degrees.round(3).tolist(), "counts": np.round(counts, 6).tolist()}
 
 
 def _results(items: list, out: Path, options: AnalysisOptions, files: bool, jobs: int):
