@@ -38,6 +38,29 @@ def test_synth_refuses_a_non_empty_folder(tmp_path, capsys):
     assert (tmp_path / "keep.txt").read_text() == "precious"
 
 
+def test_overwrite_deletes_the_earlier_dataset_but_not_other_files(tmp_path, capsys):
+    # 4 samples with splits 0.5/0.25/0.25: train 0-1, val 2, test 3. Then 2 samples, all
+    # train: without clearing, val/00002 and test/00003 stayed and a test split that
+    # meta.json counts as empty was still read from disk.
+    out = tmp_path / "d"
+    args = ["synth", "--out", str(out), "--size", "32", "--kind", "cracks", "--jobs", "1"]
+    assert main([*args, "--num", "4", "--splits", "0.5", "0.25", "0.25"]) == 0
+    (out / "notes.txt").write_text("mine")
+    assert main([*args, "--num", "2", "--splits", "1", "0", "0", "--overwrite"]) == 0
+    # 4 samples x 5 layout folders (one kind: no classes/) + meta.json = 21 files.
+    assert "deleted the 21 files of the earlier dataset" in capsys.readouterr().out
+    written = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+    assert written == sorted(["meta.json", "notes.txt"] + [
+        f"{folder}/train/{i:05d}{suffix}"
+        for folder, suffix in sorted(
+            {"centerlines": ".png", "crossings": ".png", "directions": ".npy",
+             "images": ".png", "masks": ".png"}.items()
+        )
+        for i in range(2)
+    ])  # fmt: skip
+    assert not (out / "images" / "test").exists()
+
+
 def test_synth_mixes_all_four_kinds_by_default(tmp_path, capsys):
     # Every width (1-px cracks to 44-px roads) is in the default training data.
     assert main(["synth", "--out", str(tmp_path / "d"), "--num", "1", "--size", "64"]) == 0

@@ -9,7 +9,7 @@ from dense_direction.hardware import usable_cores
 from dense_direction.io import output_folder
 from dense_direction.progress import Progress
 from dense_direction.synthetic import KINDS, STYLES
-from dense_direction.synthetic.dataset import write_dataset
+from dense_direction.synthetic.dataset import clear_dataset, write_dataset
 
 HELP = "generate a synthetic linear-structure dataset (images, masks, centre-lines, directions)"
 
@@ -60,7 +60,10 @@ def add_parser(parser: argparse.ArgumentParser) -> None:
         help="fractions of samples per split (default 0.7 0.15 0.15)",
     )
     parser.add_argument(
-        "--overwrite", action="store_true", help="write into a non-empty output folder"
+        "--overwrite",
+        action="store_true",
+        help="write into a non-empty output folder, deleting an earlier dataset's samples "
+        "and meta.json there first (other files stay)",
     )
     parser.add_argument(
         "--jobs",
@@ -79,6 +82,10 @@ def run(args: argparse.Namespace) -> int:
     output_folder(args.out, make=False)
     if args.out.exists() and any(args.out.iterdir()) and not args.overwrite:
         raise FileExistsError(f"{args.out} is not empty; choose another --out or pass --overwrite")
+    if args.out.is_dir():
+        removed = clear_dataset(args.out)
+        if removed:
+            print(f"--overwrite: deleted the {removed} files of the earlier dataset in {args.out}")
     size = args.size[0] if len(args.size) == 1 else tuple(args.size)
     with Progress(args.num, "synth", "img") as bar:
         meta = write_dataset(

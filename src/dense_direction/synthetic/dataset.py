@@ -38,6 +38,7 @@ from dense_direction.synthetic.styles import parse_styles
 
 __all__ = [
     "LAYOUT",
+    "clear_dataset",
     "layout_path",
     "missing_split",
     "read_split",
@@ -77,6 +78,36 @@ def missing_split(root: str | Path, split: str, folder: str | Path) -> str:
             f"dense-direction synth --num, or give the split a larger share with --splits"
         )
     return f"no {folder} (split {split!r} missing); see {meta}"
+
+
+def clear_dataset(root: str | Path) -> int:
+    """Delete what :func:`write_dataset` wrote into ``root`` (the sample files of every layout
+    folder and split, ``meta.json``, the folders left empty), and nothing else; the number of
+    files deleted. Writing over a dataset without this would leave the earlier samples that
+    the new one does not rewrite: a test split holding samples the new one trains on, or a
+    split that meta.json counts as empty still read from disk."""
+    root = Path(root)
+    removed = 0
+    for folder, suffix in LAYOUT.items():
+        for split in SPLITS:
+            directory = root / folder / split
+            if not directory.is_dir():
+                continue
+            for path in directory.glob(f"[0-9][0-9][0-9][0-9][0-9]{suffix}"):
+                path.unlink()
+                removed += 1
+            _remove_if_empty(directory)
+        _remove_if_empty(root / folder)
+    meta = root / "meta.json"
+    if meta.is_file():
+        meta.unlink()
+        removed += 1
+    return removed
+
+
+def _remove_if_empty(directory: Path) -> None:
+    if directory.is_dir() and not any(directory.iterdir()):
+        directory.rmdir()
 
 
 def layout_path(root: str | Path, folder: str, split: str, stem: str) -> Path:
