@@ -1,6 +1,7 @@
 """`dense-direction evaluate` argument checks (no model needed)."""
 
 import argparse
+import json
 
 import numpy as np
 import pytest
@@ -110,7 +111,7 @@ def test_a_negative_panel_count_is_refused(tmp_path, capsys):
 def test_a_report_without_scored_pixels_names_no_best_baseline():
     # With no pixel scored every mean is NaN; metrics.md still named "structure tensor s=1
     # r=2" the best baseline and said the model did not beat it, comparing NaNs.
-    from dense_direction.cli.evaluate import MODEL, _markdown, _report
+    from dense_direction.cli.evaluate import MODEL, _markdown, _report, json_text
     from dense_direction.evaluation import summarize_errors
 
     empty = summarize_errors(np.array([]))
@@ -118,6 +119,9 @@ def test_a_report_without_scored_pixels_names_no_best_baseline():
     assert report["best_baseline"] is None and "model_beats_best_baseline" not in report
     text = _markdown(report)
     assert "No pixel was scored" in text and "beat" not in text
+    # metrics.json is strict JSON: no bare NaN (json.dumps wrote them; JSON.parse refuses).
+    strict = json.loads(json_text(report), parse_constant=lambda c: pytest.fail(f"{c} in JSON"))
+    assert strict["methods"][MODEL]["mean"] is None and strict["methods"][MODEL]["count"] == 0
     scored = summarize_errors(np.array([1.0, 3.0]))
     baseline = summarize_errors(np.array([5.0]))
     report = _report({MODEL: scored, "structure tensor s=1 r=2": baseline}, images=2)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -193,7 +194,7 @@ def evaluate(
         m: summarize_errors(np.concatenate(e) if e else np.empty(0)) for m, e in errors.items()
     }
     report = _report(summaries, len(items))
-    (out / "metrics.json").write_text(json.dumps(report, indent=2) + "\n")
+    (out / "metrics.json").write_text(json_text(report))
     (out / "metrics.md").write_text(_markdown(report))
     curves = {MODEL: np.concatenate(errors[MODEL])}
     if report.get("best_baseline"):
@@ -201,6 +202,20 @@ def evaluate(
         curves[name] = np.concatenate(errors[name])
     error_histogram(curves, str(out / "error_histogram.png"))
     return report
+
+
+def json_text(report: dict[str, Any]) -> str:
+    """``report`` as strict JSON: a statistic without a value (NaN: no pixel scored) is
+    ``null``, since ``NaN`` is not JSON and strict parsers (JavaScript's, jq) refuse the file."""
+
+    def finite(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: finite(v) for k, v in value.items()}
+        if isinstance(value, float) and not math.isfinite(value):
+            return None
+        return value
+
+    return json.dumps(finite(report), indent=2, allow_nan=False) + "\n"
 
 
 def _report(summaries: dict[str, Any], images: int) -> dict[str, Any]:
