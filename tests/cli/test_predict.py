@@ -211,6 +211,12 @@ def test_runs_into_one_folder_are_recorded_and_analyze_reads_only_the_last(tmp_p
     _, printed, record = predict("d", "--smooth", "0")
     assert "of an earlier predict that did not record its images (a, b, c)" in printed
     assert record["images"] == ["d"]
+    # The scales as they act (largest first), not as typed: the same two scales in either
+    # order are one run (recorded as typed, they started a new list).
+    _, _, record = predict("b", "--smooth", "0", "--scales", "0.5", "1")
+    assert record["images"] == ["b"] and record["options"]["scales"] == [1.0, 0.5]
+    _, _, record = predict("c", "--smooth", "0", "--scales", "1", "0.5")
+    assert record["images"] == ["b", "c"]
 
 
 def test_images_read_ahead_stay_paired_with_their_outputs_past_an_unreadable_one(
@@ -234,6 +240,25 @@ def test_a_double_star_pattern_searches_every_subfolder(tmp_path):
         image.save(tmp_path / name)
     names = [p.name for p in collect_inputs(str(tmp_path / "**" / "*.png"))]
     assert sorted(names) == ["a.png", "b.png", "c.png"]
+
+
+def test_a_pattern_that_reaches_the_output_folder_leaves_its_earlier_outputs_out(tmp_path, capsys):
+    # predict --input 'in/**/*' --out in/pred, run a second time: the outputs of a.png and
+    # b.png in in/pred (pictures, angle map, run record) are not inputs. They were: the
+    # angle map and its PNG share a stem, which stopped the run; c_overlay.png, whose "c"
+    # is no input, is an image like any other.
+    image = Image.fromarray(np.zeros((4, 4, 3), np.uint8))
+    pred = tmp_path / "in" / "pred"
+    (tmp_path / "in" / "sub").mkdir(parents=True)
+    pred.mkdir()
+    for name in ("in/a.png", "in/sub/b.png", "in/pred/a_angles.png", "in/pred/b_overlay.png",
+                 "in/pred/c_overlay.png"):  # fmt: skip
+        image.save(tmp_path / name)
+    np.save(pred / "a_angles.npy", np.zeros((4, 4), np.float32))
+    (pred / "predict.json").write_text("{}")
+    names = collect_inputs(str(tmp_path / "in" / "**" / "*"), out=pred)
+    assert sorted(p.name for p in names) == ["a.png", "b.png", "c_overlay.png"]
+    assert "left out 4 files an earlier predict wrote" in capsys.readouterr().out
 
 
 def test_a_folder_names_what_it_skips_also_when_it_holds_no_image(tmp_path, capsys):

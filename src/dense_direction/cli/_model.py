@@ -144,7 +144,7 @@ def prediction_options(args: argparse.Namespace) -> dict[str, Any]:
     resolve_device(args.device)  # before the model loads and the first image is read
     check_tiling(args.tile, args.overlap, smallest=MIN_CLI_TILE)
     check_border(args.border)
-    check_scales(args.scales)
+    scales = check_scales(args.scales)  # as they act: largest first
     check_target_width(args.target_width, "--target-width")
     if args.smooth is not None:
         check_smooth(args.smooth, "--smooth")
@@ -153,7 +153,7 @@ def prediction_options(args: argparse.Namespace) -> dict[str, Any]:
         overlap=args.overlap,
         border=args.border,
         tta=args.tta,
-        scales=tuple(args.scales),
+        scales=scales,
         target_width=args.target_width,
         smooth=args.smooth,
     )

@@ -24,7 +24,7 @@ from dense_direction.io import (
     read_image_and_no_data,
 )
 from dense_direction.io.png import write_png
-from dense_direction.prediction import OUTPUT_KINDS, output_name
+from dense_direction.prediction import OUTPUT_KINDS, RUN_RECORD, output_name
 from dense_direction.progress import Progress
 
 HELP = "predict direction fields (angle maps, overlays, confidence) with a trained model"
@@ -51,12 +51,14 @@ def add_parser(parser: argparse.ArgumentParser) -> None:
 _OUTPUT_NAME = re.compile(rf"^(?P<stem>.+)_(?:{'|'.join(OUTPUT_KINDS)})(?:_class\d+)?$")
 
 
-def collect_inputs(pattern: str) -> list[Path]:
+def collect_inputs(pattern: str, out: Path | None = None) -> list[Path]:
     """Image files named by a path, a folder (not recursive) or a glob pattern. Files that
     share a stem (``x.png`` and ``x.jpg``) would write the same outputs: an error lists them.
     In a folder or a pattern, the pictures an earlier ``predict`` wrote there for one of the
-    images (``x_overlay.png`` beside ``x.png``: ``--out`` was the input folder) are left out,
-    and a folder's other files and subfolders are named, not skipped silently."""
+    images are left out: beside it (``x_overlay.png`` beside ``x.png``: ``--out`` was the
+    input folder) or in the output folder ``out`` (a ``**`` pattern that reaches it), with
+    the angle maps and the run record a pattern may match there; a folder's other files and
+    subfolders are named, not skipped silently."""
     path = Path(pattern)
     if path.is_file():
         return [path]
@@ -66,25 +68,30 @@ def collect_inputs(pattern: str) -> list[Path]:
         found = sorted(Path(p) for p in glob.glob(pattern, recursive=True) if Path(p).is_file())
         if not found:
             raise FileNotFoundError(f"no file matches {pattern!r}")
-    found = _without_earlier_outputs(found)
+    found = _without_earlier_outputs(found, out)
     check_unique_stems(found)
     return found
 
 
-def _without_earlier_outputs(paths: list[Path]) -> list[Path]:
-    """``paths`` less the PNGs predict wrote for another of them (same folder, name
-    ``<stem>_<kind>...png``), with a line that says how many were left out."""
-    inputs = {(p.parent, p.stem) for p in paths}
+def _without_earlier_outputs(paths: list[Path], out: Path | None = None) -> list[Path]:
+    """``paths`` less the files predict wrote for another of them, with a line that says how
+    many were left out: ``<stem>_<kind>...png`` and ``<stem>_angles.npy`` beside their image
+    or in ``out``, and ``out``'s run record."""
+    beside = {(p.parent, p.stem) for p in paths}
+    stems = {p.stem for p in paths}
+    out = None if out is None else out.resolve()
     earlier = []
     for p in paths:
+        in_out = out is not None and p.parent.resolve() == out
         match = _OUTPUT_NAME.match(p.stem)
-        if p.suffix.lower() == ".png" and match and (p.parent, match["stem"]) in inputs:
+        written = p.suffix.lower() in (".png", ".npy") and match is not None
+        if (in_out and p.name == RUN_RECORD) or (
+            written and ((p.parent, match["stem"]) in beside or (in_out and match["stem"] in stems))
+        ):
             earlier.append(p)
     if earlier:
         names = listing([p.name for p in earlier], 4)
-        print(
-            f"left out {len(earlier)} files an earlier predict wrote beside their images: {names}"
-        )
+        print(f"left out {len(earlier)} files an earlier predict wrote: {names}")
     return [p for p in paths if p not in set(earlier)]
 
 
@@ -163,7 +170,7 @@ def run(args: argparse.Namespace) -> int:
     if not 0 <= args.threshold < 1:
         raise ValueError(f"--threshold must be in [0, 1), got {args.threshold}")
     options = prediction_options(args)
-    inputs = collect_inputs(args.input)
+    inputs = collect_inputs(args.input, args.out)
     output_folder(args.out, make=False)  # before the model loads
     failed: list[tuple[Path, str]] = []
     # Images are read one ahead in a thread of their own (decoding releases the GIL): the
