@@ -88,25 +88,33 @@ def tile_span(length: int, tile: int, overlap: int, multiple: int = 1) -> tuple[
     return side, [i * (length - side) // (count - 1) for i in range(count)]
 
 
-def check_tiling(tile: int, overlap: int, smallest: int = 1) -> None:
+def check_tiling(
+    tile: int, overlap: int, smallest: int = 1, names: tuple[str, str] = ("tile", "overlap")
+) -> None:
     """A ``ValueError`` (``TypeError`` for a value that is not a whole number) unless
     ``tile >= smallest`` (at least 1) and ``0 <= overlap < tile``, naming the value at
-    fault."""
-    for name, value in (("tile", tile), ("overlap", overlap)):
+    fault as ``names`` spell them (the command line passes its flags)."""
+    tile_name, overlap_name = names
+
+    def given(name: str, value: int) -> str:  # "tile=64", or "--tile 64" as typed
+        return f"{name} {value}" if name.startswith("--") else f"{name}={value}"
+
+    for name, value in ((tile_name, tile), (overlap_name, overlap)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
             raise TypeError(f"{name} must be a whole number of pixels, got {value!r}")
     if tile < 1:
-        raise ValueError(f"tile must be >= 1 pixel, got tile={tile}")
+        raise ValueError(f"{tile_name} must be >= 1 pixel, got {given(tile_name, tile)}")
     if tile < smallest:
         raise ValueError(
-            f"tile must be >= {smallest} pixels, got tile={tile}: smaller tiles hold too little "
-            f"of the image for the network to read structures across them (seams of tens of "
-            f"degrees); the default is {DEFAULT_TILE}"
+            f"{tile_name} must be >= {smallest} pixels, got {given(tile_name, tile)}: smaller "
+            f"tiles hold too little of the image for the network to read structures across "
+            f"them (seams of tens of degrees); the default is {DEFAULT_TILE}"
         )
     if not 0 <= overlap < tile:
         raise ValueError(
-            f"overlap must be >= 0 and below the tile size, got overlap={overlap} with "
-            f"tile={tile}: lower the overlap or raise the tile"
+            f"{overlap_name} must be >= 0 and below the tile size, got "
+            f"{given(overlap_name, overlap)} with {given(tile_name, tile)}: lower the overlap "
+            f"or raise the tile"
         )
 
 

@@ -55,9 +55,10 @@ def test_untrusted_checkpoint_is_a_message_and_trust_checkpoint_opts_in(inputs, 
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
-        (["--tile", "0"], "tile must be >= 1 pixel, got tile=0"),
-        (["--tile", "32"], "tile must be >= 128 pixels, got tile=32: smaller tiles hold"),
-        (["--tile", "128", "--overlap", "128"], "overlap=128 with tile=128: lower the overlap"),
+        # The flags as typed, not the API's argument names.
+        (["--tile", "0"], "--tile must be >= 1 pixel, got --tile 0"),
+        (["--tile", "32"], "--tile must be >= 128 pixels, got --tile 32: smaller tiles hold"),
+        (["--tile", "128", "--overlap", "128"], "--overlap 128 with --tile 128: lower the"),
         (["--device", "gpu"], "unknown device 'gpu'"),
         (["--border", "-1"], "border must be an integer >= 0 pixels, got -1"),
         (["--border", "100000"], "border must be at most 1024 pixels, got 100000"),

@@ -142,7 +142,7 @@ def prediction_options(args: argparse.Namespace) -> dict[str, Any]:
     (a ``ValueError`` naming the bad one) before any model is loaded; what depends on the
     model is :func:`load_estimator`'s to check."""
     resolve_device(args.device)  # before the model loads and the first image is read
-    check_tiling(args.tile, args.overlap, smallest=MIN_CLI_TILE)
+    check_tiling(args.tile, args.overlap, MIN_CLI_TILE, names=("--tile", "--overlap"))
     check_border(args.border)
     scales = check_scales(args.scales)  # as they act: largest first
     check_target_width(args.target_width, "--target-width")
