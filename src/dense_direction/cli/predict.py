@@ -92,7 +92,8 @@ def _without_earlier_outputs(paths: list[Path], out: Path | None = None) -> list
     if earlier:
         names = listing([p.name for p in earlier], 4)
         print(f"left out {len(earlier)} files an earlier predict wrote: {names}")
-    return [p for p in paths if p not in set(earlier)]
+    left_out = set(earlier)
+    return [p for p in paths if p not in left_out]
 
 
 def write_outputs(

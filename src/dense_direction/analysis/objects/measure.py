@@ -139,7 +139,7 @@ def _own_object_regions(regions: np.ndarray, labels: np.ndarray, objects: np.nda
     if not wrong.any():
         return
     for label in np.unique(objects[wrong]):
-        box = _bounding_box(objects == label)
+        (box,) = ndi.find_objects((objects == label).view(np.uint8))  # one label: id 1
         own = np.where(owner[labels[box]] == label, labels[box], 0)
         fix = wrong[box] & (objects[box] == label)
         if not own.any():  # no branch of its own (a blob too small for a skeleton branch)
@@ -147,13 +147,6 @@ def _own_object_regions(regions: np.ndarray, labels: np.ndarray, objects: np.nda
             continue
         _, nearest = ndi.distance_transform_edt(own == 0, return_indices=True)
         regions[box][fix] = own[nearest[0][fix], nearest[1][fix]]
-
-
-def _bounding_box(pixels: np.ndarray) -> tuple[slice, slice]:
-    rows, cols = np.any(pixels, axis=1), np.any(pixels, axis=0)
-    top, bottom = np.argmax(rows), len(rows) - np.argmax(rows[::-1])
-    left, right = np.argmax(cols), len(cols) - np.argmax(cols[::-1])
-    return slice(top, bottom), slice(left, right)
 
 
 def _count_per_object(pixels: np.ndarray, objects: np.ndarray, count: int) -> np.ndarray:
