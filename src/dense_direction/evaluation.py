@@ -19,6 +19,7 @@ __all__ = [
     "WIDTH_BANDS",
     "DirectionErrorSummary",
     "angular_error",
+    "field_by_class",
     "grouped_summaries",
     "local_width",
     "scored_pixels",
@@ -91,6 +92,41 @@ def angular_error(
             )
         error = error[mask_t.bool()]
     return error.reshape(-1).cpu().numpy()
+
+
+def field_by_class(
+    angles: np.ndarray, dir_classes: tuple[int, ...], classes: np.ndarray | None = None
+) -> np.ndarray:
+    """One ``(H, W)`` angle map from a model's ``(K, H, W)`` fields: at each pixel the field of
+    that pixel's own class in ``classes`` (``(H, W)`` label ids; ``dir_classes[k]`` is field
+    k's id), NaN where the class has no field. A single field is returned as it is, with or
+    without ``classes``: it is the direction of every structure. Several fields without
+    ``classes`` are an error: which one a pixel's truth belongs to is not known."""
+    angles = np.asarray(angles)
+    if angles.ndim == 2:
+        angles = angles[None]
+    if angles.ndim != 3 or angles.shape[0] != len(dir_classes):
+        raise ValueError(
+            f"expected ({len(dir_classes)}, H, W) angles, one field per direction class "
+            f"{tuple(dir_classes)}, got shape {angles.shape}"
+        )
+    if len(dir_classes) == 1:
+        return angles[0]
+    if classes is None:
+        raise ValueError(
+            f"the model predicts {len(dir_classes)} direction fields (label ids "
+            f"{', '.join(map(str, dir_classes))}): each pixel is scored against the field of "
+            "its own class, so a class map (label ids, 0 = background) is needed for every image"
+        )
+    if np.shape(classes) != angles.shape[1:]:
+        raise ValueError(
+            f"class map of shape {np.shape(classes)} for angle maps of {angles.shape[1:]}"
+        )
+    field = np.full(angles.shape[1:], np.nan, angles.dtype)
+    for channel, label in enumerate(dir_classes):
+        own = classes == label
+        field[own] = angles[channel][own]
+    return field
 
 
 @dataclass(frozen=True)

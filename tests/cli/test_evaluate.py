@@ -111,20 +111,20 @@ def test_a_negative_panel_count_is_refused(tmp_path, capsys):
 def test_a_report_without_scored_pixels_names_no_best_baseline():
     # With no pixel scored every mean is NaN; metrics.md still named "structure tensor s=1
     # r=2" the best baseline and said the model did not beat it, comparing NaNs.
-    from dense_direction.cli.evaluate import MODEL, _markdown, _report, json_text
+    from dense_direction.cli._evaluation_report import MODEL, json_text, markdown, summary_report
     from dense_direction.evaluation import summarize_errors
 
     empty = summarize_errors(np.array([]))
-    report = _report({MODEL: empty, "structure tensor s=1 r=2": empty}, images=2)
+    report = summary_report({MODEL: empty, "structure tensor s=1 r=2": empty}, images=2)
     assert report["best_baseline"] is None and "model_beats_best_baseline" not in report
-    text = _markdown(report)
+    text = markdown(report)
     assert "No pixel was scored" in text and "beat" not in text
     # metrics.json is strict JSON: no bare NaN (json.dumps wrote them; JSON.parse refuses).
     strict = json.loads(json_text(report), parse_constant=lambda c: pytest.fail(f"{c} in JSON"))
     assert strict["methods"][MODEL]["mean"] is None and strict["methods"][MODEL]["count"] == 0
     scored = summarize_errors(np.array([1.0, 3.0]))
     baseline = summarize_errors(np.array([5.0]))
-    report = _report({MODEL: scored, "structure tensor s=1 r=2": baseline}, images=2)
+    report = summary_report({MODEL: scored, "structure tensor s=1 r=2": baseline}, images=2)
     assert report["model_beats_best_baseline"] is True  # 2.0 < 5.0
 
 
@@ -147,3 +147,75 @@ def test_pixels_of_a_float_image_without_a_value_are_not_scored(tmp_path):
         report = evaluate(estimator, [item], tmp_path / "out", panels=1, options={"tta": False})
     assert {m["count"] for m in report["methods"].values()} == {5}
     assert report["methods"][MODEL]["count"] == 5
+
+
+def _two_field_estimator():
+    """Direction classes 1 and 2 on a 1x1 convolution with zero weights: the biases make field
+    1 the vector (-1, 0), i.e. theta = ((atan2(0, -1) + pi) / 2) mod pi = 0 (horizontal), and
+    field 2 the vector (1, 0), theta = (0 + pi) / 2 = pi/2 (vertical), at every pixel."""
+    import torch
+
+    from dense_direction.inference import DirectionEstimator
+
+    network = torch.nn.Conv2d(3, 7, 1)  # 3 structure logits, then (x, y) of fields 1 and 2
+    torch.nn.init.zeros_(network.weight)
+    network.bias.data = torch.tensor([0.0, 0.0, 0.0, -1.0, 0.0, 1.0, 0.0])
+    return DirectionEstimator(
+        network,
+        dir_classes=(1, 2),
+        mean=(0, 0, 0),
+        std=(255, 255, 255),
+        seg_channels=3,
+        divisor=1,
+        precision="float32",
+    )
+
+
+def test_each_pixel_is_scored_with_the_field_of_its_own_class(tmp_path):
+    # A model with two direction fields was scored with its first field on every pixel.
+    # Truth 0 (horizontal) everywhere; class map: row 0 class 3 (no field of the model),
+    # columns 0-2 class 1 (field 0 rad: error 0), columns 3-5 class 2 (field pi/2: error 90).
+    # So 15 pixels at 0 and 15 at 90: mean 45; the 6 pixels of class 3 are not scored.
+    from dense_direction.cli.evaluate import MODEL, Item, evaluate
+
+    Image.fromarray(np.zeros((6, 6, 3), np.uint8)).save(tmp_path / "a.png")
+    classes = np.ones((6, 6), np.int64)
+    classes[:, 3:] = 2
+    classes[0] = 3
+    item = Item(
+        "a", tmp_path / "a.png", np.zeros((6, 6), np.float32), np.ones((6, 6), bool), classes
+    )
+    report = evaluate(_two_field_estimator(), [item], tmp_path / "out", options={"tta": False})
+    assert report["methods"][MODEL]["count"] == 30
+    assert report["methods"][MODEL]["mean"] == pytest.approx(45.0, abs=1e-3)
+    by_class = report["model_by_class"]
+    assert by_class["1"]["mean"] == pytest.approx(0.0, abs=1e-3) and by_class["1"]["count"] == 15
+    assert by_class["2"]["mean"] == pytest.approx(90.0, abs=1e-3) and by_class["2"]["count"] == 15
+    assert report["pixels_of_other_classes"] == 6
+    # the baselines are scored on the same 30 pixels
+    assert {m["count"] for m in report["methods"].values()} == {30}
+    assert "| 2 | 15 | 90.00 |" in (tmp_path / "out" / "metrics.md").read_text()
+
+
+def test_a_model_with_several_fields_needs_class_maps(tmp_path):
+    from dense_direction.cli.evaluate import Item, evaluate
+
+    Image.fromarray(np.zeros((6, 6, 3), np.uint8)).save(tmp_path / "a.png")
+    item = Item("a", tmp_path / "a.png", np.zeros((6, 6), np.float32), np.ones((6, 6), bool))
+    with pytest.raises(ValueError, match=r"2 direction fields \(label ids 1, 2\).*--classes DIR"):
+        evaluate(_two_field_estimator(), [item], tmp_path / "out")
+    assert not (tmp_path / "out").exists()  # refused before anything was predicted or written
+
+
+def test_class_maps_are_read_from_classes_and_must_hold_integers(folders):
+    (folders / "classes").mkdir()
+    classes = np.zeros((6, 6), np.uint8)
+    classes[3] = 2
+    Image.fromarray(classes).save(folders / "classes" / "a.png")
+    argv = ["--images", folders / "images", "--directions", folders / "directions"]
+    item = items_from_args(_args(*argv, "--classes", folders / "classes"))[0]
+    assert item.classes.dtype == np.int64 and item.classes[3].tolist() == [2] * 6
+    assert item.classes.sum() == 12
+    Image.fromarray(np.full((6, 6, 3), 1, np.uint8)).save(folders / "classes" / "a.png")
+    with pytest.raises(ValueError, match=r"a\.png: labels must be a single-channel"):
+        items_from_args(_args(*argv, "--classes", folders / "classes"))

@@ -4,8 +4,6 @@ same images and pixels, against direction ground truth."""
 from __future__ import annotations
 
 import argparse
-import json
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,9 +13,22 @@ import numpy as np
 from PIL import Image
 
 from dense_direction.analysis.conventions import check_radians
+from dense_direction.analysis.report.inputs import check_labels
 from dense_direction.classical import BASELINES
+from dense_direction.cli._evaluation_report import (
+    MODEL,
+    by_class,
+    json_text,
+    markdown,
+    summary_report,
+)
 from dense_direction.cli._model import add_model_arguments, load_estimator, prediction_options
-from dense_direction.evaluation import angular_error, scored_pixels, summarize_errors
+from dense_direction.evaluation import (
+    angular_error,
+    field_by_class,
+    scored_pixels,
+    summarize_errors,
+)
 from dense_direction.io import (
     IMAGE_SUFFIXES,
     files_by_stem,
@@ -25,21 +36,23 @@ from dense_direction.io import (
     output_folder,
     read_binary_mask,
     read_image_and_no_data,
+    read_mask,
 )
 from dense_direction.progress import track
 
 HELP = "angular-error report of a model and the classical baselines against ground truth"
-MODEL = "model"
 
 
 @dataclass(frozen=True)
 class Item:
-    """One evaluation image: its path, the true angles and the pixels to score."""
+    """One evaluation image: its path, the true angles, the pixels to score and, for models
+    with a direction field per class, each pixel's class (label ids)."""
 
     name: str
     image: Path
     direction: np.ndarray
     select: np.ndarray
+    classes: np.ndarray | None = None
 
 
 def add_parser(parser: argparse.ArgumentParser) -> None:
@@ -55,12 +68,18 @@ def add_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--centerlines", type=Path, help="score only centre-line pixels")
     parser.add_argument("--masks", type=Path, help="score only mask pixels")
     parser.add_argument("--crossings", type=Path, help="leave these pixels out")
+    parser.add_argument(
+        "--classes",
+        type=Path,
+        help="class maps (label ids): which field of a model with several direction classes "
+        "scores each pixel",
+    )
     parser.add_argument("--out", type=Path, required=True, help="report folder")
     parser.add_argument("--no-baselines", action="store_true", help="skip classical baselines")
     parser.add_argument("--panels", type=int, default=4, help="example pictures to write (4)")
 
 
-PATH_FLAGS = ("data", "images", "directions", "centerlines", "masks", "crossings")
+PATH_FLAGS = ("data", "images", "directions", "centerlines", "masks", "crossings", "classes")
 
 
 def _check_path_flags(args: argparse.Namespace) -> None:
@@ -110,7 +129,8 @@ def items_from_args(args: argparse.Namespace) -> list[Item]:
         layout = split_folders(args.data, split)
         if not layout["images"].is_dir():
             raise FileNotFoundError(missing_split(args.data, split, layout["images"]))
-        folders = {k: layout[k] for k in ("images", "directions", "centerlines", "crossings")}
+        wanted = ("images", "directions", "centerlines", "crossings", "classes")
+        folders = {k: layout[k] for k in wanted}
         folders["masks"] = None
     elif args.images is not None and args.directions is not None:
         if args.split is not None:
@@ -124,6 +144,7 @@ def items_from_args(args: argparse.Namespace) -> list[Item]:
             centerlines=args.centerlines,
             crossings=args.crossings,
             masks=args.masks,
+            classes=args.classes,
         )
     else:
         raise ValueError("give --data DIR, or --images DIR with --directions DIR")
@@ -156,7 +177,11 @@ def items_from_args(args: argparse.Namespace) -> list[Item]:
             crossing = read_binary_mask(found["crossings"][stem])
             _same_size(found["crossings"][stem], crossing.shape, direction_path, direction.shape)
         select = scored_pixels(region, crossing, direction)
-        items.append(Item(stem, Path(image), direction, select))
+        classes = None
+        if "classes" in found:
+            classes = check_labels(read_mask(found["classes"][stem]), found["classes"][stem])
+            _same_size(found["classes"][stem], classes.shape, direction_path, direction.shape)
+        items.append(Item(stem, Path(image), direction, select, classes))
     return items
 
 
@@ -174,13 +199,23 @@ def evaluate(
     and example panels into ``out``."""
     from dense_direction.visualization import comparison_row, error_histogram
 
+    dir_classes = tuple(estimator.dir_classes)
+    _check_class_maps(items, dir_classes)
     output_folder(out)
     methods = [MODEL, *(BASELINES if baselines else [])]
     errors: dict[str, list[np.ndarray]] = {m: [] for m in methods}
+    labels: list[np.ndarray] = []  # the class of every scored pixel (several fields only)
+    other_classes = 0  # pixels to score whose class has no field of the model
     for index, item in enumerate(track(items, "evaluate")):
         rgb, missing = read_image_and_no_data(item.image)
         select = scored_pixels(item.select, no_data=missing)
-        angles = estimator.predict(rgb, missing=missing, **(options or {})).angles[0]
+        fields = estimator.predict(rgb, missing=missing, **(options or {})).angles
+        angles = field_by_class(fields, dir_classes, item.classes)
+        if len(dir_classes) > 1:
+            own_field = np.isin(item.classes, dir_classes)
+            other_classes += int(np.count_nonzero(select & ~own_field))
+            select &= own_field
+            labels.append(item.classes[select])
         errors[MODEL].append(angular_error(angles, item.direction, select))
         gray = rgb.astype(np.float64).mean(axis=2) / 255
         for name in methods[1:]:
@@ -193,9 +228,12 @@ def evaluate(
     summaries = {
         m: summarize_errors(np.concatenate(e) if e else np.empty(0)) for m, e in errors.items()
     }
-    report = _report(summaries, len(items))
+    report = summary_report(summaries, len(items))
+    if labels:
+        report["model_by_class"] = by_class(np.concatenate(errors[MODEL]), labels, dir_classes)
+        report["pixels_of_other_classes"] = other_classes
     (out / "metrics.json").write_text(json_text(report))
-    (out / "metrics.md").write_text(_markdown(report))
+    (out / "metrics.md").write_text(markdown(report))
     curves = {MODEL: np.concatenate(errors[MODEL])}
     if report.get("best_baseline"):
         name = report["best_baseline"]
@@ -204,62 +242,18 @@ def evaluate(
     return report
 
 
-def json_text(report: dict[str, Any]) -> str:
-    """``report`` as strict JSON: a statistic without a value (NaN: no pixel scored) is
-    ``null``, since ``NaN`` is not JSON and strict parsers (JavaScript's, jq) refuse the file."""
-
-    def finite(value: Any) -> Any:
-        if isinstance(value, dict):
-            return {k: finite(v) for k, v in value.items()}
-        if isinstance(value, float) and not math.isfinite(value):
-            return None
-        return value
-
-    return json.dumps(finite(report), indent=2, allow_nan=False) + "\n"
-
-
-def _report(summaries: dict[str, Any], images: int) -> dict[str, Any]:
-    # Without a scored pixel every mean is NaN: there is no best baseline and no verdict.
-    scored = summaries[MODEL].count > 0
-    baselines = {k: v for k, v in summaries.items() if k != MODEL and scored}
-    best = min(baselines, key=lambda k: baselines[k].mean) if baselines else None
-    report: dict[str, Any] = {
-        "images": images,
-        "methods": {k: v.as_dict() for k, v in summaries.items()},
-        "best_baseline": best,
-    }
-    if best is not None:
-        report["model_beats_best_baseline"] = bool(summaries[MODEL].mean < baselines[best].mean)
-    return report
-
-
-def _markdown(report: dict[str, Any]) -> str:
-    lines = [
-        f"# Direction error on {report['images']} images",
-        "",
-        "Angular error in degrees (modulo 180) against the ground truth; acc@T = fraction "
-        "(0-1) of the pixels within T degrees.",
-        "",
-        "| method | pixels | mean | median | RMSE | acc@5 | acc@10 | acc@20 |",
-        "|---|---|---|---|---|---|---|---|",
-    ]
-    for name, m in report["methods"].items():
-        label = f"**{name}**" if name in (MODEL, report["best_baseline"]) else name
-        lines.append(
-            f"| {label} | {m['count']} | {m['mean']:.2f} | {m['median']:.2f} | "
-            f"{m['rmse']:.2f} | {m['acc@5']:.3f} | {m['acc@10']:.3f} | "
-            f"{m['acc@20']:.3f} |"
+def _check_class_maps(items: Sequence[Item], dir_classes: tuple[int, ...]) -> None:
+    """A model with several direction fields scores each pixel with its class's field: every
+    image needs a class map, checked before anything is predicted."""
+    without = [item.name for item in items if item.classes is None]
+    if len(dir_classes) > 1 and without:
+        raise ValueError(
+            f"the model predicts {len(dir_classes)} direction fields (label ids "
+            f"{', '.join(map(str, dir_classes))}) and each pixel is scored against its own "
+            f"class's field, but {len(without)} image(s) have no class map ({without[0]}, ...): "
+            "give --classes DIR (label images named as the images), or --data with a "
+            "classes folder"
         )
-    if report["methods"][MODEL]["count"] == 0:
-        lines += ["", "No pixel was scored: check --masks / --centerlines / --crossings."]
-    if report["best_baseline"]:
-        verdict = "beats" if report["model_beats_best_baseline"] else "does not beat"
-        lines += [
-            "",
-            f"The model {verdict} the best classical baseline "
-            f"({report['best_baseline']}) on mean error.",
-        ]
-    return "\n".join(lines) + "\n"
 
 
 def run(args: argparse.Namespace) -> int:
