@@ -28,6 +28,7 @@ import numpy as np
 __all__ = [
     "DEFAULT_SCALES",
     "DEFAULT_TARGET_WIDTH",
+    "as_given",
     "check_scales",
     "check_target_width",
     "disk_footprint",
@@ -48,23 +49,33 @@ DEFAULT_SCALES: tuple[float, ...] = (1.0,)
 DEFAULT_TARGET_WIDTH = 12.0
 
 
-def check_scales(scales: Sequence[float]) -> tuple[float, ...]:
-    """``scales`` as a tuple, checked: each in ``(0, 1]``, 1 among them, no repeats."""
+def as_given(name: str, scales: Sequence[float]) -> str:
+    """``scales`` as the caller wrote them: ``--scales 1 0.5`` for a command-line flag
+    ``name``, ``scales=[1.0, 0.5]`` for an argument."""
+    if name.startswith("--"):
+        return " ".join([name, *(f"{s:g}" for s in scales)])
+    return f"{name}={list(scales)!r}"
+
+
+def check_scales(scales: Sequence[float], name: str = "scales") -> tuple[float, ...]:
+    """``scales`` as a tuple, checked: each in ``(0, 1]``, 1 among them, no repeats. ``name``
+    names them in messages (the command-line flag, say)."""
     if isinstance(scales, (str, bytes)) or not isinstance(scales, Sequence):
         raise TypeError(
-            f"scales must be a sequence of factors that includes 1, e.g. (1, 0.5), got {scales!r}"
+            f"{name} must be a sequence of factors that includes 1, e.g. (1, 0.5), got {scales!r}"
         )
     if not all(isinstance(s, (int, float, np.number)) and not isinstance(s, bool) for s in scales):
-        raise TypeError(f"scales must hold numbers, got {list(scales)!r}")
+        raise TypeError(f"{name} must hold numbers, got {list(scales)!r}")
     values = tuple(float(s) for s in scales)
     if not values:
-        raise ValueError("scales must hold at least 1 (the image itself), got none")
+        raise ValueError(f"{name} must hold at least 1 (the image itself), got none")
+    given = as_given(name, values)
     if any(not 0 < s <= 1 for s in values):
-        raise ValueError(f"scales must lie in (0, 1], got {list(scales)}")
+        raise ValueError(f"{name} must lie in (0, 1], got {given}")
     if 1.0 not in values:
-        raise ValueError(f"scales must include 1 (the image itself), got {list(scales)}")
+        raise ValueError(f"{name} must include 1 (the image itself), got {given}")
     if len(set(values)) != len(values):
-        raise ValueError(f"scales must not repeat, got {list(scales)}")
+        raise ValueError(f"{name} must not repeat, got {given}")
     return tuple(sorted(values, reverse=True))
 
 

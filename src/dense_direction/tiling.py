@@ -118,14 +118,14 @@ def check_tiling(
         )
 
 
-def check_border(border: int) -> None:
+def check_border(border: int, name: str = "border") -> None:
     """A ``ValueError`` unless the padding ``border`` is a whole number of pixels in
-    ``[0, MAX_BORDER]``."""
+    ``[0, MAX_BORDER]``; ``name`` names it in messages (the command-line flag, say)."""
     if isinstance(border, bool) or not isinstance(border, int) or border < 0:
-        raise ValueError(f"border must be an integer >= 0 pixels, got {border!r}")
+        raise ValueError(f"{name} must be an integer >= 0 pixels, got {border!r}")
     if border > MAX_BORDER:
         raise ValueError(
-            f"border must be at most {MAX_BORDER} pixels, got {border}: it only continues "
+            f"{name} must be at most {MAX_BORDER} pixels, got {border}: it only continues "
             f"structures across the frame (the default {DEFAULT_BORDER} does), and a wider one "
             f"adds copies of the edge at the cost of memory and time"
         )

@@ -94,3 +94,17 @@ def test_pixels_without_a_value_get_no_direction():
     wrong = r"missing must be an \(H, W\) mask .*\(24, 20\), got \(3,\)"
     with pytest.raises(ValueError, match=wrong):
         estimator.predict(np.zeros((24, 20, 3), np.uint8), tta=False, missing=np.zeros(3, bool))
+
+
+def test_settings_a_direction_only_model_cannot_use_are_named_as_given():
+    # From the command line the message named the API's arguments ("scales=[1.0, 0.5] ... use
+    # scales=(1,)") for what the user typed as --scales 1 0.5.
+    estimator = DirectionEstimator(torch.nn.Conv2d(3, 2, 1), **GOOD, seg_channels=0)
+    with pytest.raises(ValueError, match=r"^--scales 1 0\.5 needs .* use --scales 1$"):
+        estimator.check_scales([1, 0.5], "--scales")
+    with pytest.raises(ValueError, match=r"^--smooth 0\.3 needs .* use --smooth 0$"):
+        estimator.check_smooth(0.3, "--smooth")
+    with pytest.raises(ValueError, match=r"^scales=\[1\.0, 0\.5\] needs .* use scales=\(1,\)$"):
+        estimator.check_scales((1, 0.5))
+    with pytest.raises(ValueError, match=r"^smooth=0\.3 needs .* use smooth=0$"):
+        estimator.check_smooth(0.3)

@@ -143,8 +143,8 @@ def prediction_options(args: argparse.Namespace) -> dict[str, Any]:
     model is :func:`load_estimator`'s to check."""
     resolve_device(args.device)  # before the model loads and the first image is read
     check_tiling(args.tile, args.overlap, MIN_CLI_TILE, names=("--tile", "--overlap"))
-    check_border(args.border)
-    scales = check_scales(args.scales)  # as they act: largest first
+    check_border(args.border, "--border")
+    scales = check_scales(args.scales, "--scales")  # as they act: largest first
     check_target_width(args.target_width, "--target-width")
     if args.smooth is not None:
         check_smooth(args.smooth, "--smooth")
@@ -199,8 +199,8 @@ def load_estimator(args: argparse.Namespace, bundled_default: bool = True) -> An
     device or ``--scales`` the model cannot use is a ``ValueError`` / ``FileNotFoundError``
     the command reports as a message."""
     estimator = _load(args, bundled_default)
-    estimator.check_scales(args.scales)
-    estimator.check_smooth(args.smooth)
+    estimator.check_scales(args.scales, "--scales")
+    estimator.check_smooth(args.smooth, "--smooth")
     return estimator
 
 

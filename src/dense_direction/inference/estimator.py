@@ -47,6 +47,7 @@ from dense_direction.prediction import (
 from dense_direction.scales import (
     DEFAULT_SCALES,
     DEFAULT_TARGET_WIDTH,
+    as_given,
     check_scales,
     check_target_width,
 )
@@ -176,31 +177,38 @@ class DirectionEstimator(TiledFields):
         """The network's raw ``(N, C + 2K, H, W)`` outputs for normalised inputs."""
         return self.model(x)
 
-    def check_scales(self, scales: Sequence[float]) -> tuple[float, ...]:
+    def check_scales(self, scales: Sequence[float], name: str = "scales") -> tuple[float, ...]:
         """``scales`` checked (:func:`dense_direction.scales.check_scales`) and usable with
-        this model, largest first; else a ``ValueError`` that says why."""
-        scales = check_scales(scales)
+        this model, largest first; else a ``ValueError`` that says why, naming them ``name``
+        (``--scales`` from the command line)."""
+        scales = check_scales(scales, name)
         if len(scales) > 1 and not self.seg_channels:
+            off = as_given(name, (1,)) if name.startswith("--") else f"{name}=(1,)"
             raise ValueError(
-                f"scales={list(scales)} needs a model that predicts structure (a joint "
+                f"{as_given(name, scales)} needs a model that predicts structure (a joint "
                 f"segmentation + direction model) to read widths from; this model predicts "
-                f"directions only: use scales=(1,)"
+                f"directions only: use {off}"
             )
         return scales
 
-    def check_smooth(self, smooth: float | None) -> float:
+    def check_smooth(self, smooth: float | None, name: str = "smooth") -> float:
         """The smoothing strength to use (:mod:`dense_direction.smoothing`): ``smooth``
         checked (>= 0; > 0 needs a model that predicts structure), or for ``None`` the default,
         ``DEFAULT_SMOOTH`` for joint models and 0 for direction-only ones (nothing to read
-        widths from)."""
+        widths from). ``name`` names it in messages (``--smooth`` from the command line)."""
         if smooth is None:
             return DEFAULT_SMOOTH if self.seg_channels else 0.0
-        check_smooth(smooth)
+        check_smooth(smooth, name)
         if smooth > 0 and not self.seg_channels:
+            given, off = (
+                (f"{name} {smooth:g}", f"{name} 0")
+                if name.startswith("--")
+                else (f"{name}={smooth}", f"{name}=0")
+            )
             raise ValueError(
-                f"smooth={smooth} needs a model that predicts structure (a joint segmentation "
+                f"{given} needs a model that predicts structure (a joint segmentation "
                 f"+ direction model) to read widths from; this model predicts directions only: "
-                f"use smooth=0"
+                f"use {off}"
             )
         return float(smooth)
 
