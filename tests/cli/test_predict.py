@@ -306,3 +306,17 @@ def test_one_large_image_shows_its_progress_tile_by_tile(tmp_path, capsys):
     during = [line for line in lines if "0/1 img" in line]
     assert len(during) >= 10 and all(" 0%" not in line for line in during)
     assert "100% 1/1 img" in lines[-1]
+
+
+def test_a_pattern_leaves_out_and_names_the_files_that_are_not_images(tmp_path, capsys):
+    # predict --input 'photos/*' tried notes.txt as an image and listed it as failed; the
+    # folder rule names such files and leaves them out, and so does a pattern now.
+    image = Image.fromarray(np.zeros((4, 4, 3), np.uint8))
+    image.save(tmp_path / "a.png")
+    image.save(tmp_path / "b.JPG")
+    (tmp_path / "notes.txt").write_text("x")
+    names = collect_inputs(str(tmp_path / "*"))
+    assert [p.name for p in names] == ["a.png", "b.JPG"]
+    assert "1 file that is not an image (notes.txt)" in capsys.readouterr().out
+    with pytest.raises(FileNotFoundError, match=r"no image file \(.png.*1 file that is not an"):
+        collect_inputs(str(tmp_path / "*.txt"))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import functools
-import glob
 import re
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -19,7 +18,9 @@ from dense_direction.io import (
     IMAGE_SUFFIXES,
     check_unique_stems,
     files_by_stem,
+    files_matching,
     listing,
+    of_kind,
     output_folder,
     read_image_and_no_data,
 )
@@ -58,17 +59,17 @@ def collect_inputs(pattern: str, out: Path | None = None) -> list[Path]:
     images are left out: beside it (``x_overlay.png`` beside ``x.png``: ``--out`` was the
     input folder) or in the output folder ``out`` (a ``**`` pattern that reaches it), with
     the angle maps and the run record a pattern may match there; a folder's other files and
-    subfolders are named, not skipped silently."""
+    subfolders, and the files of other kinds a pattern matches, are named, not skipped
+    silently."""
     path = Path(pattern)
     if path.is_file():
         return [path]
     if path.is_dir():  # the folder rule every command shares (io.files_by_stem)
         found = [Path(f) for f in files_by_stem(path, IMAGE_SUFFIXES, "image", print).values()]
+        found = _without_earlier_outputs(found, out)
     else:
-        found = sorted(Path(p) for p in glob.glob(pattern, recursive=True) if Path(p).is_file())
-        if not found:
-            raise FileNotFoundError(f"no file matches {pattern!r}")
-    found = _without_earlier_outputs(found, out)
+        found = _without_earlier_outputs(files_matching(pattern), out)
+        found = of_kind(found, IMAGE_SUFFIXES, "image", f"the files {pattern!r} matches", print)
     check_unique_stems(found)
     return found
 

@@ -14,9 +14,11 @@ __all__ = [
     "check_unique_stems",
     "counted",
     "files_by_stem",
+    "files_matching",
     "ignored_entries",
     "listing",
     "mismatched_sizes",
+    "of_kind",
     "output_folder",
     "paired_files",
     "sha256",
@@ -75,15 +77,21 @@ def ignored_entries(folder: str | Path, kept: Iterable[Path], what: str = "image
     others = [p for p in sorted(Path(folder).iterdir()) if p not in kept]
     folders = [p.name + "/" for p in others if p.is_dir()]
     files = [p.name for p in others if not p.is_dir()]
-    not_what = f"is not an {what}" if what[0] in "aeiou" else f"is not a {what}"
-    if len(files) != 1:
-        not_what = f"are not {what}s"
     parts = []
     if files:
-        parts.append(f"{counted(len(files), 'file')} that {not_what} ({listing(files, 4)})")
+        parts.append(_not_of_kind(files, what))
     if folders:
         parts.append(f"{counted(len(folders), 'subfolder')}, not searched ({listing(folders, 4)})")
     return f"ignored in {folder}: " + "; ".join(parts) if parts else None
+
+
+def _not_of_kind(names: Sequence[str], what: str) -> str:
+    """``2 files that are not images (a.txt, b.csv)``."""
+    if len(names) == 1:
+        not_what = f"is not an {what}" if what[0] in "aeiou" else f"is not a {what}"
+    else:
+        not_what = f"are not {what}s"
+    return f"{counted(len(names), 'file')} that {not_what} ({listing(names, 4)})"
 
 
 def files_by_stem(
@@ -105,6 +113,39 @@ def files_by_stem(
         raise FileNotFoundError(f"no {what} files ({', '.join(suffixes)}) in {path}")
     check_unique_stems(found, what)
     return {f.stem: str(f) for f in found}
+
+
+def files_matching(pattern: str) -> list[Path]:
+    """The files the glob ``pattern`` matches (``**`` reaches subfolders), sorted; an error
+    when it matches none."""
+    import glob
+
+    matched = sorted(Path(p) for p in glob.glob(pattern, recursive=True) if Path(p).is_file())
+    if not matched:
+        raise FileNotFoundError(f"no file matches {pattern!r}")
+    return matched
+
+
+def of_kind(
+    paths: Sequence[Path],
+    suffixes: Sequence[str],
+    what: str,
+    source: str,
+    report: Callable[[str], None] | None = None,
+) -> list[Path]:
+    """The ``paths`` with one of ``suffixes``. ``report`` (e.g. ``print``) is given one line
+    naming the others, which are left out (as :func:`files_by_stem` names a folder's); none
+    of ``suffixes`` is an error naming ``source`` (where the paths came from)."""
+    found = [p for p in paths if p.suffix.lower() in suffixes]
+    others = [p.name for p in paths if p.suffix.lower() not in suffixes]
+    if not found:
+        raise FileNotFoundError(
+            f"no {what} file ({', '.join(suffixes)}) in {source}"
+            + (f": {_not_of_kind(others, what)}" if others else "")
+        )
+    if others and report is not None:
+        report(f"ignored in {source}: {_not_of_kind(others, what)}")
+    return found
 
 
 def paired_files(
