@@ -220,6 +220,22 @@ def test_labels_touching_in_a_t_get_no_junction():
     assert objects["branches"].tolist() == [1, 1]
 
 
+def test_the_width_of_a_label_does_not_read_its_neighbours_distance():
+    # A 1-px line (label 1, row 20) lying on a 5-px band (label 2, rows 21-25). Each label's
+    # own distance transform: 1 on the line; 1, 2, 3, 2, 1 across the band. Local width
+    # d(p) + max(d(p+n), d(p-n)): the line 1 + max(0, 0) = 1 (row 21 is label 2's, not the
+    # line's; it read 1 + 1 = 2); the band's centre row 3 + 2 = 5 (the smoothed normal tilts a
+    # little near the ends).
+    labels = np.zeros((48, 120), np.int64)
+    labels[20, 10:110] = 1
+    labels[21:26, 10:110] = 2
+    result = analyze_image(np.zeros(labels.shape), labels > 0, labels=labels)
+    objects = result.objects.set_index("object")
+    assert objects.loc[1, "width_max"] == pytest.approx(1.0)
+    assert objects.loc[2, "width_max"] == pytest.approx(5.0, abs=0.1)
+    assert objects["width_mean"].tolist() == pytest.approx([1, 5], abs=0.1)
+
+
 def test_angles_in_degrees_are_refused_naming_the_range_found():
     # 90.0 is vertical in degrees but 90 rad is nonsense (it read as 116.6°).
     with pytest.raises(ValueError, match=r"radians in \[0, pi\).*from 90 to 90"):

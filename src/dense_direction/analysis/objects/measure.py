@@ -37,15 +37,41 @@ from dense_direction.analysis.objects.skeleton import SkeletonGraph
 __all__ = ["branch_regions", "local_widths", "measure_branches", "measure_objects"]
 
 
-def local_widths(distance: np.ndarray, coords: np.ndarray, normals: np.ndarray) -> np.ndarray:
-    """Edge-to-edge width at the skeleton pixels ``coords`` (formula in the module doc)."""
+def local_widths(
+    distance: np.ndarray,
+    coords: np.ndarray,
+    normals: np.ndarray,
+    objects: np.ndarray | None = None,
+) -> np.ndarray:
+    """Edge-to-edge width at the skeleton pixels ``coords`` (formula in the module doc). With
+    ``objects`` (a label image), the samples beside a pixel read only its own label's
+    distances: where two labels touch, ``distance`` (the sum of each label's own) holds the
+    neighbour's next door, which is not this structure's width."""
     coords = np.asarray(coords)
     centre = distance[coords[:, 0], coords[:, 1]]
-    sides = [
-        ndi.map_coordinates(distance, (coords + sign * normals).T, order=1, mode="constant")
-        for sign in (1, -1)
-    ]
+    own = None if objects is None else objects[coords[:, 0], coords[:, 1]]
+    sides = [_bilinear(distance, coords + sign * normals, objects, own) for sign in (1, -1)]
     return centre + np.maximum(*sides)
+
+
+def _bilinear(
+    values: np.ndarray, points: np.ndarray, labels: np.ndarray | None, own: np.ndarray | None
+) -> np.ndarray:
+    """``values`` interpolated linearly at ``points`` ``(n, 2)`` (row, col), 0 outside the
+    image and, with ``labels``, at the pixels whose label is not ``own`` (one per point)."""
+    base = np.floor(points).astype(np.int64)
+    frac = points - base
+    height, width = values.shape
+    total = np.zeros(len(points))
+    for dr, dc in ((0, 0), (0, 1), (1, 0), (1, 1)):
+        rows, cols = base[:, 0] + dr, base[:, 1] + dc
+        weight = (frac[:, 0] if dr else 1 - frac[:, 0]) * (frac[:, 1] if dc else 1 - frac[:, 1])
+        inside = (rows >= 0) & (rows < height) & (cols >= 0) & (cols < width)
+        rows, cols = rows.clip(0, height - 1), cols.clip(0, width - 1)
+        if labels is not None:
+            inside &= labels[rows, cols] == own
+        total += np.where(inside, weight * values[rows, cols], 0.0)
+    return total
 
 
 def _end_extension(distance: np.ndarray, ends: list[tuple[int, int]]) -> float:
@@ -63,13 +89,15 @@ def _branch_row(smooth: np.ndarray, closed: bool) -> dict:
     }
 
 
-def _max_widths(graph: SkeletonGraph, distance: np.ndarray, lines: list[np.ndarray]) -> list:
+def _max_widths(
+    graph: SkeletonGraph, distance: np.ndarray, lines: list[np.ndarray], objects: np.ndarray
+) -> list:
     """Largest local width of every branch, sampled for all branches in one call."""
     if not lines:
         return []
     coords = np.concatenate([b.coords for b in graph.branches])
     normals = np.concatenate([tangent_normals(line) for line in lines])
-    widths = local_widths(distance, coords, normals)
+    widths = local_widths(distance, coords, normals, objects)
     starts = np.cumsum([0] + [len(b.coords) for b in graph.branches[:-1]])
     return np.maximum.reduceat(widths, starts).tolist()
 
@@ -83,7 +111,7 @@ def measure_branches(
     areas = np.bincount(regions.ravel(), minlength=len(graph.branches) + 1)
     lines = [smooth_centerline(b.coords, b.closed) for b in graph.branches]
     rows = []
-    widest = _max_widths(graph, distance, lines)
+    widest = _max_widths(graph, distance, lines, objects)
     for index, (branch, line) in enumerate(zip(graph.branches, lines, strict=True), start=1):
         middle = branch.coords[len(branch.coords) // 2]
         row = _branch_row(line, branch.closed)
