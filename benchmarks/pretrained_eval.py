@@ -76,8 +76,9 @@ def baseline_angles(stem: str, image: np.ndarray, cache: Path) -> dict[str, np.n
     return angles
 
 
-def pixel_table(args: argparse.Namespace, predictions: Path, cache: Path) -> pd.DataFrame:
-    """One row per scored pixel: region, kind, width band, style and every method's error."""
+def pixel_table(args: argparse.Namespace, predictions: Path, cache: Path | None) -> pd.DataFrame:
+    """One row per scored pixel: region, kind, width band, style and every method's error
+    (the model's alone without a baseline ``cache`` folder)."""
     meta = json.loads((args.data / "meta.json").read_text())
     kinds = np.asarray(meta["kinds"])
     styles = meta.get("sample_styles")
@@ -85,7 +86,7 @@ def pixel_table(args: argparse.Namespace, predictions: Path, cache: Path) -> pd.
     for stem, arrays in read_split(args.data, args.split):
         truth = np.nan_to_num(arrays["directions"])
         classes = arrays.get("classes", arrays["masks"].astype(bool).astype(np.uint8))
-        methods = baseline_angles(stem, arrays["images"], cache)
+        methods = {} if cache is None else baseline_angles(stem, arrays["images"], cache)
         methods[MODEL] = np.load(predictions / output_name(stem, "angles", suffix=".npy"))
         # predict's confidence picture: the structure probability x 255 (joint models).
         confidence = np.asarray(

@@ -109,12 +109,31 @@ def test_held_out_samples_render_differently():
     assert _same_truth(train, held) and not np.array_equal(train.image, held.image)
 
 
+@pytest.mark.parametrize("style", ["concrete", "fluorescence", "aerial", "sem", "fundus", "photo"])
+def test_settings_change_only_what_they_set(style):
+    # Held-out seeds rendered with the training ranges but held-out blur: the same structures
+    # (one draw per parameter whatever its ranges, so the stream stays in step), and the
+    # image of held_out=True where every parameter is held out. Each parameter alone is how
+    # benchmarks/render_settings.py prices it.
+    from dataclasses import replace
+
+    kwargs = dict(kind=("cracks", "vessels"), size=64, seed=sample_seed(3, 0, True), style=style)
+    held = generate_sample(**kwargs, held_out=True)
+    blur_only = replace(TRAINING, blur=HELD_OUT.blur)
+    one = generate_sample(**kwargs, held_out=True, settings=blur_only)
+    assert _same_truth(held, one) and not np.array_equal(held.image, one.image)
+    same = generate_sample(**kwargs, settings=HELD_OUT)
+    assert np.array_equal(held.image, same.image)
+
+
 def test_dataset_records_styles_and_keeps_held_out_seeds_apart(tmp_path):
     train = write_dataset(tmp_path / "a", 4, "cracks", 48, seed=1, style="all")
     held = write_dataset(tmp_path / "b", 4, "cracks", 48, seed=1, style="all", held_out=True)
     assert train["styles"] == list(STYLES) and len(train["sample_styles"]) == 4
     assert held["held_out"] and held["render_settings"]["noise"] == [[0.002, 0.005], [0.04, 0.05]]
     assert json.loads((tmp_path / "b" / "meta.json").read_text()) == held
+    mixed = write_dataset(tmp_path / "c", 1, "cracks", 48, fractions=(1, 0, 0), settings=HELD_OUT)
+    assert not mixed["held_out"] and mixed["render_settings"] == held["render_settings"]
     # Same --seed, still other structures: held-out samples come from their own seed stream.
     masks = [np.asarray(Image.open(tmp_path / d / "masks/train/00000.png")) for d in "ab"]
     assert not np.array_equal(*masks)

@@ -33,7 +33,7 @@ from dense_direction.synthetic.sample import (
     parse_kinds,
     parse_size,
 )
-from dense_direction.synthetic.settings import settings_for
+from dense_direction.synthetic.settings import RenderSettings, settings_for
 from dense_direction.synthetic.styles import parse_styles
 
 __all__ = [
@@ -168,10 +168,12 @@ def write_dataset(
     held_out: bool = False,
     jobs: int = 1,
     empty: float = 0.0,
+    settings: RenderSettings | None = None,
 ) -> dict:
     """Generate ``num`` samples into ``out``; returns the metadata written to ``meta.json``.
 
-    ``style``, ``held_out`` and ``empty`` are as in :func:`generate_sample`; with several
+    ``style``, ``held_out``, ``empty`` and ``settings`` are as in :func:`generate_sample`
+    (``held_out`` also picks the held-out seed stream, :func:`sample_seed`); with several
     styles each sample draws one, and ``meta["sample_styles"]`` lists them by index.
     ``progress``, if given, is called with 1 after each sample (e.g. ``tqdm.update``).
     ``jobs``: processes that generate samples side by side; every sample has its own seed, so
@@ -195,6 +197,7 @@ def write_dataset(
         styles=styles,
         held_out=held_out,
         empty=empty,
+        settings=settings,
     )
     counts = dict.fromkeys(SPLITS, 0)
     drawn = []
@@ -218,7 +221,7 @@ def write_dataset(
         "styles": list(styles),
         "held_out": held_out,
         "empty": empty,
-        "render_settings": settings_for(held_out).to_json(),
+        "render_settings": (settings or settings_for(held_out)).to_json(),
     }
     if len(styles) > 1:
         meta["sample_styles"] = drawn
@@ -237,11 +240,14 @@ def _write_one(
     styles: tuple[str, ...],
     held_out: bool,
     empty: float,
+    settings: RenderSettings | None,
 ) -> tuple[str, str]:
     """Generate and write sample ``index``; its split and the style it drew."""
     split = split_of(index, num, fractions)
     seeds = sample_seed(seed, index, held_out)
-    sample = generate_sample(kinds, shape, seeds, style=styles, held_out=held_out, empty=empty)
+    sample = generate_sample(
+        kinds, shape, seeds, style=styles, held_out=held_out, empty=empty, settings=settings
+    )
     write_sample(out, split, f"{index:05d}", sample)
     return split, sample.style
 

@@ -9,7 +9,7 @@ import numpy as np
 
 from dense_direction.synthetic.curves import CURVE_KINDS
 from dense_direction.synthetic.raster import Layers, rasterize
-from dense_direction.synthetic.settings import settings_for
+from dense_direction.synthetic.settings import RenderSettings, settings_for
 from dense_direction.synthetic.styles import STYLES, parse_styles
 
 __all__ = [
@@ -76,12 +76,16 @@ def generate_sample(
     style: str | Sequence[str] = "photo",
     held_out: bool = False,
     empty: float = 0.0,
+    settings: RenderSettings | None = None,
 ) -> SyntheticSample:
     """Generate one sample of ``kind`` (one name from :data:`KINDS`, or several to mix).
 
     ``style`` is a name in :data:`STYLES`, several (one is drawn per sample) or ``"all"``.
     ``held_out`` draws contrast, blur, noise and JPEG quality from ranges training data never
-    uses (:data:`~dense_direction.synthetic.settings.HELD_OUT`). The ground truth depends only
+    uses (:data:`~dense_direction.synthetic.settings.HELD_OUT`); ``settings`` gives other
+    ranges (a :class:`~dense_direction.synthetic.settings.RenderSettings`) in place of
+    either: each parameter takes one draw whatever its ranges, so one seed shows the same
+    structures under any settings. The ground truth depends only
     on ``(kind, size, seed, empty)``; the same ``(kind, size, seed, style, held_out, empty)``
     always gives the same arrays.
 
@@ -112,7 +116,7 @@ def generate_sample(
         own = np.random.default_rng(rng.bit_generator.seed_seq.spawn(1)[0])
         if own.random() < empty:
             layers = clear_part(layers, own)
-    return sample_from_layers(layers, rng, kinds, styles, held_out)
+    return sample_from_layers(layers, rng, kinds, styles, held_out, settings)
 
 
 def clear_part(layers: Layers, rng: np.random.Generator, whole: float = 0.25) -> Layers:
@@ -144,14 +148,15 @@ def sample_from_layers(
     kinds: tuple[str, ...],
     style: str | Sequence[str] = "photo",
     held_out: bool = False,
+    settings: RenderSettings | None = None,
 ) -> SyntheticSample:
     """Render ``layers`` with ``rng`` in ``style`` (one drawn if several) and package the
-    ground truth as a sample."""
+    ground truth as a sample; ``held_out`` and ``settings`` as in :func:`generate_sample`."""
     styles = parse_styles(style)
     # Drawn after the geometry, so every style of one seed shows the same structures.
     name = styles[int(rng.integers(len(styles)))] if len(styles) > 1 else styles[0]
     return SyntheticSample(
-        image=STYLES[name](layers, rng, settings_for(held_out)),
+        image=STYLES[name](layers, rng, settings or settings_for(held_out)),
         mask=layers.mask.astype(np.uint8),
         centerline=layers.centerline.astype(np.uint8),
         direction=layers.direction,
