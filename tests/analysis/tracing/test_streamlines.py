@@ -68,3 +68,20 @@ def test_geojson_and_graphml(tmp_path):
     assert loaded.number_of_nodes() == 4 and loaded.number_of_edges() == 3
     assert sorted(d["kind"] for _, d in loaded.nodes(data=True)) == ["end"] * 3 + ["junction"]
     assert all(float(d["length"]) > 60 for *_, d in loaded.edges(data=True))
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_geojson_leaves_the_garbage_collector_as_it_found_it(enabled):
+    # The GeoJSON is built with the cyclic collector paused (speed); it must come back on
+    # afterwards, also when building fails, and stay off for a caller who had turned it off.
+    import gc
+
+    (gc.enable if enabled else gc.disable)()
+    try:
+        geojson_lines([np.array([[1.0, 2.0], [3.0, 4.0]])], [{"seed": 1}])
+        assert gc.isenabled() is enabled
+        with pytest.raises(ValueError):  # more lines than properties
+            geojson_lines([np.zeros((2, 2))] * 2, [{}])
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable()

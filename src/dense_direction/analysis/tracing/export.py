@@ -7,7 +7,9 @@ an image without a map projection. (Directions in the tables use y up; these are
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import gc
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
@@ -31,14 +33,28 @@ def _feature(line: np.ndarray, properties: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off for a block that makes many small containers
+    without cycles: the [x, y] lists of a dense 512² image (80,000 of them) set the collector
+    off again and again, and each pass scans everything the process holds (0.2 s of the
+    0.23 s the GeoJSON took; measured 2026-12-07)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def geojson_lines(
     lines: Sequence[np.ndarray], properties: Sequence[dict[str, Any]]
 ) -> dict[str, Any]:
     """A FeatureCollection of LineStrings from ``(n, 2)`` (row, col) polylines."""
-    return {
-        "type": "FeatureCollection",
-        "features": [_feature(line, dict(p)) for line, p in zip(lines, properties, strict=True)],
-    }
+    with _collector_paused():
+        features = [_feature(line, dict(p)) for line, p in zip(lines, properties, strict=True)]
+    return {"type": "FeatureCollection", "features": features}
 
 
 def _plain(value: Any) -> Any:
