@@ -1,11 +1,13 @@
 """The pictures and tables of docs/analysis.md.
 
-* The retina photograph scikit-image ships, with the field `predict` wrote for it
-  (`make demo` leaves `demo_out/retina_angles.npy` and `retina_confidence.png`).
+* The retina photograph scikit-image ships, predicted with `predict`'s defaults and written
+  as `predict` writes it, then analysed as `analyze --predictions` does (inside the fundus
+  disc, `--roi`).
 * A synthetic crack image with exact truth, predicted with the same model, analysed from
   the predicted field and from the truth on the same mask.
 
-    python benchmarks/analysis_pictures.py --checkpoint demo_out/work --demo demo_out
+    python benchmarks/analysis_pictures.py                     # the bundled model, 'general'
+    python benchmarks/analysis_pictures.py --checkpoint demo_out/work
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -49,18 +52,19 @@ def _save(path: Path, picture: np.ndarray | Image.Image, width: int = 560) -> No
     image.convert("RGB").quantize(128, method=Image.Quantize.MEDIANCUT).save(path, optimize=True)
 
 
-def retina(demo: Path, work: Path) -> None:
+def retina(estimator: Any, work: Path) -> None:
     from skimage import data
+
+    from dense_direction.cli.predict import write_outputs
 
     pred, images = work / "pred", work / "images"
     pred.mkdir()
     images.mkdir()
-    shutil.copy(demo / "retina_angles.npy", pred / "retina_angles.npy")
-    shutil.copy(demo / "retina_confidence.png", pred / "retina_confidence.png")
     photo = data.retina()
+    write_outputs(pred, "retina", photo, estimator.predict(photo), 0.5, quiver=False)
     Image.fromarray(photo).save(images / "retina.png")
-    # The demo model takes the dark surround and the rim of the field of view for structure
-    # (docs/results.md); an ROI (the fundus disc, shrunk by 25 px) leaves them out.
+    # The rim of the field of view is a sharp dark edge, not a vessel; an ROI (the fundus
+    # disc, shrunk by 25 px) leaves it out.
     roi = work / "roi"
     roi.mkdir()
     fundus = binary_erosion(photo.mean(axis=2) > 30, disk(25))
@@ -72,16 +76,16 @@ def retina(demo: Path, work: Path) -> None:
         _save(DOCS / f"retina_{name}.png", Image.open(out / f"retina_{name}.png"))
     shutil.copy(out / "retina_rose.png", DOCS / "retina_rose.png")
     print(pd.read_csv(out / "images.csv").T.to_string())
-    top = pd.read_csv(out / "objects.csv").sort_values("length", ascending=False).head(5)
-    print(top[COLUMNS].round(2).to_string(index=False))
+    for table, first in (("objects", "object"), ("branches", "branch")):
+        top = pd.read_csv(out / f"{table}.csv").sort_values("length", ascending=False).head(5)
+        columns = [first, *(["object"] if first == "branch" else []), *COLUMNS[1:]]
+        print(f"longest {table}:\n{top[columns].round(2).to_string(index=False)}")
 
 
-def crack(checkpoint: str, work: Path) -> None:
-    from dense_direction.inference import DirectionEstimator
-
+def crack(estimator: Any) -> None:
     sample = generate_sample("cracks", 320, seed=424242)
     mask = sample.mask > 0
-    predicted = DirectionEstimator.from_checkpoint(checkpoint).predict(sample.image)
+    predicted = estimator.predict(sample.image)
     options = AnalysisOptions(min_size=30, weighted=False)
     tables = {}
     for name, angles in (("predicted", predicted.angles[0]), ("truth", sample.direction)):
@@ -96,13 +100,18 @@ def crack(checkpoint: str, work: Path) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--checkpoint", required=True)
-    parser.add_argument("--demo", type=Path, default=Path("demo_out"))
+    parser.add_argument("--checkpoint", help="checkpoint or work dir (default: the bundled model)")
     args = parser.parse_args()
+    from dense_direction.inference import DirectionEstimator
+
+    if args.checkpoint is None:
+        estimator = DirectionEstimator.pretrained()
+    else:
+        estimator = DirectionEstimator.from_checkpoint(args.checkpoint)
     DOCS.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as work:
-        retina(args.demo, Path(work))
-    crack(args.checkpoint, Path(tempfile.mkdtemp()))
+        retina(estimator, Path(work))
+    crack(estimator)
     return 0
 
 
