@@ -13,7 +13,6 @@ import numpy as np
 from PIL import Image
 
 from dense_direction.analysis.conventions import check_radians
-from dense_direction.analysis.report.inputs import check_labels
 from dense_direction.classical import BASELINES
 from dense_direction.cli._evaluation_report import (
     MODEL,
@@ -31,6 +30,7 @@ from dense_direction.evaluation import (
 )
 from dense_direction.io import (
     IMAGE_SUFFIXES,
+    check_labels,
     files_by_stem,
     image_size,
     output_folder,

@@ -63,6 +63,7 @@ from dense_direction.io.images import (
 )
 from dense_direction.io.masks import (
     binarize_mask,
+    check_labels,
     empty_masks,
     mask_rule,
     read_binary_mask,
@@ -75,6 +76,7 @@ __all__ = [
     "PERCENTILES",
     "as_rgb_uint8",
     "binarize_mask",
+    "check_labels",
     "check_unique_stems",
     "counted",
     "empty_masks",

@@ -12,6 +12,7 @@ from dense_direction.io.images import LOSSY_SUFFIXES, read_pixels
 
 __all__ = [
     "binarize_mask",
+    "check_labels",
     "empty_masks",
     "mask_rule",
     "read_binary_mask",
@@ -128,3 +129,24 @@ def empty_masks(
             f"{mask_rule(threshold, positive)}): {listing(empty)}"
         )
     return empty
+
+
+def check_labels(labels: np.ndarray, name: str | Path = "labels") -> np.ndarray:
+    """An ``(H, W)`` image of non-negative integer labels (0 = none: objects, classes) as
+    int64. Float images holding whole numbers are accepted; fractions, negatives or colour
+    images are errors that name ``name``."""
+    labels = np.asarray(labels)
+    if labels.ndim != 2:
+        raise ValueError(
+            f"{name}: labels must be a single-channel integer image, got shape {labels.shape}"
+        )
+    if not (np.issubdtype(labels.dtype, np.integer) or labels.dtype == np.bool_):
+        floating = np.issubdtype(labels.dtype, np.floating)
+        if not floating or not np.isfinite(labels).all() or np.any(labels != np.round(labels)):
+            raise ValueError(
+                f"{name}: labels must be integers (one value per object or class, 0 = background), "
+                f"got {labels.dtype} values that are not whole numbers"
+            )
+    if labels.size and labels.min() < 0:
+        raise ValueError(f"{name}: labels must be >= 0 (0 = background), found {labels.min()}")
+    return labels.astype(np.int64)

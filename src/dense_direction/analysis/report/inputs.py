@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from dense_direction.analysis.conventions import check_radians
+from dense_direction.io.masks import check_labels
 
 __all__ = ["check_angles", "check_labels", "check_same_size", "structure_mask"]
 
@@ -37,26 +38,6 @@ def check_same_size(reference: str, shape: tuple[int, ...], **others: np.ndarray
                 f"{name.replace('_', ' ')} is {theirs[1]}x{theirs[0]} (WxH) but {reference} is "
                 f"{shape[1]}x{shape[0]}: they must be the same size"
             )
-
-
-def check_labels(labels: np.ndarray, name: str | Path = "labels") -> np.ndarray:
-    """An ``(H, W)`` image of non-negative integer labels (0 = none) as int64. Float images
-    holding whole numbers are accepted; fractions, negatives or colour images are errors."""
-    labels = np.asarray(labels)
-    if labels.ndim != 2:
-        raise ValueError(
-            f"{name}: labels must be a single-channel integer image, got shape {labels.shape}"
-        )
-    if not (np.issubdtype(labels.dtype, np.integer) or labels.dtype == np.bool_):
-        floating = np.issubdtype(labels.dtype, np.floating)
-        if not floating or not np.isfinite(labels).all() or np.any(labels != np.round(labels)):
-            raise ValueError(
-                f"{name}: labels must be integers (one value per object, 0 = background), "
-                f"got {labels.dtype} values that are not whole numbers"
-            )
-    if labels.size and labels.min() < 0:
-        raise ValueError(f"{name}: labels must be >= 0 (0 = background), found {labels.min()}")
-    return labels.astype(np.int64)
 
 
 def structure_mask(
