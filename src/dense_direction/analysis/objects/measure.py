@@ -25,13 +25,7 @@ import numpy as np
 import pandas as pd
 from scipy import ndimage as ndi
 
-from dense_direction.analysis.objects.centerline import (
-    chord_length,
-    mean_curvature,
-    polyline_length,
-    smooth_centerline,
-    tangent_normals,
-)
+from dense_direction.analysis.objects.batched import branch_shapes
 from dense_direction.analysis.objects.skeleton import SkeletonGraph
 
 __all__ = ["branch_regions", "local_widths", "measure_branches", "measure_objects"]
@@ -78,26 +72,14 @@ def _end_extension(distance: np.ndarray, ends: list[tuple[int, int]]) -> float:
     return float(sum(max(distance[r, c] - 0.5, 0.0) for r, c in ends))
 
 
-def _branch_row(smooth: np.ndarray, closed: bool) -> dict:
-    path = polyline_length(smooth)
-    chord = 0.0 if closed else chord_length(smooth)
-    return {
-        "path_length": path,
-        "chord": chord,
-        "tortuosity": path / chord if chord >= 2 else math.nan,
-        "curvature_mean": mean_curvature(smooth, closed),
-    }
-
-
 def _max_widths(
-    graph: SkeletonGraph, distance: np.ndarray, lines: list[np.ndarray], objects: np.ndarray
+    graph: SkeletonGraph, distance: np.ndarray, normals: list[np.ndarray], objects: np.ndarray
 ) -> list:
     """Largest local width of every branch, sampled for all branches in one call."""
-    if not lines:
+    if not normals:
         return []
     coords = np.concatenate([b.coords for b in graph.branches])
-    normals = np.concatenate([tangent_normals(line) for line in lines])
-    widths = local_widths(distance, coords, normals, objects)
+    widths = local_widths(distance, coords, np.concatenate(normals), objects)
     starts = np.cumsum([0] + [len(b.coords) for b in graph.branches[:-1]])
     return np.maximum.reduceat(widths, starts).tolist()
 
@@ -108,30 +90,39 @@ def measure_branches(
     """One row per branch (``branch`` numbered from 1, ``object`` = the label in ``objects``
     at the branch's middle pixel; ``regions`` from :func:`branch_regions`) and the smoothed
     centre-lines ``(n, 2)`` (row, col)."""
-    areas = np.bincount(regions.ravel(), minlength=len(graph.branches) + 1)
-    lines = [smooth_centerline(b.coords, b.closed) for b in graph.branches]
-    rows = []
-    widest = _max_widths(graph, distance, lines, objects)
-    for index, (branch, line) in enumerate(zip(graph.branches, lines, strict=True), start=1):
-        middle = branch.coords[len(branch.coords) // 2]
-        row = _branch_row(line, branch.closed)
-        length = row["path_length"] + _end_extension(distance, branch.free_ends)
-        width_mean = areas[index] / length if length > 0 else math.nan
-        row.update(
-            branch=index,
-            object=int(objects[middle[0], middle[1]]),
-            length=length,
-            area=int(areas[index]),
-            width_mean=width_mean,
-            width_max=max(widest[index - 1], np.nan_to_num(width_mean)),
-            junctions=branch.junctions,
-            ends=len(branch.free_ends) if len(branch.coords) > 1 else 0,
-            src=branch.src,
-            dst=branch.dst,
-            closed=branch.closed,
-        )
-        rows.append(row)
-    return pd.DataFrame(rows), lines
+    branches = graph.branches
+    areas = np.bincount(regions.ravel(), minlength=len(branches) + 1)[1:]
+    shapes = branch_shapes([b.coords for b in branches], [b.closed for b in branches])
+    if not branches:
+        return pd.DataFrame(), []
+    closed = np.array([b.closed for b in branches])
+    chord = np.where(closed, 0.0, shapes.chord)
+    middle = np.array([b.coords[len(b.coords) // 2] for b in branches])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        length = shapes.path_length + [_end_extension(distance, b.free_ends) for b in branches]
+        width_mean = np.where(length > 0, areas / length, math.nan)
+        tortuosity = np.where(chord >= 2, shapes.path_length / chord, math.nan)
+    widest = np.asarray(_max_widths(graph, distance, shapes.normals, objects))
+    table = pd.DataFrame(
+        {
+            "path_length": shapes.path_length,
+            "chord": chord,
+            "tortuosity": tortuosity,
+            "curvature_mean": shapes.curvature,
+            "branch": np.arange(1, len(branches) + 1),
+            "object": objects[middle[:, 0], middle[:, 1]].astype(np.int64),
+            "length": length,
+            "area": areas.astype(np.int64),
+            "width_mean": width_mean,
+            "width_max": np.maximum(widest, np.nan_to_num(width_mean)),
+            "junctions": [b.junctions for b in branches],
+            "ends": [len(b.free_ends) if len(b.coords) > 1 else 0 for b in branches],
+            "src": [b.src for b in branches],
+            "dst": [b.dst for b in branches],
+            "closed": closed,
+        }
+    )
+    return table, shapes.lines
 
 
 def branch_regions(
