@@ -188,13 +188,13 @@ def test_each_pixel_is_scored_with_the_field_of_its_own_class(tmp_path):
     report = evaluate(_two_field_estimator(), [item], tmp_path / "out", options={"tta": False})
     assert report["methods"][MODEL]["count"] == 30
     assert report["methods"][MODEL]["mean"] == pytest.approx(45.0, abs=1e-3)
-    by_class = report["model_by_class"]
+    by_class = report["groups"]["class"]
     assert by_class["1"]["mean"] == pytest.approx(0.0, abs=1e-3) and by_class["1"]["count"] == 15
     assert by_class["2"]["mean"] == pytest.approx(90.0, abs=1e-3) and by_class["2"]["count"] == 15
     assert report["pixels_of_other_classes"] == 6
     # the baselines are scored on the same 30 pixels
     assert {m["count"] for m in report["methods"].values()} == {30}
-    assert "| 2 | 15 | 90.00 |" in (tmp_path / "out" / "metrics.md").read_text()
+    assert "| 2 | 15 | 90.00 | 90.00 | 0.0 % |" in (tmp_path / "out" / "metrics.md").read_text()
 
 
 def test_a_model_with_several_fields_needs_class_maps(tmp_path):
@@ -219,3 +219,51 @@ def test_class_maps_are_read_from_classes_and_must_hold_integers(folders):
     Image.fromarray(np.full((6, 6, 3), 1, np.uint8)).save(folders / "classes" / "a.png")
     with pytest.raises(ValueError, match=r"a\.png: labels must be a single-channel"):
         items_from_args(_args(*argv, "--classes", folders / "classes"))
+
+
+def test_the_report_has_the_error_per_class_and_per_width_band(tmp_path):
+    # A 2-px bar (rows 2-3, class 1, black) and an 8-px bar (rows 8-15, class 2, white); the
+    # truth is horizontal (0) everywhere and the centre-lines are rows 2 and 11. Width =
+    # twice the distance to the background: 2 x 1 = 2 px at row 2 (band 0-4), 2 x 4 = 8 px
+    # at row 11 (band 8-12). The estimator's field follows the colour: x = 2 R/255 - 1, so
+    # black gives (-1, 0), theta 0 (error 0) and white (1, 0), theta pi/2 (error 90).
+    import torch
+
+    from dense_direction.cli.evaluate import evaluate
+    from dense_direction.inference import DirectionEstimator
+
+    folders = {n: tmp_path / n for n in ("images", "directions", "centerlines", "masks", "cls")}
+    for folder in folders.values():
+        folder.mkdir()
+    image, mask, line, classes = (np.zeros((20, 20), np.uint8) for _ in range(4))
+    mask[2:4], mask[8:16], image[8:16] = 255, 255, 255
+    line[2], line[11] = 255, 255
+    classes[2:4], classes[8:16] = 1, 2
+    Image.fromarray(np.dstack([image] * 3)).save(folders["images"] / "a.png")
+    np.save(folders["directions"] / "a.npy", np.zeros((20, 20), np.float32))
+    for name, array in (("centerlines", line), ("masks", mask), ("cls", classes)):
+        Image.fromarray(array).save(folders[name] / "a.png")
+    argv = [f"--{k}" if k != "cls" else "--classes" for k in folders]
+    args = _args(*[x for pair in zip(argv, folders.values(), strict=True) for x in pair])
+    network = torch.nn.Conv2d(3, 3, 1)
+    torch.nn.init.zeros_(network.weight)
+    network.weight.data[1, 0] = 2.0
+    network.bias.data = torch.tensor([0.0, -1.0, 0.0])
+    estimator = DirectionEstimator(
+        network, dir_classes=(1,), mean=(0, 0, 0), std=(255, 255, 255), seg_channels=1,
+        divisor=1, precision="float32",
+    )  # fmt: skip
+    options = {"tta": False, "smooth": 0}
+    report = evaluate(estimator, items_from_args(args), tmp_path / "out", options=options)
+    groups = report["groups"]
+    assert {g: (r["count"], round(r["mean"], 3)) for g, r in groups["class"].items()} == {
+        "1": (20, 0.0),
+        "2": (20, 90.0),
+    }
+    assert {g: (r["count"], round(r["mean"], 3)) for g, r in groups["width (px)"].items()} == {
+        "0-4": (20, 0.0),
+        "8-12": (20, 90.0),
+    }
+    assert all(r["best_baseline"] in report["methods"] for r in groups["class"].values())
+    text = (tmp_path / "out" / "metrics.md").read_text()
+    assert "| width (px) | pixels |" in text and "| 8-12 | 20 | 90.00 | 90.00 | 0.0 % |" in text

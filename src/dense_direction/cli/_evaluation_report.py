@@ -10,18 +10,28 @@ import numpy as np
 
 from dense_direction.evaluation import summarize_errors
 
-__all__ = ["MODEL", "by_class", "json_text", "markdown", "summary_report"]
+__all__ = ["MODEL", "group_tables", "grouped", "json_text", "markdown", "summary_report"]
 
 MODEL = "model"
 
 
-def by_class(
-    errors: np.ndarray, labels: list[np.ndarray], dir_classes: tuple[int, ...]
-) -> dict[str, dict]:
-    """The model's error summary per direction class (pixels of other classes are not
-    scored: the model has no field for them)."""
-    classes = np.concatenate(labels)
-    return {str(c): summarize_errors(errors[classes == c]).as_dict() for c in dir_classes}
+def grouped(errors: dict[str, np.ndarray], groups: np.ndarray, order: list[str]) -> dict:
+    """Per group of pixels (``groups``: one label per error, in ``order``, then any others;
+    groups without pixels left out): the model's error summary, and the baseline with the
+    lowest mean on that group's own pixels (chosen per group, which flatters the baselines)
+    with its mean."""
+    order = [*order, *sorted(set(groups.tolist()) - set(order))]
+    table = {}
+    for group in order:
+        here = groups == group
+        if not here.any():
+            continue
+        row = summarize_errors(errors[MODEL][here]).as_dict()
+        means = {name: float(e[here].mean()) for name, e in errors.items() if name != MODEL}
+        best = min(means, key=means.__getitem__) if means else None
+        row.update(best_baseline=best, best_baseline_mean=means.get(best))
+        table[str(group)] = row
+    return table
 
 
 def json_text(report: dict[str, Any]) -> str:
@@ -72,23 +82,11 @@ def markdown(report: dict[str, Any]) -> str:
         )
     if report["methods"][MODEL]["count"] == 0:
         lines += ["", "No pixel was scored: check --masks / --centerlines / --crossings."]
-    if "model_by_class" in report:
-        lines += [
-            "",
-            "The model per direction class (each pixel scored with its class's field):",
-            "",
-        ]
-        lines += ["| class | pixels | mean | median | acc@10 |", "|---|---|---|---|---|"]
-        for label, m in report["model_by_class"].items():
-            lines.append(
-                f"| {label} | {m['count']} | {m['mean']:.2f} | {m['median']:.2f} | "
-                f"{m['acc@10']:.3f} |"
-            )
-        if report["pixels_of_other_classes"]:
-            lines.append(
-                f"\n{report['pixels_of_other_classes']} pixels of classes without a field of "
-                "the model are not scored."
-            )
+    if report.get("pixels_of_other_classes"):
+        lines.append(
+            f"\n{report['pixels_of_other_classes']} pixels of classes without a field of "
+            "the model are not scored."
+        )
     if report["best_baseline"]:
         verdict = "beats" if report["model_beats_best_baseline"] else "does not beat"
         lines += [
@@ -96,4 +94,25 @@ def markdown(report: dict[str, Any]) -> str:
             f"The model {verdict} the best classical baseline "
             f"({report['best_baseline']}) on mean error.",
         ]
-    return "\n".join(lines) + "\n"
+    return "\n".join([*lines, *group_tables(report.get("groups", {}))]) + "\n"
+
+
+def group_tables(groups: dict[str, dict]) -> list[str]:
+    """Markdown lines: one table per grouping (class, width band) of the model's error."""
+    lines = []
+    for name, rows in groups.items():
+        title = f"Per {name}: the model, and the best baseline on the same pixels (chosen per row):"
+        lines += ["", title]
+        lines += [
+            "",
+            f"| {name} | pixels | mean | median | within 10° | best baseline | its mean |",
+        ]
+        lines.append("|---|---|---|---|---|---|---|")
+        for group, r in rows.items():
+            base = r["best_baseline"] or "—"
+            base_mean = "—" if r["best_baseline_mean"] is None else f"{r['best_baseline_mean']:.2f}"
+            lines.append(
+                f"| {group} | {r['count']} | {r['mean']:.2f} | {r['median']:.2f} | "
+                f"{100 * r['acc@10']:.1f} % | {base} | {base_mean} |"
+            )
+    return lines

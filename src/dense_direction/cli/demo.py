@@ -14,10 +14,8 @@ import argparse
 import json
 import time
 from pathlib import Path
-from typing import Any
 
-import numpy as np
-
+from dense_direction.cli._evaluation_report import group_tables
 from dense_direction.io import output_folder
 from dense_direction.progress import Progress
 
@@ -96,8 +94,8 @@ def run(args: argparse.Namespace) -> int:
     estimator = DirectionEstimator.from_checkpoint(work)
     items = evaluate.items_from_args(argparse.Namespace(data=data, split="test"))
     report = evaluate.evaluate(estimator, items, out, baselines=True, panels=4)
-    report["breakdown"] = breakdown(estimator, data, "test")
-    (out / "breakdown.md").write_text(breakdown_markdown(report["breakdown"]))
+    # evaluate's tables per kind and per width band, also on their own
+    (out / "breakdown.md").write_text("\n".join(group_tables(report["groups"])).strip() + "\n")
     timings["evaluate"] = time.monotonic() - start - sum(timings.values())
 
     print("[4/4] predicting on scikit-image's retina photograph")
@@ -112,48 +110,6 @@ def run(args: argparse.Namespace) -> int:
     (out / "timings.json").write_text(json.dumps(timings, indent=2) + "\n")
     _summary(out, report, timings)
     return 0
-
-
-def breakdown(estimator: Any, data: Path, split: str) -> dict[str, dict[str, dict]]:
-    """The model's error on centre-line pixels (outside crossings) of a synthetic split, per
-    structure kind and per width band (twice the distance to the background)."""
-    from dense_direction.evaluation import (
-        angular_error,
-        grouped_summaries,
-        local_width,
-        scored_pixels,
-        width_band,
-        width_band_labels,
-    )
-    from dense_direction.synthetic.dataset import read_split
-
-    kinds = np.asarray(json.loads((data / "meta.json").read_text())["kinds"])
-    errors, kind, band = [], [], []
-    for _, arrays in read_split(data, split):
-        select = scored_pixels(arrays["centerlines"], arrays["crossings"], arrays["directions"])
-        angles = estimator.predict(arrays["images"]).angles[0]
-        errors.append(angular_error(angles, np.nan_to_num(arrays["directions"]), select))
-        classes = arrays.get("classes", arrays["masks"].astype(bool).astype(np.uint8))
-        kind.append(kinds[classes[select].astype(int) - 1])
-        band.append(width_band(local_width(arrays["masks"])[select]))
-    errors_all = np.concatenate(errors)
-    return {
-        "kind": grouped_summaries(errors_all, np.concatenate(kind), list(kinds)),
-        "width (px)": grouped_summaries(errors_all, np.concatenate(band), width_band_labels()),
-    }
-
-
-def breakdown_markdown(tables: dict[str, dict[str, dict]]) -> str:
-    lines = []
-    for name, rows in tables.items():
-        lines += [f"| {name} | pixels | mean | median | within 10° |", "|---|---|---|---|---|"]
-        lines += [
-            f"| {group} | {r['count']} | {r['mean']:.2f} | {r['median']:.2f} | "
-            f"{100 * r['acc@10']:.1f} % |"
-            for group, r in rows.items()
-        ]
-        lines.append("")
-    return "\n".join(lines)
 
 
 def _summary(out: Path, report: dict, timings: dict[str, float]) -> None:
@@ -179,5 +135,5 @@ def _summary(out: Path, report: dict, timings: dict[str, float]) -> None:
         f"outputs in {out}/: metrics.md, metrics.json, error_histogram.png, panel_*.png "
         f"(image | truth | prediction | error), retina_overlay.png, retina_quiver.png"
     )
-    print(breakdown_markdown(report["breakdown"]))
+    print("\n".join(group_tables(report["groups"])))
     print("=" * 72)

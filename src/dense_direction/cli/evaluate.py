@@ -5,18 +5,17 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from PIL import Image
 
-from dense_direction.analysis.conventions import check_radians
 from dense_direction.classical import BASELINES
+from dense_direction.cli._evaluation_items import Item, items_from_args
 from dense_direction.cli._evaluation_report import (
     MODEL,
-    by_class,
+    grouped,
     json_text,
     markdown,
     summary_report,
@@ -27,32 +26,16 @@ from dense_direction.evaluation import (
     field_by_class,
     scored_pixels,
     summarize_errors,
+    width_band,
+    width_band_labels,
 )
 from dense_direction.io import (
-    IMAGE_SUFFIXES,
-    check_labels,
-    files_by_stem,
-    image_size,
     output_folder,
-    read_binary_mask,
     read_image_and_no_data,
-    read_mask,
 )
 from dense_direction.progress import track
 
 HELP = "angular-error report of a model and the classical baselines against ground truth"
-
-
-@dataclass(frozen=True)
-class Item:
-    """One evaluation image: its path, the true angles, the pixels to score and, for models
-    with a direction field per class, each pixel's class (label ids)."""
-
-    name: str
-    image: Path
-    direction: np.ndarray
-    select: np.ndarray
-    classes: np.ndarray | None = None
 
 
 def add_parser(parser: argparse.ArgumentParser) -> None:
@@ -79,112 +62,6 @@ def add_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--panels", type=int, default=4, help="example pictures to write (4)")
 
 
-PATH_FLAGS = ("data", "images", "directions", "centerlines", "masks", "crossings", "classes")
-
-
-def _check_path_flags(args: argparse.Namespace) -> None:
-    """Every path given must be an existing folder (a misspelt --centerlines would otherwise
-    score other pixels); --data replaces the others."""
-    given = {f: getattr(args, f, None) for f in PATH_FLAGS}
-    for flag, value in given.items():
-        if value is not None and not Path(value).is_dir():
-            raise FileNotFoundError(f"--{flag} {value}: no such folder")
-    others = [f"--{f}" for f, v in given.items() if v is not None and f != "data"]
-    if given["data"] is not None and others:
-        raise ValueError(f"--data names every folder itself; drop {', '.join(others)}")
-
-
-def read_direction(path: str | Path) -> np.ndarray:
-    """A true direction map: one ``(H, W)`` array of radians in [0, π) (NaN: no truth), as
-    float32. Another shape, or degrees, would be scored as nonsense: both are errors."""
-    try:
-        direction = np.load(path)
-    except (OSError, ValueError) as err:
-        raise ValueError(f"cannot read direction map {path}: {err}") from err
-    if direction.ndim != 2 or not np.issubdtype(direction.dtype, np.number):
-        raise ValueError(
-            f"{path}: a direction map must be one numeric (H, W) array of radians, "
-            f"got {direction.dtype} of shape {direction.shape}"
-        )
-    check_radians(direction, path)
-    return direction.astype(np.float32)
-
-
-def _same_size(path: str | Path, shape: tuple, direction_path: str | Path, truth: tuple) -> None:
-    """A ``ValueError`` naming both files unless ``path``'s size is the direction map's
-    (numpy would fail later with a broadcasting error that names neither)."""
-    if tuple(shape[:2]) != tuple(truth[:2]):
-        raise ValueError(
-            f"{path} is {shape[1]}x{shape[0]} (WxH) but its direction map {direction_path} is "
-            f"{truth[1]}x{truth[0]}: every file of an image must have the image's size"
-        )
-
-
-def items_from_args(args: argparse.Namespace) -> list[Item]:
-    _check_path_flags(args)
-    if args.data is not None:
-        from dense_direction.synthetic.dataset import missing_split, split_folders
-
-        split = args.split or "test"
-        layout = split_folders(args.data, split)
-        if not layout["images"].is_dir():
-            raise FileNotFoundError(missing_split(args.data, split, layout["images"]))
-        wanted = ("images", "directions", "centerlines", "crossings", "classes")
-        folders = {k: layout[k] for k in wanted}
-        folders["masks"] = None
-    elif args.images is not None and args.directions is not None:
-        if args.split is not None:
-            raise ValueError(
-                f"--split {args.split} picks a split of --data; --images and --directions are "
-                "folders already: point them at that split's folders and leave --split out"
-            )
-        folders = dict(
-            images=args.images,
-            directions=args.directions,
-            centerlines=args.centerlines,
-            crossings=args.crossings,
-            masks=args.masks,
-            classes=args.classes,
-        )
-    else:
-        raise ValueError("give --data DIR, or --images DIR with --directions DIR")
-    images = files_by_stem(folders["images"], IMAGE_SUFFIXES, "image", report=print)
-    # Direction maps are required; the synthetic layout's centre-line and crossing folders are
-    # used when present; a folder given by a flag exists (checked above).
-    found = {
-        k: files_by_stem(v, (".npy",) if k == "directions" else IMAGE_SUFFIXES, k[:-1])
-        for k, v in folders.items()
-        if k != "images" and v is not None and (k == "directions" or v.is_dir())
-    }
-    items = []
-    for stem, image in images.items():
-        missing = [k for k, files in found.items() if stem not in files]
-        if missing:
-            raise ValueError(
-                f"{image} has no file in {', '.join(str(folders[k]) for k in missing)}"
-            )
-        direction_path = found["directions"][stem]
-        direction = read_direction(direction_path)
-        _same_size(image, image_size(image), direction_path, direction.shape)
-        region = np.ones(direction.shape, bool)
-        for key in ("centerlines", "masks"):
-            if key in found:
-                mask = read_binary_mask(found[key][stem])
-                _same_size(found[key][stem], mask.shape, direction_path, direction.shape)
-                region &= mask > 0
-        crossing = None
-        if "crossings" in found:
-            crossing = read_binary_mask(found["crossings"][stem])
-            _same_size(found["crossings"][stem], crossing.shape, direction_path, direction.shape)
-        select = scored_pixels(region, crossing, direction)
-        classes = None
-        if "classes" in found:
-            classes = check_labels(read_mask(found["classes"][stem]), found["classes"][stem])
-            _same_size(found["classes"][stem], classes.shape, direction_path, direction.shape)
-        items.append(Item(stem, Path(image), direction, select, classes))
-    return items
-
-
 def evaluate(
     estimator: Any,
     items: Sequence[Item],
@@ -204,7 +81,8 @@ def evaluate(
     output_folder(out)
     methods = [MODEL, *(BASELINES if baselines else [])]
     errors: dict[str, list[np.ndarray]] = {m: [] for m in methods}
-    labels: list[np.ndarray] = []  # the class of every scored pixel (several fields only)
+    classes: list[np.ndarray] = []  # the class name of every scored pixel, where known
+    bands: list[np.ndarray] = []  # the width band of every scored pixel, where known
     other_classes = 0  # pixels to score whose class has no field of the model
     for index, item in enumerate(track(items, "evaluate")):
         rgb, missing = read_image_and_no_data(item.image)
@@ -215,7 +93,10 @@ def evaluate(
             own_field = np.isin(item.classes, dir_classes)
             other_classes += int(np.count_nonzero(select & ~own_field))
             select &= own_field
-            labels.append(item.classes[select])
+        if (names := _class_names(item, select)) is not None:
+            classes.append(names)
+        if item.width is not None:
+            bands.append(width_band(item.width[select]))
         errors[MODEL].append(angular_error(angles, item.direction, select))
         gray = rgb.astype(np.float64).mean(axis=2) / 255
         for name in methods[1:]:
@@ -225,12 +106,18 @@ def evaluate(
             full[select] = angular_error(angles, item.direction, select)
             row = comparison_row(rgb, item.direction, angles, full, select)
             Image.fromarray(row).save(out / f"panel_{item.name}.png")
-    summaries = {
-        m: summarize_errors(np.concatenate(e) if e else np.empty(0)) for m, e in errors.items()
-    }
-    report = summary_report(summaries, len(items))
-    if labels:
-        report["model_by_class"] = by_class(np.concatenate(errors[MODEL]), labels, dir_classes)
+    flat = {m: np.concatenate(e) if e else np.empty(0) for m, e in errors.items()}
+    report = summary_report({m: summarize_errors(e) for m, e in flat.items()}, len(items))
+    groups = {}
+    if items and len(classes) == len(items):
+        names = items[0].class_names  # a synth dataset's kinds, else label ids
+        order = list(dict.fromkeys((names or {}).values()))
+        groups["kind" if names else "class"] = grouped(flat, np.concatenate(classes), order)
+    if items and len(bands) == len(items):
+        groups["width (px)"] = grouped(flat, np.concatenate(bands), width_band_labels())
+    if groups:
+        report["groups"] = groups
+    if len(dir_classes) > 1:
         report["pixels_of_other_classes"] = other_classes
     (out / "metrics.json").write_text(json_text(report))
     (out / "metrics.md").write_text(markdown(report))
@@ -240,6 +127,16 @@ def evaluate(
         curves[name] = np.concatenate(errors[name])
     error_histogram(curves, str(out / "error_histogram.png"))
     return report
+
+
+def _class_names(item: Item, select: np.ndarray) -> np.ndarray | None:
+    """The class of each pixel of ``select`` by name (``item.class_names``, else the id); a
+    dataset of one kind has no class maps, and all its pixels are of that kind."""
+    names = item.class_names or {}
+    if item.classes is None:
+        return np.full(int(select.sum()), next(iter(names.values()))) if len(names) == 1 else None
+    ids, inverse = np.unique(item.classes[select], return_inverse=True)
+    return np.array([names.get(int(i), str(i)) for i in ids], dtype=object)[inverse]
 
 
 def _check_class_maps(items: Sequence[Item], dir_classes: tuple[int, ...]) -> None:

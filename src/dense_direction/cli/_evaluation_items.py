@@ -1,0 +1,159 @@
+"""The images, truth and scored pixels of ``dense-direction evaluate``, from its folders."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from dense_direction.analysis.conventions import check_radians
+from dense_direction.evaluation import local_width, scored_pixels
+from dense_direction.io import (
+    IMAGE_SUFFIXES,
+    check_labels,
+    files_by_stem,
+    image_size,
+    read_binary_mask,
+    read_mask,
+)
+
+__all__ = ["PATH_FLAGS", "Item", "items_from_args", "read_direction"]
+
+
+@dataclass(frozen=True)
+class Item:
+    """One evaluation image: its path, the true angles, the pixels to score; where known,
+    each pixel's class (label ids: which field of a model with several scores it, and the
+    group of the per-class table, named by ``class_names``) and the width of the structure
+    it lies in (twice the distance to the background, from the structure mask: the width
+    band table)."""
+
+    name: str
+    image: Path
+    direction: np.ndarray
+    select: np.ndarray
+    classes: np.ndarray | None = None
+    width: np.ndarray | None = None
+    class_names: dict[int, str] | None = None
+
+
+PATH_FLAGS = ("data", "images", "directions", "centerlines", "masks", "crossings", "classes")
+
+
+def _check_path_flags(args: argparse.Namespace) -> None:
+    """Every path given must be an existing folder (a misspelt --centerlines would otherwise
+    score other pixels); --data replaces the others."""
+    given = {f: getattr(args, f, None) for f in PATH_FLAGS}
+    for flag, value in given.items():
+        if value is not None and not Path(value).is_dir():
+            raise FileNotFoundError(f"--{flag} {value}: no such folder")
+    others = [f"--{f}" for f, v in given.items() if v is not None and f != "data"]
+    if given["data"] is not None and others:
+        raise ValueError(f"--data names every folder itself; drop {', '.join(others)}")
+
+
+def read_direction(path: str | Path) -> np.ndarray:
+    """A true direction map: one ``(H, W)`` array of radians in [0, π) (NaN: no truth), as
+    float32. Another shape, or degrees, would be scored as nonsense: both are errors."""
+    try:
+        direction = np.load(path)
+    except (OSError, ValueError) as err:
+        raise ValueError(f"cannot read direction map {path}: {err}") from err
+    if direction.ndim != 2 or not np.issubdtype(direction.dtype, np.number):
+        raise ValueError(
+            f"{path}: a direction map must be one numeric (H, W) array of radians, "
+            f"got {direction.dtype} of shape {direction.shape}"
+        )
+    check_radians(direction, path)
+    return direction.astype(np.float32)
+
+
+def _same_size(path: str | Path, shape: tuple, direction_path: str | Path, truth: tuple) -> None:
+    """A ``ValueError`` naming both files unless ``path``'s size is the direction map's
+    (numpy would fail later with a broadcasting error that names neither)."""
+    if tuple(shape[:2]) != tuple(truth[:2]):
+        raise ValueError(
+            f"{path} is {shape[1]}x{shape[0]} (WxH) but its direction map {direction_path} is "
+            f"{truth[1]}x{truth[0]}: every file of an image must have the image's size"
+        )
+
+
+def items_from_args(args: argparse.Namespace) -> list[Item]:
+    _check_path_flags(args)
+    if args.data is not None:
+        from dense_direction.synthetic.dataset import missing_split, split_folders
+
+        split = args.split or "test"
+        layout = split_folders(args.data, split)
+        if not layout["images"].is_dir():
+            raise FileNotFoundError(missing_split(args.data, split, layout["images"]))
+        wanted = ("images", "directions", "centerlines", "crossings", "classes")
+        folders = {k: layout[k] for k in wanted}
+        folders["masks"] = None  # centre-lines are scored; the masks give the widths
+        widths = layout["masks"] if layout["masks"].is_dir() else None
+        names = _kind_names(args.data)
+    elif args.images is not None and args.directions is not None:
+        if args.split is not None:
+            raise ValueError(
+                f"--split {args.split} picks a split of --data; --images and --directions are "
+                "folders already: point them at that split's folders and leave --split out"
+            )
+        folders = {flag: getattr(args, flag) for flag in PATH_FLAGS if flag != "data"}
+        widths, names = args.masks, None
+    else:
+        raise ValueError("give --data DIR, or --images DIR with --directions DIR")
+    images = files_by_stem(folders["images"], IMAGE_SUFFIXES, "image", report=print)
+    # Direction maps are required; the synthetic layout's centre-line and crossing folders are
+    # used when present; a folder given by a flag exists (checked above).
+    found = {
+        k: files_by_stem(v, (".npy",) if k == "directions" else IMAGE_SUFFIXES, k[:-1])
+        for k, v in folders.items()
+        if k != "images" and v is not None and (k == "directions" or v.is_dir())
+    }
+    if widths is not None:
+        found["widths"] = files_by_stem(widths, IMAGE_SUFFIXES, "mask")
+        folders["widths"] = widths
+    items = []
+    for stem, image in images.items():
+        missing = [k for k, files in found.items() if stem not in files]
+        if missing:
+            raise ValueError(
+                f"{image} has no file in {', '.join(str(folders[k]) for k in missing)}"
+            )
+        direction_path = found["directions"][stem]
+        direction = read_direction(direction_path)
+        _same_size(image, image_size(image), direction_path, direction.shape)
+        region = np.ones(direction.shape, bool)
+        for key in ("centerlines", "masks"):
+            if key in found:
+                mask = read_binary_mask(found[key][stem])
+                _same_size(found[key][stem], mask.shape, direction_path, direction.shape)
+                region &= mask > 0
+        crossing = None
+        if "crossings" in found:
+            crossing = read_binary_mask(found["crossings"][stem])
+            _same_size(found["crossings"][stem], crossing.shape, direction_path, direction.shape)
+        select = scored_pixels(region, crossing, direction)
+        classes = None
+        if "classes" in found:
+            classes = check_labels(read_mask(found["classes"][stem]), found["classes"][stem])
+            _same_size(found["classes"][stem], classes.shape, direction_path, direction.shape)
+        width = None
+        if "widths" in found:
+            structure = read_binary_mask(found["widths"][stem])
+            _same_size(found["widths"][stem], structure.shape, direction_path, direction.shape)
+            width = local_width(structure > 0).astype(np.float32)
+        items.append(Item(stem, Path(image), direction, select, classes, width, names))
+    return items
+
+
+def _kind_names(data: Path) -> dict[int, str] | None:
+    """The structure kind of each class id of a ``synth`` dataset (its ``meta.json``)."""
+    meta = data / "meta.json"
+    if not meta.is_file():
+        return None
+    kinds = json.loads(meta.read_text()).get("kinds") or []
+    return {index: kind for index, kind in enumerate(kinds, start=1)}
