@@ -34,12 +34,13 @@ def _radius(sigma: float) -> int:
 
 
 class _Segments:
-    """Paths of ``lengths`` (concatenated in ``flat``, ``(total, ...)``) padded to segments of
-    ``length + 2 * margin``: ``position`` holds, for every segment sample, its path's index
-    ``path`` and its offset ``k`` from the path's first point (negative before it)."""
+    """Paths of ``lengths`` samples laid end to end, each padded by ``margin`` samples on both
+    sides. For every segment sample: ``path`` (the path's index) and ``k`` (the offset from
+    the path's first sample; negative in the front padding, >= the length in the back);
+    ``inside`` marks the paths' own samples; ``starts`` is where each path begins in the
+    concatenation of the paths without padding."""
 
     def __init__(self, lengths: np.ndarray, margin: int) -> None:
-        self.lengths, self.margin = lengths, margin
         self.starts = np.concatenate(([0], np.cumsum(lengths)[:-1])).astype(np.int64)
         sizes = lengths + 2 * margin
         self.path = np.repeat(np.arange(len(lengths)), sizes)
