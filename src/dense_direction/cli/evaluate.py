@@ -108,25 +108,33 @@ def evaluate(
             Image.fromarray(row).save(out / f"panel_{item.name}.png")
     flat = {m: np.concatenate(e) if e else np.empty(0) for m, e in errors.items()}
     report = summary_report({m: summarize_errors(e) for m, e in flat.items()}, len(items))
-    groups = {}
-    if items and len(classes) == len(items):
-        names = items[0].class_names  # a synth dataset's kinds, else label ids
-        order = list(dict.fromkeys((names or {}).values()))
-        groups["kind" if names else "class"] = grouped(flat, np.concatenate(classes), order)
-    if items and len(bands) == len(items):
-        groups["width (px)"] = grouped(flat, np.concatenate(bands), width_band_labels())
-    if groups:
+    if groups := _groups(flat, items, classes, bands):
         report["groups"] = groups
     if len(dir_classes) > 1:
         report["pixels_of_other_classes"] = other_classes
     (out / "metrics.json").write_text(json_text(report))
     (out / "metrics.md").write_text(markdown(report))
-    curves = {MODEL: np.concatenate(errors[MODEL])}
-    if report.get("best_baseline"):
-        name = report["best_baseline"]
-        curves[name] = np.concatenate(errors[name])
-    error_histogram(curves, str(out / "error_histogram.png"))
+    shown = [MODEL, *([report["best_baseline"]] if report.get("best_baseline") else [])]
+    error_histogram({m: flat[m] for m in shown}, str(out / "error_histogram.png"))
     return report
+
+
+def _groups(
+    errors: dict[str, np.ndarray],
+    items: Sequence[Item],
+    classes: list[np.ndarray],
+    bands: list[np.ndarray],
+) -> dict[str, dict]:
+    """The per-class (per-kind for a synth dataset) and per-width-band tables, each where
+    every image gave its pixels' groups."""
+    groups = {}
+    if items and len(classes) == len(items):
+        names = items[0].class_names  # a synth dataset's kinds, else label ids
+        order = list(dict.fromkeys((names or {}).values()))
+        groups["kind" if names else "class"] = grouped(errors, np.concatenate(classes), order)
+    if items and len(bands) == len(items):
+        groups["width (px)"] = grouped(errors, np.concatenate(bands), width_band_labels())
+    return groups
 
 
 def _class_names(item: Item, select: np.ndarray) -> np.ndarray | None:
