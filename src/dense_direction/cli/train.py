@@ -328,6 +328,10 @@ def run(args: argparse.Namespace) -> int:
     prepare_work_dir(args.work_dir, args.resume, args.overwrite)
     output_folder(args.work_dir, "--work-dir")
     cfg.dump(str(args.work_dir / "config.py"))
+    # Run what was written: the runner also dumps its config into the work dir, under the
+    # file name the config was read from (the preset's, e.g. unet_synthetic_lines_cpu.py, a
+    # second copy named after synthetic data); read back, that name is config.py.
+    cfg = type(cfg).fromfile(str(args.work_dir / "config.py"))
     runner = build_runner(cfg, resume=args.resume or None)
     if not _already_complete(cfg, args.resume):
         runner.train()
