@@ -25,10 +25,11 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from dense_direction.given import as_given
+
 __all__ = [
     "DEFAULT_SCALES",
     "DEFAULT_TARGET_WIDTH",
-    "as_given",
     "check_scales",
     "check_target_width",
     "disk_footprint",
@@ -49,14 +50,6 @@ DEFAULT_SCALES: tuple[float, ...] = (1.0,)
 DEFAULT_TARGET_WIDTH = 12.0
 
 
-def as_given(name: str, scales: Sequence[float]) -> str:
-    """``scales`` as the caller wrote them: ``--scales 1 0.5`` for a command-line flag
-    ``name``, ``scales=[1.0, 0.5]`` for an argument."""
-    if name.startswith("--"):
-        return " ".join([name, *(f"{s:g}" for s in scales)])
-    return f"{name}={list(scales)!r}"
-
-
 def check_scales(scales: Sequence[float], name: str = "scales") -> tuple[float, ...]:
     """``scales`` as a tuple, checked: each in ``(0, 1]``, 1 among them, no repeats. ``name``
     names them in messages (the command-line flag, say)."""
@@ -69,7 +62,7 @@ def check_scales(scales: Sequence[float], name: str = "scales") -> tuple[float, 
     values = tuple(float(s) for s in scales)
     if not values:
         raise ValueError(f"{name} must hold at least 1 (the image itself), got none")
-    given = as_given(name, values)
+    given = as_given(name, list(values))
     if any(not 0 < s <= 1 for s in values):
         raise ValueError(f"{name} must lie in (0, 1], got {given}")
     if 1.0 not in values:

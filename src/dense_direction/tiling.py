@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from dense_direction.given import as_given
+
 __all__ = [
     "BLEND_POWER",
     "DEFAULT_BORDER",
@@ -95,26 +97,22 @@ def check_tiling(
     ``tile >= smallest`` (at least 1) and ``0 <= overlap < tile``, naming the value at
     fault as ``names`` spell them (the command line passes its flags)."""
     tile_name, overlap_name = names
-
-    def given(name: str, value: int) -> str:  # "tile=64", or "--tile 64" as typed
-        return f"{name} {value}" if name.startswith("--") else f"{name}={value}"
-
     for name, value in ((tile_name, tile), (overlap_name, overlap)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
             raise TypeError(f"{name} must be a whole number of pixels, got {value!r}")
     if tile < 1:
-        raise ValueError(f"{tile_name} must be >= 1 pixel, got {given(tile_name, tile)}")
+        raise ValueError(f"{tile_name} must be >= 1 pixel, got {as_given(tile_name, tile)}")
     if tile < smallest:
         raise ValueError(
-            f"{tile_name} must be >= {smallest} pixels, got {given(tile_name, tile)}: smaller "
+            f"{tile_name} must be >= {smallest} pixels, got {as_given(tile_name, tile)}: smaller "
             f"tiles hold too little of the image for the network to read structures across "
             f"them (seams of tens of degrees); the default is {DEFAULT_TILE}"
         )
     if not 0 <= overlap < tile:
         raise ValueError(
             f"{overlap_name} must be >= 0 and below the tile size, got "
-            f"{given(overlap_name, overlap)} with {given(tile_name, tile)}: lower the overlap "
-            f"or raise the tile"
+            f"{as_given(overlap_name, overlap)} with {as_given(tile_name, tile)}: lower the "
+            f"overlap or raise the tile"
         )
 
 

@@ -28,6 +28,7 @@ import torch
 from torch import nn
 
 from dense_direction.cv_ops import opencv_disk_dilation, opencv_distance, opencv_gaussian
+from dense_direction.given import as_given
 from dense_direction.hardware import (
     DEFAULT_INFERENCE_PRECISION,
     check_precision,
@@ -47,7 +48,6 @@ from dense_direction.prediction import (
 from dense_direction.scales import (
     DEFAULT_SCALES,
     DEFAULT_TARGET_WIDTH,
-    as_given,
     check_scales,
     check_target_width,
 )
@@ -183,11 +183,10 @@ class DirectionEstimator(TiledFields):
         (``--scales`` from the command line)."""
         scales = check_scales(scales, name)
         if len(scales) > 1 and not self.seg_channels:
-            off = as_given(name, (1,)) if name.startswith("--") else f"{name}=(1,)"
             raise ValueError(
-                f"{as_given(name, scales)} needs a model that predicts structure (a joint "
+                f"{as_given(name, list(scales))} needs a model that predicts structure (a joint "
                 f"segmentation + direction model) to read widths from; this model predicts "
-                f"directions only: use {off}"
+                f"directions only: use {as_given(name, (1,))}"
             )
         return scales
 
@@ -200,15 +199,10 @@ class DirectionEstimator(TiledFields):
             return DEFAULT_SMOOTH if self.seg_channels else 0.0
         check_smooth(smooth, name)
         if smooth > 0 and not self.seg_channels:
-            given, off = (
-                (f"{name} {smooth:g}", f"{name} 0")
-                if name.startswith("--")
-                else (f"{name}={smooth}", f"{name}=0")
-            )
             raise ValueError(
-                f"{given} needs a model that predicts structure (a joint segmentation "
-                f"+ direction model) to read widths from; this model predicts directions only: "
-                f"use {off}"
+                f"{as_given(name, smooth)} needs a model that predicts structure (a joint "
+                f"segmentation + direction model) to read widths from; this model predicts "
+                f"directions only: use {as_given(name, 0)}"
             )
         return float(smooth)
 
