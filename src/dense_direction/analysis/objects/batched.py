@@ -11,6 +11,7 @@ both). Loops, and paths too short to smooth, keep the per-path functions.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 from scipy.ndimage import gaussian_filter1d
@@ -33,6 +34,11 @@ def _radius(sigma: float) -> int:
     return int(TRUNCATE * sigma + 0.5)
 
 
+def _starts(lengths: np.ndarray) -> np.ndarray:
+    """Where each of consecutive runs of ``lengths`` begins."""
+    return np.concatenate(([0], np.cumsum(lengths)[:-1])).astype(np.int64)
+
+
 class _Segments:
     """Paths of ``lengths`` samples laid end to end, each padded by ``margin`` samples on both
     sides. For every segment sample: ``path`` (the path's index) and ``k`` (the offset from
@@ -41,11 +47,10 @@ class _Segments:
     concatenation of the paths without padding."""
 
     def __init__(self, lengths: np.ndarray, margin: int) -> None:
-        self.starts = np.concatenate(([0], np.cumsum(lengths)[:-1])).astype(np.int64)
+        self.starts = _starts(lengths)
         sizes = lengths + 2 * margin
         self.path = np.repeat(np.arange(len(lengths)), sizes)
-        first = np.concatenate(([0], np.cumsum(sizes)[:-1]))
-        self.k = np.arange(int(sizes.sum())) - np.repeat(first, sizes) - margin
+        self.k = np.arange(int(sizes.sum())) - np.repeat(_starts(sizes), sizes) - margin
         self.inside = (self.k >= 0) & (self.k < lengths[self.path])
 
     def filtered(self, values: np.ndarray, sigma: float) -> np.ndarray:
@@ -77,12 +82,12 @@ def _resampled(lines: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.n
     steps = np.hypot(*np.diff(lines, axis=0).T)
     steps[np.cumsum(lengths)[:-1] - 1] = 0.0  # no step from one path to the next
     arc = np.concatenate(([0.0], np.cumsum(steps)))
-    starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+    starts = _starts(lengths)
     arc -= arc[starts][path]  # arc length from each path's start
     total = arc[starts + lengths - 1]
     count = np.maximum(2, np.round(total).astype(np.int64) + 1)
     new_path = np.repeat(np.arange(len(lengths)), count)
-    new_starts = np.concatenate(([0], np.cumsum(count)[:-1]))
+    new_starts = _starts(count)
     fraction = (np.arange(int(count.sum())) - new_starts[new_path]) / (count - 1)[new_path]
     where = fraction * total[new_path]
     # One interpolation for all: every path's arc shifted past the one before it.
@@ -96,7 +101,7 @@ def _curvatures_open(lines: np.ndarray, lengths: np.ndarray, sigma: float) -> np
     """:func:`mean_curvature` of open polylines of >= 4 points whose length is >= 2.5 px
     (so that the resampled path has >= 4 points), concatenated; one value per path."""
     uniform, count = _resampled(lines, lengths)
-    starts = np.concatenate(([0], np.cumsum(count)[:-1]))
+    starts = _starts(count)
     steps = np.diff(uniform, axis=0)
     keep = np.ones(len(steps), bool)
     keep[starts[1:] - 1] = False  # the step across two paths
@@ -113,7 +118,7 @@ def _curvatures_open(lines: np.ndarray, lengths: np.ndarray, sigma: float) -> np
     smooth = np.abs(seg.filtered(values, sigma))
     turn_sums = np.add.reduceat(smooth, seg.starts)
     # the lengths of the first ``turns`` steps of each path (count - 1 steps in all)
-    step_starts = np.concatenate(([0], np.cumsum(count - 1)[:-1]))
+    step_starts = _starts(count - 1)
     first = np.arange(len(step_lengths)) - np.repeat(step_starts, count - 1) < np.repeat(
         turns, count - 1
     )
@@ -127,7 +132,7 @@ def _normals_open(lines: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     """:func:`tangent_normals` of polylines of >= 2 points, concatenated: central differences
     inside a path, one-sided at its ends (``np.gradient``)."""
     path = np.repeat(np.arange(len(lengths)), lengths)
-    starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))[path]
+    starts = _starts(lengths)[path]
     ends = starts + lengths[path] - 1
     index = np.arange(len(lines))
     forward, backward = np.minimum(index + 1, ends), np.maximum(index - 1, starts)
@@ -137,15 +142,15 @@ def _normals_open(lines: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     return np.stack((tangent[:, 1], -tangent[:, 0]), axis=1)
 
 
+@dataclass(frozen=True)
 class BranchShapes:
     """Smoothed centre-lines of paths and their measures (see :func:`branch_shapes`)."""
 
-    def __init__(self, lines: list[np.ndarray], curvature: np.ndarray, normals: list) -> None:
-        self.lines = lines  # (n, 2) float (row, col) per path
-        self.curvature = curvature  # mean |dθ/ds| per path (NaN where it has none)
-        self.normals = normals  # (n, 2) unit normals (row, col) per path
-        self.path_length = _arcs(lines)  # polyline_length of each line
-        self.chord = _chords(lines)  # chord_length of each line
+    lines: list[np.ndarray]  # (n, 2) float (row, col) per path
+    curvature: np.ndarray  # mean |dθ/ds| per path (NaN where it has none)
+    normals: list[np.ndarray]  # (n, 2) unit normals (row, col) per path
+    path_length: np.ndarray  # polyline_length of each line
+    chord: np.ndarray  # chord_length of each line
 
 
 def _joined(parts: list[np.ndarray], which: np.ndarray) -> np.ndarray:
@@ -161,7 +166,7 @@ def branch_shapes(paths: list[np.ndarray], closed: list[bool]) -> BranchShapes:
     :func:`smooth_centerline`, :func:`mean_curvature` (of the smoothed line) and
     :func:`tangent_normals` (of the smoothed line) give; the open paths all at once."""
     if not len(paths):
-        return BranchShapes([], np.zeros(0), [])
+        return BranchShapes([], np.zeros(0), [], np.zeros(0), np.zeros(0))
     lengths = np.array([len(p) for p in paths], np.int64)
     loop = np.asarray(closed, bool)
     lines = [np.asarray(p, np.float64).copy() for p in paths]  # < 3 points: as they are
@@ -190,24 +195,20 @@ def branch_shapes(paths: list[np.ndarray], closed: list[bool]) -> BranchShapes:
         flat = _normals_open(_joined(lines, two), sizes[two])
         for i, part in zip(two, _split(flat, sizes[two]), strict=True):
             normals[i] = part
-    return BranchShapes(lines, curvature, normals)
+    return BranchShapes(lines, curvature, normals, arcs, _chords(lines))
 
 
 def _arcs(lines: list[np.ndarray]) -> np.ndarray:
-    """The length of each polyline (0 for a single point)."""
-    if not lines:
-        return np.zeros(0)
+    """The length of each polyline (0 for a single point); ``lines`` not empty."""
     sizes = np.array([len(line) for line in lines])
     steps = np.hypot(*np.diff(np.concatenate(lines), axis=0).T)
     steps = np.append(steps, 0.0)
     steps[np.cumsum(sizes) - 1] = 0.0  # from a path's last point to the next path's first
-    return np.add.reduceat(steps, np.cumsum(sizes) - sizes)
+    return np.add.reduceat(steps, _starts(sizes))
 
 
 def _chords(lines: list[np.ndarray]) -> np.ndarray:
     """The distance from the first to the last point of each polyline."""
-    if not lines:
-        return np.zeros(0)
     first = np.array([line[0] for line in lines])
     last = np.array([line[-1] for line in lines])
     return np.hypot(*(last - first).T)

@@ -91,10 +91,10 @@ def measure_branches(
     at the branch's middle pixel; ``regions`` from :func:`branch_regions`) and the smoothed
     centre-lines ``(n, 2)`` (row, col)."""
     branches = graph.branches
-    areas = np.bincount(regions.ravel(), minlength=len(branches) + 1)[1:]
-    shapes = branch_shapes([b.coords for b in branches], [b.closed for b in branches])
     if not branches:
         return pd.DataFrame(), []
+    areas = np.bincount(regions.ravel(), minlength=len(branches) + 1)[1:]
+    shapes = branch_shapes([b.coords for b in branches], [b.closed for b in branches])
     closed = np.array([b.closed for b in branches])
     chord = np.where(closed, 0.0, shapes.chord)
     middle = np.array([b.coords[len(b.coords) // 2] for b in branches])
