@@ -126,28 +126,38 @@ def items_from_args(args: argparse.Namespace) -> list[Item]:
         direction_path = found["directions"][stem]
         direction = read_direction(direction_path)
         _same_size(image, image_size(image), direction_path, direction.shape)
+        read = _reader({k: files[stem] for k, files in found.items()}, direction_path, direction)
         region = np.ones(direction.shape, bool)
         for key in ("centerlines", "masks"):
             if key in found:
-                mask = read_binary_mask(found[key][stem])
-                _same_size(found[key][stem], mask.shape, direction_path, direction.shape)
-                region &= mask > 0
-        crossing = None
-        if "crossings" in found:
-            crossing = read_binary_mask(found["crossings"][stem])
-            _same_size(found["crossings"][stem], crossing.shape, direction_path, direction.shape)
-        select = scored_pixels(region, crossing, direction)
-        classes = None
-        if "classes" in found:
-            classes = check_labels(read_mask(found["classes"][stem]), found["classes"][stem])
-            _same_size(found["classes"][stem], classes.shape, direction_path, direction.shape)
+                region &= read(key) > 0
+        select = scored_pixels(region, read("crossings"), direction)
+        classes = read("classes")
         width = None
         if "widths" in found:
-            structure = read_binary_mask(found["widths"][stem])
-            _same_size(found["widths"][stem], structure.shape, direction_path, direction.shape)
-            width = local_width(structure > 0).astype(np.float32)
+            width = local_width(read("widths") > 0).astype(np.float32)
         items.append(Item(stem, Path(image), direction, select, classes, width, names))
     return items
+
+
+def _reader(paths: dict[str, str], direction_path: str, direction: np.ndarray):
+    """``read(key)``: the file of ``key`` of one image (a binary mask; for ``classes`` the
+    label ids), checked to have the direction map's size; None where there is no such file.
+    Each file is read once (``--masks`` both restricts the pixels and gives the widths)."""
+    done: dict[tuple[bool, str], np.ndarray] = {}
+
+    def read(key: str) -> np.ndarray | None:
+        path = paths.get(key)
+        if path is None:
+            return None
+        labels = key == "classes"
+        if (labels, path) not in done:
+            array = check_labels(read_mask(path), path) if labels else read_binary_mask(path)
+            _same_size(path, array.shape, direction_path, direction.shape)
+            done[labels, path] = array
+        return done[labels, path]
+
+    return read
 
 
 def _kind_names(data: Path) -> dict[int, str] | None:

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from dense_direction.evaluation import summarize_errors
+from dense_direction.evaluation import grouped_summaries
 
 __all__ = ["MODEL", "group_tables", "grouped", "json_text", "markdown", "summary_report"]
 
@@ -21,16 +21,12 @@ def grouped(errors: dict[str, np.ndarray], groups: np.ndarray, order: list[str])
     lowest mean on that group's own pixels (chosen per group, which flatters the baselines)
     with its mean."""
     order = [*order, *sorted(set(groups.tolist()) - set(order))]
-    table = {}
-    for group in order:
+    table = grouped_summaries(errors[MODEL], groups, order)
+    for group, row in table.items():
         here = groups == group
-        if not here.any():
-            continue
-        row = summarize_errors(errors[MODEL][here]).as_dict()
         means = {name: float(e[here].mean()) for name, e in errors.items() if name != MODEL}
         best = min(means, key=means.__getitem__) if means else None
         row.update(best_baseline=best, best_baseline_mean=means.get(best))
-        table[str(group)] = row
     return table
 
 
