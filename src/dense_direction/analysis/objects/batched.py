@@ -1,7 +1,8 @@
 """The centre-line measures of :mod:`.centerline` for all branches of an image at once.
 
-A dense 512² fibre image has about 2,000 skeleton branches, most of them a few pixels long:
-one NumPy call per branch and measure cost a fifth of a second per image. Here the paths are
+A dense 512² fibre image has thousands of skeleton branches, most of them a few pixels long,
+and one NumPy call per branch and measure added up to a large part of ``analyze``'s time
+(benchmarks/analysis_speed.py, docs/analysis.md). Here the paths are
 laid end to end in one array, each in a *segment* padded so that a Gaussian of radius ``R``
 never reaches the next one: one filter call then smooths every path, as filtering each path
 on its own with the same padding would (the values agree to float rounding; tests compare

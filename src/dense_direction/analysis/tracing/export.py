@@ -36,9 +36,9 @@ def _feature(line: np.ndarray, properties: dict[str, Any]) -> dict[str, Any]:
 @contextmanager
 def _collector_paused() -> Iterator[None]:
     """Python's cyclic garbage collector off for a block that makes many small containers
-    without cycles: the [x, y] lists of a dense 512² image (80,000 of them) set the collector
-    off again and again, and each pass scans everything the process holds (0.2 s of the
-    0.23 s the GeoJSON took; measured 2026-12-07)."""
+    without cycles: the [x, y] list of every point of a dense image's streamlines sets the
+    collector off again and again, and each pass scans everything the process holds (most of
+    the time the GeoJSON took; benchmarks/analysis_speed.py times the whole, docs/analysis.md)."""
     enabled = gc.isenabled()
     gc.disable()
     try:
