@@ -57,6 +57,26 @@ def pixelwise_estimator(constant: bool = False):
     )
 
 
+def two_field_estimator():
+    """Direction classes 1 and 2 on a 1x1 convolution with zero weights: the biases make field
+    1 the vector (-1, 0), i.e. theta = ((atan2(0, -1) + pi) / 2) mod pi = 0 (horizontal), and
+    field 2 the vector (1, 0), theta = (0 + pi) / 2 = pi/2 (vertical), at every pixel."""
+    from dense_direction.inference import DirectionEstimator
+
+    network = torch.nn.Conv2d(3, 7, 1)  # 3 structure logits, then (x, y) of fields 1 and 2
+    torch.nn.init.zeros_(network.weight)
+    network.bias.data = torch.tensor([0.0, 0.0, 0.0, -1.0, 0.0, 1.0, 0.0])
+    return DirectionEstimator(
+        network,
+        dir_classes=(1, 2),
+        mean=(0, 0, 0),
+        std=(255, 255, 255),
+        seg_channels=3,
+        divisor=1,
+        precision="float32",
+    )
+
+
 def uniform_field(angle: float, shape: tuple[int, ...]) -> torch.Tensor:
     """Vectors ``(*shape[:-2], 2, H, W)``-style field for one angle; ``shape`` is (N, K, H, W)."""
     n, k, h, w = shape

@@ -1,5 +1,6 @@
 """From raw network output to a prediction (dense_direction.prediction), without a network."""
 
+import json
 import math
 
 import numpy as np
@@ -66,3 +67,22 @@ def test_output_names_are_what_predict_writes_and_analyze_reads():
     assert output_name("a", "confidence", class_id="*") == "a_confidence_class*.png"
     with pytest.raises(ValueError, match=r"kind must be one of .*got 'rose'"):
         output_name("a", "rose")
+
+
+def test_the_class_tag_is_read_back_from_the_names_it_makes():
+    from dense_direction.prediction import class_id_of, class_tag, output_name
+
+    assert class_id_of(output_name("a_class", "confidence", class_id=12, suffix="")) == 12
+    assert class_id_of("a" + class_tag(3)) == 3 and class_tag(None) == ""
+    # no tag, a tag without digits, or nothing before it: no class
+    for name in ("a_confidence", "a_confidence_classX", "_class2", "a_class"):
+        assert class_id_of(name) is None
+
+
+def test_a_run_record_with_malformed_direction_classes_is_an_error(tmp_path):
+    from dense_direction.prediction import read_run_record
+
+    for bad in ([], [1.0], "1", [True]):
+        (tmp_path / "predict.json").write_text(json.dumps({"direction_classes": bad}))
+        with pytest.raises(ValueError, match="direction_classes must be a list of class ids"):
+            read_run_record(tmp_path)

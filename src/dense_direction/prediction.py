@@ -23,7 +23,9 @@ __all__ = [
     "RUN_RECORD",
     "DirectionPrediction",
     "angle_map_stems",
+    "class_id_of",
     "class_probability",
+    "class_tag",
     "coherence",
     "confidence_kind",
     "finish_prediction",
@@ -40,7 +42,8 @@ OUTPUT_KINDS = ("angles", "confidence", "overlay", "quiver")
 #: The record ``predict`` writes into its output folder (JSON): the model, the options and what
 #: the confidence PNGs hold, ``"structure"`` (a joint model's structure probability) or
 #: ``"coherence"`` (a direction-only model's field coherence, high in the background too, so
-#: ``analyze`` must not read it as a structure mask).
+#: ``analyze`` must not read it as a structure mask), the model's direction class ids in the
+#: order of the maps of a ``(K, H, W)`` angle file, and the images whose outputs are there.
 RUN_RECORD = "predict.json"
 
 
@@ -73,6 +76,11 @@ def _record_problem(content: object) -> str | None:
     kinds = (confidence_kind(joint=True), confidence_kind(joint=False))
     if "confidence" in content and content["confidence"] not in kinds:
         return f"confidence must be one of {', '.join(kinds)}, got {content['confidence']!r}"
+    classes = content.get("direction_classes")
+    if classes is not None and not (
+        isinstance(classes, list) and classes and all(type(i) is int for i in classes)
+    ):
+        return f"direction_classes must be a list of class ids, got {classes!r}"
     images = content.get("images")
     if images is not None and not (
         isinstance(images, list) and all(isinstance(i, str) for i in images)
@@ -89,8 +97,21 @@ def output_name(
     ``a_confidence_class2.png``; ``class_id="*"`` gives a glob pattern over the classes."""
     if kind not in OUTPUT_KINDS:
         raise ValueError(f"kind must be one of {OUTPUT_KINDS}, got {kind!r}")
-    tag = "" if class_id is None else f"_class{class_id}"
-    return f"{stem}_{kind}{tag}{suffix}"
+    return f"{stem}_{kind}{class_tag(class_id)}{suffix}"
+
+
+def class_tag(class_id: int | str | None) -> str:
+    """What names the outputs of direction class ``class_id`` of a model with several:
+    ``_class<id>`` (``""`` for None, a single-class model). ``predict`` puts it after the
+    kind (``a_confidence_class2.png``); ``analyze`` after the stem for the class's rows
+    (``a_class2``)."""
+    return "" if class_id is None else f"_class{class_id}"
+
+
+def class_id_of(name: str) -> int | None:
+    """The class id a name ends with (``a_confidence_class2`` -> 2), None without one."""
+    head, tag, digits = name.rpartition(class_tag(""))
+    return int(digits) if tag and head and digits.isdigit() else None
 
 
 #: What every angle map's file name ends with: ``<stem>_angles.npy``.

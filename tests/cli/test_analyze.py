@@ -11,6 +11,7 @@ from PIL import Image
 from analysis_shapes import capsule, segment, y_junction
 from dense_direction.analysis.report.writer import OBJECT_COLUMNS
 from dense_direction.cli.main import main
+from helpers import two_field_estimator
 
 
 def _analyze(predictions, out, *extra):
@@ -243,20 +244,120 @@ def test_angle_maps_in_degrees_or_of_another_shape_are_skipped(predictions, tmp_
     assert pd.read_csv(tmp_path / "out" / "images.csv")["image"].tolist() == ["bar", "y"]
 
 
-def test_a_multi_class_prediction_is_analysed_by_its_first_class(tmp_path):
-    # What predict writes for a model with direction classes 1 and 2: a (2, H, W) map and one
-    # confidence per class. The first class (30°, on a horizontal bar) is analysed.
-    folder = tmp_path / "pred"
+def _two_classes(folder, record=None, confidence=None):
+    """What predict writes for a model with direction classes 1 and 2 (``record``: the
+    classes' order in its predict.json; ``confidence``: the same for both classes): a
+    (2, H, W) angle map and one confidence per class. Class 1 is a horizontal bar at 30 deg
+    (its confidence, rows 10-20), class 2 a vertical bar at 100 deg (columns 40-50), each of
+    the file's maps holding its class's angle everywhere."""
     folder.mkdir()
-    mask = capsule((60, 60), (30, 5), (30, 55), 4)
-    angles = np.stack([np.full(mask.shape, math.radians(30)), np.full(mask.shape, 1.0)])
+    bars = {1: np.zeros((60, 60), bool), 2: np.zeros((60, 60), bool)}
+    bars[1][10:21, 5:55] = True
+    bars[2][5:55, 40:51] = True
+    order = record or [1, 2]
+    angles = np.stack([np.full((60, 60), math.radians({1: 30, 2: 100}.get(c, 0))) for c in order])
     np.save(folder / "a_angles.npy", angles.astype("f4"))
-    for k in (1, 2):
-        Image.fromarray((mask * 255).astype(np.uint8)).save(folder / f"a_confidence_class{k}.png")
-    assert _analyze(folder, tmp_path / "out", "--no-plots") == 0
+    for k, bar in bars.items():
+        values = bar if confidence is None else confidence
+        Image.fromarray((values * 255).astype(np.uint8)).save(folder / f"a_confidence_class{k}.png")
+    if record is not None:
+        (folder / "predict.json").write_text(json.dumps({"direction_classes": record}))
+    return bars
+
+
+@pytest.mark.parametrize("record", [None, [1, 2], [2, 1]])
+def test_each_class_of_a_multi_class_prediction_is_analysed_on_its_own(tmp_path, record):
+    # Before, the first class was analysed and the others dropped without a word. The maps'
+    # order is the record's (predict writes the model's dir_classes), else the ids' order.
+    bars = _two_classes(tmp_path / "pred", record)
+    assert _analyze(tmp_path / "pred", tmp_path / "out") == 0
     images = pd.read_csv(tmp_path / "out" / "images.csv")
-    assert images["mean_direction"].tolist() == pytest.approx([30.0])
-    assert images["pixels"].tolist() == [mask.sum()]
+    assert images["image"].tolist() == ["a_class1", "a_class2"]
+    assert images["mean_direction"].tolist() == pytest.approx([30.0, 100.0])
+    assert images["pixels"].tolist() == [bars[1].sum(), bars[2].sum()]
+    assert (tmp_path / "out" / "a_class2_rose.png").is_file()
+    assert set(pd.read_csv(tmp_path / "out" / "objects.csv")["image"]) == {"a_class1", "a_class2"}
+
+
+def test_one_class_is_picked_with_class_id(tmp_path, capsys):
+    _two_classes(tmp_path / "pred")
+    assert _analyze(tmp_path / "pred", tmp_path / "out", "--no-plots", "--class-id", "2") == 0
+    images = pd.read_csv(tmp_path / "out" / "images.csv")
+    assert images["image"].tolist() == ["a_class2"]
+    assert images["mean_direction"].tolist() == pytest.approx([100.0])
+    assert _analyze(tmp_path / "pred", tmp_path / "out", "--class-id", "3") == 2
+    assert "has no direction class 3: its classes are 1, 2" in capsys.readouterr().err
+
+
+def test_class_maps_give_each_class_its_structure(tmp_path):
+    # Confidence 1 everywhere: the class maps alone say which pixels are whose.
+    bars = _two_classes(tmp_path / "pred", confidence=np.ones((60, 60), bool))
+    maps = tmp_path / "classes"
+    maps.mkdir()
+    class_map = np.where(bars[2], 2, np.where(bars[1], 1, 0)).astype(np.uint8)
+    Image.fromarray(class_map).save(maps / "a.png")
+    assert _analyze(tmp_path / "pred", tmp_path / "out", "--no-plots", "--classes", str(maps)) == 0
+    images = pd.read_csv(tmp_path / "out" / "images.csv")
+    assert images["pixels"].tolist() == [(class_map == 1).sum(), bars[2].sum()]
+
+
+def test_one_structure_mask_for_several_classes_is_an_error(tmp_path, capsys):
+    bars = _two_classes(tmp_path / "pred")
+    masks = tmp_path / "masks"
+    masks.mkdir()
+    Image.fromarray((bars[2] * 255).astype(np.uint8)).save(masks / "a.png")
+    assert _analyze(tmp_path / "pred", tmp_path / "out", "--masks", str(masks)) == 2
+    err = capsys.readouterr().err
+    assert "--masks gives one structure mask per image" in err and "--class-id ID" in err
+    argv = ["--no-plots", "--masks", str(masks), "--class-id", "2"]
+    assert _analyze(tmp_path / "pred", tmp_path / "out", *argv) == 0
+    assert pd.read_csv(tmp_path / "out" / "images.csv")["pixels"].tolist() == [bars[2].sum()]
+
+
+def test_classes_of_a_single_field_prediction_are_errors(predictions, tmp_path, capsys):
+    assert _analyze(predictions, tmp_path / "out", "--class-id", "1") == 2
+    assert "holds one direction field: leave --class-id out" in capsys.readouterr().err
+    maps = tmp_path / "classes"
+    maps.mkdir()
+    for stem in ("bar", "y"):
+        Image.fromarray(np.ones((8, 8), np.uint8)).save(maps / f"{stem}.png")
+    assert _analyze(predictions, tmp_path / "out", "--classes", str(maps)) == 2
+    assert "give --masks with structure masks instead" in capsys.readouterr().err
+
+
+def test_a_record_that_disagrees_with_the_class_files_skips_the_image(tmp_path, capsys):
+    _two_classes(tmp_path / "pred", record=[1, 3])
+    assert _analyze(tmp_path / "pred", tmp_path / "out", "--no-plots") == 1
+    printed = capsys.readouterr().out
+    assert (
+        "holds the classes 1, 2 (its confidence files) but the run's record lists 1, 3" in printed
+    )
+
+
+def test_images_of_a_multi_class_model_are_predicted_once_for_all_classes(tmp_path, monkeypatch):
+    # The two-field model: field 1 horizontal (0 deg), field 2 vertical (90 deg) everywhere;
+    # its structure probabilities are 1/3 each (below the threshold): the class map says
+    # which pixels are whose.
+    import dense_direction.cli.analyze as analyze
+
+    estimator = two_field_estimator()
+    calls = []
+    predict = estimator.predict
+    monkeypatch.setattr(estimator, "predict", lambda *a, **k: calls.append(1) or predict(*a, **k))
+    monkeypatch.setattr(analyze, "load_estimator", lambda args: estimator)
+    images, maps = tmp_path / "images", tmp_path / "classes"
+    images.mkdir()
+    maps.mkdir()
+    Image.fromarray(np.zeros((40, 40, 3), np.uint8)).save(images / "a.png")
+    class_map = np.zeros((40, 40), np.uint8)
+    class_map[5:10, 5:35], class_map[12:38, 20:26] = 1, 2
+    Image.fromarray(class_map).save(maps / "a.png")
+    argv = ["analyze", "--images", str(images), "--classes", str(maps), "--no-tta"]
+    assert main([*argv, "--out", str(tmp_path / "out"), "--no-plots"]) == 0
+    table = pd.read_csv(tmp_path / "out" / "images.csv")
+    assert table["image"].tolist() == ["a_class1", "a_class2"]
+    assert table["mean_direction"].tolist() == pytest.approx([0.0, 90.0], abs=1e-3)
+    assert table["pixels"].tolist() == [150, 156] and len(calls) == 1
 
 
 IMAGE_COLUMNS = [

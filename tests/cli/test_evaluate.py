@@ -8,6 +8,7 @@ import pytest
 from PIL import Image
 
 from dense_direction.cli.evaluate import add_parser, items_from_args
+from helpers import pixelwise_estimator, two_field_estimator
 
 
 def _args(*argv):
@@ -132,7 +133,6 @@ def test_pixels_of_a_float_image_without_a_value_are_not_scored(tmp_path):
     # A float image with a NaN column across a horizontal centre-line of 6 pixels: 5 scored
     # for the model and every baseline, where all 6 were (the hole predicted as if black).
     from dense_direction.cli.evaluate import MODEL, Item, evaluate
-    from helpers import pixelwise_estimator
 
     tifffile = pytest.importorskip("tifffile")
     image = np.full((6, 6), 0.2, np.float32)
@@ -149,28 +149,6 @@ def test_pixels_of_a_float_image_without_a_value_are_not_scored(tmp_path):
     assert report["methods"][MODEL]["count"] == 5
 
 
-def _two_field_estimator():
-    """Direction classes 1 and 2 on a 1x1 convolution with zero weights: the biases make field
-    1 the vector (-1, 0), i.e. theta = ((atan2(0, -1) + pi) / 2) mod pi = 0 (horizontal), and
-    field 2 the vector (1, 0), theta = (0 + pi) / 2 = pi/2 (vertical), at every pixel."""
-    import torch
-
-    from dense_direction.inference import DirectionEstimator
-
-    network = torch.nn.Conv2d(3, 7, 1)  # 3 structure logits, then (x, y) of fields 1 and 2
-    torch.nn.init.zeros_(network.weight)
-    network.bias.data = torch.tensor([0.0, 0.0, 0.0, -1.0, 0.0, 1.0, 0.0])
-    return DirectionEstimator(
-        network,
-        dir_classes=(1, 2),
-        mean=(0, 0, 0),
-        std=(255, 255, 255),
-        seg_channels=3,
-        divisor=1,
-        precision="float32",
-    )
-
-
 def test_each_pixel_is_scored_with_the_field_of_its_own_class(tmp_path):
     # A model with two direction fields was scored with its first field on every pixel.
     # Truth 0 (horizontal) everywhere; class map: row 0 class 3 (no field of the model),
@@ -185,7 +163,7 @@ def test_each_pixel_is_scored_with_the_field_of_its_own_class(tmp_path):
     item = Item(
         "a", tmp_path / "a.png", np.zeros((6, 6), np.float32), np.ones((6, 6), bool), classes
     )
-    report = evaluate(_two_field_estimator(), [item], tmp_path / "out", options={"tta": False})
+    report = evaluate(two_field_estimator(), [item], tmp_path / "out", options={"tta": False})
     assert report["methods"][MODEL]["count"] == 30
     assert report["methods"][MODEL]["mean"] == pytest.approx(45.0, abs=1e-3)
     by_class = report["groups"]["class"]
@@ -203,7 +181,7 @@ def test_a_model_with_several_fields_needs_class_maps(tmp_path):
     Image.fromarray(np.zeros((6, 6, 3), np.uint8)).save(tmp_path / "a.png")
     item = Item("a", tmp_path / "a.png", np.zeros((6, 6), np.float32), np.ones((6, 6), bool))
     with pytest.raises(ValueError, match=r"2 direction fields \(label ids 1, 2\).*--classes DIR"):
-        evaluate(_two_field_estimator(), [item], tmp_path / "out")
+        evaluate(two_field_estimator(), [item], tmp_path / "out")
     assert not (tmp_path / "out").exists()  # refused before anything was predicted or written
 
 

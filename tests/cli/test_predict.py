@@ -77,7 +77,11 @@ def _folder_run(tmp_path, monkeypatch, write, broken=None):
         predict,
         "load_estimator",
         lambda args: SimpleNamespace(
-            predict=fake_predict, seg_channels=1, check_smooth=lambda s: s, dtype="float32"
+            predict=fake_predict,
+            seg_channels=1,
+            dir_classes=(1,),
+            check_smooth=lambda s: s,
+            dtype="float32",
         ),
     )
     monkeypatch.setattr(predict, "write_outputs", write)
@@ -194,6 +198,7 @@ def test_runs_into_one_folder_are_recorded_and_analyze_reads_only_the_last(tmp_p
     assert record["images"] == ["a", "b"] and "earlier predict" not in printed
     assert record["options"]["smooth"] == 0.25 and "target_width" not in record["options"]
     assert record["sha256"] and record["weights"].endswith("weights.pth")
+    assert record["direction_classes"] == [1]  # the maps' order in a (K, H, W) angle file
     _, printed, record = predict("c", "--smooth", "0")
     assert record["images"] == ["c"]
     assert f"{out} holds the outputs of 2 images of an earlier predict made with " in printed

@@ -40,6 +40,8 @@ class RunRecord:
         self.record = {
             **model_identity(args),
             "confidence": confidence_kind(bool(estimator.seg_channels)),
+            # The order of the maps in a (K, H, W) angle file (analyze names each by its id).
+            "direction_classes": list(estimator.dir_classes),
             "options": _resolved(options, estimator),
         }
         try:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import os
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,6 +27,8 @@ from dense_direction.io import (
 )
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from dense_direction.analysis import AnalysisOptions, ImageInputs
 
 # The analysis itself (pandas, matplotlib, skan) is imported where it runs, not with the
@@ -56,6 +60,20 @@ def add_parser(parser: argparse.ArgumentParser) -> None:
         type=Path,
         help="structure masks (same stems; non-zero = "
         "structure); default: confidence above --threshold",
+    )
+    parser.add_argument(
+        "--classes",
+        type=Path,
+        help="class maps (same stems; each pixel its class id): the structure of each direction "
+        "class of a model with several; instead of --masks",
+    )
+    parser.add_argument(
+        "--class-id",
+        type=int,
+        nargs="+",
+        metavar="ID",
+        help="a model with several direction classes: analyse only these (default: each class, "
+        "as <stem>_class<id>)",
     )
     parser.add_argument("--labels", type=Path, help="integer label images: one object per value")
     parser.add_argument(
@@ -144,22 +162,47 @@ _FLAGS = {
 }
 
 
-def _predicted(estimator: Any, path: str, options: dict[str, Any], extra: dict) -> ImageInputs:
+def _predicted(
+    predict: Callable[[str], tuple[np.ndarray, Any]],
+    path: str,
+    which: tuple[int, int | None],
+    extra: dict,
+) -> ImageInputs:
+    """The inputs of direction class ``which`` (index, id) of the image ``path``."""
     from dense_direction.analysis import ImageInputs
+    from dense_direction.analysis.report.classes import class_structure
 
-    image, missing = read_image_and_no_data(path)  # as predict: no direction where no value
-    result = estimator.predict(image, missing=missing, **options)
+    image, result = predict(path)
+    k, class_id = which
+    if "classes" in extra:
+        structure = class_structure(extra["classes"], class_id)
+    else:
+        structure = None if "mask" not in extra else read_binary_mask(extra["mask"])
     return ImageInputs(
-        angles=result.angles[0],
-        confidence=result.confidence[0],
+        angles=result.angles[k],
+        confidence=result.confidence[k],
         background=image,
-        mask=None if "mask" not in extra else read_binary_mask(extra["mask"]),
+        mask=structure,
         labels=None if "labels" not in extra else read_mask(extra["labels"]),
         roi=None if "roi" not in extra else read_mask(extra["roi"]),
     )
 
 
+def _predictor(estimator: Any, options: dict) -> Callable[[str], tuple[np.ndarray, Any]]:
+    """The image and its prediction, by path; the last one kept: an image's classes are
+    analysed one after the other from one prediction."""
+
+    @functools.lru_cache(maxsize=1)
+    def predict(path: str) -> tuple[np.ndarray, Any]:
+        image, missing = read_image_and_no_data(path)  # as predict: no direction where no value
+        return image, estimator.predict(image, missing=missing, **options)
+
+    return predict
+
+
 def _prediction_items(args: argparse.Namespace) -> list:
+    from dense_direction.analysis.report.classes import item_name
+
     images = files_by_stem(args.images, IMAGE_SUFFIXES, "image", report=print)
     options = prediction_options(args)
     estimator = load_estimator(args)
@@ -167,15 +210,34 @@ def _prediction_items(args: argparse.Namespace) -> list:
         from dense_direction.analysis.report.files import coherence_is_not_structure
 
         raise ValueError(coherence_is_not_structure(f"the predictions of {model_source(args)}"))
-    folders = {"mask": args.masks, "labels": args.labels, "roi": args.roi}
+    classes = _chosen_classes(args, estimator)
+    folders = {"mask": args.masks, "labels": args.labels, "roi": args.roi, "classes": args.classes}
     paired = {k: files_by_stem(v, IMAGE_SUFFIXES, k) for k, v in folders.items() if v}
+    predict = _predictor(estimator, options)
     items = []
     for stem, path in images.items():
         extra = {k: files[stem] for k, files in paired.items() if stem in files}
-        if args.masks and "mask" not in extra:
-            raise ValueError(f"image {path} has no mask in {args.masks}")
-        items.append((stem, partial(_predicted, estimator, path, options, extra)))
+        for key, what in (("mask", "mask"), ("classes", "class map")):
+            if key in paired and key not in extra:
+                raise ValueError(f"image {path} has no {what} in {folders[key]}")
+        for which in classes:
+            name = item_name(stem, which[1])
+            items.append((name, partial(_predicted, predict, path, which, extra)))
     return items
+
+
+def _chosen_classes(args: argparse.Namespace, estimator: Any) -> list[tuple[int, int | None]]:
+    """(index in the prediction, class id or None) of each direction class to analyse."""
+    from dense_direction.analysis.report.classes import check_structure_source, selected_classes
+
+    ids = list(estimator.dir_classes) if len(estimator.dir_classes) > 1 else [None]
+    chosen = selected_classes(ids, args.class_id, "--class-id", model_source(args))
+    check_structure_source(chosen, args.masks, args.classes, _STRUCTURE_FLAGS)
+    return sorted(((ids.index(c), c) for c in chosen), key=lambda pair: pair[1] or 0)
+
+
+#: How the structure's sources and the class choice are named in messages.
+_STRUCTURE_FLAGS = ("--masks", "--classes", "--class-id")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -188,7 +250,15 @@ def run(args: argparse.Namespace) -> int:
     options = _options(args)
     if args.predictions is not None:
         items = prediction_items(
-            args.predictions, args.masks, args.labels, args.roi, args.images, report=print
+            args.predictions,
+            args.masks,
+            args.labels,
+            args.roi,
+            args.images,
+            report=print,
+            classes=args.classes,
+            class_ids=args.class_id,
+            names=_STRUCTURE_FLAGS,
         )
     elif args.images is not None:
         items = _prediction_items(args)

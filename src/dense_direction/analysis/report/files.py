@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
 
 import numpy as np
 
+from dense_direction.analysis.report.classes import (
+    check_structure_source,
+    class_confidence_files,
+    class_structure,
+    item_name,
+    prediction_classes,
+    selected_classes,
+)
 from dense_direction.analysis.report.inputs import check_angles
 from dense_direction.analysis.report.writer import ImageInputs
 from dense_direction.io import (
@@ -83,19 +91,13 @@ def read_confidence(path: Path) -> np.ndarray:
     return values.astype(np.float64) / scale
 
 
-def _class_id(path: Path) -> int:
-    digits = path.stem.rsplit("_class", 1)[-1]
-    return int(digits) if digits.isdigit() else -1
-
-
 def confidence_files(angles_path: Path) -> tuple[Path | None, list[Path]]:
     """The confidence PNGs ``predict`` wrote beside an angle map: ``<stem>_confidence.png``
     (one direction class; None if absent) and ``<stem>_confidence_class<id>.png`` (one per
     class of a multi-class model, by class id)."""
     stem = angles_path.name[: -len(ANGLES_SUFFIX)]
     single = angles_path.parent / output_name(stem, "confidence")
-    pattern = output_name(stem, "confidence", class_id="*")
-    classes = sorted(angles_path.parent.glob(pattern), key=_class_id)
+    classes = list(class_confidence_files(angles_path).values())
     return (single if single.is_file() else None), classes
 
 
@@ -127,29 +129,33 @@ def predicted_confidence(folder: str | Path) -> str | None:
     return (read_run_record(folder) or {}).get("confidence")
 
 
-def read_prediction(angles_path: Path) -> tuple[np.ndarray, np.ndarray | None]:
+def read_prediction(
+    angles_path: Path, class_id: int | None = None, classes: list | None = None
+) -> tuple[np.ndarray, np.ndarray | None]:
     """The angle map, radians in [0, π), and its confidence (None if there is no file).
 
-    A ``(H, W)`` map pairs with ``<stem>_confidence.png``; a ``(K, H, W)`` map, which predict
-    writes for a model with K > 1 direction classes, with its K ``_confidence_class<id>.png``
-    files, and the first class is analysed. Any other shape, a (K, H, W) map without its
-    class files, or values that are not radians in [0, π) are errors naming the file."""
+    A ``(H, W)`` map pairs with ``<stem>_confidence.png``. A ``(K, H, W)`` map, which predict
+    writes for a model with K > 1 direction classes, holds one map per class: ``class_id``
+    picks one, and its ``<stem>_confidence_class<id>.png`` (``classes``: the file's classes
+    in the order of its maps, :func:`.classes.prediction_classes`, found here if not given).
+    Any other shape, or values that are not radians in [0, π), are errors naming the file."""
+    if classes is None:
+        classes = prediction_classes(angles_path)
+    if class_id not in classes:
+        raise ValueError(
+            f"{angles_path} holds the direction classes {listing([str(c) for c in classes])}: "
+            f"pick one of them (class_id), not {class_id}"
+        )
     try:
         angles = np.load(angles_path)
     except (OSError, ValueError) as err:
         raise ValueError(f"cannot read angle map {angles_path}: {err}") from err
-    single, classes = confidence_files(angles_path)
-    if angles.ndim == 3 and angles.shape[0] > 1:
-        if len(classes) != angles.shape[0]:
-            raise ValueError(
-                f"{angles_path} holds {angles.shape[0]} maps (shape {angles.shape}) but "
-                f"{len(classes)} <stem>_confidence_class<id>.png files lie beside it: predict "
-                "writes a (K, H, W) map only with one such file per direction class; give one "
-                "(H, W) map of radians per image"
-            )
-        angles, found = angles[0], classes[0]
+    if class_id is None:
+        found = confidence_files(angles_path)[0]
     else:
-        found = single
+        angles = angles[classes.index(class_id)]
+        stem = angles_path.name[: -len(ANGLES_SUFFIX)]
+        found = angles_path.parent / output_name(stem, "confidence", class_id=class_id)
     angles = check_angles(angles, angles_path)
     return angles, None if found is None else read_confidence(found)
 
@@ -159,10 +165,17 @@ def _optional(folder: str | Path | None, what: str) -> dict[str, str]:
 
 
 def _load(
-    angles_path: Path, mask: str | None, labels: str | None, roi: str | None, image: str | None
+    angles_path: Path,
+    which: tuple[int | None, list],
+    mask: str | None,
+    labels: str | None,
+    roi: str | None,
+    image: str | None,
+    class_map: str | None,
 ) -> ImageInputs:
-    angles, confidence = read_prediction(angles_path)
-    if confidence is None and mask is None:
+    """One class's inputs (``which``: the class and the file's classes in map order)."""
+    angles, confidence = read_prediction(angles_path, *which)
+    if confidence is None and mask is None and class_map is None:
         raise ValueError(no_confidence(angles_path))
     background = None if image is None else read_image(image)
     if background is not None and background.shape[:2] != angles.shape:
@@ -171,14 +184,22 @@ def _load(
             f"{image} is {_size(background.shape)} (WxH) but its angle map {angles_path} is "
             f"{_size(angles.shape)}: give --images the pictures the predictions were made from"
         )
+    if class_map is not None:
+        structure = class_structure(class_map, which[0])
+    else:
+        structure = None if mask is None else read_binary_mask(mask)
     return ImageInputs(
         angles=angles,
         confidence=confidence,
-        mask=None if mask is None else read_binary_mask(mask),
+        mask=structure,
         labels=None if labels is None else read_mask(labels),
         roi=None if roi is None else read_mask(roi),
         background=background,
     )
+
+
+def _unreadable(error: ValueError) -> ImageInputs:
+    raise error
 
 
 def _size(shape: tuple[int, ...]) -> str:
@@ -186,15 +207,18 @@ def _size(shape: tuple[int, ...]) -> str:
 
 
 def _check_structure_sources(
-    found: dict[str, Path], masks: str | Path | None, mask_files: dict[str, str]
+    found: dict[str, Path],
+    masks: str | Path | None,
+    mask_files: dict[str, str],
+    what: str = "mask",
 ) -> None:
-    """Every angle map has a mask (when masks are given) or a confidence file: without
-    either, every pixel would silently count as structure."""
+    """Every angle map has a mask (when masks, or class maps, are given: ``what`` they are)
+    or a confidence file: without either, every pixel would silently count as structure."""
     if masks is not None:
         missing = sorted(set(found) - set(mask_files))
         if missing:
             raise ValueError(
-                f"{len(missing)} angle maps have no mask in {masks}: " + ", ".join(missing[:8])
+                f"{len(missing)} angle maps have no {what} in {masks}: " + ", ".join(missing[:8])
             )
         return
     folder = next(iter(found.values())).parent
@@ -213,22 +237,36 @@ def prediction_items(
     roi: str | Path | None = None,
     images: str | Path | None = None,
     report: Callable[[str], None] | None = None,
+    classes: str | Path | None = None,
+    class_ids: Sequence[int] | None = None,
+    names: tuple[str, str, str] = ("masks", "classes", "class_ids"),
 ) -> list[tuple[str, Callable[[], ImageInputs]]]:
-    """``(stem, load)`` for every angle map in ``predictions``; masks, labels, ROIs and
-    images pair by stem (an angle map without a mask, when masks are given, is an error).
-    ``report``: as :func:`prediction_files`'s."""
+    """``(name, load)`` for every angle map in ``predictions`` (its stem), or for each
+    direction class of a multi-class map (``<stem>_class<id>``, :mod:`.classes`; only those
+    in ``class_ids`` where given); masks, labels, ROIs, images and class maps (``classes``:
+    each class's structure) pair by stem (an angle map without a mask, when masks are given,
+    is an error). ``report``: as :func:`prediction_files`'s; ``names``: how messages name
+    ``masks``, ``classes`` and ``class_ids`` (the command line passes its flags)."""
     found = prediction_files(predictions, report)
-    by_kind = {
-        kind: _optional(folder, kind)
-        for kind, folder in (("mask", masks), ("labels", labels), ("roi", roi), ("image", images))
-    }
-    _check_structure_sources(found, masks, by_kind["mask"])
-    return [
-        (
-            stem,
-            partial(
-                _load, path, *(by_kind[k].get(stem) for k in ("mask", "labels", "roi", "image"))
-            ),
-        )
-        for stem, path in found.items()
-    ]
+    recorded = (read_run_record(predictions) or {}).get("direction_classes")
+    paired = (("mask", masks), ("labels", labels), ("roi", roi), ("image", images))
+    by_kind = {kind: _optional(folder, kind) for kind, folder in paired}
+    by_kind["classes"] = _optional(classes, "class map")
+    if classes is None:
+        _check_structure_sources(found, masks, by_kind["mask"])
+    else:
+        _check_structure_sources(found, classes, by_kind["classes"], "class map")
+    items = []
+    for stem, path in found.items():
+        files = [by_kind[k].get(stem) for k in ("mask", "labels", "roi", "image", "classes")]
+        try:
+            available = prediction_classes(path, recorded)
+        except ValueError as err:  # skipped with its reason when its turn comes
+            items.append((stem, partial(_unreadable, err)))
+            continue
+        chosen = selected_classes(available, class_ids, names[2], str(path))
+        check_structure_source(chosen, masks, classes, names)
+        for class_id in sorted(chosen, key=lambda c: -1 if c is None else c):  # rows by id
+            which = (class_id, available)
+            items.append((item_name(stem, class_id), partial(_load, path, which, *files)))
+    return items
