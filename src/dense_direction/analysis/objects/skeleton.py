@@ -16,6 +16,8 @@ import numpy as np
 from scipy import ndimage as ndi
 from skimage.morphology import skeletonize
 
+from dense_direction.analysis._collector import collector_paused
+
 __all__ = [
     "SPUR_FACTOR",
     "Branch",
@@ -63,45 +65,70 @@ def neighbour_count(skeleton: np.ndarray) -> np.ndarray:
     return (ndi.convolve(sk, _EIGHT.astype(np.uint8), mode="constant") - 1) * sk
 
 
-def _paths(skeleton: np.ndarray) -> list[np.ndarray]:
+def _paths(skeleton: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """skan's paths of ``skeleton``: the ``(n, 2)`` int (row, col) pixels of all paths end to
+    end, and where each path starts in them (plus the total: ``len(paths) + 1`` offsets)."""
     import skan  # numba compiles on first use: import only when a skeleton is analysed
 
     if skeleton.sum() < 2:
-        return []
+        return np.zeros((0, 2), np.int64), np.zeros(1, np.int64)
     graph = skan.Skeleton(skeleton.astype(bool))
-    return [np.asarray(graph.path_coordinates(i), dtype=np.int64) for i in range(graph.n_paths)]
-
-
-def _node(pixel: np.ndarray, junctions: np.ndarray, ends: dict[tuple[int, int], int]) -> str:
-    r, c = int(pixel[0]), int(pixel[1])
-    if junctions[r, c]:
-        return f"j{junctions[r, c]}"
-    return f"e{ends.setdefault((r, c), len(ends) + 1)}"
+    # The paths' pixel indices straight from skan's sparse matrix (one array for all paths;
+    # path_coordinates(i) makes two small arrays per path).
+    pixels = np.asarray(graph.coordinates, dtype=np.int64)[graph.paths.indices]
+    return pixels, np.asarray(graph.paths.indptr, dtype=np.int64)
 
 
 def _build(skeleton: np.ndarray) -> SkeletonGraph:
     degree = neighbour_count(skeleton)
     junctions, count = ndi.label(degree >= 3, structure=_EIGHT)
     end_mask = degree == 1
+    pixels, starts = _paths(skeleton)
+    first, last = pixels[starts[:-1]], pixels[starts[1:] - 1]
+    # skan links the pixels of a junction to each other; they are one junction here, and such
+    # a link (1-2 px, from the junction to itself) is no branch.
+    on_junction = junctions[pixels[:, 0], pixels[:, 1]] > 0
+    inside = np.logical_and.reduceat(on_junction, starts[:-1]) if len(first) else first[:, 0]
+    closed = (np.diff(starts) > 2) & (first == last).all(axis=1)
+    keep = np.flatnonzero(~inside.astype(bool))
     ends: dict[tuple[int, int], int] = {}
+
+    def node(junction: int, pixel: tuple[int, int]) -> str:
+        return f"j{junction}" if junction else f"e{ends.setdefault(pixel, len(ends) + 1)}"
+
+    def free(pixel: tuple[int, int], is_end: bool) -> list[tuple[int, int]]:
+        return [pixel] if is_end else []
+
+    # Flat columns, one value per kept path, and the collector paused: thousands of paths make
+    # thousands of small objects (analysis._collector).
+    columns = [*first[keep].T, *last[keep].T, starts[keep], starts[keep + 1], closed[keep]]
+    columns += [junctions[first[keep, 0], first[keep, 1]], junctions[last[keep, 0], last[keep, 1]]]
+    columns += [end_mask[first[keep, 0], first[keep, 1]], end_mask[last[keep, 0], last[keep, 1]]]
     branches = []
-    for path in _paths(skeleton):
-        if junctions[path[:, 0], path[:, 1]].all():
-            # skan links the pixels of a junction to each other; they are one junction here,
-            # and such a link (1-2 px, from the junction to itself) is no branch.
-            continue
-        closed = len(path) > 2 and np.array_equal(path[0], path[-1])
-        src, dst = _node(path[0], junctions, ends), _node(path[-1], junctions, ends)
-        free = [tuple(int(v) for v in p) for p in (path[0], path[-1]) if end_mask[p[0], p[1]]]
-        branches.append(Branch(path, src, dst, closed, free if not closed else []))
-    for r, c in np.argwhere(skeleton & (degree == 0)):  # a dot: one pixel, both ends free
-        node = _node(np.array([r, c]), junctions, ends)
-        branches.append(Branch(np.array([[r, c]]), node, node, False, [(int(r), int(c))] * 2))
+    with collector_paused():
+        for ra, ca, rb, cb, begin, stop, loop, ja, jb, fa, fb in zip(
+            *(column.tolist() for column in columns), strict=True
+        ):
+            a, b = (ra, ca), (rb, cb)
+            ends_free = [] if loop else free(a, fa) + free(b, fb)
+            path = pixels[begin:stop]
+            branches.append(Branch(path, node(ja, a), node(jb, b), loop, ends_free))
+        for r, c in np.argwhere(skeleton & (degree == 0)).tolist():  # a dot: both ends free
+            dot = node(0, (r, c))
+            branches.append(Branch(np.array([[r, c]]), dot, dot, False, [(r, c)] * 2))
     nodes = {f"e{i}": (float(r), float(c)) for (r, c), i in ends.items()}
-    if count:
-        centres = ndi.center_of_mass(np.ones_like(junctions), junctions, range(1, count + 1))
-        nodes.update({f"j{i + 1}": (float(r), float(c)) for i, (r, c) in enumerate(centres)})
+    nodes.update({f"j{i + 1}": centre for i, centre in enumerate(_centres(junctions, count))})
     return SkeletonGraph(skeleton, branches, nodes, junctions, np.argwhere(end_mask))
+
+
+def _centres(labels: np.ndarray, count: int) -> list[tuple[float, float]]:
+    """The mean (row, col) of the pixels of each label 1..``count`` (all present)."""
+    rows, cols = np.nonzero(labels)
+    ids = labels[rows, cols]
+    size = np.bincount(ids, minlength=count + 1)[1:]
+    mean_rows = np.bincount(ids, rows, minlength=count + 1)[1:] / size
+    mean_cols = np.bincount(ids, cols, minlength=count + 1)[1:] / size
+    return list(zip(mean_rows.tolist(), mean_cols.tolist(), strict=True))
 
 
 def _spurs(graph: SkeletonGraph, distance: np.ndarray) -> list[np.ndarray]:

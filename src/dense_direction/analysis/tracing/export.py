@@ -7,9 +7,7 @@ an image without a map projection. (Directions in the tables use y up; these are
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
@@ -17,6 +15,7 @@ from xml.sax.saxutils import escape
 import numpy as np
 import pandas as pd
 
+from dense_direction.analysis._collector import collector_paused
 from dense_direction.analysis.objects.skeleton import SkeletonGraph
 
 __all__ = ["geojson_lines", "skeleton_networkx", "write_graphml"]
@@ -33,26 +32,11 @@ def _feature(line: np.ndarray, properties: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector off for a block that makes many small containers
-    without cycles: the [x, y] list of every point of a dense image's streamlines sets the
-    collector off again and again, and each pass scans everything the process holds (most of
-    the time the GeoJSON took; benchmarks/analysis_speed.py times the whole, docs/analysis.md)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def geojson_lines(
     lines: Sequence[np.ndarray], properties: Sequence[dict[str, Any]]
 ) -> dict[str, Any]:
     """A FeatureCollection of LineStrings from ``(n, 2)`` (row, col) polylines."""
-    with _collector_paused():
+    with collector_paused():
         features = [_feature(line, dict(p)) for line, p in zip(lines, properties, strict=True)]
     return {"type": "FeatureCollection", "features": features}
 
