@@ -63,3 +63,27 @@ def test_a_crossing_of_a_thin_and_an_oblique_bar_has_four_branches_not_five():
     assert len(graph.branches) == 4
     assert all(b.src != b.dst for b in graph.branches)
     assert sum(n.startswith("j") for n in graph.nodes) == 1
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_building_the_graph_leaves_the_garbage_collector_as_it_found_it(enabled, monkeypatch):
+    # The branch records are made with the cyclic collector paused (speed); it must come back
+    # on afterwards, also when making them fails, and stay off for a caller who had it off.
+    import gc
+
+    from dense_direction.analysis.objects import skeleton
+
+    (gc.enable if enabled else gc.disable)()
+    try:
+        graph = skeleton_graph(y_junction(width=3))
+        assert len(graph.branches) == 3 and gc.isenabled() is enabled
+
+        def failing(*args, **kwargs):
+            raise MemoryError("no room for a branch")
+
+        monkeypatch.setattr(skeleton, "Branch", failing)
+        with pytest.raises(MemoryError):
+            skeleton_graph(y_junction(width=3))
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable()
