@@ -29,7 +29,7 @@ bench: install
 	$(PY) benchmarks/loss_speed.py
 
 ## pretrained: regenerate the bundled 'general' model (data, training, evaluation, bundle;
-## about 80 minutes of data and training on 2 idle CPU cores, evaluation after; resumable; docs/models.md) into work/pretrained and src/dense_direction/models
+## 66 minutes end to end on 2 idle CPU cores, measured 2026-12-07; resumable; docs/models.md) into work/pretrained and src/dense_direction/models
 pretrained: install
 	$(PY) tools/train_pretrained.py --out work/pretrained
 
