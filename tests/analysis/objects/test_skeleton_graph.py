@@ -65,6 +65,37 @@ def test_a_crossing_of_a_thin_and_an_oblique_bar_has_four_branches_not_five():
     assert sum(n.startswith("j") for n in graph.nodes) == 1
 
 
+@pytest.mark.parametrize("seed", [3, 11])
+def test_the_graph_of_a_dense_scene_is_consistent_with_its_skeleton(seed):
+    # A dense network of all four kinds (about a hundred branches and junctions): whatever
+    # the numbering, every branch is an 8-connected pixel path of the skeleton that starts and
+    # ends at its nodes, free ends are skeleton ends, and together the branches cover the
+    # skeleton outside the junctions.
+    from dense_direction.analysis.objects.skeleton import neighbour_count
+    from dense_direction.synthetic import KINDS, generate_sample
+
+    graph = skeleton_graph(generate_sample(list(KINDS), 192, seed=seed).mask > 0)
+    degree = neighbour_count(graph.skeleton)
+    assert len(graph.branches) > 50
+    covered = np.zeros_like(graph.skeleton)
+    for branch in graph.branches:
+        rows, cols = branch.coords.T
+        assert graph.skeleton[rows, cols].all()
+        assert (np.abs(np.diff(branch.coords, axis=0)) <= 1).all()
+        covered[rows, cols] = True
+        for node, pixel in ((branch.src, branch.coords[0]), (branch.dst, branch.coords[-1])):
+            if node.startswith("j"):
+                assert graph.junction_labels[pixel[0], pixel[1]] == int(node[1:])
+            else:
+                assert graph.nodes[node] == tuple(float(v) for v in pixel)
+        for r, c in branch.free_ends:
+            assert degree[r, c] <= 1
+    assert (covered | (graph.junction_labels > 0) == graph.skeleton).all()
+    for label in range(1, graph.junction_labels.max() + 1):  # a junction sits at its centre
+        centre = np.argwhere(graph.junction_labels == label).mean(axis=0)
+        assert graph.nodes[f"j{label}"] == pytest.approx(tuple(centre))
+
+
 @pytest.mark.parametrize("enabled", [True, False])
 def test_building_the_graph_leaves_the_garbage_collector_as_it_found_it(enabled, monkeypatch):
     # The branch records are made with the cyclic collector paused (speed); it must come back
