@@ -22,6 +22,7 @@ __all__ = [
     "direction_overlay",
     "error_histogram",
     "error_panel",
+    "legend_box",
     "quiver_plot",
 ]
 
@@ -104,19 +105,32 @@ def color_wheel(size: int = 96) -> np.ndarray:
     return np.concatenate((rgb * 255, alpha[..., None] * 255), axis=-1).astype(np.uint8)
 
 
+def legend_box(
+    shape: tuple[int, ...], size: int | None = None, margin: int = 4
+) -> tuple[slice, slice] | None:
+    """The (rows, cols) that :func:`add_legend` draws its wheel on in a picture of ``shape``
+    (its top-right corner, a fifth of the shorter side), or None where the picture is too
+    small for one."""
+    h, w = shape[:2]
+    size = size or max(24, min(h, w) // 5)
+    if size + 2 * margin > min(h, w):
+        return None
+    return slice(margin, margin + size), slice(w - size - margin, w - margin)
+
+
 def add_legend(
     picture: np.ndarray, size: int | None = None, margin: int = 4, copy: bool = True
 ) -> np.ndarray:
-    """``picture`` (``(H, W, 3)`` uint8) with a colour wheel in its top-right corner: a copy,
-    or with ``copy=False`` ``picture`` itself drawn on (predict's overlay, which it owns:
-    no second 36 MB array for a 4000x3000 image)."""
-    h, w = picture.shape[:2]
-    size = size or max(24, min(h, w) // 5)
-    if size + 2 * margin > min(h, w):
+    """``picture`` (``(H, W, 3)`` uint8) with a colour wheel in its top-right corner
+    (:func:`legend_box`): a copy, or with ``copy=False`` ``picture`` itself drawn on
+    (predict's overlay, which it owns: no second 36 MB array for a 4000x3000 image)."""
+    box = legend_box(picture.shape, size, margin)
+    if box is None:
         return picture
+    size = box[0].stop - box[0].start
     wheel = color_wheel(size).astype(np.float32) / 255
     out = picture.copy() if copy else picture
-    top, left = margin, w - size - margin
+    top, left = box[0].start, box[1].start
     region = out[top : top + size, left : left + size].astype(np.float32) / 255
     a = wheel[..., 3:]
     blended = (1 - a) * region + a * wheel[..., :3]

@@ -5,7 +5,7 @@ import warnings
 import numpy as np
 import pytest
 
-from dense_direction.analysis.report.plots import object_overlay
+from dense_direction.analysis.report.plots import label_positions, object_overlay
 
 
 @pytest.mark.parametrize("numbers", [(7, 9), (3,)])
@@ -21,3 +21,33 @@ def test_object_overlay_with_labels_that_skip_numbers_warns_nothing(numbers):
             np.zeros((40, 60), np.uint8), np.zeros((40, 60)), objects > 0, objects
         )
     assert picture.shape[2] == 3 and picture.dtype == np.uint8
+
+
+def test_an_arcs_number_is_written_on_the_arc_not_at_its_empty_centre():
+    # The upper half of a ring of radius 20 around (30, 30): its centre of mass lies inside
+    # the ring, about 2r/pi = 12.7 px above the centre, on no pixel of the arc. The label goes
+    # to the arc's pixel nearest to it: the top of the arc, (10, 30).
+    rows, cols = np.mgrid[:60, :60]
+    radius = np.hypot(rows - 30, cols - 30)
+    objects = ((np.abs(radius - 20) < 0.6) & (rows <= 30)).astype(np.int64)
+    ((row, col),) = label_positions(objects).values()
+    assert objects[row, col] == 1
+    assert (row, col) == (10, 30)
+
+
+def test_numbers_stay_off_the_legend_where_the_object_reaches_beyond_it():
+    # The box to avoid: rows 4-23, columns 76-95. A bar along row 5, columns 70-99: its
+    # centre (5, 84.5) lies under the box; its pixels outside it are columns 70-75 and 96-99,
+    # and the nearest to 84.5 is column 75 (9.5 px; column 96 is 11.5 px away). Without a
+    # box the label sits at the centre: column 84 (84 and 85 tie; the first is kept).
+    box = (slice(4, 24), slice(76, 96))
+    objects = np.zeros((100, 100), np.int64)
+    objects[5, 70:100] = 3
+    assert label_positions(objects, box) == {3: (5, 75)}
+    assert label_positions(objects) == {3: (5, 84)}
+    # Columns 90-99 (centre 94.5): the first column right of the box, 96, is outside it.
+    objects[15, 90:100] = 5
+    assert label_positions(objects, box)[5] == (15, 96)
+    # An object wholly under the box keeps its own nearest pixel: it has no other.
+    objects[10, 80:90] = 4
+    assert label_positions(objects, box)[4] == (10, 84)

@@ -9,9 +9,9 @@ import numpy as np
 from PIL import Image, ImageDraw
 from scipy import ndimage as ndi
 
-from dense_direction.visualization import add_legend, direction_overlay
+from dense_direction.visualization import add_legend, direction_overlay, legend_box
 
-__all__ = ["misorientation_picture", "object_overlay", "rose_plot"]
+__all__ = ["label_positions", "misorientation_picture", "object_overlay", "rose_plot"]
 
 
 def rose_plot(
@@ -57,29 +57,51 @@ def rose_plot(
     image.save(path)
 
 
+def label_positions(
+    objects: np.ndarray, avoid: tuple[slice, slice] | None = None
+) -> dict[int, tuple[int, int]]:
+    """Where to write each object's number: the ``(row, col)`` of its pixel nearest to its
+    centre of mass, on the object even where the centre is not (an arc, a branching tree),
+    and outside the ``avoid`` box (the legend) where the object has pixels outside it."""
+    positions = {}
+    for index, box in enumerate(ndi.find_objects(objects)):
+        if box is None:  # user labels may skip numbers (7 and 9)
+            continue
+        offset = np.array([box[0].start, box[1].start])
+        pixels = np.argwhere(objects[box] == index + 1) + offset
+        centre = pixels.mean(axis=0)
+        if avoid is not None:
+            outside = ~(
+                (pixels[:, 0] >= avoid[0].start)
+                & (pixels[:, 0] < avoid[0].stop)
+                & (pixels[:, 1] >= avoid[1].start)
+                & (pixels[:, 1] < avoid[1].stop)
+            )
+            pixels = pixels[outside] if outside.any() else pixels
+        distance = ((pixels - centre) ** 2).sum(axis=1)
+        row, col = pixels[np.argmin(distance)].tolist()
+        positions[index + 1] = (row, col)
+    return positions
+
+
 def object_overlay(
     background: np.ndarray, angles: np.ndarray, structure: np.ndarray, objects: np.ndarray
 ) -> np.ndarray:
     """``background`` (RGB or gray) with direction colours on the structure, each object's
-    number written at its centre of mass, and the colour-wheel legend; ``(H, W, 3)`` uint8."""
+    number written on it (:func:`label_positions`), and the colour-wheel legend;
+    ``(H, W, 3)`` uint8."""
     picture = add_legend(direction_overlay(background, angles, structure), copy=False)
     image = Image.fromarray(picture)
     draw = ImageDraw.Draw(image)
-    # Only the labels present: user labels may skip numbers (7 and 9), whose empty centres
-    # would be 0/0 (a RuntimeWarning per run).
-    present = np.unique(objects[objects > 0])
-    if len(present):
-        centres = ndi.center_of_mass(np.ones_like(objects), objects, present)
-        for number, (row, col) in zip(present.tolist(), centres, strict=True):
-            if np.isfinite(row):
-                draw.text(
-                    (col, row),
-                    str(number),
-                    fill=(255, 255, 255),
-                    stroke_width=2,
-                    stroke_fill=(0, 0, 0),
-                    anchor="mm",
-                )
+    for number, (row, col) in label_positions(objects, legend_box(picture.shape)).items():
+        draw.text(
+            (col, row),
+            str(number),
+            fill=(255, 255, 255),
+            stroke_width=2,
+            stroke_fill=(0, 0, 0),
+            anchor="mm",
+        )
     return np.asarray(image)
 
 
