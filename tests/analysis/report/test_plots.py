@@ -51,3 +51,18 @@ def test_numbers_stay_off_the_legend_where_the_object_reaches_beyond_it():
     # An object wholly under the box keeps its own nearest pixel: it has no other.
     objects[10, 80:90] = 4
     assert label_positions(objects, box)[4] == (10, 84)
+
+
+def test_the_overlay_writes_numbers_beside_its_legend_not_under_it():
+    # A 200 x 200 picture: the legend covers rows 4-43, columns 156-195 (a fifth of the side,
+    # 4 px from the edges). A bar on row 20, columns 150-199, centred at column 174.5 under
+    # it, gets its number at column 155, the nearest of its pixels left of the legend. The
+    # number's white strokes are the only pixels bright in every channel (the wheel's colours
+    # are saturated, the bar is red on black).
+    objects = np.zeros((200, 200), np.int64)
+    objects[20, 150:200] = 1
+    picture = object_overlay(
+        np.zeros((200, 200), np.uint8), np.zeros((200, 200)), objects > 0, objects
+    )
+    rows, cols = np.nonzero((picture >= 200).all(axis=2))
+    assert len(cols) and abs(cols.mean() - 155) < 4 and abs(rows.mean() - 20) < 4

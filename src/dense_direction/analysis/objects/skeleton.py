@@ -91,6 +91,7 @@ def _build(skeleton: np.ndarray) -> SkeletonGraph:
     inside = np.logical_and.reduceat(on_junction, starts[:-1]) if len(first) else first[:, 0]
     closed = (np.diff(starts) > 2) & (first == last).all(axis=1)
     keep = np.flatnonzero(~inside.astype(bool))
+    first, last, closed = first[keep], last[keep], closed[keep]
     ends: dict[tuple[int, int], int] = {}
 
     def node(junction: int, pixel: tuple[int, int]) -> str:
@@ -101,9 +102,9 @@ def _build(skeleton: np.ndarray) -> SkeletonGraph:
 
     # Flat columns, one value per kept path, and the collector paused: thousands of paths make
     # thousands of small objects (analysis._collector).
-    columns = [*first[keep].T, *last[keep].T, starts[keep], starts[keep + 1], closed[keep]]
-    columns += [junctions[first[keep, 0], first[keep, 1]], junctions[last[keep, 0], last[keep, 1]]]
-    columns += [end_mask[first[keep, 0], first[keep, 1]], end_mask[last[keep, 0], last[keep, 1]]]
+    columns = [*first.T, *last.T, starts[keep], starts[keep + 1], closed]
+    columns += [junctions[first[:, 0], first[:, 1]], junctions[last[:, 0], last[:, 1]]]
+    columns += [end_mask[first[:, 0], first[:, 1]], end_mask[last[:, 0], last[:, 1]]]
     branches = []
     with collector_paused():
         for ra, ca, rb, cb, begin, stop, loop, ja, jb, fa, fb in zip(

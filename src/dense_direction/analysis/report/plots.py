@@ -63,6 +63,9 @@ def label_positions(
     """Where to write each object's number: the ``(row, col)`` of its pixel nearest to its
     centre of mass, on the object even where the centre is not (an arc, a branching tree),
     and outside the ``avoid`` box (the legend) where the object has pixels outside it."""
+    allowed = np.ones(objects.shape, bool)
+    if avoid is not None:
+        allowed[avoid] = False
     positions = {}
     for index, box in enumerate(ndi.find_objects(objects)):
         if box is None:  # user labels may skip numbers (7 and 9)
@@ -70,14 +73,8 @@ def label_positions(
         offset = np.array([box[0].start, box[1].start])
         pixels = np.argwhere(objects[box] == index + 1) + offset
         centre = pixels.mean(axis=0)
-        if avoid is not None:
-            outside = ~(
-                (pixels[:, 0] >= avoid[0].start)
-                & (pixels[:, 0] < avoid[0].stop)
-                & (pixels[:, 1] >= avoid[1].start)
-                & (pixels[:, 1] < avoid[1].stop)
-            )
-            pixels = pixels[outside] if outside.any() else pixels
+        outside = allowed[pixels[:, 0], pixels[:, 1]]
+        pixels = pixels[outside] if outside.any() else pixels
         distance = ((pixels - centre) ** 2).sum(axis=1)
         row, col = pixels[np.argmin(distance)].tolist()
         positions[index + 1] = (row, col)
