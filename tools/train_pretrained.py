@@ -18,7 +18,8 @@ stopped (training resumes from its last checkpoint). The same command runs on a 
     benchmark (``benchmarks/finetune_curves.py``) adapts the model to.
 ``train``
     ``train`` with the default preset and wide-structure mode, for a fixed number of
-    iterations (not a time budget: the result must not depend on the machine's speed).
+    iterations (not a time budget: the result must not depend on the machine's speed) and a
+    fixed seed (``--train-seed``), so that the same machine trains the same weights again.
 ``eval``
     ``synth --held-out`` writes test images with seeds and render settings (contrast, blur,
     noise, JPEG quality) training never used, in the same styles and, separately, in the
@@ -56,6 +57,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--size", type=int, default=256, help="image size (256)")
     parser.add_argument("--iters", type=int, default=28000, help="training iterations (28000)")
     parser.add_argument("--seed", type=int, default=0, help="training data seed (0)")
+    parser.add_argument("--train-seed", type=int, default=0, help="train --seed (0)")
     parser.add_argument(
         "--empty",
         type=float,
@@ -90,7 +92,8 @@ def shown(path: Path) -> str:
 
 def train_command(args: argparse.Namespace) -> list[str]:
     data, work = shown(args.out / "data"), shown(args.out / "work")
-    return ["train", "--data", data, "--work-dir", work, "--iters", str(args.iters)]
+    return ["train", "--data", data, "--work-dir", work, "--iters", str(args.iters),
+            "--seed", str(args.train_seed)]  # fmt: skip
 
 
 def stage_data(args: argparse.Namespace) -> None:

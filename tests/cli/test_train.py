@@ -71,6 +71,8 @@ def _train_args(*extra):
         (["--data", "d", "--positive-labels", "2"], "drop --positive-labels"),
         (["--data", "d", "--lr", "0"], "--lr must be a positive number, got 0.0"),
         (["--data", "d", "--lr", "nan"], "--lr must be a positive number, got nan"),
+        (["--data", "d", "--seed", "-1"], "--seed must be in 0..4294967295, got -1"),
+        (["--data", "d", "--seed", str(2**32)], "--seed must be in 0..4294967295, got 4294967296"),
     ],
 )
 def test_contradicting_or_impossible_arguments_are_errors(extra, message):
@@ -81,6 +83,8 @@ def test_contradicting_or_impossible_arguments_are_errors(extra, message):
 
 def test_good_arguments_pass():
     check_arguments(_train_args("--data", "d", "--time-budget", "0.5"))
+    check_arguments(_train_args("--data", "d", "--seed", "0"))
+    check_arguments(_train_args("--data", "d", "--seed", str(2**32 - 1)))
     check_arguments(_train_args("--images", "i", "--masks", "m", "--val-images", "v"))
 
 

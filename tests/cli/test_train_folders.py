@@ -126,6 +126,24 @@ def test_train_from_folders_with_a_time_budget_then_resume(folders, tmp_path):
     assert "already complete (3 of 3 iterations" in again.stdout
 
 
+@pytest.mark.slow
+def test_the_same_seed_trains_the_same_weights_and_another_seed_other_ones(folders, tmp_path):
+    """Training draws its initial weights, sample order and crops from the run's seed: the
+    config's 0 by default (before, mmengine drew a new seed for every run, so the same command
+    never trained the same weights twice)."""
+    given = ["--images", folders["images"], "--masks", folders["masks"], "--iters", "2"]
+
+    def weights(name: str, *extra: str) -> dict[str, torch.Tensor]:
+        _cli("train", *given, "--work-dir", tmp_path / name, *TINY, *extra)
+        return torch.load(tmp_path / name / "iter_2.pth", weights_only=False)["state_dict"]
+
+    first, again, other = weights("a"), weights("b"), weights("c", "--seed", "1")
+    assert first.keys() == again.keys() == other.keys()
+    assert all(torch.equal(first[key], again[key]) for key in first)
+    assert not all(torch.equal(first[key], other[key]) for key in first)
+    assert "seed: 0" in _run_logs(tmp_path / "a") and "seed: 1" in _run_logs(tmp_path / "c")
+
+
 def _run_logs(work: Path) -> str:
     """mmengine's log files of every run in ``work`` (the console shows only progress)."""
     return "".join(path.read_text() for path in sorted(work.glob("*/*.log")))

@@ -112,6 +112,12 @@ def add_parser(parser: argparse.ArgumentParser) -> None:
         "them (*.pth, last_checkpoint)",
     )
     parser.add_argument(
+        "--seed",
+        type=int,
+        help="random seed of the run: weight initialisation, sample order, crops (default: the "
+        "config's, 0; the same command and seed give the same weights on the same machine)",
+    )
+    parser.add_argument(
         "--workers",
         type=int,
         help="data loading processes (default: none on 2 cores or fewer, else a quarter of the "
@@ -153,6 +159,8 @@ def check_arguments(args: argparse.Namespace) -> None:
     ):
         if value < least:
             raise ValueError(f"{flag} must be >= {least}, got {value}")
+    if args.seed is not None and not 0 <= args.seed < 2**32:  # what numpy's seeding takes
+        raise ValueError(f"--seed must be in 0..{2**32 - 1}, got {args.seed}")
     if args.lr is not None and not (math.isfinite(args.lr) and args.lr > 0):
         raise ValueError(f"--lr must be a positive number, got {args.lr}")
     if args.time_budget is not None and not args.time_budget > 0:
@@ -208,6 +216,8 @@ def build_config(args: argparse.Namespace) -> Any:
         extend = args.iters is None  # the budget, not a default, decides the length
         hooks.append(dict(type="TimeBudgetHook", minutes=args.time_budget, extend=extend))
     cfg.custom_hooks = [*cfg.get("custom_hooks", []), *hooks]
+    if args.seed is not None:
+        cfg.randomness = dict(cfg.get("randomness", {}), seed=args.seed)
     if args.backbone_weights:
         _use_backbone_weights(cfg, args.backbone_weights, args.model)
     if args.init is not None:

@@ -8,3 +8,6 @@ env_cfg = dict(
 log_level = "INFO"
 log_processor = dict(window_size=10, by_epoch=False, custom_cfg=None, num_digits=4)
 runner = dict(type="Runner")
+# A fixed seed (weight initialisation, sample order, crops): the same command trains the same
+# weights on the same machine. Without it mmengine draws a new seed for every run.
+randomness = dict(seed=0)
