@@ -215,6 +215,14 @@ def test_predict_and_train_input_errors(tmp_path, trained):
         check=False,
     )
     assert out.returncode == 2 and "checkpoint or work dir not found" in out.stderr
+    # A user's image named like cell.png's overlay, predicted into its own folder: an error
+    # before anything is written (it used to be left out and then written over).
+    Image.fromarray(np.full((8, 8), 200, np.uint8)).save(images / "a_overlay.png")
+    kept = (images / "a_overlay.png").read_bytes()
+    out = _cli("predict", "--checkpoint", work, "--input", images, "--out", images, check=False)
+    assert out.returncode == 2 and "would write over input images" in out.stderr, out.stderr
+    assert (images / "a_overlay.png").read_bytes() == kept
+    assert not (images / "a_angles.npy").exists()
 
 
 def test_evaluate_reports_model_and_baselines(trained, tmp_path):

@@ -259,11 +259,56 @@ def test_a_pattern_that_reaches_the_output_folder_leaves_its_earlier_outputs_out
     for name in ("in/a.png", "in/sub/b.png", "in/pred/a_angles.png", "in/pred/b_overlay.png",
                  "in/pred/c_overlay.png"):  # fmt: skip
         image.save(tmp_path / name)
-    np.save(pred / "a_angles.npy", np.zeros((4, 4), np.float32))
+    for stem in ("a", "b"):  # predict writes the angle map with every image's pictures
+        np.save(pred / f"{stem}_angles.npy", np.zeros((4, 4), np.float32))
     (pred / "predict.json").write_text("{}")
     names = collect_inputs(str(tmp_path / "in" / "**" / "*"), out=pred)
     assert sorted(p.name for p in names) == ["a.png", "b.png", "c_overlay.png"]
-    assert "left out 4 files an earlier predict wrote" in capsys.readouterr().out
+    assert "left out 5 files an earlier predict wrote" in capsys.readouterr().out
+
+
+def test_an_image_named_like_an_output_stays_an_input_and_is_not_written_over(tmp_path, capsys):
+    """A user's cell_overlay.png beside cell.png, with no angle map of cell beside them (which
+    predict writes with every image's pictures), is an image of its own: it was left out as
+    "an earlier predict wrote" it, and predict --out into its folder then wrote cell.png's
+    overlay over it. Now it is an input, and writing over it an error before any output."""
+    from dense_direction.cli.predict import check_inputs_kept
+
+    for name in ("cell.png", "cell_overlay.png"):
+        Image.fromarray(np.zeros((4, 4, 3), np.uint8)).save(tmp_path / name)
+    inputs = collect_inputs(str(tmp_path), out=tmp_path)
+    assert [p.name for p in inputs] == ["cell.png", "cell_overlay.png"]
+    assert "earlier predict" not in capsys.readouterr().out
+    with pytest.raises(ValueError, match=r"write over input images in .*: cell_overlay\.png "
+                       r"\(by the outputs of cell\.png\); give another --out"):  # fmt: skip
+        check_inputs_kept(inputs, tmp_path, (None,), quiver=False)
+    check_inputs_kept(inputs, tmp_path / "elsewhere", (None,), quiver=False)
+    # Only the names predict writes clash: a quiver plot only with --quiver, class files only
+    # for a model of several classes.
+    Image.fromarray(np.zeros((4, 4, 3), np.uint8)).save(tmp_path / "cell_overlay.png")
+    (tmp_path / "cell_overlay.png").rename(tmp_path / "cell_quiver_class2.png")
+    inputs = collect_inputs(str(tmp_path), out=tmp_path)
+    check_inputs_kept(inputs, tmp_path, (None,), quiver=True)
+    check_inputs_kept(inputs, tmp_path, (1, 2), quiver=False)
+    with pytest.raises(ValueError, match=r"cell_quiver_class2\.png \(by the outputs of cell"):
+        check_inputs_kept(inputs, tmp_path, (1, 2), quiver=True)
+
+
+@pytest.mark.parametrize(("classes", "quiver"), [((1,), False), ((1,), True), ((1, 2), True)])
+def test_written_names_are_the_files_write_outputs_writes(tmp_path, classes, quiver):
+    from types import SimpleNamespace
+
+    from dense_direction.cli.predict import file_class_ids, write_outputs, written_names
+
+    k = len(classes)
+    prediction = SimpleNamespace(
+        angles=np.zeros((k, 6, 8), np.float32),
+        confidence=np.ones((k, 6, 8), np.float32),
+        dir_classes=list(classes),
+    )
+    write_outputs(tmp_path, "img", np.zeros((6, 8, 3), np.uint8), prediction, 0.5, quiver)
+    expected = written_names("img", file_class_ids(classes), quiver)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(expected)
 
 
 def test_a_folder_names_what_it_skips_also_when_it_holds_no_image(tmp_path, capsys):

@@ -85,16 +85,49 @@ def _without_earlier_outputs(paths: list[Path], out: Path | None = None) -> list
     for p in paths:
         in_out = out is not None and p.parent.resolve() == out
         match = _OUTPUT_NAME.match(p.stem)
-        written = p.suffix.lower() in (".png", ".npy") and match is not None
-        if (in_out and p.name == RUN_RECORD) or (
-            written and ((p.parent, match["stem"]) in beside or (in_out and match["stem"] in stems))
-        ):
+        if in_out and p.name == RUN_RECORD:
             earlier.append(p)
+        elif p.suffix.lower() in (".png", ".npy") and match is not None:
+            stem = match["stem"]
+            # predict writes <stem>_angles.npy with every image's pictures: without it beside
+            # them, cell_overlay.png beside cell.png is a user's image that merely has such a
+            # name (it was left out, and with --out there written over).
+            ours = (p.parent, stem) in beside or (in_out and stem in stems)
+            if ours and (p.parent / output_name(stem, "angles", suffix=".npy")).is_file():
+                earlier.append(p)
     if earlier:
         names = listing([p.name for p in earlier], 4)
         print(f"left out {len(earlier)} files an earlier predict wrote: {names}")
     left_out = set(earlier)
     return [p for p in paths if p not in left_out]
+
+
+def written_names(stem: str, class_ids: tuple[int | None, ...], quiver: bool) -> list[str]:
+    """The files :func:`write_outputs` writes for image ``stem``: the angle map (.npy) and,
+    per class id (``(None,)`` for a single-class model), its PNGs."""
+    kinds = ("angles", "confidence", "overlay", *(("quiver",) if quiver else ()))
+    pictures = [output_name(stem, kind, class_id) for class_id in class_ids for kind in kinds]
+    return [output_name(stem, "angles", suffix=".npy"), *pictures]
+
+
+def check_inputs_kept(
+    inputs: list[Path], out: Path, class_ids: tuple[int | None, ...], quiver: bool
+) -> None:
+    """A ``ValueError`` if an output would be written over one of the ``inputs`` (an image
+    named ``cell_overlay.png`` beside ``cell.png``, with ``--out`` their folder)."""
+    out = out.resolve()
+    in_out = {p.name for p in inputs if p.parent.resolve() == out}
+    clashes = [
+        f"{name} (by the outputs of {p.name})"
+        for p in inputs
+        for name in written_names(p.stem, class_ids, quiver)
+        if name in in_out
+    ]
+    if clashes:
+        raise ValueError(
+            f"predict would write over input images in {out}: {listing(clashes, 4)}; give "
+            f"another --out, or rename those images"
+        )
 
 
 def write_outputs(
@@ -114,9 +147,14 @@ def write_outputs(
         plain.result()
 
 
+def file_class_ids(dir_classes: tuple[int, ...] | list[int]) -> tuple[int | None, ...]:
+    """The class id in the file names of each direction class; None for a single-class
+    model (whose files carry no class tag)."""
+    return (None,) if len(dir_classes) == 1 else tuple(dir_classes)
+
+
 def _class_id(prediction: object, k: int) -> int | None:
-    """The class id in the file names of class ``k``; None for a single-class model."""
-    return None if prediction.angles.shape[0] == 1 else prediction.dir_classes[k]
+    return file_class_ids(prediction.dir_classes)[k]
 
 
 def _write_plain(out: Path, stem: str, prediction: object) -> None:
@@ -184,6 +222,7 @@ def run(args: argparse.Namespace) -> int:
         # The program may have started reading the first image before torch loaded.
         upcoming = take_read(inputs[0]) or reader.submit(read_image_and_no_data, inputs[0])
         estimator = load_estimator(args)
+        check_inputs_kept(inputs, args.out, file_class_ids(estimator.dir_classes), args.quiver)
         output_folder(args.out)
         record = RunRecord(args, estimator, options, [p.stem for p in inputs])
         pending: tuple[str, Future] | None = None
