@@ -95,3 +95,28 @@ def test_the_bar_counts_to_the_length_a_budget_fitted(capsys):
         hook.after_train_iter(runner, i, outputs=dict(loss=0.5))
     hook.after_train(runner)
     assert capsys.readouterr().out.splitlines()[-1].startswith("train: 100% 4/4 it")
+
+
+def test_a_validation_metric_is_logged_as_it_is_not_averaged_with_earlier_ones():
+    """Three validations whose directional loss is 0.5953, 0.5928, 0.5588: the log line of the
+    third shows 0.5588. mmengine averages the last 10 values of every name holding "loss"
+    or "time", and showed the running mean, (0.5953 + 0.5928 + 0.5588) / 3 = 0.5823, beside
+    "best checkpoint 0.5588". Training's per-iteration times are still averaged."""
+    from mmengine.logging import MessageHub
+    from mmengine.registry import LOG_PROCESSORS
+
+    from dense_direction.mm.runner import load_config
+
+    cfg = load_config("configs/seg_dir/unet_synthetic_lines_cpu.py")
+    processor = LOG_PROCESSORS.build(dict(type="LogProcessor", **cfg.log_processor))
+    hub = MessageHub.get_instance("test_validation_metric_log")
+    for loss, seconds in ((0.5953, 1.0), (0.5928, 2.0), (0.5588, 3.0)):
+        hub.update_scalar("val/directional_loss/loss", loss)
+        hub.update_scalar("val/time", seconds)
+        hub.update_scalar("val/data_time", 0.0)
+    runner = SimpleNamespace(message_hub=hub, val_loop=SimpleNamespace(dataloader=[0, 0]))
+    tag, line = processor.get_log_after_epoch(runner, 2, "val")
+    assert tag["directional_loss/loss"] == 0.5588 and "directional_loss/loss: 0.5588" in line
+    for name in ("loss", "decode.dir.loss_dir", "time", "data_time", "grad_norm"):
+        assert processor.mean_pattern.search(name), name  # training's values: averaged
+    assert not processor.mean_pattern.search("directional_loss/loss")
