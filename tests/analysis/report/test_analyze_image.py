@@ -27,6 +27,30 @@ def test_straight_bar_gives_order_one_and_its_angle():
     assert len(result.streamlines) >= 1 and len(result.centerlines) == 1
 
 
+@pytest.mark.parametrize("side", ["top", "bottom", "left", "right"])
+def test_a_band_along_the_frame_measures_as_the_same_band_inside(side):
+    # A horizontal band 6 rows high: the distances to the background across it are 1, 2, 3,
+    # 3, 2, 1, the centre-line lies on a 3 with a 3 beside it, so its width is 3 + 3 = 6 (the
+    # formula of analysis.objects.measure). Along the frame the distance transform alone saw
+    # the band go on beyond it (6, 5, 4, ... from the edge): width_max 9 there, though the
+    # skeleton counts the outside as background.
+    inside = np.zeros((40, 200), bool)
+    inside[17:23, 20:180] = True
+    along = np.zeros_like(inside)
+    along[:6, 20:180] = True
+    turn = {"top": 0, "left": 1, "bottom": 2, "right": 3}[side]
+    rows = []
+    for mask in (inside, along):
+        mask = np.rot90(mask, turn)
+        angles = np.where(mask, math.pi / 2 if turn % 2 else 0.0, np.nan)
+        rows.append(analyze_image(angles, mask).objects.to_dict("records")[0])
+    # (the centre-line's smoothing tilts its normals by a hair near the ends: 6.03 upright)
+    assert rows[0]["width_max"] == pytest.approx(6.0, abs=0.05)
+    assert rows[1]["width_max"] == pytest.approx(rows[0]["width_max"])
+    for column in ("length", "width_mean", "ends", "junctions"):
+        assert rows[1][column] == pytest.approx(rows[0][column])
+
+
 def test_confidence_threshold_makes_the_mask_and_weights_the_statistics():
     mask, angles = _bar(0)
     angles = np.where(mask, 0.0, math.pi / 2)  # background says 90°

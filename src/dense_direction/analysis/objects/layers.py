@@ -13,10 +13,14 @@ Connected components never touch: they are one layer, as without labels.
 from __future__ import annotations
 
 import numpy as np
-from scipy import ndimage as ndi
 
 from dense_direction.analysis.objects.measure import branch_regions
-from dense_direction.analysis.objects.skeleton import SkeletonGraph, merge_graphs, skeleton_graph
+from dense_direction.analysis.objects.skeleton import (
+    SkeletonGraph,
+    edge_distance,
+    merge_graphs,
+    skeleton_graph,
+)
 
 __all__ = ["label_layers", "object_geometry", "touching_pairs"]
 
@@ -67,7 +71,7 @@ def object_geometry(objects: np.ndarray) -> tuple[SkeletonGraph, np.ndarray, np.
     ``objects``, each label measured on its own pixels."""
     graphs, distance, regions = [], np.zeros(objects.shape), np.zeros(objects.shape, np.int64)
     for mask in label_layers(objects):
-        layer_distance = ndi.distance_transform_edt(mask)
+        layer_distance = edge_distance(mask)
         graph = skeleton_graph(mask, layer_distance)
         layer_regions = branch_regions(graph, mask, objects)
         offset = sum(len(g.branches) for g in graphs)

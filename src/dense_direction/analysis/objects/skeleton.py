@@ -22,6 +22,7 @@ __all__ = [
     "SPUR_FACTOR",
     "Branch",
     "SkeletonGraph",
+    "edge_distance",
     "merge_graphs",
     "neighbour_count",
     "skeleton_graph",
@@ -146,18 +147,27 @@ def _spurs(graph: SkeletonGraph, distance: np.ndarray) -> list[np.ndarray]:
     return found
 
 
+def edge_distance(mask: np.ndarray) -> np.ndarray:
+    """``(H, W)`` float: each pixel's Euclidean distance to the nearest background pixel centre,
+    the outside of the image counted as background, as ``skeletonize`` counts it: a band along
+    the frame measures as wide as the same band inside the image (scipy's transform alone
+    would see it continue beyond the frame)."""
+    padded = np.pad(np.asarray(mask, dtype=bool), 1)
+    return ndi.distance_transform_edt(padded)[1:-1, 1:-1]
+
+
 def skeleton_graph(
     mask: np.ndarray, distance: np.ndarray | None = None, prune: bool = True
 ) -> SkeletonGraph:
-    """The skeleton graph of a binary ``(H, W)`` mask; ``distance`` is its Euclidean distance
-    transform (computed when None), used to recognise spurs."""
+    """The skeleton graph of a binary ``(H, W)`` mask; ``distance`` is its
+    :func:`edge_distance` (computed when None), used to recognise spurs."""
     mask = np.asarray(mask).astype(bool)
     skeleton = skeletonize(mask)
     graph = _build(skeleton)
     if not prune:
         return graph
     if distance is None:
-        distance = ndi.distance_transform_edt(mask)
+        distance = edge_distance(mask)
     spurs = _spurs(graph, distance)
     if not spurs:
         return graph
