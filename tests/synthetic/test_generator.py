@@ -112,3 +112,17 @@ def test_both_polarities_occur():
 def test_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
         generate_sample(**kwargs)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("size", [16, 24, (16, 100)])
+def test_every_kind_and_style_generates_at_the_smallest_sizes(kind, size):
+    # Sizes from 16 px are allowed. Below 25 px the stains' radius range, 5 px to a fifth of
+    # the image, was empty (a numpy error, on seeds that drew a stain); below about 66 x 66
+    # px the fibres' density gave no fibre at all (every draw failed).
+    from dense_direction.synthetic import STYLES
+
+    for style in STYLES:
+        for seed in range(3):
+            sample = generate_sample(kind, size, seed, style)
+            assert sample.mask.any() and sample.image.shape[:2] == sample.mask.shape

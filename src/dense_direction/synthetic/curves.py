@@ -190,7 +190,9 @@ def fibre_curves(rng: np.random.Generator, shape: tuple[int, int]) -> list[Curve
     spread = rng.uniform(0.2, 1.2)
     density = h * w / 256**2
     curves = []
-    for _ in range(int(rng.integers(15, 35) * density)):
+    # At least one: below about 66 x 66 px the density alone would give none (the sample
+    # could then never hold a fibre, and generating it failed).
+    for _ in range(max(1, int(rng.integers(15, 35) * density))):
         centre = rng.uniform((0, 0), (w - 1, h - 1))
         heading = preferred + rng.normal(0, spread)
         length = rng.uniform(0.3, 1.0) * max(h, w)

@@ -99,7 +99,9 @@ def distractors(rng: np.random.Generator, image: np.ndarray) -> np.ndarray:
         coverage = rasterize(faint, (h, w)).coverage
         image = image + rng.choice([-1, 1]) * rng.uniform(0.04, 0.12) * coverage
     for _ in range(int(rng.integers(0, 4))):  # stains
-        cy, cx, radius = rng.uniform(0, h), rng.uniform(0, w), rng.uniform(5, 0.2 * max(h, w))
+        # At least 5 px: below 25 px the upper end would fall under the lower (an error).
+        largest = max(5.0, 0.2 * max(h, w))
+        cy, cx, radius = rng.uniform(0, h), rng.uniform(0, w), rng.uniform(5, largest)
         spot = np.exp(-((rows - cy) ** 2 + (cols - cx) ** 2) / (2 * radius**2))
         image = image + rng.uniform(-0.15, 0.15) * spot
     return np.clip(image, 0, 1)
