@@ -159,6 +159,10 @@ def test_needs_a_source(tmp_path, capsys):
     assert "give --predictions DIR" in capsys.readouterr().err
     assert main(["analyze", "--predictions", str(tmp_path), "--out", str(tmp_path / "o")]) == 2
     assert "no <stem>_angles.npy files" in capsys.readouterr().err
+    (tmp_path / "x_angles.npy").write_bytes(b"")
+    argv = ["analyze", "--predictions", str(tmp_path / "x_angles.npy"), "--out", str(tmp_path)]
+    assert main(argv) == 2
+    assert "the folder predict wrote is needed, got a file: " in capsys.readouterr().err
 
 
 def test_images_alone_are_predicted_with_the_bundled_model(tmp_path, capsys):
@@ -177,6 +181,21 @@ def test_images_alone_are_predicted_with_the_bundled_model(tmp_path, capsys):
     assert f"ignored in {images}: 1 file that is not an image (scale.txt)" in printed
     assert "model: bundled 'general'" in printed and "analysed 1 of 1 images" in printed
     assert pd.read_csv(out / "images.csv").image.tolist() == ["a"]
+    # One file or a pattern, as predict --input takes them (a file was "not found").
+    Image.fromarray(generate_sample("roads", (64, 64), seed=2).image).save(images / "b.png")
+    for given, stems in ((images / "b.png", ["b"]), (images / "*.png", ["a", "b"])):
+        argv = ["analyze", "--images", str(given), "--out", str(out), "--no-tta", "--no-plots"]
+        assert main(argv) == 0, capsys.readouterr().err
+        assert pd.read_csv(out / "images.csv").image.tolist() == stems
+    # With --predictions, --images names the folder of the overlays' pictures.
+    pred = tmp_path / "pred"
+    pred.mkdir()
+    np.save(pred / "b_angles.npy", np.zeros((64, 64), np.float32))
+    assert main(["analyze", "--predictions", str(pred), "--images", str(images / "b.png"),
+                 "--out", str(tmp_path / "o2")]) == 2  # fmt: skip
+    assert f"a folder of image files is needed, got a file: {images / 'b.png'}" in (
+        capsys.readouterr().err
+    )
 
 
 def test_an_angle_map_without_confidence_or_mask_is_an_error(tmp_path, capsys):

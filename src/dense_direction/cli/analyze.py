@@ -50,8 +50,9 @@ def add_parser(parser: argparse.ArgumentParser) -> None:
     source.add_argument(
         "--images",
         type=Path,
-        help="images: predicted first (with the bundled model unless --checkpoint or --model "
-        "is given); with --predictions, the overlay background",
+        help="images (a file, folder or glob pattern, as predict --input takes): predicted first "
+        "(with the bundled model unless --checkpoint or --model is given); with --predictions, "
+        "the folder of the overlays' backgrounds",
     )
     add_model_arguments(parser)
     parser.add_argument("--out", type=Path, required=True, help="output folder")
@@ -202,8 +203,10 @@ def _predictor(estimator: Any, options: dict) -> Callable[[str], tuple[np.ndarra
 
 def _prediction_items(args: argparse.Namespace) -> list:
     from dense_direction.analysis.report.classes import item_name
+    from dense_direction.cli.predict import collect_inputs
 
-    images = files_by_stem(args.images, IMAGE_SUFFIXES, "image", report=print)
+    # What predict --input takes: a file, a folder or a glob pattern.
+    images = {path.stem: str(path) for path in collect_inputs(str(args.images), args.out)}
     options = prediction_options(args)
     estimator = load_estimator(args)
     if not estimator.seg_channels and not args.masks:

@@ -104,6 +104,8 @@ def files_by_stem(
     a missing folder or a folder without such files are errors. ``report`` (e.g. ``print``)
     is given the :func:`ignored_entries` line of the folder, where it holds anything else."""
     path = Path(folder)
+    if path.is_file():
+        raise ValueError(f"a folder of {what} files is needed, got a file: {path}")
     if not path.is_dir():
         raise FileNotFoundError(f"{what} folder not found: {path}")
     found = [f for f in sorted(path.iterdir()) if f.is_file() and f.suffix.lower() in suffixes]

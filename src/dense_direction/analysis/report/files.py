@@ -55,6 +55,8 @@ def prediction_files(
     another model or options stay in the folder, unlisted). ``report`` (e.g. ``print``) is
     given a line naming the angle maps left out so."""
     folder = Path(folder)
+    if folder.is_file():
+        raise ValueError(f"the folder predict wrote is needed, got a file: {folder}")
     if not folder.is_dir():
         raise FileNotFoundError(f"predictions folder not found: {folder}")
     found = angle_map_stems(folder)
