@@ -28,3 +28,13 @@ def held_out_report(test: Path, out: Path, *model: str) -> dict:
         [sys.executable, str(EVAL), "--data", str(test), "--out", str(out), *model], check=True
     )
     return json.loads((Path(out) / "report.json").read_text())
+
+
+def estimator(checkpoint: str | None = None):
+    """The model a benchmark measures: ``checkpoint`` (a checkpoint file or work dir), else
+    the bundled ``general``, loaded as ``predict`` loads it."""
+    from dense_direction.inference import DirectionEstimator
+
+    if checkpoint:
+        return DirectionEstimator.from_checkpoint(checkpoint)
+    return DirectionEstimator.pretrained()

@@ -20,7 +20,7 @@ import argparse
 import numpy as np
 from scipy import ndimage
 
-from dense_direction.inference import DirectionEstimator
+from _cli import estimator
 from dense_direction.tta import TTA_PASSES
 
 
@@ -43,16 +43,12 @@ def main() -> None:
     parser.add_argument("--tta", type=int, default=8, choices=TTA_PASSES, help="predict --tta")
     parser.add_argument("--no-tta", dest="tta", action="store_const", const=1)
     args = parser.parse_args()
-    estimator = (
-        DirectionEstimator.from_checkpoint(args.checkpoint)
-        if args.checkpoint
-        else DirectionEstimator.pretrained()
-    )
+    model = estimator(args.checkpoint)
     print(f"model: {args.checkpoint or 'bundled general'}, --tta {args.tta}, {args.size}² images")
     print("\n| image (no structure) | mean confidence | pixels above 0.5 (false structure) |")
     print("|---|---|---|")
     for name, gray in images(args.size).items():
-        confidence = estimator.predict(gray, tta=args.tta).confidence[0]
+        confidence = model.predict(gray, tta=args.tta).confidence[0]
         print(f"| {name} | {confidence.mean():.2f} | {100 * (confidence > 0.5).mean():.1f} % |")
 
 

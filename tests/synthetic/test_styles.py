@@ -6,6 +6,7 @@ from PIL import Image
 
 from dense_direction.synthetic import HELD_OUT, STYLES, TRAINING, generate_sample
 from dense_direction.synthetic.dataset import sample_seed, write_dataset
+from dense_direction.synthetic.settings import RenderSettings
 from dense_direction.synthetic.styles import parse_styles
 from dense_direction.synthetic.styles.finish import jpeg_compress
 from dense_direction.synthetic.styles.fundus import fundus_field
@@ -66,6 +67,33 @@ def test_fluorescence_is_bright_structures_on_a_dark_background():
         mask, lum = s.mask.astype(bool), _luminance(s.image)
         assert lum[mask].mean() > lum[~mask].mean() + 20
         assert np.median(lum[~mask]) < 60
+
+
+def test_drawing_is_one_ink_tone_on_flat_paper():
+    # Without blur, noise or JPEG (contrast fixed at 0.5), what is left is the paper (one
+    # level, a scanner shading of at most 10 % and a grain of at most 1.5 % of full scale)
+    # and the ink, which moves the paper half the way to black or to white where the
+    # structure covers a pixel entirely.
+    clean = RenderSettings(((0.5, 0.5),), ((0.0, 0.0),), ((0.0, 0.0),), ((95.0, 95.0),), 0.0)
+    polarities = set()
+    for seed in range(8):
+        s = generate_sample(("roads", "cracks"), 96, seed=seed, style="drawing", settings=clean)
+        lum = _luminance(s.image) / 255
+        paper, full = lum[~s.mask.astype(bool)], lum[_covered(s)]
+        assert np.std(paper) < 0.05  # textured styles: 0.1 and more
+        ink = np.median(full)
+        level = np.median(paper)
+        polarities.add(ink < level)
+        expected = level / 2 if ink < level else level + (1 - level) / 2
+        assert ink == pytest.approx(expected, abs=0.06)
+    assert polarities == {True, False}  # dark ink on paper and light strokes on a screen
+
+
+def _covered(sample) -> np.ndarray:
+    """Pixels well inside the structure (2 px from its edge): wholly covered by the ink."""
+    from scipy import ndimage
+
+    return ndimage.binary_erosion(sample.mask.astype(bool), iterations=2)
 
 
 def test_fundus_has_a_dark_surround_outside_the_disc():

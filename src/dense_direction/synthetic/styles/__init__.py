@@ -18,6 +18,7 @@ from dense_direction.synthetic.render import render_image
 from dense_direction.synthetic.settings import RenderSettings
 from dense_direction.synthetic.styles.aerial import aerial
 from dense_direction.synthetic.styles.concrete import concrete
+from dense_direction.synthetic.styles.drawing import drawing
 from dense_direction.synthetic.styles.fluorescence import fluorescence
 from dense_direction.synthetic.styles.fundus import fundus
 from dense_direction.synthetic.styles.sem import sem
@@ -33,6 +34,7 @@ STYLES: dict[str, Style] = {
     "fluorescence": fluorescence,
     "aerial": aerial,
     "sem": sem,
+    "drawing": drawing,
 }
 
 #: The name that stands for every style, one drawn at random per sample.
