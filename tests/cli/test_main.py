@@ -6,6 +6,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 
@@ -104,3 +105,23 @@ def test_ctrl_c_is_one_line_that_says_what_was_kept(tmp_path, capsys, monkeypatc
     said = capsys.readouterr().err
     assert f"dense-direction {command}: interrupted" in said and "Traceback" not in said
     assert ("--resume" in said) is (command == "train")
+
+
+def test_the_packages_warnings_are_one_line_naming_the_command(tmp_path):
+    """A JPEG whose EXIF says "rotate me", predicted as a single file (read before the
+    command starts, in the program's first thread): the warning is one line that begins
+    with the command. Python's format printed "…/io/images.py:46: UserWarning: …" and then
+    the line of source code that raised it."""
+    from PIL import Image
+
+    image = Image.fromarray(np.zeros((40, 60, 3), np.uint8))
+    exif = image.getexif()
+    exif[0x0112] = 6  # orientation: rotate 90° clockwise to show
+    image.save(tmp_path / "turned.jpg", exif=exif)
+    given = ["--input", str(tmp_path / "turned.jpg"), "--out", str(tmp_path / "out"), "--no-tta"]
+    command = [sys.executable, "-m", "dense_direction.cli.main", "predict", *given]
+    out = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    lines = [line for line in out.stderr.splitlines() if "EXIF" in line]
+    assert len(lines) == 1 and lines[0].startswith("dense-direction predict: warning: "), lines
+    assert "UserWarning" not in out.stderr and "read_pixels" not in out.stderr

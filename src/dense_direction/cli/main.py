@@ -11,7 +11,9 @@ import importlib
 import os
 import sys
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+import warnings
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
 from types import ModuleType
 
 
@@ -61,6 +63,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     choose_huge_pages()  # before torch allocates its first large tensor
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser(argv[0] if argv else None).parse_args(argv)
+    shown = warnings.formatwarning
+    warnings.formatwarning = _warning_line(args.command, shown)
     try:
         return SUBCOMMANDS[args.command].run(args)
     except (ValueError, FileNotFoundError, FileExistsError, KeyError) as err:
@@ -70,6 +74,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Ctrl-C: a line that says what was kept, not a traceback through the runner.
         print(f"\ndense-direction {args.command}: interrupted{_after(args)}", file=sys.stderr)
         return 130  # the shell's code for a command ended by SIGINT
+    finally:
+        warnings.formatwarning = shown
+
+
+def _warning_line(command: str, other: Callable) -> Callable:
+    """How warnings print while ``command`` runs: this package's as one line that names the
+    command (they speak to the user: an image's EXIF rotation, its pixels without a value),
+    not as Python's ``file:line: UserWarning:`` followed by a line of source code; other
+    packages' as ``other`` prints them."""
+
+    def line(message, category, filename, lineno, source=None) -> str:  # noqa: ANN001
+        if "dense_direction" in Path(filename).parts:
+            return f"dense-direction {command}: warning: {message}\n"
+        return other(message, category, filename, lineno, source)
+
+    return line
 
 
 def _after(args: argparse.Namespace) -> str:
@@ -90,6 +110,8 @@ def entry() -> None:
     from dense_direction.cli._prefetch import start_reading
 
     argv = sys.argv[1:]
+    # The first image may be read (and warned about) before main sets this.
+    warnings.formatwarning = _warning_line(argv[0] if argv else "", warnings.formatwarning)
     start_reading(argv)
     if argv and argv[0] in PREDICTING:
         from dense_direction.hardware import reuse_freed_memory
