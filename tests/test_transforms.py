@@ -51,7 +51,8 @@ def test_crop_larger_than_image_says_what_to_do():
     with pytest.raises(
         ValueError,
         # The command-line way first: the largest crop that fits is the shorter side, 20.
-        match=r"image 20x30 is smaller than the crop 32x32; resize or pad first "
+        # (20 rows, 30 columns: 30x20 as width x height, as every size message gives it)
+        match=r"image 30x20 \(WxH\) is smaller than the crop 32x32; resize or pad first "
         r"\(dense-direction train: a --crop of at most 20;",
     ):
         guided_crop_box(np.ones((20, 30)), (32, 32), np.random.default_rng(0))

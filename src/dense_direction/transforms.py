@@ -51,7 +51,7 @@ def guided_crop_box(
     ch, cw = crop_size
     if h < ch or w < cw:
         raise ValueError(
-            f"image {h}x{w} is smaller than the crop {ch}x{cw}; resize or pad first "
+            f"image {w}x{h} (WxH) is smaller than the crop {cw}x{ch}; resize or pad first "
             f"(dense-direction train: a --crop of at most {min(h, w)}; a config: "
             f"dict(type='Pad', size=({ch}, {cw})) before the crop)"
         )

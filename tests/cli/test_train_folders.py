@@ -144,6 +144,36 @@ def test_the_same_seed_trains_the_same_weights_and_another_seed_other_ones(folde
     assert "seed: 0" in _run_logs(tmp_path / "a") and "seed: 1" in _run_logs(tmp_path / "c")
 
 
+def test_training_images_smaller_than_the_crop_are_listed_before_anything_is_built(
+    folders, tmp_path
+):
+    """The 48-px pairs with a 64-px crop: every training image is named with its size (WxH),
+    and the crop that would fit, before the work dir is made; the held-out pairs (every 10th)
+    are not cropped and not counted. Before, the first image drawn stopped the run,
+    mid-training, as "image 48x48 is smaller than the crop"."""
+    from dense_direction.cli.train import build_config
+
+    args = _args(folders, tmp_path / "w", "--crop", "64")
+    named = r"^9 of 9 training images are smaller than the crop 64x64: .*00001.png is 48x48 "
+    with pytest.raises(ValueError, match=named + r"\(WxH\).*; give --crop 48 or less"):
+        build_config(args)
+    assert not (tmp_path / "w").exists()
+    build_config(_args(folders, tmp_path / "w", "--crop", "48"))
+    synthetic = tmp_path / "synthetic"
+    write_dataset(synthetic, 3, "cracks", 48, seed=1, fractions=(1.0, 0.0, 0.0))
+    given = ["--data", str(synthetic), "--work-dir", str(tmp_path / "w2"), "--crop", "64"]
+    with pytest.raises(ValueError, match=r"^3 of 3 training images are smaller than the crop"):
+        build_config(_args_plain(given))
+
+
+def _args_plain(given: list[str]) -> argparse.Namespace:
+    from dense_direction.cli.train import add_parser
+
+    parser = argparse.ArgumentParser()
+    add_parser(parser)
+    return parser.parse_args([*given, "--workers", "0"])
+
+
 def _run_logs(work: Path) -> str:
     """mmengine's log files of every run in ``work`` (the console shows only progress)."""
     return "".join(path.read_text() for path in sorted(work.glob("*/*.log")))

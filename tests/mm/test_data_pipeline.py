@@ -104,7 +104,9 @@ def test_crop_error_names_the_file():
     results = dict(
         img=np.zeros((20, 20, 3)), gt_seg_map=np.ones((20, 20), np.uint8), img_path="data/tiny.png"
     )
-    with pytest.raises(ValueError, match=r"data/tiny.png: image 20x20 is smaller than the crop"):
+    with pytest.raises(
+        ValueError, match=r"data/tiny.png: image 20x20 \(WxH\) is smaller than the crop"
+    ):
         TRANSFORMS.build(dict(type="MaskGuidedRandomCrop", crop_size=32))(results)
 
 

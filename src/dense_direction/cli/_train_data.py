@@ -102,6 +102,13 @@ def datasets(
 ) -> tuple[dict, dict]:
     """The training and validation dataset configs of the folder flags."""
     if args.data is not None:
+        from dense_direction.io import IMAGE_SUFFIXES
+        from dense_direction.synthetic.dataset import split_folders
+
+        folder = split_folders(args.data, "train")["images"]
+        if folder.is_dir():  # (a missing split is the dataset's error, with its message)
+            found = sorted(f for f in folder.iterdir() if f.suffix.lower() in IMAGE_SUFFIXES)
+            _check_crop_fits(args.crop, found)
         common = dict(type="SyntheticLinesDataset", data_root=str(args.data))
         return (
             dict(common, phase="train", pipeline=train_pipeline),
@@ -127,6 +134,7 @@ def datasets(
         if args.val_masks is None:
             raise ValueError("--val-images needs --val-masks")
         paired_files(args.val_images, args.val_masks, report=print)
+        _check_crop_fits(args.crop, [images[s] for s in sorted(images)])
         val = dict(
             type="ImageMaskFolderDataset",
             images=str(args.val_images),
@@ -145,10 +153,26 @@ def datasets(
         f"--val-images/--val-masks to choose"
     )
     _check_held_out_pairs(args, stems, held_out)
+    _check_crop_fits(args.crop, [images[s] for s in stems if s not in held_out])
     # Checked above across both parts, with messages that name them; not again per part.
     train.update(names=[s for s in stems if s not in held_out], check_masks=False)
     val = dict(train, names=held_out, pipeline=val_pipeline, **extras)
     return train, val
+
+
+def _check_crop_fits(crop: int, images: list) -> None:
+    """Every training image holds a ``crop`` x ``crop`` training crop, checked before anything
+    is built (else the first small image stops the run once it is drawn, naming only it)."""
+    from dense_direction.io import listing, smaller_than
+
+    small = smaller_than(images, (crop, crop))
+    if small:
+        named = [f"{path} is {w}x{h} (WxH)" for path, (h, w) in small.items()]
+        side = min(min(hw) for hw in small.values())
+        raise ValueError(
+            f"{len(small)} of {len(images)} training images are smaller than the crop "
+            f"{crop}x{crop}: {listing(named, 4)}; give --crop {side} or less, or larger images"
+        )
 
 
 def _check_held_out_pairs(args: argparse.Namespace, stems: list[str], held_out: list[str]) -> None:

@@ -49,6 +49,7 @@ from dense_direction.io.files import (
     output_folder,
     paired_files,
     sha256,
+    smaller_than,
 )
 from dense_direction.io.images import (
     IMAGE_SUFFIXES,
@@ -96,5 +97,6 @@ __all__ = [
     "read_image_and_no_data",
     "read_mask",
     "sha256",
+    "smaller_than",
     "to_uint8",
 ]

@@ -22,6 +22,7 @@ __all__ = [
     "output_folder",
     "paired_files",
     "sha256",
+    "smaller_than",
 ]
 
 
@@ -180,6 +181,14 @@ def mismatched_sizes(pairs: Iterable[tuple[str | Path, str | Path]]) -> list[str
         if (ih, iw) != (mh, mw):
             found.append(f"{image} is {iw}x{ih} (WxH) but {mask} is {mw}x{mh}")
     return found
+
+
+def smaller_than(paths: Iterable[str | Path], size: tuple[int, int]) -> dict[str, tuple[int, int]]:
+    """The ``(height, width)`` of each image (read from the file's header) lower or narrower
+    than ``size`` ``(height, width)``, by path: a training crop of that size cannot be taken
+    from it."""
+    sizes = {str(path): image_size(path) for path in paths}
+    return {path: hw for path, hw in sizes.items() if hw[0] < size[0] or hw[1] < size[1]}
 
 
 def _map_size(path: str | Path) -> tuple[int, int]:
