@@ -412,6 +412,20 @@ def test_images_csv_always_has_the_documented_columns_in_order(predictions, tmp_
     assert noted["note"].isna().tolist() == [False, True, True]
 
 
+def test_every_table_has_the_image_first(predictions, tmp_path):
+    # rois.csv had it last ("roi, ..., unit, image"), where the other tables have it first.
+    rois = tmp_path / "rois"
+    rois.mkdir()
+    for stem, shape in (("bar", (200, 200)), ("y", y_junction(width=5).shape)):
+        Image.fromarray(np.ones(shape, np.uint8)).save(rois / f"{stem}.png")
+    assert _analyze(predictions, tmp_path / "out", "--no-plots", "--roi", str(rois)) == 0
+    for table in ("images", "objects", "branches", "rois"):
+        columns = list(pd.read_csv(tmp_path / "out" / f"{table}.csv").columns)
+        assert columns[0] == "image", (table, columns)
+    columns = list(pd.read_csv(tmp_path / "out" / "rois.csv").columns)
+    assert columns[:3] == ["image", "roi", "order_parameter"] and columns[-1] == "unit"
+
+
 def test_jobs_must_be_at_least_one(predictions, tmp_path, capsys):
     assert _analyze(predictions, tmp_path / "out", "--jobs", "0") == 2
     assert "--jobs must be >= 1, got 0" in capsys.readouterr().err

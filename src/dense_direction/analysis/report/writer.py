@@ -127,7 +127,10 @@ def inputs_angles(inputs: ImageInputs) -> np.ndarray:
     return angles[0] if angles.ndim == 3 else angles
 
 
-def _tagged(table: pd.DataFrame, stem: str, columns: list[str]) -> pd.DataFrame:
+def _tagged(table: pd.DataFrame, stem: str, columns: list[str] | None = None) -> pd.DataFrame:
+    """``table`` with the ``image`` column, in the order of ``columns`` (default: ``image``
+    first, then the table's own), as every table of the run has it."""
+    columns = columns or ["image", *table.columns]
     table = table.assign(image=stem)
     return table[[c for c in columns if c in table.columns]]
 
@@ -203,9 +206,7 @@ def _one(
         branches=_tagged(convert_table(analysis.branches, options), stem, BRANCH_COLUMNS)
         if len(analysis.branches)
         else None,
-        rois=convert_table(analysis.rois, options).assign(image=stem)
-        if len(analysis.rois)
-        else None,
+        rois=_tagged(convert_table(analysis.rois, options), stem) if len(analysis.rois) else None,
         histogram=_histogram(counts, edges, options.angle_convention),
     )
 
