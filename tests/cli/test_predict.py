@@ -199,6 +199,12 @@ def test_runs_into_one_folder_are_recorded_and_analyze_reads_only_the_last(tmp_p
     assert record["options"]["smooth"] == 0.25 and "target_width" not in record["options"]
     assert record["sha256"] and record["weights"].endswith("weights.pth")
     assert record["direction_classes"] == [1]  # the maps' order in a (K, H, W) angle file
+    assert record["pictures"] == {"threshold": 0.5, "quiver": False}
+    # Other pictures are another run: the overlays show another threshold, and the quiver
+    # plots of a and b would not be there.
+    _, printed, record = predict("b", "--smooth", "0.25", "--quiver")
+    assert record["images"] == ["b"] and record["pictures"]["quiver"] is True
+    assert "holds the outputs of 1 image of an earlier predict made with another" in printed
     _, printed, record = predict("c", "--smooth", "0")
     assert record["images"] == ["c"]
     assert f"{out} holds the outputs of 2 images of an earlier predict made with " in printed

@@ -43,6 +43,9 @@ class RunRecord:
             # The order of the maps in a (K, H, W) angle file (analyze names each by its id).
             "direction_classes": list(estimator.dir_classes),
             "options": _resolved(options, estimator),
+            # What the pictures show: the overlay's threshold, and whether quiver plots were
+            # drawn (another run's plots would not match this run's angles).
+            "pictures": {"threshold": args.threshold, "quiver": bool(args.quiver)},
         }
         try:
             previous = read_run_record(args.out)
