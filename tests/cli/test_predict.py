@@ -350,6 +350,23 @@ def test_a_float_images_pixels_without_a_value_get_no_direction(tmp_path, capsys
     assert (np.asarray(Image.open(out / "holes_confidence.png"))[hole] == 0).all()
 
 
+def test_the_transparent_pixels_of_an_rgba_image_get_no_direction(tmp_path, capsys):
+    # A photograph exported with its outside transparent over black: no direction there, as
+    # for a float image's NaN (before, the black was read, and its border as an edge).
+    from dense_direction.cli.main import main
+    from dense_direction.synthetic import generate_sample
+
+    rgba = np.dstack([generate_sample("vessels", (64, 64), seed=3).image, np.full((64, 64), 255)])
+    rgba[:, :20] = 0
+    Image.fromarray(rgba.astype(np.uint8)).save(tmp_path / "cut.png")
+    out = tmp_path / "out"
+    with pytest.warns(UserWarning, match=r"cut\.png: 1280 of 4096 pixels .* are transparent"):
+        assert main(["predict", "--input", str(tmp_path / "cut.png"), "--out", str(out)]) == 0
+    angles = np.load(out / "cut_angles.npy")
+    assert np.isnan(angles[:, :20]).all() and not np.isnan(angles[:, 20:]).any()
+    assert (np.asarray(Image.open(out / "cut_confidence.png"))[:, :20] == 0).all()
+
+
 def test_one_large_image_shows_its_progress_tile_by_tile(tmp_path, capsys):
     # Lines (output not a terminal) between 0 and 100 % while the one image is predicted:
     # 1024² with its border takes 3 x 3 tiles, 18 with two test-time passes.

@@ -251,3 +251,34 @@ def test_pixels_without_a_value_are_found_counted_and_kept_for_predict(tmp_path)
     assert no_data(rgba) is None and no_data(np.zeros((2, 2), np.uint16)) is None
     rgba[1, 1, 0] = np.nan
     assert no_data(rgba).tolist() == [[False, False], [False, True]]
+
+
+def test_transparent_pixels_of_an_rgba_image_have_no_value(tmp_path):
+    # An exported mosaic: the left 4 columns are transparent (alpha 0) over stored black,
+    # the rest opaque gray 100, 150 and 200 in thirds of the rows (median 150). Read as
+    # values, the black would draw an edge along column 4.
+    rgba = np.zeros((12, 10, 4), np.uint8)
+    rgba[:4, 4:, :3], rgba[4:8, 4:, :3], rgba[8:, 4:, :3] = 100, 150, 200
+    rgba[:, 4:, 3] = 255
+    rgba[0, 5, 3] = 1  # faintly visible: a value
+    Image.fromarray(rgba).save(tmp_path / "mosaic.png")
+    with pytest.warns(UserWarning, match=r"mosaic\.png: 48 of 120 pixels \(40 %\) are transparent"):
+        rgb, missing = read_image_and_no_data(tmp_path / "mosaic.png")
+    assert missing.tolist() == [[c < 4 for c in range(10)]] * 12
+    assert (rgb[:, :4] == 150).all() and (rgb[:, 4:] != 0).all()
+    np.testing.assert_array_equal(no_data(rgba), missing)  # arrays given to the API: the same
+    with pytest.warns(UserWarning, match=r"the image: 48 of 120 pixels"):
+        np.testing.assert_array_equal(as_rgb_uint8(rgba), rgb)
+    # Alpha 0 everywhere (some tools write opaque images so): the colours are used as stored.
+    rgba[..., 3] = 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert no_data(rgba) is None and as_rgb_uint8(rgba)[0, 0].tolist() == [0, 0, 0]
+    # 16 bits: the transparent pixels take no part in the range either (0 would be its low
+    # end: the opaque 1000..3000 would not span 0..255).
+    deep = np.zeros((12, 10, 4), np.uint16)
+    deep[..., :3] = np.linspace(1000, 3000, 10).astype(np.uint16)[None, :, None]
+    deep[:, :4, :3], deep[:, 4:, 3] = 0, 65535
+    with pytest.warns(UserWarning, match="are transparent"):
+        out = as_rgb_uint8(deep)
+    assert out[:, 4:].min() == 0 and out[:, 4:].max() == 255

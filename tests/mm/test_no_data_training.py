@@ -44,6 +44,21 @@ def test_no_data_pixels_become_unknown_labels(tmp_path, hole):
     assert "img_no_data" not in results  # consumed: nothing later has to move it
 
 
+def test_transparent_pixels_become_unknown_labels(tmp_path):
+    # The same hole as alpha 0 in an RGBA PNG (over stored black): no loss learns there.
+    rgba = np.full((24, 32, 4), 255, np.uint8)
+    rgba[4:10, 10:20] = 0
+    Image.fromarray(rgba).save(tmp_path / "a_rgba.png")
+    results = dict(_float_image_with_a_hole(tmp_path), img_path=str(tmp_path / "a_rgba.png"))
+    with pytest.warns(UserWarning, match="60 of 768 pixels.*transparent.*training does not"):
+        for step in LOAD:
+            results = TRANSFORMS.build(step)(results)
+    expected = np.zeros((24, 32), np.uint8)
+    expected[6] = expected[18] = 1
+    expected[4:10, 10:20] = IGNORE_INDEX
+    np.testing.assert_array_equal(results["gt_seg_map"], expected)
+
+
 def test_integer_images_keep_their_labels(tmp_path):
     Image.fromarray(np.full((8, 8), 7, np.uint8)).save(tmp_path / "a.png")
     mask = np.eye(8, dtype=np.uint8)

@@ -2,15 +2,17 @@
 
 * :func:`read_image` reads any image file (PNG, JPEG, TIFF, BMP, WebP, GIF; 8-bit, 16-bit, 32-bit
   integer or float; gray, gray + alpha, RGB or RGBA) as ``(H, W, 3)`` uint8 **RGB**; alpha
-  is dropped, and a 2-channel image whose second channel varies (two measured channels,
-  not gray + alpha) gets a warning that says so.
+  is dropped (the fully transparent pixels of an RGBA image have no value, below), and a
+  2-channel image whose second channel varies (two measured channels, not gray + alpha)
+  gets a warning that says so.
 * :func:`as_rgb_uint8` does the same for arrays: arrays given to the API are RGB (or gray,
   or RGBA), of any integer or float dtype.
 * Bit depth (:func:`to_uint8`): 8-bit images are used as they are. Any other depth
   (16-bit, 12-bit data in a 16-bit file, 32-bit integers, floats) is scaled **per image** by
   its real range: the 0.1th and 99.9th percentiles of its values become 0 and 255 (values
   outside are clipped). A constant image becomes 0. Pixels with no value (NaN or infinite in
-  a float image, :func:`no_data`) read as the median of the others, with a warning that
+  a float image, alpha 0 in an RGBA image: :func:`no_data`) read as the median of the
+  others, with a warning that
   counts them; ``predict`` gives them no direction (:func:`read_image_and_no_data` keeps them
   for it). Training, prediction and
   evaluation all load images through this module, so they see the same pixels.
@@ -57,7 +59,6 @@ from dense_direction.io.images import (
     PERCENTILES,
     as_rgb_uint8,
     image_size,
-    no_data,
     read_image,
     read_image_and_no_data,
     to_uint8,
@@ -70,6 +71,7 @@ from dense_direction.io.masks import (
     read_binary_mask,
     read_mask,
 )
+from dense_direction.io.no_data import no_data
 
 __all__ = [
     "IMAGE_SUFFIXES",

@@ -9,6 +9,14 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from dense_direction.io.no_data import (
+    colour_channels,
+    fill_transparent,
+    no_data,
+    transparent,
+    warn_no_data,
+)
+
 __all__ = [
     "IMAGE_SUFFIXES",
     "LOSSY_SUFFIXES",
@@ -16,7 +24,6 @@ __all__ = [
     "TIFF_SUFFIXES",
     "as_rgb_uint8",
     "image_size",
-    "no_data",
     "read_image",
     "read_image_and_no_data",
     "read_pixels",
@@ -220,27 +227,6 @@ def to_uint8(array: np.ndarray) -> np.ndarray:
     return np.round(np.clip(scaled, 0, 1) * 255).astype(np.uint8)
 
 
-def _colour_channels(image: np.ndarray) -> np.ndarray:
-    """``image`` without its alpha channel (gray + alpha, RGBA)."""
-    if image.ndim == 3 and image.shape[2] in (2, 4):
-        return image[..., : image.shape[2] - 1]
-    return image
-
-
-def no_data(image: np.ndarray) -> np.ndarray | None:
-    """``(H, W)`` bool: the pixels of ``image`` (an array as :func:`as_rgb_uint8` takes it)
-    with no value, NaN or infinite in any colour channel (alpha aside); None where there is
-    none (every integer image). :func:`as_rgb_uint8` reads them as the median of the other
-    values; :meth:`dense_direction.inference.DirectionEstimator.predict` gives them no
-    direction (NaN angle, confidence 0)."""
-    image = np.asarray(image)
-    if not np.issubdtype(image.dtype, np.floating) or image.ndim not in (2, 3):
-        return None
-    finite = np.isfinite(_colour_channels(image))
-    missing = ~finite if finite.ndim == 2 else ~finite.all(axis=2)
-    return missing if missing.any() else None
-
-
 def as_rgb_uint8(image: np.ndarray, source: str = "the image") -> np.ndarray:
     """An image array as ``(H, W, 3)`` uint8 RGB.
 
@@ -265,7 +251,8 @@ def _rgb_and_no_data(image: np.ndarray, source: str) -> tuple[np.ndarray, np.nda
             f"image[..., 1], or an RGB composite, to use it)",
             stacklevel=2,
         )
-    image = _colour_channels(image)  # alpha dropped
+    missing, clear = no_data(image), transparent(image)  # before alpha is dropped
+    image = colour_channels(image)
     if image.ndim == 3 and image.shape[2] == 1:
         image = image[..., 0]
     if image.ndim == 2:
@@ -275,17 +262,12 @@ def _rgb_and_no_data(image: np.ndarray, source: str) -> tuple[np.ndarray, np.nda
     if np.issubdtype(image.dtype, np.floating) and not np.isfinite(image).any():
         # It would become a black picture, and its prediction that of a black picture.
         raise ValueError("the image has no finite pixel value (all NaN or infinite)")
-    missing = no_data(image)
     if missing is not None:
-        count = int(missing.sum())
-        warnings.warn(
-            f"{source}: {count} of {missing.size} pixels ({100 * count / missing.size:.2g} %) "
-            f"have no value (NaN or infinite): read as the median of the others; predict "
-            f"gives them no direction (NaN angle, confidence 0) and training does not learn "
-            f"from them",
-            stacklevel=3,
-        )
-    return np.array(to_uint8(image), order="C", copy=True), missing  # owned and writable
+        warn_no_data(source, missing, clear)
+    if clear is not None and image.dtype != np.uint8:  # no part in the range, the median
+        image = np.where(clear[..., None], np.nan, image.astype(np.float64))
+    rgb = np.array(to_uint8(image), order="C", copy=True)  # owned and writable
+    return (rgb if clear is None else fill_transparent(rgb, clear)), missing
 
 
 def read_image(path: str | Path) -> np.ndarray:
