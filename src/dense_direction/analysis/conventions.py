@@ -12,7 +12,6 @@ __all__ = [
     "ANGLE_CONVENTIONS",
     "RADIANS_TOLERANCE",
     "check_radians",
-    "histogram_in_degrees",
     "to_degrees",
 ]
 
@@ -56,19 +55,3 @@ def to_degrees(radians: np.ndarray | float, convention: str = "standard") -> np.
         # -89.9999975, so values within float32 rounding of 90 count as 90.
         degrees = np.where(degrees > 90 + _ROUNDING, degrees - 180, np.minimum(degrees, 90.0))
     return degrees
-
-
-def histogram_in_degrees(
-    counts: np.ndarray, edges: np.ndarray, convention: str = "standard"
-) -> tuple[np.ndarray, np.ndarray]:
-    """An axial histogram over [0, π) (``edges`` in radians) as ``(counts, edges in
-    degrees)`` in ``convention``: for ``orientationj`` the bins whose centre lies above 90°
-    come first, their edges 180° lower, so the edges run from -90 to 90 (36 bins: -90, -85,
-    ..., 90) as the tables' directions do."""
-    counts, degrees = np.asarray(counts), np.degrees(np.asarray(edges, dtype=np.float64))
-    if convention != "orientationj":
-        return counts, degrees
-    centres = (degrees[:-1] + degrees[1:]) / 2
-    first = int(np.searchsorted(centres, 90.0 + _ROUNDING))  # the first bin centred above 90
-    shifted = np.concatenate([degrees[first:] - 180.0, degrees[1 : first + 1]])
-    return np.roll(counts, len(counts) - first), shifted

@@ -8,7 +8,7 @@ import pytest
 
 from analysis_shapes import capsule, segment
 from dense_direction.analysis import AnalysisOptions, analyze_image, convert_table, to_degrees
-from dense_direction.analysis.conventions import histogram_in_degrees
+from dense_direction.analysis.field.statistics import axial_histogram
 
 
 def _bar(angle=30):
@@ -86,20 +86,23 @@ def test_angle_conventions():
     assert to_degrees(np.radians(90.001), "orientationj") == pytest.approx(-89.999)
 
 
-def test_histogram_edges_follow_the_angle_convention():
-    # Four 45-deg bins over [0, 180) holding 1, 2, 3, 4: in OrientationJ's (-90, 90] the
-    # bins 90-135 and 135-180 become -90..-45 and -45..0 and come first.
-    edges = np.radians([0.0, 45.0, 90.0, 135.0, 180.0])
-    counts, degrees = histogram_in_degrees([1, 2, 3, 4], edges, "orientationj")
-    assert degrees.tolist() == pytest.approx([-90, -45, 0, 45, 90])
-    assert counts.tolist() == [3, 4, 1, 2]
-    counts, degrees = histogram_in_degrees([1, 2, 3, 4], edges)
-    assert degrees.tolist() == pytest.approx([0, 45, 90, 135, 180])
-    assert counts.tolist() == [1, 2, 3, 4]
-    # Three 60-deg bins (no edge at 90): only the bin centred at 150 moves: -60..0, 0..60,
-    # 60..120.
-    counts, degrees = histogram_in_degrees([1, 2, 3], np.radians([0, 60, 120, 180]), "orientationj")
-    assert degrees.tolist() == pytest.approx([-60, 0, 60, 120]) and counts.tolist() == [3, 1, 2]
+def test_histogram_bins_follow_the_angle_convention():
+    # Directions 10, 50, 90, 100 and 170 deg in four 45-deg bins. Standard [0, 180): 10 |
+    # 50 | 90, 100 | 170. OrientationJ (-90, 90] writes them 10, 50, 90, -80, -10: -80 |
+    # -10 | 10 | 50, 90, the vertical one in the last bin. (Rotating the standard bins, as
+    # before, counted it in the first, from -90 to -45, with -80: [2, 1, 1, 1].)
+    angles = np.radians([[10.0, 50.0, 90.0, 100.0, 170.0]])
+    counts, edges = axial_histogram(angles, bins=4)
+    assert counts.tolist() == [1, 1, 2, 1]
+    assert np.degrees(edges).tolist() == pytest.approx([0, 45, 90, 135, 180])
+    counts, edges = axial_histogram(angles, bins=4, convention="orientationj")
+    assert counts.tolist() == [1, 1, 1, 2]
+    assert np.degrees(edges).tolist() == pytest.approx([-90, -45, 0, 45, 90])
+    # float32 pi/2 is 90.0000025 deg: vertical too; -45 and 0 open their bins.
+    vertical = np.full((1, 1), np.float32(np.pi / 2))
+    assert axial_histogram(vertical, bins=4, convention="orientationj")[0].tolist() == [0, 0, 0, 1]
+    counts, _ = axial_histogram(np.radians([[135.0, 0.0]]), bins=4, convention="orientationj")
+    assert counts.tolist() == [0, 1, 1, 0]
 
 
 @pytest.mark.parametrize(

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage as ndi
 
+from dense_direction.analysis.conventions import to_degrees
+
 __all__ = [
     "AFT_SIZES",
     "FieldStatistics",
@@ -111,12 +113,19 @@ def axial_histogram(
     mask: np.ndarray | None = None,
     weights: np.ndarray | None = None,
     bins: int = 36,
+    convention: str = "standard",
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Weighted counts of the angles in ``bins`` equal bins over [0, π), and the bin edges."""
+    """Weighted counts of the angles in ``bins`` equal bins over the range ``convention``
+    writes directions in (:func:`~dense_direction.analysis.conventions.to_degrees`), and the
+    bin edges in radians: ``standard`` [0°, 5°), [5°, 10°) ... [175°, 180°);
+    ``orientationj`` [-90°, -85°) ... [85°, 90°], the last closed, so that a vertical
+    direction, 90° in that convention, counts in the last bin (the first holds none at -90°,
+    which the convention writes as 90°)."""
     theta, w = _prepared(angles, mask, weights)
-    edges = np.linspace(0, math.pi, bins + 1)
-    counts, _ = np.histogram(np.mod(theta, math.pi), bins=edges, weights=w)
-    return counts, edges
+    low = -90.0 if convention == "orientationj" else 0.0
+    edges = np.linspace(low, low + 180.0, bins + 1)
+    counts, _ = np.histogram(to_degrees(theta, convention), bins=edges, weights=w)
+    return counts, np.radians(edges)
 
 
 def order_parameter_by_size(

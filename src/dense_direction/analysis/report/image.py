@@ -209,7 +209,9 @@ def analyze_image(
         objects=table,
         branches=branches,
         rois=_rois(angles, structure, weights, roi),
-        histogram=axial_histogram(angles, structure, weights, options.bins),
+        histogram=axial_histogram(
+            angles, structure, weights, options.bins, options.angle_convention
+        ),
         structure=structure,
         objects_map=objects,
         misorientation=misorientation_map(angles, structure, options.misorientation_radius),

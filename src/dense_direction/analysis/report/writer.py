@@ -18,7 +18,6 @@ import numpy as np
 import pandas as pd
 from PIL import Image
 
-from dense_direction.analysis.conventions import histogram_in_degrees
 from dense_direction.analysis.report.image import ImageAnalysis, analyze_image
 from dense_direction.analysis.report.options import AnalysisOptions, convert_table
 from dense_direction.analysis.report.plots import misorientation_picture, object_overlay, rose_plot
@@ -207,12 +206,12 @@ def _one(
         if len(analysis.branches)
         else None,
         rois=_tagged(convert_table(analysis.rois, options), stem) if len(analysis.rois) else None,
-        histogram=_histogram(counts, edges, options.angle_convention),
+        histogram=_histogram(counts, edges),
     )
 
 
-def _histogram(counts: np.ndarray, edges: np.ndarray, convention: str) -> dict:
-    counts, degrees = histogram_in_degrees(counts, edges, convention)
+def _histogram(counts: np.ndarray, edges: np.ndarray) -> dict:
+    degrees = np.degrees(edges)  # binned in the tables' convention already
     return {"edges_deg": degrees.round(3).tolist(), "counts": np.round(counts, 6).tolist()}
 
 
