@@ -297,7 +297,9 @@ def test_dinov2_preset_trains_from_a_local_backbone_folder(trained, tmp_path):
 def test_train_refuses_a_used_work_dir(trained):
     data, work, _ = trained
     before = sorted(p.name for p in work.glob("*.pth"))
-    out = _cli("train", "--data", data, "--work-dir", work, "--iters", "2", check=False)
+    out = _cli(
+        "train", "--data", data, "--work-dir", work, "--iters", "2", "--crop", "64", check=False
+    )
     assert out.returncode == 2, out.stderr[-2000:]
     assert "already holds checkpoints" in out.stderr and "--overwrite" in out.stderr
     assert sorted(p.name for p in work.glob("*.pth")) == before

@@ -100,7 +100,9 @@ def _label_folders(tmp_path, count=4):
         mask[4, 2:20] = 2
         mask[10:14, 10:14] = 1
         Image.fromarray(mask).save(tmp_path / "masks" / f"{i}.png")
-    return ["--images", str(tmp_path / "images"), "--masks", str(tmp_path / "masks")]
+    # (a crop that fits these 24-px images: training images smaller than it are an error)
+    folders = ["--images", str(tmp_path / "images"), "--masks", str(tmp_path / "masks")]
+    return [*folders, "--crop", "16"]
 
 
 def _first_mask(dataset_cfg):
