@@ -11,7 +11,8 @@ stopped (training resumes from its last checkpoint). The same command runs on a 
 ``data``
     ``synth`` writes the training set: all four kinds mixed in every image (cracks, vessels,
     roads, fibres: widths 1-44 px, both polarities), in the styles of ``STYLES`` (concrete /
-    asphalt, fundus photograph, fluorescence microscopy, aerial image, SEM); in 15 % of them
+    asphalt, fundus photograph, fluorescence microscopy, aerial image, SEM; ``--style`` for
+    others, e.g. these and ``drawing``); in 15 % of them
     (``--empty``) the structure on one side of a random line, or in all the image, is left
     out, so that the model sees areas without structure. The original
     ``photo`` style is left out on purpose: it is the new domain that the fine-tuning
@@ -22,8 +23,10 @@ stopped (training resumes from its last checkpoint). The same command runs on a 
     fixed seed (``--train-seed``), so that the same machine trains the same weights again.
 ``eval``
     ``synth --held-out`` writes test images with seeds and render settings (contrast, blur,
-    noise, JPEG quality) training never used, in the same styles and, separately, in the
-    left-out ``photo`` style; ``benchmarks/pretrained_eval.py`` scores the model per kind and
+    noise, JPEG quality) training never used, in the styles of ``STYLES`` (the card's
+    held-out set, whatever ``--style`` trained on) and, separately, in the left-out ``photo``
+    style and in the ``drawing`` style (flat paper: line drawings, masks saved as pictures);
+    ``benchmarks/pretrained_eval.py`` scores the model per kind and
     per width band against the classical baselines on the same pixels.
 ``bundle``
     ``tools/bundle_model.py`` copies the weights, config and measured figures into
@@ -56,6 +59,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--num", type=int, default=900, help="training images (900)")
     parser.add_argument("--size", type=int, default=256, help="image size (256)")
     parser.add_argument("--iters", type=int, default=28000, help="training iterations (28000)")
+    parser.add_argument(
+        "--style", nargs="+", default=list(STYLES), help=f"training styles ({' '.join(STYLES)})"
+    )
     parser.add_argument("--seed", type=int, default=0, help="training data seed (0)")
     parser.add_argument("--train-seed", type=int, default=0, help="train --seed (0)")
     parser.add_argument(
@@ -102,7 +108,7 @@ def stage_data(args: argparse.Namespace) -> None:
         print(f"training data already in {data}")
         return
     cli("synth", "--out", str(data), "--num", str(args.num), "--size", str(args.size),
-        "--kind", *KINDS, "--style", *STYLES, "--seed", str(args.seed),
+        "--kind", *KINDS, "--style", *args.style, "--seed", str(args.seed),
         "--empty", str(args.empty), "--splits", "0.95", "0.05", "0", "--overwrite")  # fmt: skip
 
 
@@ -122,7 +128,11 @@ def stage_train(args: argparse.Namespace) -> None:
 
 
 def stage_eval(args: argparse.Namespace) -> None:
-    sets = {"held_out": STYLES, "held_out_photo": (LEFT_OUT_STYLE,)}
+    sets = {
+        "held_out": STYLES,
+        "held_out_photo": (LEFT_OUT_STYLE,),
+        "held_out_drawing": ("drawing",),
+    }
     for name, styles in sets.items():
         folder = args.out / name
         if not done(folder):
@@ -139,6 +149,8 @@ def stage_bundle(args: argparse.Namespace) -> None:
     record = args.out / "train_minutes.json"
     minutes = json.loads(record.read_text())["minutes"] if record.is_file() else None
     script = f"python tools/train_pretrained.py --out {shown(args.out)} --empty {args.empty:g}"
+    if tuple(args.style) != STYLES:
+        script += " --style " + " ".join(args.style)
     command = f"{script}  # = dense-direction " + shlex.join(train_command(args))
     extra = ["--minutes", f"{minutes:.1f}"] if minutes else []
     figures = args.out / "eval_held_out" / "report.json"
