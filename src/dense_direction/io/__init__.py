@@ -42,6 +42,7 @@ TIFFs); no OpenMMLab.
 from dense_direction.io.files import (
     check_unique_stems,
     counted,
+    existing_folder,
     files_by_stem,
     files_matching,
     ignored_entries,
@@ -83,6 +84,7 @@ __all__ = [
     "check_unique_stems",
     "counted",
     "empty_masks",
+    "existing_folder",
     "files_by_stem",
     "files_matching",
     "ignored_entries",

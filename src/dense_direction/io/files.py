@@ -13,6 +13,7 @@ from dense_direction.io.images import IMAGE_SUFFIXES, image_size
 __all__ = [
     "check_unique_stems",
     "counted",
+    "existing_folder",
     "files_by_stem",
     "files_matching",
     "ignored_entries",
@@ -95,6 +96,17 @@ def _not_of_kind(names: Sequence[str], what: str) -> str:
     return f"{counted(len(names), 'file')} that {not_what} ({listing(names, 4)})"
 
 
+def existing_folder(folder: str | Path, what: str, needed: str) -> Path:
+    """``folder`` as a Path, checked: a file there is a ``ValueError`` ("``needed`` is needed,
+    got a file"), nothing there a ``FileNotFoundError`` ("``what`` folder not found")."""
+    path = Path(folder)
+    if path.is_file():
+        raise ValueError(f"{needed} is needed, got a file: {path}")
+    if not path.is_dir():
+        raise FileNotFoundError(f"{what} folder not found: {path}")
+    return path
+
+
 def files_by_stem(
     folder: str | Path,
     suffixes: Sequence[str],
@@ -104,11 +116,7 @@ def files_by_stem(
     """Files of ``folder`` with one of ``suffixes``, by stem. Two files with the same stem,
     a missing folder or a folder without such files are errors. ``report`` (e.g. ``print``)
     is given the :func:`ignored_entries` line of the folder, where it holds anything else."""
-    path = Path(folder)
-    if path.is_file():
-        raise ValueError(f"a folder of {what} files is needed, got a file: {path}")
-    if not path.is_dir():
-        raise FileNotFoundError(f"{what} folder not found: {path}")
+    path = existing_folder(folder, what, f"a folder of {what} files")
     found = [f for f in sorted(path.iterdir()) if f.is_file() and f.suffix.lower() in suffixes]
     if report is not None and (line := ignored_entries(path, found, what)):
         report(line)  # also before the error below: the images may be in a subfolder

@@ -251,7 +251,8 @@ def _rgb_and_no_data(image: np.ndarray, source: str) -> tuple[np.ndarray, np.nda
             f"image[..., 1], or an RGB composite, to use it)",
             stacklevel=2,
         )
-    missing, clear = no_data(image), transparent(image)  # before alpha is dropped
+    missing = no_data(image)  # before alpha is dropped
+    clear = None if missing is None else transparent(image)  # (none where nothing is missing)
     image = colour_channels(image)
     if image.ndim == 3 and image.shape[2] == 1:
         image = image[..., 0]

@@ -21,6 +21,7 @@ from dense_direction.analysis.report.writer import ImageInputs
 from dense_direction.io import (
     IMAGE_SUFFIXES,
     counted,
+    existing_folder,
     files_by_stem,
     listing,
     read_binary_mask,
@@ -54,11 +55,7 @@ def prediction_files(
     images its :data:`RUN_RECORD` lists, where it lists them (an earlier run's outputs with
     another model or options stay in the folder, unlisted). ``report`` (e.g. ``print``) is
     given a line naming the angle maps left out so."""
-    folder = Path(folder)
-    if folder.is_file():
-        raise ValueError(f"the folder predict wrote is needed, got a file: {folder}")
-    if not folder.is_dir():
-        raise FileNotFoundError(f"predictions folder not found: {folder}")
+    folder = existing_folder(folder, "predictions", "the folder predict wrote")
     found = angle_map_stems(folder)
     listed = (read_run_record(folder) or {}).get("images")
     if listed is not None:
