@@ -30,11 +30,11 @@ def held_out_report(test: Path, out: Path, *model: str) -> dict:
     return json.loads((Path(out) / "report.json").read_text())
 
 
-def estimator(checkpoint: str | None = None):
+def estimator(checkpoint: str | None = None, model: str = "general"):
     """The model a benchmark measures: ``checkpoint`` (a checkpoint file or work dir), else
-    the bundled ``general``, loaded as ``predict`` loads it."""
+    the bundled ``model``, loaded as ``predict`` loads it."""
     from dense_direction.inference import DirectionEstimator
 
     if checkpoint:
         return DirectionEstimator.from_checkpoint(checkpoint)
-    return DirectionEstimator.pretrained()
+    return DirectionEstimator.pretrained(model)

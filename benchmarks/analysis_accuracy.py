@@ -34,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+from _cli import estimator as load_estimator
 from dense_direction.analysis import AnalysisOptions, analyze_image
 from dense_direction.classical import structure_tensor_direction
 from dense_direction.evaluation import scored_pixels
@@ -154,12 +155,7 @@ def main() -> int:
         help="the model's means weighted by its confidence, as analyze does by default",
     )
     args = parser.parse_args()
-    from dense_direction.inference import DirectionEstimator
-
-    if args.checkpoint:
-        estimator = DirectionEstimator.from_checkpoint(args.checkpoint)
-    else:
-        estimator = DirectionEstimator.pretrained(args.model)
+    estimator = load_estimator(args.checkpoint, args.model)
     errors: dict[tuple[str, str], list[np.ndarray]] = {}
     worst: list[tuple[float, int, dict]] = []  # the model's objects more than 3 deg off
     model_branches: list[np.ndarray] = []  # (error, seed, true S, predicted S) per branch

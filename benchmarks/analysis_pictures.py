@@ -25,6 +25,7 @@ from PIL import Image
 from scipy.ndimage import binary_erosion
 from skimage.morphology import disk
 
+from _cli import estimator as load_estimator
 from dense_direction.analysis import AnalysisOptions, analyze_image, analyze_many, convert_table
 from dense_direction.analysis.report.files import prediction_items
 from dense_direction.analysis.report.plots import object_overlay
@@ -102,12 +103,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--checkpoint", help="checkpoint or work dir (default: the bundled model)")
     args = parser.parse_args()
-    from dense_direction.inference import DirectionEstimator
-
-    if args.checkpoint is None:
-        estimator = DirectionEstimator.pretrained()
-    else:
-        estimator = DirectionEstimator.from_checkpoint(args.checkpoint)
+    estimator = load_estimator(args.checkpoint)
     DOCS.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as work:
         retina(estimator, Path(work))

@@ -23,6 +23,7 @@ import argparse
 
 import numpy as np
 
+from _cli import estimator as load_estimator
 from dense_direction.evaluation import angular_error, scored_pixels
 from dense_direction.synthetic.families import BENCHMARK_WIDTHS, FAMILIES, generate_width_sample
 
@@ -99,12 +100,7 @@ def main() -> None:
         help="--study smooth: the strengths to compare",
     )
     args = parser.parse_args()
-    from dense_direction.inference import DirectionEstimator
-
-    if args.checkpoint:
-        estimator = DirectionEstimator.from_checkpoint(args.checkpoint)
-    else:
-        estimator = DirectionEstimator.pretrained()
+    estimator = load_estimator(args.checkpoint)
     widths = tuple(BENCHMARK_WIDTHS)
     if "frame" in args.study:
         frame_study(estimator)
