@@ -131,6 +131,8 @@ def test_bad_inputs_are_reported_per_image(predictions, tmp_path, capsys):
     assert "skipped y: mask is 100x100 (WxH) but the angle map is 200x200" in printed
     assert "note empty: no structure" not in printed  # the full mask has structure
     Image.fromarray(np.full((200, 200), 0.5, np.float32)).save(labels / "bar.tif")
+    for stem, shape in (("y", (200, 200)), ("empty", (50, 50))):
+        Image.fromarray(np.ones(shape, np.uint8)).save(labels / f"{stem}.png")
     code = _analyze(predictions, out, "--no-plots", "--labels", str(labels))
     printed = capsys.readouterr().out
     assert code == 1 and "labels must be integers" in printed
@@ -152,6 +154,36 @@ def test_a_picture_of_another_size_skips_its_image_not_the_run(predictions, tmp_
     assert code == 1
     assert "skipped y: " in printed and "y.png is 64x64 (WxH) but its angle map" in printed
     assert pd.read_csv(out / "images.csv")["image"].tolist() == ["bar"]
+
+
+@pytest.mark.parametrize("flag", ["--labels", "--roi", "--images"])
+def test_an_angle_map_without_its_labels_roi_or_picture_is_an_error(
+    predictions, tmp_path, capsys, flag
+):
+    # A missing (or misnamed) label or ROI file measured that image over the whole frame
+    # without a word; the run must stop as a missing --masks file stops it, naming both.
+    folder = tmp_path / "paired"
+    folder.mkdir()
+    Image.fromarray(np.ones((200, 200), np.uint8)).save(folder / "bar.png")
+    Image.fromarray(np.ones((200, 200), np.uint8)).save(folder / "y_roi.png")
+    assert _analyze(predictions, tmp_path / "out", "--no-plots", flag, str(folder)) == 2
+    err = capsys.readouterr().err
+    assert f"1 angle maps in {predictions} have no {flag[2:].rstrip('s')}" in err
+    assert f"in {folder}: y (" in err and "y_roi.png in" in err and "pairs with none" in err
+    assert not (tmp_path / "out" / "images.csv").exists()
+
+
+def test_images_without_their_labels_stop_before_the_model_loads(tmp_path, capsys, monkeypatch):
+    images, labels = tmp_path / "images", tmp_path / "labels"
+    images.mkdir()
+    labels.mkdir()
+    for stem in ("a", "b"):
+        Image.fromarray(np.zeros((32, 32, 3), np.uint8)).save(images / f"{stem}.png")
+    Image.fromarray(np.ones((32, 32), np.uint8)).save(labels / "a.png")
+    monkeypatch.setattr("dense_direction.cli.analyze.load_estimator", pytest.fail)
+    argv = ["analyze", "--images", str(images), "--labels", str(labels), "--out", str(tmp_path)]
+    assert main(argv) == 2
+    assert f"1 images in {images} have no labels in {labels}: b" in capsys.readouterr().err
 
 
 def test_needs_a_source(tmp_path, capsys):

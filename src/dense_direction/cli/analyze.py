@@ -19,6 +19,7 @@ from dense_direction.cli._model import (
 )
 from dense_direction.io import (
     IMAGE_SUFFIXES,
+    check_partners,
     files_by_stem,
     output_folder,
     read_binary_mask,
@@ -207,6 +208,13 @@ def _prediction_items(args: argparse.Namespace) -> list:
 
     # What predict --input takes: a file, a folder or a glob pattern.
     images = {path.stem: str(path) for path in collect_inputs(str(args.images), args.out)}
+    folders = {"mask": args.masks, "labels": args.labels, "roi": args.roi, "classes": args.classes}
+    paired = {}
+    for kind, folder in folders.items():  # before the model loads: a missing file fails fast
+        if folder:
+            what = "class map" if kind == "classes" else kind
+            paired[kind] = files_by_stem(folder, IMAGE_SUFFIXES, what)
+            check_partners(images, paired[kind], folder, what, f"images in {args.images}")
     options = prediction_options(args)
     estimator = load_estimator(args)
     if not estimator.seg_channels and not args.masks:
@@ -214,15 +222,10 @@ def _prediction_items(args: argparse.Namespace) -> list:
 
         raise ValueError(coherence_is_not_structure(f"the predictions of {model_source(args)}"))
     classes = _chosen_classes(args, estimator)
-    folders = {"mask": args.masks, "labels": args.labels, "roi": args.roi, "classes": args.classes}
-    paired = {k: files_by_stem(v, IMAGE_SUFFIXES, k) for k, v in folders.items() if v}
     predict = _predictor(estimator, options)
     items = []
     for stem, path in images.items():
-        extra = {k: files[stem] for k, files in paired.items() if stem in files}
-        for key, what in (("mask", "mask"), ("classes", "class map")):
-            if key in paired and key not in extra:
-                raise ValueError(f"image {path} has no {what} in {folders[key]}")
+        extra = {kind: files[stem] for kind, files in paired.items()}
         for which in classes:
             name = item_name(stem, which[1])
             items.append((name, partial(_predicted, predict, path, which, extra)))

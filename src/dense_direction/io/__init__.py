@@ -40,6 +40,7 @@ TIFFs); no OpenMMLab.
 """
 
 from dense_direction.io.files import (
+    check_partners,
     check_unique_stems,
     counted,
     existing_folder,
@@ -81,6 +82,7 @@ __all__ = [
     "as_rgb_uint8",
     "binarize_mask",
     "check_labels",
+    "check_partners",
     "check_unique_stems",
     "counted",
     "empty_masks",

@@ -11,6 +11,7 @@ import numpy as np
 from dense_direction.io.images import IMAGE_SUFFIXES, image_size
 
 __all__ = [
+    "check_partners",
     "check_unique_stems",
     "counted",
     "existing_folder",
@@ -159,6 +160,27 @@ def of_kind(
     return found
 
 
+def check_partners(
+    stems: Iterable[str], partners: dict[str, str], folder: str | Path, what: str, subject: str
+) -> None:
+    """Every one of ``stems`` (the names of ``subject``, e.g. "angle maps in pred") has a file
+    in ``partners`` (``folder``'s ``what`` files by stem), else an error listing those without
+    one, and the files of ``folder`` that pair with nothing (a misnamed one, e.g.
+    ``a_roi.png`` for ``a``): a missing partner must not silently change what is measured."""
+    stems = set(stems)
+    lonely = sorted(stems - set(partners))
+    if not lonely:
+        return
+    message = f"{len(lonely)} {subject} have no {what} in {folder}: {listing(lonely)}"
+    orphans = sorted(Path(partners[s]).name for s in set(partners) - stems)
+    if orphans:
+        message += (
+            f" ({what} files pair by name, the same stem: {listing(orphans, 4)} in {folder} "
+            f"{'pairs' if len(orphans) == 1 else 'pair'} with none)"
+        )
+    raise ValueError(message)
+
+
 def paired_files(
     images: str | Path, masks: str | Path, report: Callable[[str], None] | None = None
 ) -> tuple[dict[str, str], dict[str, str]]:
@@ -166,11 +188,7 @@ def paired_files(
     ``report``: as :func:`files_by_stem`'s, for both folders."""
     image_files = files_by_stem(images, IMAGE_SUFFIXES, "image", report)
     mask_files = files_by_stem(masks, IMAGE_SUFFIXES, "mask", report)
-    lonely = sorted(set(image_files) - set(mask_files))
-    if lonely:
-        raise ValueError(
-            f"{len(lonely)} images in {images} have no mask in {masks}: {listing(lonely)}"
-        )
+    check_partners(image_files, mask_files, masks, "mask", f"images in {images}")
     orphans = sorted(set(mask_files) - set(image_files))
     if orphans:
         raise ValueError(

@@ -20,6 +20,7 @@ from dense_direction.analysis.report.inputs import check_angles
 from dense_direction.analysis.report.writer import ImageInputs
 from dense_direction.io import (
     IMAGE_SUFFIXES,
+    check_partners,
     counted,
     existing_folder,
     files_by_stem,
@@ -205,6 +206,11 @@ def _size(shape: tuple[int, ...]) -> str:
     return f"{shape[1]}x{shape[0]}"
 
 
+def _angle_maps(found: dict[str, Path]) -> str:
+    """``angle maps in FOLDER``: how pairing messages name the predictions."""
+    return f"angle maps in {next(iter(found.values())).parent}"
+
+
 def _check_structure_sources(
     found: dict[str, Path],
     masks: str | Path | None,
@@ -214,11 +220,7 @@ def _check_structure_sources(
     """Every angle map has a mask (when masks, or class maps, are given: ``what`` they are)
     or a confidence file: without either, every pixel would silently count as structure."""
     if masks is not None:
-        missing = sorted(set(found) - set(mask_files))
-        if missing:
-            raise ValueError(
-                f"{len(missing)} angle maps have no {what} in {masks}: " + ", ".join(missing[:8])
-            )
+        check_partners(found, mask_files, masks, what, _angle_maps(found))
         return
     folder = next(iter(found.values())).parent
     if predicted_confidence(folder) == confidence_kind(joint=False):
@@ -255,6 +257,9 @@ def prediction_items(
         _check_structure_sources(found, masks, by_kind["mask"])
     else:
         _check_structure_sources(found, classes, by_kind["classes"], "class map")
+    for kind, folder in paired[1:]:  # a missing label or ROI file would change the figures
+        if folder is not None:
+            check_partners(found, by_kind[kind], folder, kind, _angle_maps(found))
     items = []
     for stem, path in found.items():
         files = [by_kind[k].get(stem) for k in ("mask", "labels", "roi", "image", "classes")]
