@@ -99,6 +99,9 @@ def test_pixel_size_halves_lengths_and_widths(predictions, tmp_path):
         (["--pixel-size", "-1", "--unit", "um"], "--pixel-size must be > 0, got -1.0"),
         (["--threshold", "1.5"], "--threshold must be in [0, 1), got 1.5"),
         (["--min-size", "-1"], "--min-size must be"),
+        # Scaled by 0.5 but labelled px (an empty unit became "px").
+        (["--pixel-size", "0.5", "--unit", ""], "--unit must name the unit of pixel_size"),
+        (["--pixel-size", "0.5", "--unit", "px"], "--unit 'px' means lengths in pixels"),
     ],
 )
 def test_pixel_size_and_unit_come_together(predictions, tmp_path, capsys, extra, message):

@@ -143,7 +143,7 @@ def _options(args: argparse.Namespace) -> AnalysisOptions:
             min_size=args.min_size,
             weighted=not args.no_weights,
             pixel_size=1.0 if args.pixel_size is None else args.pixel_size,
-            unit=args.unit or "px",
+            unit="px" if args.unit is None else args.unit,
             angle_convention=args.angle_convention,
             bins=args.bins,
         )
@@ -160,6 +160,7 @@ _FLAGS = {
     "threshold": "--threshold",
     "min_size": "--min-size",
     "pixel_size": "--pixel-size",
+    "unit": "--unit",
     "bins": "--bins",
 }
 

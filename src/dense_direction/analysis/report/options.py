@@ -54,6 +54,14 @@ class AnalysisOptions:
             raise TypeError(
                 f"unit must be a str and weighted a bool, got {self.unit!r}, {self.weighted!r}"
             )
+        if not self.unit.strip():
+            raise ValueError("unit must name the unit of pixel_size (e.g. 'um'), got ''")
+        if self.unit == "px" and self.pixel_size != 1:
+            # Lengths scaled by the pixel size but labelled pixels would be read as pixels.
+            raise ValueError(
+                f"unit 'px' means lengths in pixels, but pixel_size is {self.pixel_size}: "
+                "give the unit pixel_size is in (e.g. 'um')"
+            )
         if not self.sizes or not all(_is_int(s) and s >= 1 for s in self.sizes):
             raise ValueError(f"sizes must be whole numbers of pixels >= 1, got {self.sizes!r}")
 
