@@ -108,3 +108,19 @@ def test_settings_a_direction_only_model_cannot_use_are_named_as_given():
         estimator.check_scales((1, 0.5))
     with pytest.raises(ValueError, match=r"^smooth=0\.3 needs .* use smooth=0$"):
         estimator.check_smooth(0.3)
+
+
+@pytest.mark.parametrize("shape", [(1, 7), (7, 1), (1, 1)])
+def test_an_image_one_pixel_high_or_wide_is_predicted(shape):
+    # Its turned test-time copies are views with a negative stride along the axis of length
+    # 1, which numpy calls contiguous and torch refused ("at least one stride ... negative").
+    # A pixelwise network gives each pixel what it gives that pixel in a larger image: the
+    # same row (or column) repeated.
+    estimator = pixelwise_estimator()
+    image = np.random.default_rng(1).integers(0, 256, (*shape, 3), np.uint8)
+    axis = 0 if shape[0] == 1 else 1
+    thin = estimator.predict(image, tta=8, border=0)
+    thick = estimator.predict(np.repeat(image, 3, axis=axis), tta=8, border=0)
+    first = (slice(None), slice(0, shape[0]), slice(0, shape[1]))
+    np.testing.assert_allclose(thin.angles, thick.angles[first], atol=1e-5)
+    np.testing.assert_allclose(thin.confidence, thick.confidence[first], atol=1e-5)

@@ -72,7 +72,9 @@ class TiledFields:
         """:meth:`_tile_outputs` of one window of ``rgb``, structure logits turned into
         probabilities."""
         rows, cols = window.slices
-        out = self._tile_outputs(np.ascontiguousarray(rgb[rows, cols]))
+        # A copy, not ascontiguousarray: numpy calls a turned view with an axis of length 1
+        # contiguous and keeps its negative stride, which torch.from_numpy refuses.
+        out = self._tile_outputs(rgb[rows, cols].copy())
         c = self.seg_channels
         if c:
             probs = out[:c].sigmoid() if c == 1 else out[:c].softmax(0)
