@@ -70,6 +70,24 @@ def test_geojson_and_graphml(tmp_path):
     assert all(float(d["length"]) > 60 for *_, d in loaded.edges(data=True))
 
 
+def test_graph_nodes_that_are_no_ends_are_points(tmp_path):
+    # A dot (a disc of radius 2: its skeleton is 1 pixel) and a ring without junctions
+    # each have one node, which GraphML called an "end" while the tables count 0 ends there;
+    # a bar has two ends. Ends in the graph = ends in the tables: 2.
+    mask = np.zeros((120, 120), bool)
+    rr, cc = np.ogrid[:120, :120]
+    mask |= (rr - 10) ** 2 + (cc - 10) ** 2 <= 4
+    mask |= ring((120, 120), (60, 60), 30, 4)
+    mask |= capsule((120, 120), (110, 20), (110, 100), 2)
+    distance = ndi.distance_transform_edt(mask)
+    graph = skeleton_graph(mask, distance)
+    branches, _ = measure_branches(graph, distance, mask.astype(int), branch_regions(graph, mask))
+    write_graphml(graph, branches, tmp_path / "g.graphml")
+    kinds = sorted(d["kind"] for _, d in nx.read_graphml(tmp_path / "g.graphml").nodes(data=True))
+    assert kinds == ["end", "end", "point", "point"]
+    assert branches["ends"].sum() == 2
+
+
 @pytest.mark.parametrize("enabled", [True, False])
 def test_geojson_leaves_the_garbage_collector_as_it_found_it(enabled):
     # The GeoJSON is built with the cyclic collector paused (speed); it must come back on

@@ -50,15 +50,27 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def node_kinds(graph: SkeletonGraph) -> dict[str, str]:
+    """The ``kind`` of every node: ``junction``, ``end`` (a skeleton pixel with one
+    neighbour: what the tables' ``ends`` count) or ``point``: the one pixel of a dot's
+    skeleton, or where a ring without junctions is cut open (neither is an end)."""
+    ends = {(float(r), float(c)) for r, c in graph.end_points.tolist()}
+    return {
+        node: "junction" if node.startswith("j") else "end" if at in ends else "point"
+        for node, at in graph.nodes.items()
+    }
+
+
 def skeleton_networkx(graph: SkeletonGraph, branches: pd.DataFrame) -> Any:
-    """A networkx ``MultiGraph``: nodes are junctions and ends (``x``, ``y`` image
-    coordinates, ``kind``), edges the branches with their table columns as attributes."""
+    """A networkx ``MultiGraph``: nodes are junctions, ends and points (``x``, ``y`` image
+    coordinates, ``kind``: :func:`node_kinds`), edges the branches with their table columns
+    as attributes."""
     import networkx as nx
 
     result = nx.MultiGraph()
+    kinds = node_kinds(graph)
     for node, (row, col) in graph.nodes.items():
-        kind = "junction" if node.startswith("j") else "end"
-        result.add_node(node, x=float(col), y=float(row), kind=kind)
+        result.add_node(node, x=float(col), y=float(row), kind=kinds[node])
     for record in branches.to_dict("records"):
         attributes = {k: _plain(v) for k, v in record.items() if k not in ("src", "dst")}
         attributes = {k: v for k, v in attributes.items() if v is not None}
@@ -95,10 +107,9 @@ def write_graphml(graph: SkeletonGraph, branches: pd.DataFrame, path: str | Path
     it back). Written directly: networkx's writer takes about a second for the 3000
     branches of a dense 512² fibre image."""
     keys: dict[str, str] = {}
+    kinds = node_kinds(graph)
     nodes = [
-        f'<node id="{n}">'
-        + _data({"x": c, "y": r, "kind": "junction" if n.startswith("j") else "end"}, keys)
-        + "</node>"
+        f'<node id="{n}">' + _data({"x": c, "y": r, "kind": kinds[n]}, keys) + "</node>"
         for n, (r, c) in graph.nodes.items()
     ]
     edges = []
