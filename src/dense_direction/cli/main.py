@@ -13,7 +13,6 @@ import sys
 import threading
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from pathlib import Path
 from types import ModuleType
 
 
@@ -79,13 +78,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _warning_line(command: str, other: Callable) -> Callable:
-    """How warnings print while ``command`` runs: this package's as one line that names the
+    """How warnings print while ``command`` runs: this package's
+    (:class:`~dense_direction.notices.DenseDirectionWarning`) as one line that names the
     command (they speak to the user: an image's EXIF rotation, its pixels without a value),
     not as Python's ``file:line: UserWarning:`` followed by a line of source code; other
     packages' as ``other`` prints them."""
+    from dense_direction.notices import DenseDirectionWarning
 
     def line(message, category, filename, lineno, source=None) -> str:  # noqa: ANN001
-        if "dense_direction" in Path(filename).parts:
+        if issubclass(category, DenseDirectionWarning):
             return f"dense-direction {command}: warning: {message}\n"
         return other(message, category, filename, lineno, source)
 

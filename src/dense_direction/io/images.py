@@ -16,6 +16,7 @@ from dense_direction.io.no_data import (
     transparent,
     warn_no_data,
 )
+from dense_direction.notices import DenseDirectionWarning
 
 __all__ = [
     "IMAGE_SUFFIXES",
@@ -129,6 +130,7 @@ def _warn_orientation(path: Path, image: Image.Image) -> None:
             f"{path}: its EXIF orientation ({orientation}) tells viewers to rotate or mirror "
             f"it; its pixels are used as stored, so directions refer to the stored grid, not "
             f"to the picture a viewer shows (save it upright to change that)",
+            DenseDirectionWarning,
             stacklevel=3,
         )
 
@@ -249,6 +251,7 @@ def _rgb_and_no_data(image: np.ndarray, source: str) -> tuple[np.ndarray, np.nda
             f"{source} has 2 channels, read as gray + alpha: the second varies, so it may be "
             f"a second measured channel, which is ignored (pass one channel, e.g. "
             f"image[..., 1], or an RGB composite, to use it)",
+            DenseDirectionWarning,
             stacklevel=2,
         )
     missing = no_data(image)  # before alpha is dropped

@@ -13,6 +13,8 @@ import warnings
 
 import numpy as np
 
+from dense_direction.notices import DenseDirectionWarning
+
 __all__ = ["colour_channels", "fill_transparent", "no_data", "transparent", "warn_no_data"]
 
 
@@ -73,5 +75,6 @@ def warn_no_data(source: str, missing: np.ndarray, clear: np.ndarray | None) -> 
         f"{source}: {count} of {size} pixels ({100 * count / size:.2g} %) {what}: read as the "
         f"median of the others; predict gives them no direction (NaN angle, confidence 0) and "
         f"training does not learn from them",
+        DenseDirectionWarning,
         stacklevel=4,
     )

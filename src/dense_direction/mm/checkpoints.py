@@ -37,6 +37,7 @@ from mmengine.runner.checkpoint import CheckpointLoader, get_torch_safe_globals
 
 from dense_direction.mm.run_record import RECORD_NAME, recorded
 from dense_direction.models import bundled_model
+from dense_direction.notices import DenseDirectionWarning
 
 __all__ = [
     "BUNDLED_PREFIX",
@@ -243,7 +244,11 @@ def load_local_checkpoint(filename: str, map_location: Any = None) -> Any:
                 f"evaluate; tools/run.py: --trust-checkpoint {path}), or call "
                 f"dense_direction.mm.checkpoints.trust_file()"
             ) from err
-        warnings.warn(f"{path}: full unpickling of a trusted checkpoint ({err})", stacklevel=2)
+        warnings.warn(
+            f"{path}: full unpickling of a trusted checkpoint ({err})",
+            DenseDirectionWarning,
+            stacklevel=2,
+        )
         return torch.load(path, map_location=map_location, weights_only=False)
     except RuntimeError as err:
         if checkpoint_is_complete(path):

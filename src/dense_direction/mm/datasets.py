@@ -25,6 +25,7 @@ from dense_direction.io import (
     mismatched_sizes,
     paired_files,
 )
+from dense_direction.notices import DenseDirectionWarning
 from dense_direction.synthetic.dataset import LAYOUT, layout_path, missing_split, split_folders
 
 __all__ = [
@@ -260,6 +261,7 @@ class ImageMaskFolderDataset(BaseSegDataset):
                 warnings.warn(
                     f"{len(empty)} of {len(data_list)} masks have no structure pixel "
                     f"({mask_rule(positive=self.positive)}): {listing(empty)}",
+                    DenseDirectionWarning,
                     stacklevel=2,
                 )
         return data_list

@@ -32,6 +32,7 @@ from mmseg.models.utils import Upsample
 from torch import nn
 
 from dense_direction.mm.segmentors import whole_outputs
+from dense_direction.notices import DenseDirectionWarning
 
 __all__ = ["inference_copy"]
 
@@ -95,6 +96,7 @@ def inference_copy(model: nn.Module, probe_size: int = 64) -> nn.Module:
         warnings.warn(
             f"could not check the inference rewrite on a {probe_size}x{probe_size} input "
             f"({type(err).__name__}: {err}); predicting with the model as it is",
+            DenseDirectionWarning,
             stacklevel=2,
         )
         return model
@@ -105,6 +107,7 @@ def inference_copy(model: nn.Module, probe_size: int = 64) -> nn.Module:
             f"the inference rewrite (batch norms folded into convolutions, 1x1 convolutions "
             f"before upsampling) changed this model's outputs by {difference:.3g}, more than "
             f"{_TOLERANCE:g} x {scale:.3g}: predicting with the model as it is",
+            DenseDirectionWarning,
             stacklevel=2,
         )
         return model

@@ -26,6 +26,7 @@ from dense_direction.evaluation import (
     summarize_errors,
 )
 from dense_direction.losses import class_masks
+from dense_direction.notices import DenseDirectionWarning
 
 __all__ = ["CenterlineDirectionMetric", "DirectionalLossMetric", "DumpSamples"]
 
@@ -179,6 +180,7 @@ class DirectionalLossMetric(BaseMetric):
             warnings.warn(
                 "DirectionalLossMetric: size/step are ignored; the loss is computed "
                 "on the whole image",
+                DenseDirectionWarning,
                 stacklevel=2,
             )
         config = dict(loss_config or {"type": "EfficientDirectionalLoss"})
@@ -236,6 +238,7 @@ class DumpSamples(BaseMetric):
                 if missing:
                     warnings.warn(
                         f"DumpSamples: sample {sample.get('img_path', '')} lacks {missing}",
+                        DenseDirectionWarning,
                         stacklevel=2,
                     )
                 sample = {f: sample[f] for f in self.fields if f in sample}

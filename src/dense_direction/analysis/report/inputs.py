@@ -9,6 +9,7 @@ import numpy as np
 
 from dense_direction.analysis.conventions import check_radians
 from dense_direction.io.masks import check_labels
+from dense_direction.notices import DenseDirectionWarning
 
 __all__ = ["check_angles", "check_labels", "check_same_size", "structure_mask"]
 
@@ -62,6 +63,7 @@ def structure_mask(
             "no mask or confidence given and every angle is finite: the whole image counts "
             "as structure; pass mask= (or confidence=), or set the angles to NaN where there "
             "is no structure",
+            DenseDirectionWarning,
             stacklevel=3,
         )
     return np.isfinite(angles)
