@@ -14,6 +14,7 @@ import numpy as np
 import torch
 
 from dense_direction.directions import vectors_to_angles
+from dense_direction.io.files import is_hidden
 from dense_direction.scales import exact_distance
 from dense_direction.smoothing import smooth_field, structure_width
 
@@ -119,8 +120,9 @@ ANGLES_SUFFIX = output_name("", "angles", suffix=".npy")
 
 
 def angle_map_stems(folder: str | Path) -> dict[str, Path]:
-    """The ``<stem>_angles.npy`` files in ``folder``, by stem, sorted."""
-    files = sorted(Path(folder).glob(f"*{ANGLES_SUFFIX}"))
+    """The ``<stem>_angles.npy`` files in ``folder``, by stem, sorted (hidden ones left
+    out, as every folder listing leaves them: :func:`dense_direction.io.files_by_stem`)."""
+    files = sorted(p for p in Path(folder).glob(f"*{ANGLES_SUFFIX}") if not is_hidden(p))
     return {p.name[: -len(ANGLES_SUFFIX)]: p for p in files}
 
 

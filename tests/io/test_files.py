@@ -11,6 +11,7 @@ from dense_direction.io import (
     mismatched_sizes,
     paired_files,
 )
+from dense_direction.prediction import angle_map_stems
 
 
 def test_colliding_stems_are_listed(tmp_path, rgb):
@@ -75,6 +76,20 @@ def test_what_a_folder_holds_besides_the_files_read_is_reported(tmp_path, rgb):
     lines.clear()
     files_by_stem(tmp_path, (".png",), "image", report=lines.append)
     assert lines == []  # a clean folder: nothing to say
+
+
+def test_hidden_files_are_left_out_and_named(tmp_path, rgb):
+    # macOS writes ._a.png (metadata, not an image) beside a.png on other file systems: it
+    # was read as an image and stopped predict and analyze.
+    Image.fromarray(rgb).save(tmp_path / "a.png")
+    (tmp_path / "._a.png").write_bytes(b"\x00\x05\x16\x07")
+    (tmp_path / ".DS_Store").write_bytes(b"")
+    lines = []
+    assert list(files_by_stem(tmp_path, (".png",), "image", report=lines.append)) == ["a"]
+    assert lines == [f"ignored in {tmp_path}: 2 hidden entries (.DS_Store, ._a.png)"]
+    np.save(tmp_path / "a_angles.npy", np.zeros((2, 2), np.float32))
+    np.save(tmp_path / "._a_angles.npy", np.zeros((2, 2), np.float32))
+    assert list(angle_map_stems(tmp_path)) == ["a"]
 
 
 def test_a_folder_whose_images_are_in_subfolders_says_so_before_the_error(tmp_path, rgb):

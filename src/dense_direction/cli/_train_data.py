@@ -102,12 +102,13 @@ def datasets(
 ) -> tuple[dict, dict]:
     """The training and validation dataset configs of the folder flags."""
     if args.data is not None:
-        from dense_direction.io import IMAGE_SUFFIXES
+        from dense_direction.io import IMAGE_SUFFIXES, is_hidden
         from dense_direction.synthetic.dataset import split_folders
 
         folder = split_folders(args.data, "train")["images"]
         if folder.is_dir():  # (a missing split is the dataset's error, with its message)
             found = sorted(f for f in folder.iterdir() if f.suffix.lower() in IMAGE_SUFFIXES)
+            found = [f for f in found if not is_hidden(f)]
             _check_crop_fits(args.crop, found)
         common = dict(type="SyntheticLinesDataset", data_root=str(args.data))
         return (

@@ -18,6 +18,7 @@ __all__ = [
     "files_by_stem",
     "files_matching",
     "ignored_entries",
+    "is_hidden",
     "listing",
     "mismatched_sizes",
     "of_kind",
@@ -71,18 +72,30 @@ def counted(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
+def is_hidden(path: Path) -> bool:
+    """A name that starts with a dot: hidden, by the convention ``ls`` and glob patterns
+    follow (``.DS_Store``; ``._x.png``, the metadata macOS writes beside ``x.png`` on other
+    file systems, is no image although its suffix says so)."""
+    return path.name.startswith(".")
+
+
 def ignored_entries(folder: str | Path, kept: Iterable[Path], what: str = "image") -> str | None:
     """One line naming what ``folder`` holds besides the files ``kept`` (files of other
-    kinds, and subfolders, which are not searched), or None: ``ignored in F: 2 files that
-    are not images (a.txt, b.csv); 1 subfolder, not searched (old/)``. Commands print it
+    kinds, hidden ones, and subfolders, which are not searched), or None: ``ignored in F: 2
+    files that are not images (a.txt, b.csv); 1 hidden entry (._a.png); 1 subfolder, not
+    searched (old/)``. Commands print it
     so that nothing a user put there is skipped without a word."""
     kept = set(kept)
     others = [p for p in sorted(Path(folder).iterdir()) if p not in kept]
-    folders = [p.name + "/" for p in others if p.is_dir()]
-    files = [p.name for p in others if not p.is_dir()]
+    hidden = [p.name for p in others if is_hidden(p)]
+    folders = [p.name + "/" for p in others if p.is_dir() and not is_hidden(p)]
+    files = [p.name for p in others if not p.is_dir() and not is_hidden(p)]
     parts = []
     if files:
         parts.append(_not_of_kind(files, what))
+    if hidden:
+        entries = "entry" if len(hidden) == 1 else "entries"
+        parts.append(f"{len(hidden)} hidden {entries} ({listing(hidden, 4)})")
     if folders:
         parts.append(f"{counted(len(folders), 'subfolder')}, not searched ({listing(folders, 4)})")
     return f"ignored in {folder}: " + "; ".join(parts) if parts else None
@@ -114,11 +127,16 @@ def files_by_stem(
     what: str,
     report: Callable[[str], None] | None = None,
 ) -> dict[str, str]:
-    """Files of ``folder`` with one of ``suffixes``, by stem. Two files with the same stem,
+    """Files of ``folder`` with one of ``suffixes``, by stem (hidden ones, named with a leading
+    dot, left out and reported as :func:`ignored_entries` says). Two files with the same stem,
     a missing folder or a folder without such files are errors. ``report`` (e.g. ``print``)
     is given the :func:`ignored_entries` line of the folder, where it holds anything else."""
     path = existing_folder(folder, what, f"a folder of {what} files")
-    found = [f for f in sorted(path.iterdir()) if f.is_file() and f.suffix.lower() in suffixes]
+    found = [
+        f
+        for f in sorted(path.iterdir())
+        if f.is_file() and f.suffix.lower() in suffixes and not is_hidden(f)
+    ]
     if report is not None and (line := ignored_entries(path, found, what)):
         report(line)  # also before the error below: the images may be in a subfolder
     if not found:
