@@ -189,6 +189,16 @@ def test_images_without_their_labels_stop_before_the_model_loads(tmp_path, capsy
     assert f"1 images in {images} have no labels in {labels}: b" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("extra", "named"),
+    [(["--model", "nope"], "--model"), (["--no-tta", "--tile", "100"], "--tta/--no-tta, --tile")],
+)
+def test_how_to_predict_is_refused_with_predictions(predictions, tmp_path, capsys, extra, named):
+    # The angle maps are read as predict wrote them: these flags were accepted and ignored.
+    assert _analyze(predictions, tmp_path / "out", "--no-plots", *extra) == 2
+    assert f"error: {named}: these say how to predict" in capsys.readouterr().err
+
+
 def test_needs_a_source(tmp_path, capsys):
     assert main(["analyze", "--out", str(tmp_path / "o")]) == 2
     assert "give --predictions DIR" in capsys.readouterr().err

@@ -247,6 +247,24 @@ def _chosen_classes(args: argparse.Namespace, estimator: Any) -> list[tuple[int,
 _STRUCTURE_FLAGS = ("--masks", "--classes", "--class-id")
 
 
+def _check_no_prediction_flags(args: argparse.Namespace) -> None:
+    """With ``--predictions`` the angle maps are read as predict wrote them: a model or how
+    to predict (``--model``, ``--tile``, ``--no-tta``, ...) would be ignored without a word."""
+    probe = argparse.ArgumentParser()
+    add_model_arguments(probe)
+    flags: dict[str, list[str]] = {}
+    for action in probe._actions:
+        if action.dest != "help" and getattr(args, action.dest) != probe.get_default(action.dest):
+            flags.setdefault(action.dest, []).extend(action.option_strings[:1])
+    if flags:
+        given = ", ".join("/".join(names) for names in flags.values())
+        raise ValueError(
+            f"{given}: these say how to predict, and act only with --images without "
+            "--predictions; --predictions reads the angle maps as predict wrote them (give "
+            "these flags to predict, or analyze --images to predict here)"
+        )
+
+
 def run(args: argparse.Namespace) -> int:
     from dense_direction.analysis import analyze_many
     from dense_direction.analysis.report.files import prediction_items
@@ -256,6 +274,7 @@ def run(args: argparse.Namespace) -> int:
     output_folder(args.out, make=False)  # before any image is read
     options = _options(args)
     if args.predictions is not None:
+        _check_no_prediction_flags(args)
         items = prediction_items(
             args.predictions,
             args.masks,
