@@ -66,6 +66,29 @@ def test_writes_tables_and_per_image_files(predictions, tmp_path, capsys):
     assert "analysed 2 of 2 images" in capsys.readouterr().out
 
 
+def test_a_second_run_into_one_folder_replaces_the_first(predictions, tmp_path, capsys):
+    # A run with ROIs and pictures of bar and y, then one of bar alone, tables only: the
+    # first run's rois.csv and pictures stayed beside the second's tables, as if one result.
+    out, roi = tmp_path / "out", tmp_path / "roi"
+    roi.mkdir()
+    for stem in ("bar", "y"):
+        Image.fromarray(np.ones((200, 200), np.uint8)).save(roi / f"{stem}.png")
+    assert _analyze(predictions, out, "--roi", str(roi)) == 0
+    (out / "mine.txt").write_text("a user's file")
+    written = sorted(p.name for p in out.iterdir())
+    # 5 run files (rois.csv too), 5 per image, and mine.txt.
+    assert len(written) == 5 + 2 * 5 + 1 and "rois.csv" in written
+    (predictions / "y_angles.npy").unlink()
+    (predictions / "y_confidence.png").unlink()
+    capsys.readouterr()
+    assert _analyze(predictions, out, "--no-plots") == 0
+    assert "replaced the earlier analysis in" in capsys.readouterr().out
+    assert sorted(p.name for p in out.iterdir()) == [
+        "branches.csv", "images.csv", "mine.txt", "objects.csv", "summary.json"
+    ]  # fmt: skip
+    assert json.loads((out / "summary.json").read_text())["earlier_files_removed"] == 15
+
+
 def test_summary_histogram_in_the_orientationj_convention(predictions, tmp_path):
     # The bar runs at 135 deg: in OrientationJ's convention -45, the bin from -45 to -40.
     out = tmp_path / "oj"

@@ -297,6 +297,11 @@ def run(args: argparse.Namespace) -> int:
     jobs = args.jobs if args.predictions is not None else 1
     summary = analyze_many(items, args.out, options, files=not args.no_plots, jobs=jobs)
     notes = summary["notes"]
+    if summary["earlier_files_removed"]:
+        print(
+            f"replaced the earlier analysis in {args.out} "
+            f"({summary['earlier_files_removed']} files removed first)"
+        )
     print(
         f"analysed {summary['images']} of {len(items)} images ({summary['objects']} objects) "
         f"into {args.out}"

@@ -20,6 +20,7 @@ from PIL import Image
 
 from dense_direction.analysis.report.image import ImageAnalysis, analyze_image
 from dense_direction.analysis.report.options import AnalysisOptions, convert_table
+from dense_direction.analysis.report.outputs import SUMMARY, clear_earlier_run, image_file
 from dense_direction.analysis.report.plots import misorientation_picture, object_overlay, rose_plot
 from dense_direction.analysis.tracing.export import geojson_lines, write_graphml
 from dense_direction.progress import Progress
@@ -102,7 +103,7 @@ def write_image_files(
 ) -> None:
     """The per-image pictures, GeoJSON and GraphML."""
     counts, edges = analysis.histogram
-    rose_plot(counts, edges, out / f"{stem}_rose.png", stem, options.angle_convention)
+    rose_plot(counts, edges, image_file(out, stem, "rose.png"), stem, options.angle_convention)
     background = inputs.background
     if background is None:
         background = inputs.confidence if inputs.confidence is not None else analysis.structure
@@ -110,14 +111,16 @@ def write_image_files(
     overlay = object_overlay(
         background, inputs_angles(inputs), analysis.structure, analysis.objects_map
     )
-    Image.fromarray(overlay).save(out / f"{stem}_objects.png")
+    Image.fromarray(overlay).save(image_file(out, stem, "objects.png"))
     Image.fromarray(misorientation_picture(analysis.misorientation)).save(
-        out / f"{stem}_misorientation.png"
+        image_file(out, stem, "misorientation.png")
     )
-    (out / f"{stem}_streamlines.geojson").write_text(json.dumps(_geojson(analysis)))
+    image_file(out, stem, "streamlines.geojson").write_text(json.dumps(_geojson(analysis)))
     if analysis.graph is not None:
         write_graphml(
-            analysis.graph, convert_table(analysis.branches, options), out / f"{stem}_graph.graphml"
+            analysis.graph,
+            convert_table(analysis.branches, options),
+            image_file(out, stem, "graph.graphml"),
         )
 
 
@@ -245,12 +248,14 @@ def analyze_many(
 ) -> dict:
     """Analyse ``(stem, load)`` pairs (``load()`` returns :class:`ImageInputs`; an error it
     or the analysis raises for bad input skips that image and is reported) in ``jobs``
-    processes, and write the run's tables and, with ``files``, the per-image files.
-    Returns the summary."""
+    processes, and write the run's tables and, with ``files``, the per-image files, after
+    removing those an earlier run wrote into ``out`` (:func:`.outputs.clear_earlier_run`;
+    the summary's ``earlier_files_removed`` counts them). Returns the summary."""
     options = options or AnalysisOptions()
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     items = list(items)
+    removed = clear_earlier_run(out)
     done = []
     with Progress(len(items), "analyze", "img") as progress:  # whole lines in a log
         for result in _results(items, out, options, files, jobs):
@@ -270,5 +275,6 @@ def analyze_many(
     if rois:
         _table(rois, []).to_csv(out / "rois.csv", index=False)
     summary = _summary(images, objects, failed, options, {r.stem: r.histogram for r in ok})
-    (out / "summary.json").write_text(json.dumps(summary, indent=1))
+    summary["earlier_files_removed"] = len(removed)
+    (out / SUMMARY).write_text(json.dumps(summary, indent=1))
     return summary

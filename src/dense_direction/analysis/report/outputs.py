@@ -1,0 +1,47 @@
+"""The names of the files ``analyze`` writes into its output folder, and replacing an earlier
+run's: run-wide tables of a new run next to the pictures of images it did not analyse (or a
+``rois.csv`` it did not write) would be read as one result."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+__all__ = ["IMAGE_FILES", "RUN_FILES", "SUMMARY", "clear_earlier_run", "image_file"]
+
+#: The summary of a run: its options, units, notes, skipped images and histograms.
+SUMMARY = "summary.json"
+#: The files written once per run (``rois.csv`` only with ROIs).
+RUN_FILES = ("images.csv", "objects.csv", "branches.csv", "rois.csv", SUMMARY)
+#: What follows ``<stem>_`` in the names of the files written per image.
+IMAGE_FILES = (
+    "rose.png",
+    "objects.png",
+    "misorientation.png",
+    "streamlines.geojson",
+    "graph.graphml",
+)
+
+
+def image_file(out: Path, stem: str, kind: str) -> Path:
+    """``out/<stem>_<kind>``, ``kind`` one of :data:`IMAGE_FILES`."""
+    if kind not in IMAGE_FILES:
+        raise ValueError(f"kind must be one of {', '.join(IMAGE_FILES)}, got {kind!r}")
+    return out / f"{stem}_{kind}"
+
+
+def clear_earlier_run(out: Path) -> list[Path]:
+    """Remove the files an earlier run wrote into ``out`` (known from its summary: the run
+    files, and the per-image files of the images it analysed or skipped); the removed
+    paths. Other files stay; without a readable summary nothing is removed."""
+    try:
+        summary = json.loads((out / SUMMARY).read_text())
+        stems = {*summary.get("histograms", {}), *(f["image"] for f in summary["failed"])}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return []
+    paths = [out / name for name in RUN_FILES]
+    paths += [image_file(out, stem, kind) for stem in stems for kind in IMAGE_FILES]
+    removed = [path for path in paths if path.is_file()]
+    for path in removed:
+        path.unlink()
+    return removed
