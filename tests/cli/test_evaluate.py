@@ -194,8 +194,14 @@ def test_class_maps_are_read_from_classes_and_must_hold_integers(folders):
     item = items_from_args(_args(*argv, "--classes", folders / "classes"))[0]
     assert item.classes.dtype == np.int64 and item.classes[3].tolist() == [2] * 6
     assert item.classes.sum() == 12
-    Image.fromarray(np.full((6, 6, 3), 1, np.uint8)).save(folders / "classes" / "a.png")
-    with pytest.raises(ValueError, match=r"a\.png: labels must be a single-channel"):
+    # Gray stored as RGB reads as its one channel; a colour image is refused.
+    Image.fromarray(np.repeat(classes[..., None], 3, axis=2)).save(folders / "classes" / "a.png")
+    item = items_from_args(_args(*argv, "--classes", folders / "classes"))[0]
+    assert item.classes[3].tolist() == [2] * 6 and item.classes.sum() == 12
+    colour = np.repeat(classes[..., None], 3, axis=2)
+    colour[0, 0, 1] = 1
+    Image.fromarray(colour).save(folders / "classes" / "a.png")
+    with pytest.raises(ValueError, match=r"a\.png: labels must be a single-channel.*differ"):
         items_from_args(_args(*argv, "--classes", folders / "classes"))
 
 

@@ -4,6 +4,7 @@ import math
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from analysis_shapes import capsule, segment
@@ -197,11 +198,28 @@ def test_a_wide_bar_keeps_its_edge_next_to_a_thin_line():
 
 
 @pytest.mark.parametrize(
-    "labels", [np.full((8, 8), 0.5), np.full((8, 8), -1), np.zeros((8, 8, 3), np.uint8)]
+    "labels",
+    [
+        np.full((8, 8), 0.5),
+        np.full((8, 8), -1),
+        np.dstack([np.zeros((8, 8), np.uint8)] * 2 + [np.ones((8, 8), np.uint8)]),
+    ],
 )
 def test_labels_that_are_not_integers_are_refused(labels):
     with pytest.raises(ValueError, match="labels must be"):
         analyze_image(np.zeros((8, 8)), np.ones((8, 8)), labels=labels)
+
+
+def test_an_roi_is_named_as_one_and_gray_stored_as_rgb_is_its_one_channel():
+    mask = np.ones((8, 8))
+    with pytest.raises(ValueError, match=r"roi: ROI must be integers \(one value per region"):
+        analyze_image(np.zeros((8, 8)), mask, roi=np.full((8, 8), 0.5))
+    roi = np.zeros((8, 8), np.uint8)
+    roi[:, 4:] = 2
+    gray = analyze_image(np.zeros((8, 8)), mask, roi=roi).rois
+    rgb = analyze_image(np.zeros((8, 8)), mask, roi=np.dstack([roi] * 3)).rois
+    pd.testing.assert_frame_equal(gray, rgb)
+    assert gray["roi"].tolist() == [2]
 
 
 def test_whole_number_float_labels_are_accepted():

@@ -185,7 +185,7 @@ def analyze_image(
         "the angle map", angles.shape, mask=mask, confidence=confidence, labels=labels, roi=roi
     )
     labels = None if labels is None else check_labels(labels)
-    roi = None if roi is None else check_labels(roi, "roi")
+    roi = None if roi is None else check_labels(roi, "roi", "ROI")
     structure = structure_mask(angles, mask, confidence, options.threshold)
     if roi is not None:
         structure &= roi > 0
