@@ -106,3 +106,12 @@ def test_a_split_left_empty_is_said_by_synth_and_by_evaluate(tmp_path, capsys):
     args = parser.parse_args(["--checkpoint", "c", "--out", "o", "--data", str(out)])
     with pytest.raises(FileNotFoundError, match=r"has no test samples \(meta.json: train 2"):
         items_from_args(args)
+    # A folder synth did not write (here predict's output) sent the user to its meta.json,
+    # which does not exist.
+    other = tmp_path / "predictions"
+    other.mkdir()
+    (other / "a_angles.npy").write_bytes(b"")
+    args = parser.parse_args(["--checkpoint", "c", "--out", "o", "--data", str(other)])
+    message = "is not a dataset that dense-direction synth wrote (no meta.json, no "
+    with pytest.raises(FileNotFoundError, match=message):
+        items_from_args(args)

@@ -77,6 +77,12 @@ def missing_split(root: str | Path, split: str, folder: str | Path) -> str:
             f"{root} has no {split} samples ({meta.name}: {listed}): write more with "
             f"dense-direction synth --num, or give the split a larger share with --splits"
         )
+    if not meta.is_file():  # not a dataset synth wrote (e.g. predict's output folder)
+        return (
+            f"{root} is not a dataset that dense-direction synth wrote (no {meta.name}, no "
+            f"{folder}): --data takes synth's layout; give other images with --images and "
+            f"their masks or truth (see the command's --help)"
+        )
     return f"no {folder} (split {split!r} missing); see {meta}"
 
 
