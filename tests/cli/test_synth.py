@@ -112,6 +112,6 @@ def test_a_split_left_empty_is_said_by_synth_and_by_evaluate(tmp_path, capsys):
     other.mkdir()
     (other / "a_angles.npy").write_bytes(b"")
     args = parser.parse_args(["--checkpoint", "c", "--out", "o", "--data", str(other)])
-    message = "is not a dataset that dense-direction synth wrote (no meta.json, no "
+    message = r"is not a dataset that dense-direction synth wrote \(no meta.json, no "
     with pytest.raises(FileNotFoundError, match=message):
         items_from_args(args)
