@@ -235,6 +235,19 @@ def test_evaluate_reports_model_and_baselines(trained, tmp_path):
     assert report["methods"]["model"]["count"] > 0
     assert (tmp_path / "report" / "error_histogram.png").exists()
     assert list((tmp_path / "report").glob("panel_*.png"))
+    # What was scored, recorded: a report without it cannot be told from another model's
+    # (or the same model's without test-time augmentation).
+    from dense_direction.io import sha256
+    from dense_direction.mm.checkpoints import find_checkpoint
+
+    weights = find_checkpoint(work)
+    assert report["run"]["sha256"] == sha256(weights) and report["run"]["model"] == str(work)
+    assert report["run"]["options"]["tta"] == 8 and report["run"]["data"] == {
+        "data": str(data), "split": "test"
+    }  # fmt: skip
+    text = (tmp_path / "report" / "metrics.md").read_text()
+    assert f"Model: {work} (weights SHA-256 {sha256(weights)[:12]}...)" in text
+    assert "tta 8" in text and f"data: --data {data} --split test" in text
 
 
 def test_demo_runs_end_to_end(tmp_path):

@@ -59,10 +59,25 @@ def summary_report(summaries: dict[str, Any], images: int) -> dict[str, Any]:
     return report
 
 
+def _run_lines(run: dict[str, Any] | None) -> list[str]:
+    """What was scored, for the report's reader: the model (and the start of its weights'
+    SHA-256), the options it predicted with, and the data flags."""
+    if not run:
+        return []
+    options = ", ".join(f"{k} {v}" for k, v in run.get("options", {}).items())
+    data = " ".join(f"--{k} {v}" for k, v in run.get("data", {}).items())
+    return [
+        f"Model: {run['model']} (weights SHA-256 {str(run['sha256'])[:12]}...), predicted with "
+        f"{options}; data: {data}.",
+        "",
+    ]
+
+
 def markdown(report: dict[str, Any]) -> str:
     lines = [
         f"# Direction error on {report['images']} images",
         "",
+        *_run_lines(report.get("run")),
         "Angular error in degrees (modulo 180) against the ground truth; acc@T = fraction "
         "(0-1) of the pixels within T degrees.",
         "",

@@ -185,6 +185,17 @@ def model_identity(args: argparse.Namespace) -> dict[str, str]:
     return {"model": model_source(args), "weights": str(weights), "sha256": digest}
 
 
+def resolved_options(options: dict, estimator: object) -> dict:
+    """``options`` as they act: ``smooth=None`` is the strength the model gets, the target
+    width only matters with several scales, and the precision is the one used."""
+    resolved = {key: list(v) if isinstance(v, tuple) else v for key, v in options.items()}
+    resolved["smooth"] = estimator.check_smooth(options["smooth"])
+    if len(options["scales"]) < 2:
+        resolved.pop("target_width")
+    resolved["precision"] = str(estimator.dtype).removeprefix("torch.")
+    return resolved
+
+
 @functools.lru_cache(maxsize=8)
 def _digest(path: Path, size: int, mtime_ns: int) -> str:
     """The SHA-256 of ``path``, read once per size and modification time (``predict`` names

@@ -34,7 +34,7 @@ class RunRecord:
         self, args: argparse.Namespace, estimator: object, options: dict, inputs: list[str]
     ) -> None:
         """``inputs``: the stems this run predicts (their earlier outputs are replaced)."""
-        from dense_direction.cli._model import model_identity
+        from dense_direction.cli._model import model_identity, resolved_options
 
         self.path = args.out / RUN_RECORD
         self.record = {
@@ -42,7 +42,7 @@ class RunRecord:
             "confidence": confidence_kind(bool(estimator.seg_channels)),
             # The order of the maps in a (K, H, W) angle file (analyze names each by its id).
             "direction_classes": list(estimator.dir_classes),
-            "options": _resolved(options, estimator),
+            "options": resolved_options(options, estimator),
             # What the pictures show: the overlay's threshold, and whether quiver plots were
             # drawn (another run's plots would not match this run's angles).
             "pictures": {"threshold": args.threshold, "quiver": bool(args.quiver)},
@@ -84,14 +84,3 @@ class RunRecord:
     def _write(self) -> None:
         record = {**self.record, "images": sorted(self.images)}
         self.path.write_text(json.dumps(record, indent=2) + "\n")
-
-
-def _resolved(options: dict, estimator: object) -> dict:
-    """``options`` as they act: ``smooth=None`` is the strength the model gets, the target
-    width only matters with several scales, and the precision is the one used."""
-    resolved = {key: list(v) if isinstance(v, tuple) else v for key, v in options.items()}
-    resolved["smooth"] = estimator.check_smooth(options["smooth"])
-    if len(options["scales"]) < 2:
-        resolved.pop("target_width")
-    resolved["precision"] = str(estimator.dtype).removeprefix("torch.")
-    return resolved

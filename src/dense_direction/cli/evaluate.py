@@ -20,7 +20,13 @@ from dense_direction.cli._evaluation_report import (
     markdown,
     summary_report,
 )
-from dense_direction.cli._model import add_model_arguments, load_estimator, prediction_options
+from dense_direction.cli._model import (
+    add_model_arguments,
+    load_estimator,
+    model_identity,
+    prediction_options,
+    resolved_options,
+)
 from dense_direction.evaluation import (
     angular_error,
     field_by_class,
@@ -69,11 +75,13 @@ def evaluate(
     baselines: bool = True,
     panels: int = 4,
     options: dict[str, Any] | None = None,
+    run: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Score the model (predicting with ``options``, keyword arguments of its ``predict``;
     by default as ``predict`` does) and the
     baselines on ``items``; write ``metrics.json``, ``metrics.md``, ``error_histogram.png``
-    and example panels into ``out``."""
+    and example panels into ``out``. ``run``: what was scored, recorded in the report as it
+    is (the command line gives the model, its weights' SHA-256, the options and the data)."""
     from dense_direction.visualization import comparison_row, error_histogram
 
     dir_classes = tuple(estimator.dir_classes)
@@ -108,6 +116,8 @@ def evaluate(
             Image.fromarray(row).save(out / f"panel_{item.name}.png")
     flat = {m: np.concatenate(e) if e else np.empty(0) for m, e in errors.items()}
     report = summary_report({m: summarize_errors(e) for m, e in flat.items()}, len(items))
+    if run is not None:
+        report["run"] = run
     if groups := _groups(flat, items, classes, bands):
         report["groups"] = groups
     if len(dir_classes) > 1:
@@ -161,6 +171,19 @@ def _check_class_maps(items: Sequence[Item], dir_classes: tuple[int, ...]) -> No
         )
 
 
+#: The flags that say what is scored (recorded in the report).
+_DATA_FLAGS = (
+    "data",
+    "split",
+    "images",
+    "directions",
+    "centerlines",
+    "masks",
+    "crossings",
+    "classes",
+)
+
+
 def run(args: argparse.Namespace) -> int:
     if args.panels < 0:
         raise ValueError(f"--panels must be >= 0 (0: none), got {args.panels}")
@@ -168,7 +191,17 @@ def run(args: argparse.Namespace) -> int:
     items = items_from_args(args)
     options = prediction_options(args)
     estimator = load_estimator(args)
-    report = evaluate(estimator, items, args.out, not args.no_baselines, args.panels, options)
+    data = {k: str(v) for k, v in vars(args).items() if k in _DATA_FLAGS and v is not None}
+    if "data" in data:
+        data.setdefault("split", "test")
+    record = {
+        **model_identity(args),
+        "options": resolved_options(options, estimator),
+        "data": data,
+    }
+    report = evaluate(
+        estimator, items, args.out, not args.no_baselines, args.panels, options, run=record
+    )
     print((args.out / "metrics.md").read_text())
     print(f"report written to {args.out}")
     if report["methods"][MODEL]["count"] == 0:
