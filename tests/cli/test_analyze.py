@@ -54,6 +54,7 @@ def test_writes_tables_and_per_image_files(predictions, tmp_path, capsys):
     assert len(pd.read_csv(out / "branches.csv").query("image == 'y'")) == 3
     summary = json.loads((out / "summary.json").read_text())
     assert summary["images"] == 2 and summary["units"]["length"] == "px"
+    assert summary["run"] == {"predictions": str(predictions)}  # no predict.json to add
     for stem in ("bar", "y"):
         for suffix in (
             "_rose.png",
@@ -249,6 +250,12 @@ def test_images_alone_are_predicted_with_the_bundled_model(tmp_path, capsys):
     assert f"ignored in {images}: 1 file that is not an image (scale.txt)" in printed
     assert "model: bundled 'general'" in printed and "analysed 1 of 1 images" in printed
     assert pd.read_csv(out / "images.csv").image.tolist() == ["a"]
+    # The summary says which model predicted, and how.
+    from dense_direction.models import bundled_model
+
+    run = json.loads((out / "summary.json").read_text())["run"]
+    assert run["model"] == "bundled:general" and run["options"]["tta"] == 1
+    assert run["sha256"] == bundled_model("general").manifest["sha256"]
     # One file or a pattern, as predict --input takes them (a file was "not found").
     Image.fromarray(generate_sample("roads", (64, 64), seed=2).image).save(images / "b.png")
     for given, stems in ((images / "b.png", ["b"]), (images / "*.png", ["a", "b"])):
@@ -364,6 +371,10 @@ def test_each_class_of_a_multi_class_prediction_is_analysed_on_its_own(tmp_path,
     assert images["pixels"].tolist() == [bars[1].sum(), bars[2].sum()]
     assert (tmp_path / "out" / "a_class2_rose.png").is_file()
     assert set(pd.read_csv(tmp_path / "out" / "objects.csv")["image"]) == {"a_class1", "a_class2"}
+    # The summary keeps predict's record of the predictions (not its list of images).
+    run = json.loads((tmp_path / "out" / "summary.json").read_text())["run"]
+    expected = {"predictions": str(tmp_path / "pred")}
+    assert run == (expected if record is None else {**expected, "direction_classes": record})
 
 
 def test_one_class_is_picked_with_class_id(tmp_path, capsys):

@@ -14,8 +14,10 @@ from dense_direction.analysis.conventions import ANGLE_CONVENTIONS
 from dense_direction.cli._model import (
     add_model_arguments,
     load_estimator,
+    model_identity,
     model_source,
     prediction_options,
+    resolved_options,
 )
 from dense_direction.io import (
     IMAGE_SUFFIXES,
@@ -203,7 +205,9 @@ def _predictor(estimator: Any, options: dict) -> Callable[[str], tuple[np.ndarra
     return predict
 
 
-def _prediction_items(args: argparse.Namespace) -> list:
+def _prediction_items(args: argparse.Namespace) -> tuple[list, dict]:
+    """The items of the images, each predicted when its turn comes, and the record of how:
+    the model (its weights' SHA-256) and the options as they act."""
     from dense_direction.analysis.report.classes import item_name
     from dense_direction.cli.predict import collect_inputs
 
@@ -230,7 +234,8 @@ def _prediction_items(args: argparse.Namespace) -> list:
         for which in classes:
             name = item_name(stem, which[1])
             items.append((name, partial(_predicted, predict, path, which, extra)))
-    return items
+    record = {**model_identity(args), "options": resolved_options(options, estimator)}
+    return items, record
 
 
 def _chosen_classes(args: argparse.Namespace, estimator: Any) -> list[tuple[int, int | None]]:
@@ -265,6 +270,15 @@ def _check_no_prediction_flags(args: argparse.Namespace) -> None:
         )
 
 
+def _predicted_by(folder: Path) -> dict:
+    """The predictions analysed, and how predict made them where its run record says (the
+    model, its weights' SHA-256, the options; not its list of images)."""
+    from dense_direction.prediction import read_run_record
+
+    record = read_run_record(folder) or {}
+    return {"predictions": str(folder), **{k: v for k, v in record.items() if k != "images"}}
+
+
 def run(args: argparse.Namespace) -> int:
     from dense_direction.analysis import analyze_many
     from dense_direction.analysis.report.files import prediction_items
@@ -286,8 +300,9 @@ def run(args: argparse.Namespace) -> int:
             class_ids=args.class_id,
             names=_STRUCTURE_FLAGS,
         )
+        record = _predicted_by(args.predictions)
     elif args.images is not None:
-        items = _prediction_items(args)
+        items, record = _prediction_items(args)
     else:
         raise ValueError(
             "give --predictions DIR (what predict wrote), or --images DIR to predict first "
@@ -295,7 +310,7 @@ def run(args: argparse.Namespace) -> int:
         )
     # A model in the loaders cannot be shared with worker processes: predict in this one.
     jobs = args.jobs if args.predictions is not None else 1
-    summary = analyze_many(items, args.out, options, files=not args.no_plots, jobs=jobs)
+    summary = analyze_many(items, args.out, options, files=not args.no_plots, jobs=jobs, run=record)
     notes = summary["notes"]
     if summary["earlier_files_removed"]:
         print(

@@ -245,12 +245,15 @@ def analyze_many(
     options: AnalysisOptions | None = None,
     files: bool = True,
     jobs: int = 1,
+    run: dict | None = None,
 ) -> dict:
     """Analyse ``(stem, load)`` pairs (``load()`` returns :class:`ImageInputs`; an error it
     or the analysis raises for bad input skips that image and is reported) in ``jobs``
     processes, and write the run's tables and, with ``files``, the per-image files, after
     removing those an earlier run wrote into ``out`` (:func:`.outputs.clear_earlier_run`;
-    the summary's ``earlier_files_removed`` counts them). Returns the summary."""
+    the summary's ``earlier_files_removed`` counts them). ``run``: what was analysed (the
+    command line gives the model and its options, or the predictions folder and predict's
+    record of them), kept in the summary as ``run``. Returns the summary."""
     options = options or AnalysisOptions()
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -276,5 +279,7 @@ def analyze_many(
         _table(rois, []).to_csv(out / "rois.csv", index=False)
     summary = _summary(images, objects, failed, options, {r.stem: r.histogram for r in ok})
     summary["earlier_files_removed"] = len(removed)
+    if run is not None:
+        summary["run"] = run
     (out / SUMMARY).write_text(json.dumps(summary, indent=1))
     return summary
