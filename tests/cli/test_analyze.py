@@ -207,7 +207,7 @@ def test_images_without_their_labels_stop_before_the_model_loads(tmp_path, capsy
     for stem in ("a", "b"):
         Image.fromarray(np.zeros((32, 32, 3), np.uint8)).save(images / f"{stem}.png")
     Image.fromarray(np.ones((32, 32), np.uint8)).save(labels / "a.png")
-    monkeypatch.setattr("dense_direction.cli.analyze.load_estimator", pytest.fail)
+    monkeypatch.setattr("dense_direction.cli._analyze_sources.load_estimator", pytest.fail)
     argv = ["analyze", "--images", str(images), "--labels", str(labels), "--out", str(tmp_path)]
     assert main(argv) == 2
     assert f"1 images in {images} have no labels in {labels}: b" in capsys.readouterr().err
@@ -312,7 +312,7 @@ def test_the_coherence_of_a_direction_only_model_is_not_a_structure_mask(
 def test_images_with_a_direction_only_model_need_masks(tmp_path, capsys, monkeypatch):
     from types import SimpleNamespace
 
-    import dense_direction.cli.analyze as analyze
+    import dense_direction.cli._analyze_sources as analyze
 
     monkeypatch.setattr(analyze, "load_estimator", lambda args: SimpleNamespace(seg_channels=0))
     images = tmp_path / "images"
@@ -436,7 +436,7 @@ def test_images_of_a_multi_class_model_are_predicted_once_for_all_classes(tmp_pa
     # The two-field model: field 1 horizontal (0 deg), field 2 vertical (90 deg) everywhere;
     # its structure probabilities are 1/3 each (below the threshold): the class map says
     # which pixels are whose.
-    import dense_direction.cli.analyze as analyze
+    import dense_direction.cli._analyze_sources as analyze
 
     estimator = two_field_estimator()
     calls = []
