@@ -1,13 +1,21 @@
-"""The names of the files ``analyze`` writes into its output folder, and replacing an earlier
-run's: run-wide tables of a new run next to the pictures of images it did not analyse (or a
-``rois.csv`` it did not write) would be read as one result."""
+"""The names of the files ``analyze`` writes into its output folder, what its summary holds,
+and replacing an earlier run's files: run-wide tables of a new run next to the pictures of
+images it did not analyse (or a ``rois.csv`` it did not write) would be read as one
+result."""
 
 from __future__ import annotations
 
 import json
+import math
+from dataclasses import asdict
 from pathlib import Path
 
-__all__ = ["IMAGE_FILES", "RUN_FILES", "SUMMARY", "clear_earlier_run", "image_file"]
+import numpy as np
+import pandas as pd
+
+from dense_direction.analysis.report.options import AnalysisOptions
+
+__all__ = ["IMAGE_FILES", "RUN_FILES", "SUMMARY", "clear_earlier_run", "image_file", "run_summary"]
 
 #: The summary of a run: its options, units, notes, skipped images and histograms.
 SUMMARY = "summary.json"
@@ -45,3 +53,41 @@ def clear_earlier_run(out: Path) -> list[Path]:
     for path in removed:
         path.unlink()
     return removed
+
+
+def run_summary(
+    images: pd.DataFrame,
+    objects: pd.DataFrame,
+    failed: list[tuple[str, str]],
+    options: AnalysisOptions,
+    hist: dict[str, dict],
+) -> dict:
+    """What ``summary.json`` holds: counts, skipped images and notes, the mean order
+    parameter, the options and units, and each image's histogram (``hist``)."""
+
+    def mean(column: str) -> float | None:
+        value = images[column].mean() if column in images and len(images) else math.nan
+        return None if not np.isfinite(value) else float(value)
+
+    return {
+        "images": len(images),
+        "failed": [{"image": stem, "reason": reason} for stem, reason in failed],
+        "notes": {
+            r["image"]: r["note"]
+            for r in images.to_dict("records")
+            if isinstance(r.get("note"), str)
+        },
+        "objects": len(objects),
+        "order_parameter_mean": mean("order_parameter"),
+        "options": asdict(options),
+        "units": {
+            "length": options.unit,
+            "width": options.unit,
+            "curvature": f"1/{options.unit}",
+            "angles": "degrees, counter-clockwise from x, y up",
+            "angle_range": "(-90, 90]"
+            if options.angle_convention == "orientationj"
+            else "[0, 180)",
+        },
+        "histograms": hist,
+    }

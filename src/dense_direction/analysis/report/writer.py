@@ -9,9 +9,8 @@ centre-lines), ``_graph.graphml``.
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +19,12 @@ from PIL import Image
 
 from dense_direction.analysis.report.image import ImageAnalysis, analyze_image
 from dense_direction.analysis.report.options import AnalysisOptions, convert_table
-from dense_direction.analysis.report.outputs import SUMMARY, clear_earlier_run, image_file
+from dense_direction.analysis.report.outputs import (
+    SUMMARY,
+    clear_earlier_run,
+    image_file,
+    run_summary,
+)
 from dense_direction.analysis.report.plots import misorientation_picture, object_overlay, rose_plot
 from dense_direction.analysis.tracing.export import geojson_lines, write_graphml
 from dense_direction.progress import Progress
@@ -137,41 +141,6 @@ def _tagged(table: pd.DataFrame, stem: str, columns: list[str] | None = None) ->
     return table[[c for c in columns if c in table.columns]]
 
 
-def _summary(
-    images: pd.DataFrame,
-    objects: pd.DataFrame,
-    failed: list[tuple[str, str]],
-    options: AnalysisOptions,
-    hist: dict[str, dict],
-) -> dict:
-    def mean(column: str) -> float | None:
-        value = images[column].mean() if column in images and len(images) else math.nan
-        return None if not np.isfinite(value) else float(value)
-
-    return {
-        "images": len(images),
-        "failed": [{"image": stem, "reason": reason} for stem, reason in failed],
-        "notes": {
-            r["image"]: r["note"]
-            for r in images.to_dict("records")
-            if isinstance(r.get("note"), str)
-        },
-        "objects": len(objects),
-        "order_parameter_mean": mean("order_parameter"),
-        "options": asdict(options),
-        "units": {
-            "length": options.unit,
-            "width": options.unit,
-            "curvature": f"1/{options.unit}",
-            "angles": "degrees, counter-clockwise from x, y up",
-            "angle_range": "(-90, 90]"
-            if options.angle_convention == "orientationj"
-            else "[0, 180)",
-        },
-        "histograms": hist,
-    }
-
-
 @dataclass
 class _Result:
     """What one image contributes to the run's tables (small: it crosses processes)."""
@@ -277,7 +246,7 @@ def analyze_many(
     rois = [r.rois for r in ok if r.rois is not None]
     if rois:
         _table(rois, []).to_csv(out / "rois.csv", index=False)
-    summary = _summary(images, objects, failed, options, {r.stem: r.histogram for r in ok})
+    summary = run_summary(images, objects, failed, options, {r.stem: r.histogram for r in ok})
     summary["earlier_files_removed"] = len(removed)
     if run is not None:
         summary["run"] = run
