@@ -107,7 +107,8 @@ def add_parser(parser: argparse.ArgumentParser) -> None:
         "--jobs",
         type=int,
         default=min(2, os.cpu_count() or 1),
-        help="images analysed in parallel processes (default: 2, or 1 on one core)",
+        help="images analysed in parallel processes (default: 2, or 1 on one core); with "
+        "--images alone 1: the model predicts in this process",
     )
     parser.add_argument(
         "--no-plots",
