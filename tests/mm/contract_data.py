@@ -15,7 +15,7 @@ from contract_kit import DIRECTIONER, SIZE, Context, Contract, samples
 from mmengine.evaluator import Evaluator
 from PIL import Image
 
-LOAD = [dict(type="LoadImage"), dict(type="LoadAnnotations"), dict(type="BinarizeAnnotations")]
+LOAD = [dict(type="LoadImage"), dict(type="LoadMask"), dict(type="BinarizeAnnotations")]
 PACK = [dict(type="PackSegInputs")]
 
 

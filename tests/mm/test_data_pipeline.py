@@ -278,6 +278,44 @@ def test_labels_zero_two_and_red_masks_are_structure_through_the_pipeline(tmp_pa
     assert sums == [16, 16]
 
 
+@pytest.mark.parametrize(
+    "loader",
+    ["LoadMask", "LoadAnnotations"],  # the presets', and a reference config's
+)
+def test_deep_and_float_masks_keep_their_structure_through_trains_pipeline(tmp_path, loader):
+    # mmseg's LoadAnnotations casts masks to uint8: a 16-bit 0/256 line became 0 (no
+    # structure: loss 0 for the whole run), label 300 became 44 and a float 0/0.8 mask 0,
+    # while the check before training read them right. Each mask: one row of 16 pixels.
+    from dense_direction.cli._train_data import adapt_pipeline
+
+    images, masks = tmp_path / "images", tmp_path / "masks"
+    images.mkdir()
+    masks.mkdir()
+    deep = np.zeros((16, 16), np.uint16)
+    deep[4] = 256
+    labels = np.zeros((16, 16), np.uint16)
+    labels[6] = 300
+    labels[9] = 7  # another label: not structure with --positive-labels 300
+    floating = np.zeros((16, 16), np.float32)
+    floating[8] = 0.8
+    for name, mask, suffix in (("deep", deep, ".png"), ("labels", labels, ".png"),
+                               ("float", floating, ".tif")):  # fmt: skip
+        Image.fromarray(np.zeros((16, 16, 3), np.uint8)).save(images / f"{name}.png")
+        Image.fromarray(mask).save(masks / f"{name}{suffix}")
+    steps = [dict(type="LoadImageFromFile"), dict(type=loader), dict(type="BinarizeAnnotations")]
+    folders = dict(type="ImageMaskFolderDataset", images=str(images), masks=str(masks))
+    for positive, rows in ((None, {"deep": [4], "float": [8], "labels": [6, 9]}),
+                           ([300], {"deep": [], "float": [], "labels": [6]})):  # fmt: skip
+        names = ["labels"] if positive else ["deep", "float", "labels"]
+        dataset = DATASETS.build(
+            dict(folders, names=names, pipeline=adapt_pipeline(steps, positive))
+        )
+        for i, name in enumerate(names):
+            seg = dataset[i]["gt_seg_map"]
+            assert np.flatnonzero(seg.any(axis=1)).tolist() == rows[name], name
+            assert seg.sum() == 16 * len(rows[name])
+
+
 def test_empty_masks_warn_and_all_empty_is_an_error(tmp_path):
     line = np.zeros((16, 16), np.uint8)
     line[3] = 1

@@ -206,6 +206,9 @@ CONTRACTS: dict[str, Contract] = {
         SEGMENTO, extra=dict(fields=("pred_sem_seg", "seg_logits"))
     ),
     "transform/LoadImage": TransformContract(dict(type="LoadImage"), adds=("img", "img_shape")),
+    "transform/LoadMask": TransformContract(
+        dict(type="LoadMask"), before=LOADED[:1], adds=("gt_seg_map", "seg_fields")
+    ),
     "transform/CachedLoading": TransformContract(
         dict(type="CachedLoading", transforms=LOADED), adds=("img", "gt_seg_map", "seg_fields")
     ),

@@ -22,13 +22,17 @@ def _direction_loss(cfg: Any) -> dict:
 def own_image_loader(pipeline: list) -> list:
     """``pipeline`` with mmcv's ``LoadImageFromFile`` replaced by ``LoadImage``, which reads
     images by :mod:`dense_direction.io` (16-bit and float images by their own range), exactly
-    as ``predict`` and ``evaluate`` do."""
-    return [
-        dict(type="LoadImage", to_float32=step.get("to_float32", False))
-        if step["type"] == "LoadImageFromFile"
-        else step
-        for step in pipeline
-    ]
+    as ``predict`` and ``evaluate`` do; and where the masks are binarised, mmseg's
+    ``LoadAnnotations`` (which casts them to uint8 first) by ``LoadMask`` (values as stored)."""
+    binarised = any(step["type"] == "BinarizeAnnotations" for step in pipeline)
+    steps = []
+    for step in pipeline:
+        if step["type"] == "LoadImageFromFile":
+            step = dict(type="LoadImage", to_float32=step.get("to_float32", False))
+        elif step["type"] == "LoadAnnotations" and binarised and len(step) == 1:
+            step = dict(type="LoadMask")  # (one with options, e.g. a label map, stays)
+        steps.append(step)
+    return steps
 
 
 def adapt_pipeline(
@@ -53,7 +57,7 @@ def validation(args: argparse.Namespace, cfg: Any) -> tuple[list, list, str]:
     load = adapt_pipeline(
         [
             dict(type="LoadImage"),
-            dict(type="LoadAnnotations"),
+            dict(type="LoadMask"),
             dict(type="BinarizeAnnotations"),
         ],
         args.positive_labels,

@@ -21,7 +21,13 @@ from dense_direction.transforms import ArrayCache
 __all__ = ["LOADING_STEPS", "CachedLoading", "cache_loading"]
 
 #: Steps whose output depends on the sample's files only: safe to run once and replay.
-LOADING_STEPS = ("LoadImage", "LoadImageFromFile", "LoadAnnotations", "BinarizeAnnotations")
+LOADING_STEPS = (
+    "LoadImage",
+    "LoadImageFromFile",
+    "LoadMask",
+    "LoadAnnotations",
+    "BinarizeAnnotations",
+)
 
 
 def _nbytes(values: dict[str, Any]) -> int:

@@ -29,6 +29,7 @@ from dense_direction.io import (
     binarize_mask,
     read_binary_mask,
     read_image_and_no_data,
+    read_mask,
 )
 from dense_direction.losses.medial import check_medial_options
 from dense_direction.transforms import (
@@ -107,6 +108,24 @@ class LoadImage(BaseTransform):
         if missing is not None:
             results[NO_DATA_KEY] = missing
         results["img_shape"] = results["ori_shape"] = image.shape[:2]
+        return results
+
+
+@TRANSFORMS.register_module()
+class LoadMask(BaseTransform):
+    """``seg_map_path`` -> ``gt_seg_map`` with the values as stored
+    (:func:`dense_direction.io.read_mask`: 16-bit, float TIFF, labels above 255, colour), for
+    :class:`BinarizeAnnotations` to binarise by the package's mask rule, as the check before
+    training and ``evaluate`` read masks. mmseg's ``LoadAnnotations`` casts to uint8 first: a
+    16-bit mask of 0/256 became empty, label 300 became 44 and a float mask of 0/0.8 empty,
+    without a word.
+    """
+
+    def transform(self, results: dict) -> dict:
+        results["gt_seg_map"] = read_mask(results["seg_map_path"])
+        fields = results.setdefault("seg_fields", [])
+        if "gt_seg_map" not in fields:
+            fields.append("gt_seg_map")
         return results
 
 

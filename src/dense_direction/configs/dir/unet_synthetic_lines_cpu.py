@@ -30,7 +30,7 @@ direction_losses = [
 model = dict(decode_head=dict(loss_decode=direction_losses))
 train_pipeline = [
     dict(type="LoadImage"),
-    dict(type="LoadAnnotations"),
+    dict(type="LoadMask"),
     dict(type="BinarizeAnnotations"),
     dict(type="RandomFlip", prob=0.5),
     dict(type="MaskGuidedRandomCrop", crop_size=(128, 128), min_ratio=0.02, max_ratio=0.5),

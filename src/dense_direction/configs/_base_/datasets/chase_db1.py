@@ -20,7 +20,7 @@ metric_loss = dict(
 )
 train_pipeline = [
     dict(type="LoadImage"),
-    dict(type="LoadAnnotations"),
+    dict(type="LoadMask"),
     dict(type="BinarizeAnnotations"),
     dict(type="MaskGuidedRandomCrop", crop_size=crop_size, min_ratio=0.05, max_ratio=0.3),
     dict(type="RandomFlip", prob=0.5),
@@ -29,7 +29,7 @@ train_pipeline = [
 ]
 test_pipeline = [
     dict(type="LoadImage"),
-    dict(type="LoadAnnotations"),
+    dict(type="LoadMask"),
     dict(type="BinarizeAnnotations"),
     dict(type="MaskToCenterline"),
     dict(type="CenterlineToDirections", source_key="gt_centerline"),

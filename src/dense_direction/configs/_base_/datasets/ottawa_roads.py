@@ -20,7 +20,7 @@ metric_loss = dict(
 )
 train_pipeline = [
     dict(type="LoadImage"),
-    dict(type="LoadAnnotations"),
+    dict(type="LoadMask"),
     dict(type="BinarizeAnnotations"),
     dict(
         type="MaskGuidedRandomCrop",
@@ -35,7 +35,7 @@ train_pipeline = [
 ]
 test_pipeline = [
     dict(type="LoadImage"),
-    dict(type="LoadAnnotations"),
+    dict(type="LoadMask"),
     dict(type="BinarizeAnnotations"),
     dict(type="PackSegInputs"),
 ]

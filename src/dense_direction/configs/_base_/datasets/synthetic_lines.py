@@ -7,7 +7,7 @@ crop_size = (128, 128)
 
 train_pipeline = [
     dict(type="LoadImage"),
-    dict(type="LoadAnnotations"),
+    dict(type="LoadMask"),
     dict(type="BinarizeAnnotations"),
     dict(type="MaskGuidedRandomCrop", crop_size=crop_size, min_ratio=0.02, max_ratio=0.5),
     dict(type="RandomFlip", prob=0.5),
@@ -16,7 +16,7 @@ train_pipeline = [
 ]
 test_pipeline = [
     dict(type="LoadImage"),
-    dict(type="LoadAnnotations"),
+    dict(type="LoadMask"),
     dict(type="BinarizeAnnotations"),
     dict(type="LoadDirectionAnnotations", required=("centerline", "direction", "crossing")),
     dict(
