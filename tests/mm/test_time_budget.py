@@ -51,6 +51,19 @@ def test_fitting_mid_warm_up_still_ends_annealed():
     assert after[-1] == pytest.approx(PEAK / 25 / 1e4)
 
 
+def test_a_schedule_stretched_past_the_runs_planned_end_still_anneals():
+    # mmengine's runner builds the scheduler with end = the planned max_iters (100 here),
+    # after which it stops changing the rate: stretched to 400 steps, the rate stayed at its
+    # value of step 100 (near the peak) for the other 300.
+    optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=PEAK)
+    scheduler = OneCycleLR(optimizer, eta_max=PEAK, total_steps=100, by_epoch=False, end=100)
+    fit_one_cycle([scheduler], 400)
+    reference_optimizer, reference = _scheduler(400)
+    got = _lrs(optimizer, scheduler, 400)
+    assert got == pytest.approx(_lrs(reference_optimizer, reference, 400), rel=1e-9)
+    assert got[-1] == pytest.approx(PEAK / 25 / 1e4)
+
+
 class _Loop(SimpleNamespace):
     """What the hook uses of mmengine's IterBasedTrainLoop: ``max_iters`` reads ``_max_iters``."""
 

@@ -22,7 +22,8 @@ def fit_one_cycle(schedulers: list[Any], total: int) -> list[Any]:
 
     mmengine's ``OneCycleParamScheduler`` ends its phase ``i`` at step ``f_i * T - c_i``
     (``T`` its ``total_steps``); scaling ``end + 1`` by ``total / T`` keeps ``f_i`` and puts
-    the last phase's end at ``total - 1``, where the value reaches its final minimum."""
+    the last phase's end at ``total - 1``, where the value reaches its final minimum; the
+    scheduler's ``end`` (past which it leaves the value alone) is moved to reach it."""
     changed = []
     for scheduler in schedulers:
         phases, old = (
@@ -35,6 +36,9 @@ def fit_one_cycle(schedulers: list[Any], total: int) -> list[Any]:
             phase["end_step"] = (phase["end_step"] + 1) * total / old - 1
         phases[-1]["end_step"] = float(total - 1)
         scheduler.total_steps = total
+        # mmengine's runner gives a scheduler without an ``end`` the planned run's length,
+        # after which it stops changing the value: stretched past it, the rate froze there.
+        scheduler.end = max(scheduler.end, scheduler.begin + total)
         changed.append(scheduler)
     return changed
 
