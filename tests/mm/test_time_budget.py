@@ -183,3 +183,20 @@ def test_with_extend_the_budget_decides_the_length_both_ways():
     kept = _runner(100, scheduler)
     TimeBudgetHook(minutes=5.0).before_train(kept)
     assert kept.train_loop._max_iters == 100
+
+
+def test_a_resumed_run_is_never_lengthened_by_its_budget():
+    # train --resume --time-budget without --iters: a 200-iteration run killed at 40 was
+    # refitted to 399 and its annealing rate raised again; the documented rule is that a
+    # resumed run may be shortened, not lengthened. 40 done, then 20 iterations in the first
+    # 6 s of a 60 s budget: 60 + 0.9 * 200 * 0.9 = 222 afforded, the run keeps its 200; one
+    # iteration in 6 s affords 41 + int(0.9 * 10 * 0.9) = 49: a slow budget still shortens.
+    for per_six_seconds, end in ((20, 200), (1, 49)):
+        _, scheduler = _scheduler(200)
+        runner = _runner(200, scheduler)
+        runner.iter = 40
+        hook = TimeBudgetHook(minutes=1.0, extend=True)
+        hook.before_train(runner)
+        _later(hook, runner, done=40 + per_six_seconds, seconds=6.0)
+        assert runner.train_loop._max_iters == pytest.approx(end, abs=1)
+        assert scheduler.total_steps == runner.train_loop._max_iters

@@ -96,6 +96,11 @@ class TimeBudgetHook(Hook):
         if shortest is not None and (shortest < planned or (self.extend and shortest > planned)):
             runner.train_loop._max_iters = shortest
             self.fits_done = len(self.FITS)
+        if runner.iter > 0:
+            # Resumed: its schedule has a length (annealed or part-way through); the budget
+            # may end it sooner, but a longer one would raise an annealing rate again.
+            self.extend = False
+            self.planned = runner.train_loop.max_iters
 
     def used(self) -> float:
         """The share of the budget spent since training started (> 1 past it)."""
