@@ -200,3 +200,19 @@ def test_a_resumed_run_is_never_lengthened_by_its_budget():
         _later(hook, runner, done=40 + per_six_seconds, seconds=6.0)
         assert runner.train_loop._max_iters == pytest.approx(end, abs=1)
         assert scheduler.total_steps == runner.train_loop._max_iters
+
+
+def test_a_run_at_an_early_fits_end_is_fitted_again_instead_of_ending():
+    # The first fit (10 iterations in 6 s of 60: the slow warm-up) ends the run at 91. At
+    # 9 s, 15 % of the budget and before the 25 % fit, it reaches 91 at the steady speed:
+    # 81 iterations in 0.05 of the budget, 1620 per budget; the rest affords
+    # 91 + int(0.85 * 1620 * 0.97) = 1426 (the second fit's margin), where it stopped at 91.
+    _, scheduler = _scheduler(1000)
+    runner = _runner(1000, scheduler)
+    hook = TimeBudgetHook(minutes=1.0, extend=True)
+    _after(hook, runner, done=10, seconds=6.0)
+    assert runner.train_loop._max_iters == pytest.approx(91, abs=1)
+    _later(hook, runner, done=runner.train_loop._max_iters, seconds=9.0)
+    assert runner.train_loop._max_iters == pytest.approx(1426, rel=0.03)  # clock jitter
+    assert scheduler.total_steps == runner.train_loop._max_iters and hook.fits_done == 2
+
