@@ -247,3 +247,16 @@ def test_empty_masks_are_noted_and_an_all_empty_validation_part_is_an_error(
         Image.fromarray(np.zeros((48, 48), np.uint8)).save(_mask(pairs["masks"], stem))
     with pytest.raises(ValueError, match=r"every mask held out for validation is empty"):
         build_config(_args(pairs, tmp_path / "w2"))
+
+
+def test_only_held_out_masks_with_structure_is_an_error(folders, tmp_path):
+    # Every training mask empty, the held-out ones (00000, 00010) not: the check over all 11
+    # passed, and the run trained with every loss 0.
+    from dense_direction.cli.train import build_config
+
+    pairs = _copy_pairs(folders, tmp_path)
+    for path in pairs["masks"].iterdir():
+        if path.stem not in ("00000", "00010"):
+            Image.fromarray(np.zeros((48, 48), np.uint8)).save(path)
+    with pytest.raises(ValueError, match=r"every training mask is empty .*00001.*held out"):
+        build_config(_args(pairs, tmp_path / "w"))

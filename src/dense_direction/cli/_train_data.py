@@ -203,6 +203,16 @@ def _check_held_out_pairs(args: argparse.Namespace, stems: list[str], held_out: 
         f"note: {len(empty)} of {len(stems)} masks have no structure pixel ({rule}): "
         f"{listing(sorted(empty), 4)}"
     )
+    trained = [s for s in stems if s not in held_out]
+    if all(masks[s] in empty for s in trained):
+        # What is held out has structure, so the check over all pairs passed; training on
+        # these alone would learn nothing (every loss 0) for the whole run.
+        raise ValueError(
+            f"every training mask is empty ({rule}): {listing(trained, 4)}; only the pairs "
+            f"held out for validation (every 10th: {listing(held_out, 4)}) have structure. "
+            f"Check the masks (and --positive-labels), or give --val-images/--val-masks so "
+            f"that the pairs with structure train"
+        )
     if all(masks[s] in empty for s in held_out):
         raise ValueError(
             f"every mask held out for validation is empty ({listing(held_out, 4)}; every 10th "
