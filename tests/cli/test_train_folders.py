@@ -47,6 +47,17 @@ def _args(folders: dict[str, Path], work: Path, *extra: str) -> argparse.Namespa
     return parser.parse_args([*map(str, given), *TINY, *extra])
 
 
+@pytest.mark.parametrize(("flag", "missing"), [("--val-masks", "--val-images"),
+                                               ("--val-images", "--val-masks")])  # fmt: skip
+def test_validation_images_and_masks_come_together(folders, tmp_path, flag, missing):
+    # --val-masks alone was ignored: every 10th training pair held out without a word.
+    from dense_direction.cli.train import build_config
+
+    args = _args(folders, tmp_path / "w", flag, str(folders["masks"]))
+    with pytest.raises(ValueError, match=f"{flag} needs {missing}"):
+        build_config(args)
+
+
 def test_every_tenth_pair_is_held_out(folders, tmp_path):
     from dense_direction.cli.train import build_config
 

@@ -135,9 +135,15 @@ def datasets(
     )
     extras = dict(directions=args.val_directions, centerlines=args.val_centerlines)
     extras = {k: str(v) for k, v in extras.items() if v is not None}
+    if (args.val_images is None) != (args.val_masks is None):
+        given, missing = (
+            ("--val-images", "--val-masks")
+            if args.val_masks is None
+            else ("--val-masks", "--val-images")
+        )
+        # --val-masks alone was ignored: every 10th pair held out without a word.
+        raise ValueError(f"{given} needs {missing}: give the validation images and their masks")
     if args.val_images is not None:
-        if args.val_masks is None:
-            raise ValueError("--val-images needs --val-masks")
         paired_files(args.val_images, args.val_masks, report=print)
         _check_crop_fits(args.crop, [images[s] for s in sorted(images)])
         val = dict(

@@ -46,7 +46,9 @@ def add_parser(parser: argparse.ArgumentParser) -> None:
         type=Path,
         help="validation images (default: every 10th training pair is held out)",
     )
-    data.add_argument("--val-masks", type=Path)
+    data.add_argument(
+        "--val-masks", type=Path, help="the masks of --val-images (same stems; needed with it)"
+    )
     data.add_argument(
         "--val-directions",
         type=Path,
