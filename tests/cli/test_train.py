@@ -129,6 +129,21 @@ def test_positive_labels_choose_the_structure_in_training_and_validation(tmp_pat
         assert _first_mask(loader.dataset).sum() == 18 + 16
 
 
+def test_a_synth_split_without_structure_is_an_error(tmp_path):
+    # A val split whose masks are all empty (synth --empty 1 can draw that) validated NaN at
+    # every validation and saved no best checkpoint, exit code 0.
+    from PIL import Image
+
+    from dense_direction.synthetic.dataset import write_dataset
+
+    write_dataset(tmp_path, 4, "cracks", 64, fractions=(0.5, 0.5, 0.0))
+    for path in (tmp_path / "masks" / "val").iterdir():
+        Image.fromarray(np.zeros((64, 64), np.uint8)).save(path)
+    args = _train_args("--data", str(tmp_path), "--crop", "32")
+    with pytest.raises(ValueError, match=r"the val split of .* has no structure: all 2 masks"):
+        build_config(args)
+
+
 def test_positive_labels_no_mask_holds_or_colour_masks_are_errors(tmp_path):
     from PIL import Image
 

@@ -4,6 +4,7 @@ flags, and the validation that picks the best checkpoint."""
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
 from dense_direction.cli._wide import direction_head_slot
@@ -114,6 +115,8 @@ def datasets(
             found = sorted(f for f in folder.iterdir() if f.suffix.lower() in IMAGE_SUFFIXES)
             found = [f for f in found if not is_hidden(f)]
             _check_crop_fits(args.crop, found)
+        for split in ("train", "val"):
+            _check_split_has_structure(args.data, split)
         common = dict(type="SyntheticLinesDataset", data_root=str(args.data))
         return (
             dict(common, phase="train", pipeline=train_pipeline),
@@ -169,6 +172,26 @@ def datasets(
     train.update(names=[s for s in stems if s not in held_out], check_masks=False)
     val = dict(train, names=held_out, pipeline=val_pipeline, **extras)
     return train, val
+
+
+def _check_split_has_structure(root: Path, split: str) -> None:
+    """A split of a synth dataset whose masks are all empty (``synth --empty 1``) is an
+    error: training would learn nothing, and validation scored no pixel (NaN every time, no
+    best checkpoint) without a word. A missing split is left to the dataset's message."""
+    from dense_direction.io import IMAGE_SUFFIXES, empty_masks, is_hidden
+    from dense_direction.synthetic.dataset import split_folders
+
+    folder = split_folders(root, split)["masks"]
+    if not folder.is_dir():
+        return
+    masks = [p for p in sorted(folder.iterdir()) if p.suffix.lower() in IMAGE_SUFFIXES]
+    try:
+        empty_masks([p for p in masks if not is_hidden(p)])
+    except ValueError as err:
+        raise ValueError(
+            f"the {split} split of {root} has no structure: {err}; generate data with "
+            f"structure in it (a lower synth --empty, or more samples)"
+        ) from None
 
 
 def _check_crop_fits(crop: int, images: list) -> None:
