@@ -363,3 +363,16 @@ def test_validation_direction_maps_of_another_size_are_an_error_before_training(
     ):
         DATASETS.build(cfg)
     assert len(DATASETS.build(dict(cfg, names=["a"]))) == 1
+
+
+def test_validation_direction_maps_in_degrees_are_an_error_before_training(tmp_path):
+    """Degrees (90 for vertical) were read as radians and validated about 40 deg off, the
+    best checkpoint chosen by nonsense; the map is named when the dataset is built."""
+    cfg = _two_line_pairs(tmp_path)
+    (tmp_path / "dirs").mkdir()
+    np.save(tmp_path / "dirs" / "a.npy", np.full((16, 16), 1.0, np.float32))
+    np.save(tmp_path / "dirs" / "b.npy", np.full((16, 16), 90.0, np.float32))
+    cfg = dict(cfg, directions=str(tmp_path / "dirs"))
+    with pytest.raises(ValueError, match=r"dirs/b\.npy: angles must be radians in \[0, pi\)"):
+        DATASETS.build(cfg)
+    assert len(DATASETS.build(dict(cfg, names=["a"]))) == 1

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import numpy as np
 
-from dense_direction.analysis.conventions import check_radians
 from dense_direction.evaluation import local_width, scored_pixels
 from dense_direction.io import (
     IMAGE_SUFFIXES,
@@ -19,8 +18,9 @@ from dense_direction.io import (
     read_binary_mask,
     read_mask,
 )
+from dense_direction.io.directions import read_direction_map
 
-__all__ = ["PATH_FLAGS", "Item", "items_from_args", "read_direction"]
+__all__ = ["PATH_FLAGS", "Item", "items_from_args"]
 
 
 @dataclass(frozen=True)
@@ -53,22 +53,6 @@ def _check_path_flags(args: argparse.Namespace) -> None:
     others = [f"--{f}" for f, v in given.items() if v is not None and f != "data"]
     if given["data"] is not None and others:
         raise ValueError(f"--data names every folder itself; drop {', '.join(others)}")
-
-
-def read_direction(path: str | Path) -> np.ndarray:
-    """A true direction map: one ``(H, W)`` array of radians in [0, π) (NaN: no truth), as
-    float32. Another shape, or degrees, would be scored as nonsense: both are errors."""
-    try:
-        direction = np.load(path)
-    except (OSError, ValueError) as err:
-        raise ValueError(f"cannot read direction map {path}: {err}") from err
-    if direction.ndim != 2 or not np.issubdtype(direction.dtype, np.number):
-        raise ValueError(
-            f"{path}: a direction map must be one numeric (H, W) array of radians, "
-            f"got {direction.dtype} of shape {direction.shape}"
-        )
-    check_radians(direction, path)
-    return direction.astype(np.float32)
 
 
 def _same_size(path: str | Path, shape: tuple, direction_path: str | Path, truth: tuple) -> None:
@@ -124,7 +108,7 @@ def items_from_args(args: argparse.Namespace) -> list[Item]:
                 f"{image} has no file in {', '.join(str(folders[k]) for k in missing)}"
             )
         direction_path = found["directions"][stem]
-        direction = read_direction(direction_path)
+        direction = read_direction_map(direction_path)
         _same_size(image, image_size(image), direction_path, direction.shape)
         read = _reader({k: files[stem] for k, files in found.items()}, direction_path, direction)
         region = np.ones(direction.shape, bool)

@@ -25,6 +25,7 @@ from dense_direction.io import (
     mismatched_sizes,
     paired_files,
 )
+from dense_direction.io.directions import read_direction_map
 from dense_direction.notices import DenseDirectionWarning
 from dense_direction.synthetic.dataset import LAYOUT, layout_path, missing_split, split_folders
 
@@ -248,6 +249,9 @@ class ImageMaskFolderDataset(BaseSegDataset):
                     f"{len(mismatched)} of {len(data_list)} images and their "
                     f"{key.removesuffix('_path')} files differ in size: {listing(mismatched, 4)}"
                 )
+        if "direction_path" in extras:  # degrees would validate as nonsense (about 40 deg off)
+            for info in data_list:
+                read_direction_map(info["direction_path"], stacked=True)
         if self.check_masks:
             pairs = [(info["img_path"], info["seg_map_path"]) for info in data_list]
             mismatched = mismatched_sizes(pairs)

@@ -31,6 +31,7 @@ from dense_direction.io import (
     read_image_and_no_data,
     read_mask,
 )
+from dense_direction.io.directions import read_direction_map
 from dense_direction.losses.medial import check_medial_options
 from dense_direction.transforms import (
     ArrayCache,
@@ -404,11 +405,7 @@ class LoadDirectionAnnotations(BaseTransform):
                 if key not in seg_fields:
                     seg_fields.append(key)
         if "direction_path" in results:
-            path = results["direction_path"]
-            try:
-                angles = np.load(path).astype(np.float32)
-            except (OSError, ValueError) as err:
-                raise ValueError(f"cannot read direction map {path}: {err}") from err
+            angles = read_direction_map(results["direction_path"], stacked=True)
             results["gt_directions"] = angles[None] if angles.ndim == 2 else angles
         return results
 
