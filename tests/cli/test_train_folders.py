@@ -58,6 +58,17 @@ def test_validation_images_and_masks_come_together(folders, tmp_path, flag, miss
         build_config(args)
 
 
+def test_one_pair_says_how_to_validate(folders, tmp_path):
+    from dense_direction.cli.train import build_config
+
+    pairs = _copy_pairs(folders, tmp_path)
+    for key in ("images", "masks"):
+        for path in sorted(pairs[key].iterdir())[1:]:
+            path.unlink()
+    with pytest.raises(ValueError, match=r"got 1: add pairs, or give .* --val-images/--val-masks"):
+        build_config(_args(pairs, tmp_path / "w"))
+
+
 def test_every_tenth_pair_is_held_out(folders, tmp_path):
     from dense_direction.cli.train import build_config
 

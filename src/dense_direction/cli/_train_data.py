@@ -161,7 +161,10 @@ def datasets(
     stems = sorted(images)
     held_out = stems[::10]
     if len(stems) < 2:
-        raise ValueError(f"need at least 2 image/mask pairs to hold one out, got {len(stems)}")
+        raise ValueError(
+            f"need at least 2 image/mask pairs to hold one out for validation, got "
+            f"{len(stems)}: add pairs, or give the validation pairs with --val-images/--val-masks"
+        )
     print(
         f"validation: {len(held_out)} of {len(stems)} pairs held out (every 10th); pass "
         f"--val-images/--val-masks to choose"

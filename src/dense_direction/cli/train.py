@@ -161,6 +161,11 @@ def check_arguments(args: argparse.Namespace) -> None:
     ):
         if value < least:
             raise ValueError(f"{flag} must be >= {least}, got {value}")
+    if args.positive_labels is not None and min(args.positive_labels) < 0:
+        # Mask values are never negative: such a label matches no pixel.
+        raise ValueError(
+            f"--positive-labels are mask values, >= 0; got {min(args.positive_labels)}"
+        )
     if args.seed is not None and not 0 <= args.seed < 2**32:  # what numpy's seeding takes
         raise ValueError(f"--seed must be in 0..{2**32 - 1}, got {args.seed}")
     if args.lr is not None and not (math.isfinite(args.lr) and args.lr > 0):
