@@ -73,8 +73,10 @@ def _train_args(*extra):
         (["--data", "d", "--lr", "nan"], "--lr must be a positive number, got nan"),
         (["--data", "d", "--seed", "-1"], "--seed must be in 0..4294967295, got -1"),
         (["--data", "d", "--seed", str(2**32)], "--seed must be in 0..4294967295, got 4294967296"),
-        (["--images", "i", "--masks", "m", "--positive-labels", "2", "-1"],
-         "--positive-labels are mask values, >= 0; got -1"),  # fmt: skip
+        (
+            ["--images", "i", "--masks", "m", "--positive-labels", "2", "-1"],
+            "--positive-labels are mask values, >= 0; got -1",
+        ),
     ],
 )
 def test_contradicting_or_impossible_arguments_are_errors(extra, message):

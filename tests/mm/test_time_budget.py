@@ -215,4 +215,3 @@ def test_a_run_at_an_early_fits_end_is_fitted_again_instead_of_ending():
     _later(hook, runner, done=runner.train_loop._max_iters, seconds=9.0)
     assert runner.train_loop._max_iters == pytest.approx(1426, rel=0.03)  # clock jitter
     assert scheduler.total_steps == runner.train_loop._max_iters and hook.fits_done == 2
-
