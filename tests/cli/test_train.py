@@ -242,3 +242,17 @@ def test_backbone_weights_errors_name_the_flag_not_config_keys(tmp_path):
     (missing).mkdir()
     cfg = build_config(_train_args(*argv))
     assert cfg.model.backbone.pretrained == str(missing)
+
+
+def test_resuming_with_another_network_is_an_error_before_the_config_is_written(tmp_path):
+    # --resume --model unet-dir on a unet run failed inside mmengine ("parameter group that
+    # doesn't match") after writing the wrong config.py over the run's.
+    from dense_direction.cli.train import _check_same_network
+
+    folders = _label_folders(tmp_path)
+    written = tmp_path / "config.py"
+    build_config(_train_args(*folders)).dump(str(written))
+    _check_same_network(build_config(_train_args(*folders, "--lr", "0.001")), written)
+    for other in (["--model", "unet-dir"], ["--wide", "off"]):
+        with pytest.raises(ValueError, match="give the run's --model and --wide again"):
+            _check_same_network(build_config(_train_args(*folders, *other)), written)
