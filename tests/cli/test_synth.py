@@ -85,6 +85,16 @@ def test_synth_empty_is_recorded_and_checked(tmp_path, capsys):
     assert "--empty must be a probability in [0, 1], got -0.1" in capsys.readouterr().err
 
 
+def test_a_kind_or_style_named_twice_is_an_error(tmp_path, capsys):
+    # --kind cracks cracks wrote two classes both named "cracks".
+    argv = ["synth", "--out", str(tmp_path / "d"), "--num", "1", "--size", "32"]
+    assert main([*argv, "--kind", "cracks", "roads", "cracks"]) == 2
+    assert "--kind names cracks more than once" in capsys.readouterr().err
+    assert main([*argv, "--style", "sem", "sem"]) == 2
+    assert "--style names sem more than once" in capsys.readouterr().err
+    assert not (tmp_path / "d").exists()
+
+
 def test_a_split_left_empty_is_said_by_synth_and_by_evaluate(tmp_path, capsys):
     # 2 samples at shares (0.75, 0, 0.25): the train bound round(0.75 * 2) = 2 takes both,
     # test gets none. Train and evaluate then failed with "image folder not found", no reason.

@@ -79,6 +79,10 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"--jobs must be >= 1, got {args.jobs}")
     if not 0 <= args.empty <= 1:
         raise ValueError(f"--empty must be a probability in [0, 1], got {args.empty}")
+    for flag, values in (("--kind", args.kind), ("--style", args.style)):
+        twice = sorted({v for v in values if values.count(v) > 1})
+        if twice:  # two classes of one name (--kind), or a style drawn twice as often
+            raise ValueError(f"{flag} names {', '.join(twice)} more than once")
     output_folder(args.out, make=False)
     if args.out.exists() and any(args.out.iterdir()) and not args.overwrite:
         raise FileExistsError(f"{args.out} is not empty; choose another --out or pass --overwrite")
