@@ -181,7 +181,11 @@ def test_resume_skips_a_truncated_last_checkpoint_and_says_so(tmp_path, monkeypa
     with pytest.raises(ValueError, match=r"iter_4\.pth: the file is truncated or corrupt"):
         _resume_from(str(tmp_path), str(tmp_path / "iter_4.pth"))
     _truncate(tmp_path / "iter_2.pth")
-    with pytest.raises(FileNotFoundError, match="nothing to resume: only incomplete"):
+    # Dropping --resume alone would be refused (the dir holds checkpoint files).
+    with pytest.raises(
+        FileNotFoundError,
+        match=r"nothing to resume: only incomplete.*replace --resume with --overwrite",
+    ):
         _resume_from(str(tmp_path), True)
 
 

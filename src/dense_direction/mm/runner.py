@@ -168,8 +168,10 @@ def _resume_from(work_dir: str, resume: str | bool) -> str:
     latest, skipped = latest_complete_checkpoint(work_dir)
     if latest is None:
         what = f"only incomplete checkpoints ({', '.join(skipped)})" if skipped else "no checkpoint"
+        # Without --resume a work dir that holds checkpoint files is refused: say both steps.
+        start = "replace --resume with --overwrite" if skipped else "drop --resume"
         raise FileNotFoundError(
-            f"nothing to resume: {what} in {work_dir}; drop --resume to start a new run"
+            f"nothing to resume: {what} in {work_dir}; {start} to start a new run there"
         )
     if skipped:
         print_log(
