@@ -215,3 +215,20 @@ def test_a_run_at_an_early_fits_end_is_fitted_again_instead_of_ending():
     _later(hook, runner, done=runner.train_loop._max_iters, seconds=9.0)
     assert runner.train_loop._max_iters == pytest.approx(1426, rel=0.03)  # clock jitter
     assert scheduler.total_steps == runner.train_loop._max_iters and hook.fits_done == 2
+
+
+def test_a_run_fitted_short_still_validates_and_saves_five_times():
+    # The first plan's intervals (500 of 4,000) validated and saved a run fitted to 91
+    # only at its end: a kill left nothing to resume. Fitted to 91: every 91 // 5 = 18.
+    from mmengine.hooks import CheckpointHook
+
+    _, scheduler = _scheduler(4000)
+    runner = _runner(4000, scheduler)
+    runner.train_loop.val_interval, runner.train_loop.dynamic_intervals = 500, [500]
+    saver = CheckpointHook(interval=500, by_epoch=False)
+    runner.hooks = [saver]
+    _after(TimeBudgetHook(minutes=1.0), runner, done=10, seconds=6.0)
+    assert runner.train_loop._max_iters == pytest.approx(91, abs=1)
+    assert runner.train_loop.val_interval == runner.train_loop._max_iters // 5 == saver.interval
+    assert runner.train_loop.dynamic_intervals == [saver.interval]
+
