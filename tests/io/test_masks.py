@@ -18,6 +18,12 @@ def test_masks_are_read_unchanged(tmp_path):
     np.testing.assert_array_equal(read_mask(tmp_path / "m.png"), labels)
 
 
+def test_a_corrupt_mask_is_named_as_a_mask(tmp_path):
+    (tmp_path / "m.png").write_bytes(b"not a png")
+    with pytest.raises(ValueError, match=r"cannot read mask .*m\.png \(not an image, or corrupt"):
+        read_mask(tmp_path / "m.png")
+
+
 @pytest.mark.parametrize(
     "labels",
     [(0, 1), (0, 255), (0, 65535), (0, 2), (0, 1, 2), (0, 70000)],

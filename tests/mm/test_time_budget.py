@@ -231,4 +231,3 @@ def test_a_run_fitted_short_still_validates_and_saves_five_times():
     assert runner.train_loop._max_iters == pytest.approx(91, abs=1)
     assert runner.train_loop.val_interval == runner.train_loop._max_iters // 5 == saver.interval
     assert runner.train_loop.dynamic_intervals == [saver.interval]
-

@@ -26,7 +26,13 @@ def read_mask(path: str | Path) -> np.ndarray:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"mask not found: {path}")
-    return read_pixels(path)
+    try:
+        return read_pixels(path)
+    except ValueError as err:  # the reader speaks of images; this file is a mask
+        message = str(err)
+        if message.startswith(prefix := "cannot read image "):
+            message = "cannot read mask " + message[len(prefix) :]
+        raise ValueError(message) from err
 
 
 def _type_range(mask: np.ndarray) -> float:
