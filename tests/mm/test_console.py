@@ -35,6 +35,7 @@ def test_the_setup_preamble_goes_only_to_the_log_file(tmp_path):
         # mmengine's own deprecation notes, as its checkpoint hook logs them on every run:
         logger.warning('"FileClient" will be deprecated in future. Please use io functions')
         logger.warning('"HardDiskBackend" is the alias of "LocalBackend" and the former ...')
+        logger.info("Loads checkpoint by local backend from path: work/iter_40.pth")  # resume
         logger.info("Iter(train) [50/2000] loss: 0.1")
     finally:
         file.close()

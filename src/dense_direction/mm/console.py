@@ -49,11 +49,13 @@ def log_file(logger: logging.Logger) -> str | None:
     return files[0].baseFilename if files else None
 
 
-#: Warnings mmengine gives about its own internals, which nobody using it can act on (its
-#: checkpoint hook still builds the deprecated FileClient on every run): log file only.
+#: Notes mmengine gives about its own internals, which nobody using it can act on (its
+#: checkpoint hook still builds the deprecated FileClient on every run; which storage backend
+#: loads a resumed checkpoint, whose file the resume line already names): log file only.
 _INTERNAL_NOTES = (
     '"FileClient" will be deprecated',
     '"HardDiskBackend" is the alias of "LocalBackend"',
+    "Loads checkpoint by ",
 )
 
 
