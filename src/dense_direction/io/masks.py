@@ -145,18 +145,18 @@ def check_labels(
     as RGB(A) (equal colour channels, opaque); fractions, negatives or colour images are
     errors that name ``name`` and call the values ``what`` (``labels``, ``ROI``)."""
     labels = _gray_stored_as_colour(np.asarray(labels))
+    each = "region" if what == "ROI" else "object or class"
     if labels.ndim != 2:
         raise ValueError(
-            f"{name}: {what} must be a single-channel integer image (one value per "
-            f"{'region' if what == 'ROI' else 'object or class'}), got shape {labels.shape}"
+            f"{name}: {what} must be a single-channel integer image (one value per {each}), "
+            f"got shape {labels.shape}"
             + (": its colour channels differ" if labels.ndim == 3 else "")
         )
     if not (np.issubdtype(labels.dtype, np.integer) or labels.dtype == np.bool_):
         floating = np.issubdtype(labels.dtype, np.floating)
         if not floating or not np.isfinite(labels).all() or np.any(labels != np.round(labels)):
             raise ValueError(
-                f"{name}: {what} must be integers (one value per "
-                f"{'region' if what == 'ROI' else 'object or class'}, 0 = background), "
+                f"{name}: {what} must be integers (one value per {each}, 0 = background), "
                 f"got {labels.dtype} values that are not whole numbers"
             )
     if labels.size and labels.min() < 0:
@@ -165,12 +165,13 @@ def check_labels(
 
 
 def _gray_stored_as_colour(labels: np.ndarray) -> np.ndarray:
-    """The one channel of an RGB(A) image whose colour channels are equal and which is
-    opaque (what painting programs save a gray label image as); anything else unchanged."""
+    """The one channel of an RGB(A) image whose colour channels are equal and whose alpha,
+    if any, is the same everywhere (what painting programs save a gray label image as);
+    anything else unchanged."""
     if labels.ndim != 3 or labels.shape[2] not in (3, 4):
         return labels
     colour = labels[..., :3]
-    opaque = labels.shape[2] == 3 or np.all(labels[..., 3] == labels[..., 3].max())
-    if opaque and np.all(colour == colour[..., :1]):
+    plain = labels.shape[2] == 3 or np.all(labels[..., 3] == labels[..., 3].flat[0])
+    if plain and np.all(colour == colour[..., :1]):
         return colour[..., 0]
     return labels
