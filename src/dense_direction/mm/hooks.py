@@ -238,27 +238,6 @@ class ProgressBarHook(Hook):
         if self.progress.interactive:  # log lines above the bar, not glued to it
             self.redirect.enter_context(logging_redirect_tqdm([runner.logger]))
 
-    #: At least this many validations and saves in a fitted run, as ``train`` plans a run
-    #: (every fifth of it, at most every 500 iterations).
-    SAVES = 5
-
-    def _keep_saving(self, runner: Any, total: int) -> None:
-        """Validate and save at least :data:`SAVES` times in a run fitted to ``total``
-        iterations: the intervals planned for a longer run (500 of the first plan's 4,000)
-        validated and saved a run fitted to 300 only at its end, so a kill left nothing to
-        resume. Intervals only shrink."""
-        every = max(1, total // self.SAVES)
-        loop = runner.train_loop
-        if getattr(loop, "val_interval", 0) > every:
-            loop.val_interval = every
-            # mmengine's loop resets val_interval from these before each iteration.
-            intervals = getattr(loop, "dynamic_intervals", None)
-            if intervals:
-                loop.dynamic_intervals = [min(i, every) for i in intervals]
-        for hook in getattr(runner, "hooks", []):
-            if isinstance(hook, CheckpointHook) and hook.interval > every:
-                hook.interval = every
-
     def after_train_iter(
         self, runner: Any, batch_idx: int, data_batch: Any = None, outputs: Any = None
     ) -> None:
