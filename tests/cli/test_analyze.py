@@ -223,6 +223,15 @@ def test_how_to_predict_is_refused_with_predictions(predictions, tmp_path, capsy
     assert f"error: {named}: these say how to predict" in capsys.readouterr().err
 
 
+def test_a_pattern_for_the_pictures_of_predictions_is_explained(predictions, tmp_path, capsys):
+    # With --predictions, --images is a folder; a pattern said only "image folder not found".
+    pattern = str(tmp_path / "photos" / "*.png")
+    assert _analyze(predictions, tmp_path / "out", "--images", pattern) == 2
+    assert "with --predictions, --images names the folder of the pictures" in (
+        capsys.readouterr().err
+    )
+
+
 def test_needs_a_source(tmp_path, capsys):
     assert main(["analyze", "--out", str(tmp_path / "o")]) == 2
     assert "give --predictions DIR" in capsys.readouterr().err

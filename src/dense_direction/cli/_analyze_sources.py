@@ -123,7 +123,8 @@ STRUCTURE_FLAGS = ("--masks", "--classes", "--class-id")
 
 def check_no_prediction_flags(args: argparse.Namespace) -> None:
     """With ``--predictions`` the angle maps are read as predict wrote them: a model or how
-    to predict (``--model``, ``--tile``, ``--no-tta``, ...) would be ignored without a word."""
+    to predict (``--model``, ``--tile``, ``--no-tta``, ...) would be ignored without a word;
+    and ``--images`` names a folder of pictures, not a pattern."""
     probe = argparse.ArgumentParser()
     add_model_arguments(probe)
     flags: dict[str, list[str]] = {}
@@ -136,6 +137,13 @@ def check_no_prediction_flags(args: argparse.Namespace) -> None:
             f"{given}: these say how to predict, and act only with --images without "
             "--predictions; --predictions reads the angle maps as predict wrote them (give "
             "these flags to predict, or analyze --images to predict here)"
+        )
+    if args.images is not None and not args.images.is_dir() and not args.images.exists():
+        # A pattern (or a typo): "image folder not found" did not say why a pattern fails.
+        raise ValueError(
+            f"--images {args.images}: with --predictions, --images names the folder of the "
+            "pictures the predictions were made from (the overlays' backgrounds, paired by "
+            "name), not a file or pattern; no such folder"
         )
 
 
