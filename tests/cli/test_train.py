@@ -247,12 +247,22 @@ def test_backbone_weights_errors_name_the_flag_not_config_keys(tmp_path):
 def test_resuming_with_another_network_is_an_error_before_the_config_is_written(tmp_path):
     # --resume --model unet-dir on a unet run failed inside mmengine ("parameter group that
     # doesn't match") after writing the wrong config.py over the run's.
-    from dense_direction.cli.train import _check_same_network
+    from dense_direction.cli._train_checks import check_same_network
 
     folders = _label_folders(tmp_path)
     written = tmp_path / "config.py"
     build_config(_train_args(*folders)).dump(str(written))
-    _check_same_network(build_config(_train_args(*folders, "--lr", "0.001")), written)
+    check_same_network(build_config(_train_args(*folders, "--lr", "0.001")), written)
     for other in (["--model", "unet-dir"], ["--wide", "off"]):
         with pytest.raises(ValueError, match="give the run's --model and --wide again"):
-            _check_same_network(build_config(_train_args(*folders, *other)), written)
+            check_same_network(build_config(_train_args(*folders, *other)), written)
+
+
+def test_init_from_a_bundled_model_of_another_network_names_its_preset(tmp_path):
+    # --init general --model unet-dir failed once the runner was built, naming a file.
+    folders = _label_folders(tmp_path)
+    assert build_config(_train_args(*folders, "--init", "general")).load_from.endswith("general")
+    with pytest.raises(
+        ValueError, match=r"--init general: .* --model unet-dir builds: give --model unet "
+    ):
+        build_config(_train_args(*folders, "--init", "general", "--model", "unet-dir"))

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from dense_direction.cli._presets import PRESETS, preset_config
+from dense_direction.cli._train_checks import check_bundle_fits, check_same_network
 from dense_direction.cli._train_data import adapt_pipeline, datasets, validation
 from dense_direction.cli._wide import WIDE_MODES, configure_wide
 from dense_direction.hardware import PRECISIONS, data_workers
@@ -229,6 +230,7 @@ def build_config(args: argparse.Namespace) -> Any:
         _use_backbone_weights(cfg, args.backbone_weights, args.model)
     if args.init is not None:
         cfg.load_from = init_weights(args.init)
+        check_bundle_fits(cfg, args.model)
     return cfg
 
 
@@ -332,21 +334,6 @@ def _already_complete(cfg: Any, resume: bool) -> bool:
     return True
 
 
-def _check_same_network(cfg: Any, written: Path) -> None:
-    """A resumed run must build the network its checkpoints hold: another ``--model`` or
-    ``--wide`` failed inside mmengine ("loaded state dict contains a parameter group that
-    doesn't match") after the run's config.py was written over with the wrong one."""
-    if not written.is_file():
-        return
-    earlier = type(cfg).fromfile(str(written))
-    if earlier.get("model") != cfg.get("model"):
-        raise ValueError(
-            f"--resume continues the run in {written.parent}, whose network differs from the "
-            f"one this command builds: give the run's --model and --wide again (its config: "
-            f"{written}), or start a new run with --init {written.parent}"
-        )
-
-
 def run(args: argparse.Namespace) -> int:
     import torch
 
@@ -359,7 +346,7 @@ def run(args: argparse.Namespace) -> int:
         torch.set_num_threads(args.threads)
     prepare_work_dir(args.work_dir, args.resume, args.overwrite)
     if args.resume:
-        _check_same_network(cfg, args.work_dir / "config.py")
+        check_same_network(cfg, args.work_dir / "config.py")
     output_folder(args.work_dir, "--work-dir")
     cfg.dump(str(args.work_dir / "config.py"))
     # Run what was written: the runner also dumps its config into the work dir, under the

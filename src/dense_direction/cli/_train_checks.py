@@ -1,0 +1,59 @@
+"""Checks that the network ``train`` builds is the one the weights it starts from hold: a
+resumed run's checkpoints (``--resume``), or a bundled model (``--init NAME``). Both failed
+late, inside mmengine, with messages about state dicts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+__all__ = ["check_bundle_fits", "check_same_network"]
+
+
+def check_same_network(cfg: Any, written: Path) -> None:
+    """A resumed run must build the network its checkpoints hold: another ``--model`` or
+    ``--wide`` failed inside mmengine ("loaded state dict contains a parameter group that
+    doesn't match") after the run's config.py was written over with the wrong one."""
+    if not written.is_file():
+        return
+    earlier = type(cfg).fromfile(str(written))
+    if earlier.get("model") != cfg.get("model"):
+        raise ValueError(
+            f"--resume continues the run in {written.parent}, whose network differs from the "
+            f"one this command builds: give the run's --model and --wide again (its config: "
+            f"{written}), or start a new run with --init {written.parent}"
+        )
+
+
+def _kind(model: Any) -> tuple:
+    """What makes two configs' networks of one kind: the types of the model, its backbone
+    and its head."""
+    return tuple(
+        (part or {}).get("type")
+        for part in (model, model.get("backbone"), model.get("decode_head"))
+    )
+
+
+def check_bundle_fits(cfg: Any, model: str) -> None:
+    """``--init NAME`` of a bundled model with a ``--model`` preset of another kind of network
+    is an error naming the preset the model was built with (it failed once the runner had
+    been built, naming only the bundle's config file)."""
+    from dense_direction.cli._presets import PRESETS, preset_config
+    from dense_direction.mm.checkpoints import BUNDLED_PREFIX
+    from dense_direction.models import bundled_model
+
+    source = str(cfg.get("load_from") or "")
+    if not source.startswith(BUNDLED_PREFIX):
+        return
+    name = source.removeprefix(BUNDLED_PREFIX)
+    built = _kind(type(cfg).fromfile(str(bundled_model(name).config)).model)
+    if _kind(cfg.model) == built:
+        return
+    presets = [
+        p for p in PRESETS if _kind(type(cfg).fromfile(str(preset_config(p))).model) == built
+    ]
+    hint = f"give --model {presets[0]}" if presets else "train with the config it was built from"
+    raise ValueError(
+        f"--init {name}: the bundled model {name!r} is another network than --model {model} "
+        f"builds: {hint} (its config: {bundled_model(name).config})"
+    )
