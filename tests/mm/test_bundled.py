@@ -232,11 +232,17 @@ def test_train_init_takes_checkpoints_and_refuses_what_does_not_fit(models_env):
         build_config(_train_args(tmp / "data", tmp / "w2", "--init", "nosuch"))
     with pytest.raises(ValueError, match="--resume continues one"):
         build_config(_train_args(tmp / "data", tmp / "w2", "--init", "general", "--resume"))
-    # The bundle is a direction-only UNet; the joint preset is another network.
+    # The bundle is a direction-only UNet; the joint preset is another network: train says
+    # so before anything is built, naming the preset to give.
     args = _train_args(tmp / "data", tmp / "w3", "--init", "general", "--model", "unet")
-    runner = build_runner(build_config(args))
+    with pytest.raises(ValueError, match="--model unet builds: give --model unet-dir"):
+        build_config(args)
+    # A config that names the bundle itself (tools/run.py: load_from = "bundled://general")
+    # meets the runner's strict load.
+    cfg = build_config(_train_args(tmp / "data", tmp / "w3", "--model", "unet"))
+    cfg.load_from = "bundled://general"
     with pytest.raises(ValueError, match="another network than this config's"):
-        runner.load_or_resume()
+        build_runner(cfg).load_or_resume()
 
 
 def test_every_shipped_model_builds(monkeypatch):
