@@ -192,6 +192,10 @@ def test_runs_into_one_folder_are_recorded_and_analyze_reads_only_the_last(tmp_p
         return code, capsys.readouterr().out, json.loads((out / "predict.json").read_text())
 
     predict("a")
+    # A record written before pictures were kept per image (one setting for all): read so.
+    first = json.loads((out / "predict.json").read_text())
+    first["pictures"] = {"threshold": 0.5, "quiver": False}
+    (out / "predict.json").write_text(json.dumps(first))
     # The default smoothing spelled out, and a target width that acts only with several
     # scales: the same run as the first.
     _, printed, record = predict("b", "--smooth", "0.25", "--target-width", "20")
@@ -199,14 +203,15 @@ def test_runs_into_one_folder_are_recorded_and_analyze_reads_only_the_last(tmp_p
     assert record["options"]["smooth"] == 0.25 and "target_width" not in record["options"]
     assert record["sha256"] and record["weights"].endswith("weights.pth")
     assert record["direction_classes"] == [1]  # the maps' order in a (K, H, W) angle file
-    assert record["pictures"] == {"threshold": 0.5, "quiver": False}
-    # Other pictures are another run: the overlays show another threshold, and the quiver
-    # plots of a and b would not be there.
+    plain = {"threshold": 0.5, "quiver": False}
+    assert record["pictures"] == {"a": plain, "b": plain}
+    # Other pictures are the same run, recorded per image: the angle maps are the same (this
+    # dropped a from the list, and from analyze --predictions).
     _, printed, record = predict("b", "--smooth", "0.25", "--quiver")
-    assert record["images"] == ["b"] and record["pictures"]["quiver"] is True
-    assert "holds the outputs of 1 image of an earlier predict made with another" in printed
+    assert record["images"] == ["a", "b"] and "earlier predict" not in printed
+    assert record["pictures"] == {"a": plain, "b": {"threshold": 0.5, "quiver": True}}
     _, printed, record = predict("c", "--smooth", "0")
-    assert record["images"] == ["c"]
+    assert record["images"] == ["c"] and record["pictures"] == {"c": plain}
     assert f"{out} holds the outputs of 2 images of an earlier predict made with " in printed
     assert "another model or options (a, b)" in printed
     # An image that fails to read is not listed, though an earlier run's outputs of it stay.

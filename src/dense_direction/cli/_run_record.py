@@ -26,7 +26,8 @@ class RunRecord:
     (an image that fails, or a run stopped half-way, lists only what is there).
 
     A run of the same model and options as the record already there adds to its images (one
-    dataset predicted in parts); another run starts a new list, and outputs of images only
+    dataset predicted in parts; the pictures' settings, ``pictures``, are kept per image and
+    may differ); another run starts a new list, and outputs of images only
     an earlier run predicted stay in the folder unlisted, with a line that says so
     (``analyze --predictions`` reads the listed images only)."""
 
@@ -43,10 +44,12 @@ class RunRecord:
             # The order of the maps in a (K, H, W) angle file (analyze names each by its id).
             "direction_classes": list(estimator.dir_classes),
             "options": resolved_options(options, estimator),
-            # What the pictures show: the overlay's threshold, and whether quiver plots were
-            # drawn (another run's plots would not match this run's angles).
-            "pictures": {"threshold": args.threshold, "quiver": bool(args.quiver)},
         }
+        # What this run's pictures show: the overlay's threshold, and whether quiver plots
+        # were drawn. Recorded per image: pictures of other settings do not change the angle
+        # maps, so they do not start another run (re-predicting one image with --quiver
+        # dropped every other image from the list, and from analyze --predictions).
+        self.settings = {"threshold": args.threshold, "quiver": bool(args.quiver)}
         try:
             previous = read_run_record(args.out)
         except ValueError:  # unreadable: replaced, as a record of nothing
@@ -57,6 +60,7 @@ class RunRecord:
             previous.get(k) == v for k, v in self.record.items() if k != "model"
         )
         self.images: set[str] = set(listed) if same else set()
+        self.pictures = _earlier_pictures(previous, self.images) if same else {}
         self._name_earlier(args.out, previous, inputs=set(inputs))
         self._write()
 
@@ -79,8 +83,22 @@ class RunRecord:
     def add(self, stem: str) -> None:
         """``stem``'s outputs are all written."""
         self.images.add(stem)
+        self.pictures[stem] = self.settings
         self._write()
 
     def _write(self) -> None:
-        record = {**self.record, "images": sorted(self.images)}
+        images = sorted(self.images)
+        pictures = {stem: self.pictures[stem] for stem in images if stem in self.pictures}
+        record = {**self.record, "images": images, "pictures": pictures}
         self.path.write_text(json.dumps(record, indent=2) + "\n")
+
+
+def _earlier_pictures(previous: dict, images: set[str]) -> dict[str, dict]:
+    """The picture settings of each earlier image (a record written before they were kept
+    per image held one setting for all its images)."""
+    pictures = previous.get("pictures")
+    if not isinstance(pictures, dict):
+        return {}
+    if set(pictures) == {"threshold", "quiver"} and not isinstance(pictures["quiver"], dict):
+        return dict.fromkeys(images, pictures)
+    return {stem: v for stem, v in pictures.items() if stem in images and isinstance(v, dict)}
