@@ -24,6 +24,12 @@ def _nan_pred():
     return pred
 
 
+def _nan_gt():
+    gt = GOOD_GT.clone()
+    gt[0, 0, 0, 0, 0] = math.nan
+    return gt
+
+
 BAD_INPUTS = {
     "pred_4d": (
         torch.zeros(2, 2, 8, 8),
@@ -55,6 +61,8 @@ BAD_INPUTS = {
     # A 0/255 mask read without dividing: the evidence would be 255x too large and the patch
     # masking would silently drop every pixel (loss 0), so it is refused.
     "mask_0_255": (GOOD_PRED, GOOD_GT + 255, ValueError, "values from 255 to 255.*divide 0/255"),
+    # NaN passed the [0, 1] check (both comparisons false) and made the loss NaN.
+    "mask_nan": (GOOD_PRED, _nan_gt(), ValueError, "got 1 NaN or infinite values.*ignore_index"),
     "mask_negative": (GOOD_PRED, GOOD_GT - 1, ValueError, r"\[0, 1\].*from -1 to -1"),
     "integer_pred": (GOOD_PRED.long(), GOOD_GT, TypeError, "floating-point.*torch.int64"),
     "not_a_tensor": (GOOD_PRED.numpy(), GOOD_GT, TypeError, "pred must be a torch.Tensor"),

@@ -94,6 +94,13 @@ def _check_mask_values(gt: Tensor, ignore_index: int | None) -> None:
     values = gt.float()
     if ignore_index is not None:
         values = torch.where(values == ignore_index, torch.zeros_like(values), values)
+    if not torch.isfinite(values).all():
+        # NaN passes both bounds below and made the loss NaN (an all-NaN mask 0.0).
+        raise ValueError(
+            f"gt must hold mask values in [0, 1] (1 = structure), got "
+            f"{int((~torch.isfinite(values)).sum())} NaN or infinite values; mark unlabelled "
+            f"pixels with ignore_index instead"
+        )
     low, high = torch.aminmax(values)
     low, high = low.item(), high.item()
     if low < 0 or high > 1:
