@@ -302,6 +302,20 @@ def test_angle_maps_of_another_shape_are_refused():
         analyze_image(np.zeros((2, 16, 16)), np.ones((16, 16)))
 
 
+def test_maps_as_predict_gives_them_are_taken():
+    # predict gives (1, H, W) angles, confidences and structure: the angles were squeezed,
+    # the others compared by their first two axes ("confidence is 16x1 (WxH)").
+    angles = np.full((1, 16, 16), math.radians(30.0))
+    confidence = np.zeros((1, 16, 16))
+    confidence[0, 6:10] = 1.0
+    flat = analyze_image(angles[0], confidence=confidence[0]).image
+    for given in (dict(confidence=confidence), dict(mask=confidence > 0.5)):
+        result = analyze_image(angles, **given).image
+        assert result["pixels"] == flat["pixels"] == 64
+    with pytest.raises(ValueError, match=r"confidence is 16x2 \(WxH\)"):
+        analyze_image(angles, confidence=np.zeros((2, 16, 16)))
+
+
 def test_nan_angles_get_a_note_that_says_so():
     # All NaN: not an empty mask or a low confidence, whatever the mask says.
     result = analyze_image(np.full((32, 32), np.nan), np.ones((32, 32)))

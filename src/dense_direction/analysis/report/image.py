@@ -22,6 +22,7 @@ from dense_direction.analysis.report.inputs import (
     check_angles,
     check_labels,
     check_same_size,
+    one_map,
     structure_mask,
 )
 from dense_direction.analysis.report.options import AnalysisOptions
@@ -176,11 +177,14 @@ def analyze_image(
         angles: ``(H, W)`` radians in [0, π), counter-clockwise, y up (NaN: no direction).
         mask: structure mask (non-zero = structure); else ``confidence > threshold``.
         confidence: ``(H, W)`` in [0, 1]; weights the field statistics (``options.weighted``).
+            Angles, mask and confidence may also be ``(1, H, W)``, as ``predict`` gives them.
         labels: integer image grouping structure pixels into objects (0 = none).
         roi: integer image; only pixels with roi > 0 count, statistics also per roi value.
     """
     options = options or AnalysisOptions()
     angles = check_angles(angles)
+    # predict's (1, H, W) maps, given as they come, as the angles are.
+    mask, confidence = (one_map(a, angles.shape) for a in (mask, confidence))
     check_same_size(
         "the angle map", angles.shape, mask=mask, confidence=confidence, labels=labels, roi=roi
     )

@@ -11,7 +11,7 @@ from dense_direction.analysis.conventions import check_radians
 from dense_direction.io.masks import check_labels
 from dense_direction.notices import DenseDirectionWarning
 
-__all__ = ["check_angles", "check_labels", "check_same_size", "structure_mask"]
+__all__ = ["check_angles", "check_labels", "check_same_size", "one_map", "structure_mask"]
 
 
 def check_angles(angles: np.ndarray, name: str | Path = "angle map") -> np.ndarray:
@@ -28,6 +28,17 @@ def check_angles(angles: np.ndarray, name: str | Path = "angle map") -> np.ndarr
     angles = angles.astype(np.float64)
     check_radians(angles, name)
     return angles
+
+
+def one_map(array: np.ndarray | None, shape: tuple[int, ...]) -> np.ndarray | None:
+    """``array`` without a leading axis of length 1 where the rest is ``shape`` (the angle
+    map's): a ``(1, H, W)`` mask or confidence as ``predict`` returns them."""
+    if array is None:
+        return None
+    array = np.asarray(array)
+    if array.ndim == 3 and array.shape[0] == 1 and array.shape[1:] == tuple(shape):
+        return array[0]
+    return array
 
 
 def check_same_size(reference: str, shape: tuple[int, ...], **others: np.ndarray | None) -> None:
