@@ -80,3 +80,17 @@ def test_rgb_numpy_in_numpy_out():
 def test_bad_input(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_flipped_and_turned_views_and_numpy_scalars_are_taken():
+    # Views with a negative stride (image[:, ::-1], np.rot90) failed in torch.from_numpy,
+    # and np.float32 scales were refused as "not a number". A flipped view gives the flipped
+    # copy's answer.
+    image = np.random.default_rng(0).random((24, 32))
+    for view in (image[:, ::-1], np.rot90(image)):
+        np.testing.assert_array_equal(
+            structure_tensor_direction(view, np.float32(1.0), np.float64(2.0)),
+            structure_tensor_direction(view.copy(), 1.0, 2.0),
+        )
+        np.testing.assert_array_equal(hessian_direction(view), hessian_direction(view.copy()))
+    assert angular_error(image[:, ::-1], image[:, ::-1].copy()).max() == 0

@@ -16,12 +16,15 @@ PyTorch; outputs have the input's type.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Callable
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor
+
+from dense_direction._tensors import from_array
 
 __all__ = [
     "BASELINES",
@@ -39,7 +42,7 @@ def _to_gray(image: np.ndarray | Tensor) -> tuple[Tensor, bool]:
     was_numpy = isinstance(image, np.ndarray)
     if not was_numpy and not isinstance(image, Tensor):
         raise TypeError(f"image must be a numpy array or torch tensor, got {type(image).__name__}")
-    img = torch.from_numpy(np.asarray(image)) if was_numpy else image
+    img = from_array(image) if was_numpy else image
     if img.ndim == 3 and img.shape[-1] in (3, 4):
         img = img[..., :3].double().mean(dim=-1)
     if img.ndim != 2:
@@ -50,7 +53,8 @@ def _to_gray(image: np.ndarray | Tensor) -> tuple[Tensor, bool]:
 
 
 def _check_sigma(name: str, sigma: float) -> None:
-    if not isinstance(sigma, (int, float)) or isinstance(sigma, bool) or not sigma > 0:
+    # numbers.Real: NumPy's scalars too (np.float32(1.0) was refused as "not a number").
+    if not isinstance(sigma, numbers.Real) or isinstance(sigma, (bool, np.bool_)) or not sigma > 0:
         raise ValueError(f"{name} must be a number > 0 (pixels), got {sigma!r}")
 
 

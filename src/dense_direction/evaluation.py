@@ -14,6 +14,8 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from dense_direction._tensors import from_array
+
 __all__ = [
     "ACCURACY_THRESHOLDS",
     "WIDTH_BANDS",
@@ -38,7 +40,7 @@ def _as_tensor(name: str, value: np.ndarray | Tensor) -> Tensor:
     if isinstance(value, Tensor):
         return value
     if isinstance(value, np.ndarray):
-        return torch.from_numpy(value)
+        return from_array(value)
     raise TypeError(f"{name} must be a numpy array or torch tensor, got {type(value).__name__}")
 
 

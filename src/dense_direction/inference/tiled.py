@@ -13,6 +13,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from dense_direction._tensors import from_array
 from dense_direction.hardware import usable_cores
 from dense_direction.inference.checks import check_network_outputs
 from dense_direction.prediction import class_probability
@@ -50,7 +51,7 @@ class TiledFields:
         """RGB uint8 -> the network's input. Training loads images BGR (mmseg's convention)
         and the data preprocessor converts them to RGB only when ``bgr_to_rgb`` is set: this
         is the one place where inference matches that."""
-        x = torch.from_numpy(rgb).to(self.device).permute(2, 0, 1)[None].float()
+        x = from_array(rgb).to(self.device).permute(2, 0, 1)[None].float()
         if not self.bgr_to_rgb:
             x = x[:, [2, 1, 0]]
         return (x - self.mean) / self.std
@@ -72,9 +73,7 @@ class TiledFields:
         """:meth:`_tile_outputs` of one window of ``rgb``, structure logits turned into
         probabilities."""
         rows, cols = window.slices
-        # A copy, not ascontiguousarray: numpy calls a turned view with an axis of length 1
-        # contiguous and keeps its negative stride, which torch.from_numpy refuses.
-        out = self._tile_outputs(rgb[rows, cols].copy())
+        out = self._tile_outputs(rgb[rows, cols])
         c = self.seg_channels
         if c:
             probs = out[:c].sigmoid() if c == 1 else out[:c].softmax(0)
