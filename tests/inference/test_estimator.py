@@ -124,3 +124,22 @@ def test_an_image_one_pixel_high_or_wide_is_predicted(shape):
     first = (slice(None), slice(0, shape[0]), slice(0, shape[1]))
     np.testing.assert_allclose(thin.angles, thick.angles[first], atol=1e-5)
     np.testing.assert_allclose(thin.confidence, thick.confidence[first], atol=1e-5)
+
+
+def test_numpy_arguments_are_taken_as_their_values():
+    # mean/std/dir_classes as NumPy arrays were refused ("mean must be 3 finite numbers ...
+    # got array([...])"); dir_classes become Python ints (predict.json is JSON).
+    network = torch.nn.Conv2d(3, 3, 1)
+    arrays = DirectionEstimator(
+        network,
+        dir_classes=np.array([1]),
+        mean=np.array([123.675, 116.28, 103.53]),
+        std=np.array([58.4, 57.1, 57.4]),
+        seg_channels=1,
+    )
+    plain = DirectionEstimator(
+        network, dir_classes=(1,), mean=(123.675, 116.28, 103.53), std=(58.4, 57.1, 57.4),
+        seg_channels=1,
+    )  # fmt: skip
+    assert arrays.dir_classes == (1,) and type(arrays.dir_classes[0]) is int
+    assert torch.equal(arrays.mean, plain.mean) and torch.equal(arrays.std, plain.std)

@@ -30,9 +30,9 @@ def check_estimator_arguments(
             f"got {type(network).__name__}"
         )
     if (
-        not isinstance(dir_classes, Sequence)
+        not isinstance(dir_classes, Sequence | np.ndarray)
         or isinstance(dir_classes, str)
-        or not dir_classes
+        or not len(dir_classes)
         or not all(isinstance(c, Integral) and not isinstance(c, bool) for c in dir_classes)
     ):
         raise ValueError(
@@ -73,7 +73,7 @@ def _check_classes_have_probabilities(dir_classes: tuple[int, ...], seg_channels
 
 def _floats(values: object) -> list[float] | None:
     """``values`` as a list of floats, or None where they are not a sequence of numbers."""
-    if not isinstance(values, Sequence | torch.Tensor) or isinstance(values, str):
+    if not isinstance(values, Sequence | torch.Tensor | np.ndarray) or isinstance(values, str):
         return None
     try:
         return [float(v) for v in values]

@@ -99,7 +99,7 @@ class DirectionEstimator(TiledFields):
         self.model = network.eval().to(self.device, memory_format=torch.channels_last)
         self.precision = precision
         self.dtype = resolve_precision(precision, self.device)
-        self.dir_classes: tuple[int, ...] = tuple(dir_classes)
+        self.dir_classes: tuple[int, ...] = tuple(int(c) for c in dir_classes)  # (NumPy ints)
         self.seg_channels = int(seg_channels)
         self.mean = torch.as_tensor(mean, dtype=torch.float32).view(3, 1, 1).to(self.device)
         self.std = torch.as_tensor(std, dtype=torch.float32).view(3, 1, 1).to(self.device)
