@@ -56,6 +56,18 @@ def test_shape_mismatch_names_both_shapes():
         angular_error(np.zeros((2, 3)), np.zeros((2, 3)), np.ones((2, 2), bool))
 
 
+def test_nan_errors_and_angles_in_degrees_are_refused():
+    # [1, nan, 2] gave count 3, a NaN mean and acc@5 0.67; degrees scored as nonsense.
+    with pytest.raises(ValueError, match="errors hold 1 NaN or infinite values"):
+        summarize_errors(np.array([1.0, np.nan, 2.0]))
+    radians = np.array([0.1, 3.0])
+    with pytest.raises(ValueError, match=r"pred must be angles in radians, found values up to 90"):
+        angular_error(np.array([90.0, 45.0]), radians)
+    # Other radian conventions, such as (-pi/2, pi/2], and NaN (no direction) are fine.
+    assert angular_error(radians - math.pi / 2, radians + math.pi / 2).tolist() == [0.0, 0.0]
+    assert np.isnan(angular_error(np.array([np.nan, 3.0]), radians)[0])
+
+
 def test_scored_pixels_keep_the_region_minus_crossings_and_missing_truth():
     region = np.array([[1, 1, 1, 0]])
     crossing = np.array([[0, 1, 0, 0]])

@@ -64,6 +64,17 @@ def scored_pixels(
     return select
 
 
+def _check_not_degrees(name: str, angles: Tensor) -> None:
+    """Radians in any convention lie within [-2π, 2π]; beyond, the map is in degrees (which
+    scored as nonsense modulo π without a word)."""
+    finite = angles[torch.isfinite(angles)] if angles.is_floating_point() else angles
+    if finite.numel() and float(finite.abs().max()) > 2 * math.pi:
+        raise ValueError(
+            f"{name} must be angles in radians, found values up to {float(finite.abs().max()):.4g}"
+            f" (degrees?): convert with numpy.radians"
+        )
+
+
 def angular_error(
     pred: np.ndarray | Tensor,
     gt: np.ndarray | Tensor,
@@ -83,6 +94,8 @@ def angular_error(
         raise ValueError(
             f"pred and gt angle maps differ in shape: {tuple(pred_t.shape)} vs {tuple(gt_t.shape)}"
         )
+    for name, angles in (("pred", pred_t), ("gt", gt_t)):
+        _check_not_degrees(name, angles)
     diff = torch.remainder(pred_t.double() - gt_t.double(), math.pi)
     error = torch.rad2deg(torch.minimum(diff, math.pi - diff))
     if mask is not None:
@@ -158,6 +171,14 @@ def summarize_errors(
     """Mean, median, standard deviation, RMSE and accuracy at ``thresholds`` of errors in
     degrees (e.g. from :func:`angular_error`)."""
     errors = np.asarray(errors, dtype=np.float64).reshape(-1)
+    if not np.isfinite(errors).all():
+        # A NaN error (no predicted direction: predict gives NaN where the image has no
+        # value) made every figure NaN and counted as a miss.
+        raise ValueError(
+            f"errors hold {int((~np.isfinite(errors)).sum())} NaN or infinite values "
+            f"(pixels without a direction): leave them out first, e.g. with the mask of "
+            f"angular_error or errors[np.isfinite(errors)]"
+        )
     if errors.size == 0:
         nan = math.nan
         return DirectionErrorSummary(0, nan, nan, nan, nan, {t: nan for t in thresholds})
