@@ -69,3 +69,12 @@ def test_bad_vector_axis_says_expected_and_got():
         vectors_to_angles(torch.zeros(1, 3, 4, 4))
     with pytest.raises(TypeError, match=r"torch\.Tensor"):
         vectors_to_angles([[1.0, 0.0]])
+
+
+def test_too_few_axes_for_the_vector_axis_say_so():
+    # Both raised IndexError: vectors_to_angles from inside its own shape check.
+    with pytest.raises(ValueError, match=r"size 2 at dim=-3.*got shape \(2,\)"):
+        vectors_to_angles(torch.zeros(2))
+    with pytest.raises(ValueError, match=r"dim=-3 is no place .* shape \(5,\).*dim=-1 puts it"):
+        angles_to_vectors(torch.zeros(5))
+    assert angles_to_vectors(torch.zeros(5), dim=-1).shape == (5, 2)

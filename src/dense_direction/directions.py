@@ -32,7 +32,7 @@ def _check_vector_axis(vectors: Tensor, dim: int) -> None:
         raise TypeError(
             f"expected a torch.Tensor of direction vectors, got {type(vectors).__name__}"
         )
-    if vectors.dim() == 0 or vectors.shape[dim] != 2:
+    if not -vectors.dim() <= dim < vectors.dim() or vectors.shape[dim] != 2:
         raise ValueError(
             f"expected a vector axis of size 2 at dim={dim} (e.g. shape (N, K, 2, H, W)), "
             f"got shape {tuple(vectors.shape)}"
@@ -62,14 +62,21 @@ def angles_to_vectors(angles: Tensor, dim: int = -3) -> Tensor:
     """Unit doubled-angle vectors ``(-cos 2 theta, -sin 2 theta)`` for angles in radians.
 
     Args:
-        angles: any shape, e.g. ``(N, K, H, W)``.
-        dim: where to insert the vector axis in the output.
+        angles: any shape with at least ``-dim - 1`` axes, e.g. ``(N, K, H, W)``.
+        dim: where to insert the vector axis in the output (the default -3 before ``H, W``).
 
     Returns:
         ``angles`` with a vector axis of size 2 inserted at ``dim``, e.g. ``(N, K, 2, H, W)``.
     """
     if not isinstance(angles, Tensor):
         raise TypeError(f"expected a torch.Tensor of angles, got {type(angles).__name__}")
+    if not -angles.dim() - 1 <= dim <= angles.dim():
+        # (torch.stack's IndexError did not say which axis was meant.)
+        raise ValueError(
+            f"dim={dim} is no place for the vector axis in angles of shape "
+            f"{tuple(angles.shape)}: give dim in {-angles.dim() - 1}..{angles.dim()} (dim=-1 "
+            f"puts it last; the default -3 needs (..., H, W) angles)"
+        )
     return torch.stack((-torch.cos(2 * angles), -torch.sin(2 * angles)), dim=dim)
 
 
