@@ -170,3 +170,13 @@ def test_pixels_inside_wide_structures_are_skipped_with_the_same_numbers(reducti
     # Rows 13..32 of the band are > 4 px from both edges: 20 rows x 48 columns x 2 images.
     assert pixels.base.numel() - scored.numel() >= 20 * 40 * 2
     _assert_same(_run(DirectionalLoss(**options), pred, gt), _run(fast, pred, gt))
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_an_empty_batch_gives_the_same_for_both(reduction):
+    # DirectionalLoss raised "cannot reshape tensor of 0 elements" where the efficient loss
+    # gave 0 (or an empty map).
+    pred, gt = torch.zeros(0, 1, 2, 8, 8), torch.zeros(0, 1, 1, 8, 8)
+    exact = DirectionalLoss(reduction=reduction)(pred, gt)
+    fast = EfficientDirectionalLoss(reduction=reduction)(pred, gt)
+    assert exact.shape == fast.shape and torch.equal(exact, fast)

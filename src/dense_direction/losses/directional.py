@@ -58,7 +58,8 @@ def _evidence(gt: Tensor, kernel: Tensor, pad: int) -> Tensor:
     """``(N, K, 1, H, W)`` mask -> ``(N, K, div, H, W)`` evidence."""
     n, k, _, h, w = gt.shape
     flat = gt.reshape(n * k, 1, h, w)
-    return F.conv2d(flat, kernel.unsqueeze(1), padding=pad).view(n, k, -1, h, w)
+    # The number of kernels, not -1: view cannot infer it from an empty batch.
+    return F.conv2d(flat, kernel.unsqueeze(1), padding=pad).view(n, k, kernel.shape[0], h, w)
 
 
 def _bin_weights(pred: Tensor, div: int) -> Tensor:
