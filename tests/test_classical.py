@@ -94,3 +94,23 @@ def test_flipped_and_turned_views_and_numpy_scalars_are_taken():
         )
         np.testing.assert_array_equal(hessian_direction(view), hessian_direction(view.copy()))
     assert angular_error(image[:, ::-1], image[:, ::-1].copy()).max() == 0
+
+
+def test_pixels_without_a_value_get_no_direction_and_do_not_spread():
+    # A NaN pixel spread over the filters' support: a few holes made most of the output NaN.
+    # Now the holes alone are NaN, and elsewhere the result is that of the image with the
+    # holes filled by the median (here 0.0: a line on a zero background).
+    image = line_mask(64, math.radians(30.0), width=3).numpy().astype(np.float64)
+    holes = np.zeros(image.shape, bool)
+    holes[::16, ::16] = True
+    holey = np.where(holes, np.nan, image)
+    filled = np.where(holes, np.median(image[~holes]), image)
+    for direction in (
+        lambda im: structure_tensor_direction(im, 1.0, 2.0)[0],
+        lambda im: hessian_direction(im, 2.0),
+    ):
+        got, want = direction(holey), direction(filled)
+        assert np.isnan(got[holes]).all() and np.isfinite(got[~holes]).all()
+        np.testing.assert_array_equal(got[~holes], want[~holes])
+    # A one-channel image (H, W, 1), as predict takes it, is its plane.
+    np.testing.assert_array_equal(hessian_direction(image[..., None]), hessian_direction(image))

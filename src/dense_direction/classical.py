@@ -43,13 +43,32 @@ def _to_gray(image: np.ndarray | Tensor) -> tuple[Tensor, bool]:
     if not was_numpy and not isinstance(image, Tensor):
         raise TypeError(f"image must be a numpy array or torch tensor, got {type(image).__name__}")
     img = from_array(image) if was_numpy else image
+    if img.ndim == 3 and img.shape[-1] == 1:
+        img = img[..., 0]  # (H, W, 1), as predict takes it
     if img.ndim == 3 and img.shape[-1] in (3, 4):
         img = img[..., :3].double().mean(dim=-1)
     if img.ndim != 2:
         raise ValueError(
-            f"image must be (H, W) grayscale or (H, W, 3|4) RGB(A), got shape {tuple(img.shape)}"
+            f"image must be (H, W) grayscale or (H, W, 1|3|4), got shape {tuple(img.shape)}"
         )
     return img.double(), was_numpy
+
+
+def _without_holes(gray: Tensor) -> tuple[Tensor, Tensor | None]:
+    """``gray`` with its NaN or infinite pixels (no value) set to the median of the others,
+    and where they were (None when none): the filters would spread one NaN pixel over their
+    whole support (a few holes made most of the output NaN), so the holes get no
+    direction instead, as ``predict`` gives them none."""
+    missing = ~torch.isfinite(gray)
+    if not missing.any():
+        return gray, None
+    values = gray[~missing]
+    fill = values.median() if values.numel() else gray.new_zeros(())
+    return torch.where(missing, fill, gray), missing
+
+
+def _with_holes(value: Tensor, missing: Tensor | None) -> Tensor:
+    return value if missing is None else value.masked_fill(missing, math.nan)
 
 
 def _check_sigma(name: str, sigma: float) -> None:
@@ -114,7 +133,8 @@ def structure_tensor_direction(
     """Direction of least intensity change, and coherence in [0, 1].
 
     Args:
-        image: ``(H, W)`` or ``(H, W, 3|4)``.
+        image: ``(H, W)`` or ``(H, W, 1|3|4)``; NaN or infinite pixels (no value) get no
+            direction (NaN) and do not spread into their neighbours'.
         sigma: scale of the gradient (pixels).
         rho: scale of the window averaging the gradient's outer product (pixels).
 
@@ -126,7 +146,9 @@ def structure_tensor_direction(
     _check_sigma("sigma", sigma)
     _check_sigma("rho", rho)
     gray, as_numpy = _to_gray(image)
+    gray, missing = _without_holes(gray)
     angles, coherence = structure_tensor_fields(gray, sigma, rho)
+    angles, coherence = _with_holes(angles, missing), _with_holes(coherence, missing)
     return _output(angles, as_numpy), _output(coherence, as_numpy)
 
 
@@ -151,7 +173,7 @@ def hessian_direction(image: np.ndarray | Tensor, sigma: float = 2.0) -> np.ndar
     smallest in magnitude.
 
     Args:
-        image: ``(H, W)`` or ``(H, W, 3|4)``.
+        image: ``(H, W)`` or ``(H, W, 1|3|4)``; NaN or infinite pixels get no direction.
         sigma: scale (pixels); about half the width of the structures works best.
 
     Returns:
@@ -159,6 +181,7 @@ def hessian_direction(image: np.ndarray | Tensor, sigma: float = 2.0) -> np.ndar
     """
     _check_sigma("sigma", sigma)
     gray, as_numpy = _to_gray(image)
+    gray, missing = _without_holes(gray)
     h = gaussian_derivatives(gray, sigma, order=2)
     major = _doubled_angle(h["xx"], h["xy"], h["yy"])  # eigenvector of the larger eigenvalue
     half_trace = (h["xx"] + h["yy"]) / 2
@@ -167,7 +190,7 @@ def hessian_direction(image: np.ndarray | Tensor, sigma: float = 2.0) -> np.ndar
     along = torch.where(
         larger.abs() <= smaller.abs(), major, torch.remainder(major + math.pi / 2, math.pi)
     )
-    return _output(along, as_numpy)
+    return _output(_with_holes(along, missing), as_numpy)
 
 
 def _structure_tensor_angles(sigma: float, rho: float) -> Callable[[np.ndarray], np.ndarray]:
