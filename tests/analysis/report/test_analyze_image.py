@@ -316,6 +316,19 @@ def test_maps_as_predict_gives_them_are_taken():
         analyze_image(angles, confidence=np.zeros((2, 16, 16)))
 
 
+def test_options_may_be_a_dict_of_their_fields():
+    # dict(...) failed with an AttributeError deep inside.
+    angles, mask = np.full((16, 16), math.radians(30.0)), np.zeros((16, 16))
+    mask[6:10] = 1
+    given = analyze_image(angles, mask, options=dict(pixel_size=0.5, unit="um")).objects
+    typed = AnalysisOptions(pixel_size=0.5, unit="um")
+    pd.testing.assert_frame_equal(given, analyze_image(angles, mask, options=typed).objects)
+    with pytest.raises(TypeError, match="unknown analysis options pixelsize: known are"):
+        analyze_image(angles, mask, options=dict(pixelsize=0.5))
+    with pytest.raises(TypeError, match="AnalysisOptions or a dict of its fields, got list"):
+        analyze_image(angles, mask, options=[0.5])
+
+
 def test_nan_angles_get_a_note_that_says_so():
     # All NaN: not an empty mask or a low confidence, whatever the mask says.
     result = analyze_image(np.full((32, 32), np.nan), np.ones((32, 32)))

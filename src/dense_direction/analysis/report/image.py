@@ -25,7 +25,7 @@ from dense_direction.analysis.report.inputs import (
     one_map,
     structure_mask,
 )
-from dense_direction.analysis.report.options import AnalysisOptions
+from dense_direction.analysis.report.options import AnalysisOptions, as_options
 from dense_direction.analysis.tracing.streamlines import skeleton_seeds, trace_streamlines
 
 __all__ = ["ALL_NAN", "NAN_ON_STRUCTURE", "NO_STRUCTURE", "ImageAnalysis", "analyze_image"]
@@ -181,7 +181,7 @@ def analyze_image(
         labels: integer image grouping structure pixels into objects (0 = none).
         roi: integer image; only pixels with roi > 0 count, statistics also per roi value.
     """
-    options = options or AnalysisOptions()
+    options = as_options(options)
     angles = check_angles(angles)
     # predict's (1, H, W) maps, given as they come, as the angles are.
     mask, confidence = (one_map(a, angles.shape) for a in (mask, confidence))

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -11,7 +13,7 @@ import pandas as pd
 from dense_direction.analysis.conventions import ANGLE_CONVENTIONS, to_degrees
 from dense_direction.analysis.field.statistics import AFT_SIZES
 
-__all__ = ["ANGLE_CONVENTIONS", "AnalysisOptions", "convert_table", "to_degrees"]
+__all__ = ["ANGLE_CONVENTIONS", "AnalysisOptions", "as_options", "convert_table", "to_degrees"]
 
 _LENGTHS = ("length", "path_length", "chord", "width_mean", "width_max", "total_length")
 _ANGLES = ("direction_mean", "mean_direction")
@@ -64,6 +66,24 @@ class AnalysisOptions:
             )
         if not self.sizes or not all(_is_int(s) and s >= 1 for s in self.sizes):
             raise ValueError(f"sizes must be whole numbers of pixels >= 1, got {self.sizes!r}")
+
+
+def as_options(options: AnalysisOptions | Mapping[str, Any] | None) -> AnalysisOptions:
+    """``options`` as :class:`AnalysisOptions`: None is the defaults, a mapping its fields
+    (``dict(pixel_size=0.5, unit="um")``; it failed with an AttributeError deep inside)."""
+    if options is None:
+        return AnalysisOptions()
+    if isinstance(options, AnalysisOptions):
+        return options
+    if isinstance(options, Mapping):
+        unknown = sorted(set(options) - {f.name for f in fields(AnalysisOptions)})
+        if unknown:
+            known = ", ".join(f.name for f in fields(AnalysisOptions))
+            raise TypeError(f"unknown analysis options {', '.join(unknown)}: known are {known}")
+        return AnalysisOptions(**options)
+    raise TypeError(
+        f"options must be an AnalysisOptions or a dict of its fields, got {type(options).__name__}"
+    )
 
 
 # (field, bound, whether it must be a whole number, whether it must exceed the bound)

@@ -18,7 +18,7 @@ import pandas as pd
 from PIL import Image
 
 from dense_direction.analysis.report.image import ImageAnalysis, analyze_image
-from dense_direction.analysis.report.options import AnalysisOptions, convert_table
+from dense_direction.analysis.report.options import AnalysisOptions, as_options, convert_table
 from dense_direction.analysis.report.outputs import (
     SUMMARY,
     clear_earlier_run,
@@ -223,7 +223,7 @@ def analyze_many(
     the summary's ``earlier_files_removed`` counts them). ``run``: what was analysed (the
     command line gives the model and its options, or the predictions folder and predict's
     record of them), kept in the summary as ``run``. Returns the summary."""
-    options = options or AnalysisOptions()
+    options = as_options(options)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     items = list(items)
