@@ -143,3 +143,8 @@ def test_numpy_arguments_are_taken_as_their_values():
     )  # fmt: skip
     assert arrays.dir_classes == (1,) and type(arrays.dir_classes[0]) is int
     assert torch.equal(arrays.mean, plain.mean) and torch.equal(arrays.std, plain.std)
+
+
+def test_no_image_is_named_as_none():
+    with pytest.raises(TypeError, match="image must be a file path or an .* array, got None"):
+        pixelwise_estimator().predict(None)

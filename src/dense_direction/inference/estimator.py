@@ -258,6 +258,8 @@ class DirectionEstimator(TiledFields):
         scales = self.check_scales(scales)
         check_target_width(target_width)
         smooth = self.check_smooth(smooth)
+        if image is None:  # (a failed read, say) was "got shape ()"
+            raise TypeError("image must be a file path or an (H, W[, C]) array, got None")
         if isinstance(image, (str, Path)):
             rgb, empty = read_image_and_no_data(image)
         else:
