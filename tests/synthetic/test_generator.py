@@ -126,3 +126,15 @@ def test_every_kind_and_style_generates_at_the_smallest_sizes(kind, size):
         for seed in range(3):
             sample = generate_sample(kind, size, seed, style)
             assert sample.mask.any() and sample.image.shape[:2] == sample.mask.shape
+
+
+@pytest.mark.parametrize("size", [64.0, (64,), True, (16.5, 20), (8, 64)])
+def test_a_size_that_is_not_whole_pixels_is_named(size):
+    # 64.0 failed with "'float' object is not iterable".
+    with pytest.raises(ValueError, match=r"size must be an int or \(height, width\), each >= 16"):
+        generate_sample("cracks", size=size)
+
+
+def test_numpy_integer_sizes_are_taken():
+    sample = generate_sample("cracks", size=(np.int64(32), np.int32(48)), seed=1)
+    assert sample.image.shape == (32, 48, 3)

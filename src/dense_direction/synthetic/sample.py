@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -54,10 +55,11 @@ class SyntheticSample:
 
 def parse_size(size: int | Sequence[int]) -> tuple[int, int]:
     """``(height, width)`` from an int or a pair; each at least 16."""
-    shape = (size, size) if isinstance(size, int) else tuple(size)
-    if len(shape) != 2 or any(not isinstance(s, int) or s < 16 for s in shape):
+    shape = (size, size) if not isinstance(size, Sequence | np.ndarray) else tuple(size)
+    whole = [isinstance(s, numbers.Integral) and not isinstance(s, bool) for s in shape]
+    if len(shape) != 2 or not all(whole) or any(s < 16 for s in shape):
         raise ValueError(f"size must be an int or (height, width), each >= 16, got {size!r}")
-    return shape  # type: ignore[return-value]
+    return (int(shape[0]), int(shape[1]))
 
 
 def parse_kinds(kind: str | Sequence[str]) -> tuple[str, ...]:
