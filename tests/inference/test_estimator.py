@@ -146,5 +146,5 @@ def test_numpy_arguments_are_taken_as_their_values():
 
 
 def test_no_image_is_named_as_none():
-    with pytest.raises(TypeError, match="image must be a file path or an .* array, got None"):
+    with pytest.raises(TypeError, match=r"image must be a file path or an .* array, got None"):
         pixelwise_estimator().predict(None)
