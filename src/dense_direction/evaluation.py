@@ -68,10 +68,11 @@ def _check_not_degrees(name: str, angles: Tensor) -> None:
     """Radians in any convention lie within [-2π, 2π]; beyond, the map is in degrees (which
     scored as nonsense modulo π without a word)."""
     finite = angles[torch.isfinite(angles)] if angles.is_floating_point() else angles
-    if finite.numel() and float(finite.abs().max()) > 2 * math.pi:
+    largest = float(finite.abs().max()) if finite.numel() else 0.0
+    if largest > 2 * math.pi:
         raise ValueError(
-            f"{name} must be angles in radians, found values up to {float(finite.abs().max()):.4g}"
-            f" (degrees?): convert with numpy.radians"
+            f"{name} must be angles in radians, found values up to {largest:.4g} (degrees?): "
+            f"convert with numpy.radians"
         )
 
 

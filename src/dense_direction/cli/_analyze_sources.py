@@ -138,7 +138,7 @@ def check_no_prediction_flags(args: argparse.Namespace) -> None:
             "--predictions; --predictions reads the angle maps as predict wrote them (give "
             "these flags to predict, or analyze --images to predict here)"
         )
-    if args.images is not None and not args.images.is_dir() and not args.images.exists():
+    if args.images is not None and not args.images.exists():
         # A pattern (or a typo): "image folder not found" did not say why a pattern fails.
         raise ValueError(
             f"--images {args.images}: with --predictions, --images names the folder of the "

@@ -46,7 +46,8 @@ def check_bundle_fits(cfg: Any, model: str) -> None:
     if not source.startswith(BUNDLED_PREFIX):
         return
     name = source.removeprefix(BUNDLED_PREFIX)
-    built = _kind(type(cfg).fromfile(str(bundled_model(name).config)).model)
+    config = bundled_model(name).config
+    built = _kind(type(cfg).fromfile(str(config)).model)
     if _kind(cfg.model) == built:
         return
     presets = [
@@ -55,5 +56,5 @@ def check_bundle_fits(cfg: Any, model: str) -> None:
     hint = f"give --model {presets[0]}" if presets else "train with the config it was built from"
     raise ValueError(
         f"--init {name}: the bundled model {name!r} is another network than --model {model} "
-        f"builds: {hint} (its config: {bundled_model(name).config})"
+        f"builds: {hint} (its config: {config})"
     )

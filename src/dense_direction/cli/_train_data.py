@@ -107,14 +107,12 @@ def datasets(
 ) -> tuple[dict, dict]:
     """The training and validation dataset configs of the folder flags."""
     if args.data is not None:
-        from dense_direction.io import IMAGE_SUFFIXES, is_hidden
+        from dense_direction.io import IMAGE_SUFFIXES, files_in
         from dense_direction.synthetic.dataset import split_folders
 
         folder = split_folders(args.data, "train")["images"]
         if folder.is_dir():  # (a missing split is the dataset's error, with its message)
-            found = sorted(f for f in folder.iterdir() if f.suffix.lower() in IMAGE_SUFFIXES)
-            found = [f for f in found if not is_hidden(f)]
-            _check_crop_fits(args.crop, found)
+            _check_crop_fits(args.crop, files_in(folder, IMAGE_SUFFIXES))
         for split in ("train", "val"):
             _check_split_has_structure(args.data, split)
         common = dict(type="SyntheticLinesDataset", data_root=str(args.data))
@@ -181,15 +179,14 @@ def _check_split_has_structure(root: Path, split: str) -> None:
     """A split of a synth dataset whose masks are all empty (``synth --empty 1``) is an
     error: training would learn nothing, and validation scored no pixel (NaN every time, no
     best checkpoint) without a word. A missing split is left to the dataset's message."""
-    from dense_direction.io import IMAGE_SUFFIXES, empty_masks, is_hidden
+    from dense_direction.io import IMAGE_SUFFIXES, empty_masks, files_in
     from dense_direction.synthetic.dataset import split_folders
 
     folder = split_folders(root, split)["masks"]
     if not folder.is_dir():
         return
-    masks = [p for p in sorted(folder.iterdir()) if p.suffix.lower() in IMAGE_SUFFIXES]
     try:
-        empty_masks([p for p in masks if not is_hidden(p)])
+        empty_masks(files_in(folder, IMAGE_SUFFIXES))
     except ValueError as err:
         raise ValueError(
             f"the {split} split of {root} has no structure: {err}; generate data with "

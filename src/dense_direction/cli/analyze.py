@@ -15,9 +15,7 @@ from dense_direction.cli._analyze_sources import (
     predicted_items,
 )
 from dense_direction.cli._model import add_model_arguments
-from dense_direction.io import (
-    output_folder,
-)
+from dense_direction.io import output_folder
 
 if TYPE_CHECKING:
     from dense_direction.analysis import AnalysisOptions

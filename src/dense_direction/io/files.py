@@ -16,6 +16,7 @@ __all__ = [
     "counted",
     "existing_folder",
     "files_by_stem",
+    "files_in",
     "files_matching",
     "ignored_entries",
     "is_hidden",
@@ -79,6 +80,16 @@ def is_hidden(path: Path) -> bool:
     return path.name.startswith(".")
 
 
+def files_in(folder: str | Path, suffixes: Sequence[str]) -> list[Path]:
+    """The files of ``folder`` (not its subfolders) with one of ``suffixes``, sorted; hidden
+    ones (:func:`is_hidden`) left out."""
+    return [
+        f
+        for f in sorted(Path(folder).iterdir())
+        if f.is_file() and f.suffix.lower() in suffixes and not is_hidden(f)
+    ]
+
+
 def ignored_entries(folder: str | Path, kept: Iterable[Path], what: str = "image") -> str | None:
     """One line naming what ``folder`` holds besides the files ``kept`` (files of other
     kinds, hidden ones, and subfolders, which are not searched), or None: ``ignored in F: 2
@@ -132,11 +143,7 @@ def files_by_stem(
     a missing folder or a folder without such files are errors. ``report`` (e.g. ``print``)
     is given the :func:`ignored_entries` line of the folder, where it holds anything else."""
     path = existing_folder(folder, what, f"a folder of {what} files")
-    found = [
-        f
-        for f in sorted(path.iterdir())
-        if f.is_file() and f.suffix.lower() in suffixes and not is_hidden(f)
-    ]
+    found = files_in(path, suffixes)
     if report is not None and (line := ignored_entries(path, found, what)):
         report(line)  # also before the error below: the images may be in a subfolder
     if not found:

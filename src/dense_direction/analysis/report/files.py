@@ -257,9 +257,10 @@ def prediction_items(
         _check_structure_sources(found, masks, by_kind["mask"])
     else:
         _check_structure_sources(found, classes, by_kind["classes"], "class map")
+    subject = _angle_maps(found)
     for kind, folder in paired[1:]:  # a missing label or ROI file would change the figures
         if folder is not None:
-            check_partners(found, by_kind[kind], folder, kind, _angle_maps(found))
+            check_partners(found, by_kind[kind], folder, kind, subject)
     items = []
     for stem, path in found.items():
         files = [by_kind[k].get(stem) for k in ("mask", "labels", "roi", "image", "classes")]
