@@ -22,6 +22,7 @@ from torch import Tensor
 __all__ = [
     "angles_to_vectors",
     "angular_difference",
+    "check_not_degrees",
     "vectors_to_angles",
     "wrap_angle",
 ]
@@ -78,6 +79,21 @@ def angles_to_vectors(angles: Tensor, dim: int = -3) -> Tensor:
             f"puts it last; the default -3 needs (..., H, W) angles)"
         )
     return torch.stack((-torch.cos(2 * angles), -torch.sin(2 * angles)), dim=dim)
+
+
+def check_not_degrees(name: str, angles: Tensor) -> None:
+    """Refuse angles in degrees. Radians in any convention lie within [-2π, 2π]; beyond, the
+    values are degrees, which read as radians give nonsense modulo π without a word. NaN and
+    infinite values (unlabelled pixels) are not looked at."""
+    if not angles.is_floating_point():
+        angles = angles.double()
+    magnitude = torch.where(torch.isfinite(angles), angles.abs(), torch.zeros_like(angles))
+    largest = float(magnitude.amax()) if magnitude.numel() else 0.0
+    if largest > 2 * math.pi * (1 + 1e-6):  # the margin: 2π rounded to float32 is above 2π
+        raise ValueError(
+            f"{name} must be angles in radians, found values up to {largest:.4g} (degrees?): "
+            f"convert with numpy.radians or torch.deg2rad"
+        )
 
 
 def wrap_angle(angles: Tensor) -> Tensor:

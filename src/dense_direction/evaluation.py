@@ -15,6 +15,7 @@ import torch
 from torch import Tensor
 
 from dense_direction._tensors import from_array
+from dense_direction.directions import check_not_degrees
 
 __all__ = [
     "ACCURACY_THRESHOLDS",
@@ -64,18 +65,6 @@ def scored_pixels(
     return select
 
 
-def _check_not_degrees(name: str, angles: Tensor) -> None:
-    """Radians in any convention lie within [-2π, 2π]; beyond, the map is in degrees (which
-    scored as nonsense modulo π without a word)."""
-    finite = angles[torch.isfinite(angles)] if angles.is_floating_point() else angles
-    largest = float(finite.abs().max()) if finite.numel() else 0.0
-    if largest > 2 * math.pi:
-        raise ValueError(
-            f"{name} must be angles in radians, found values up to {largest:.4g} (degrees?): "
-            f"convert with numpy.radians"
-        )
-
-
 def angular_error(
     pred: np.ndarray | Tensor,
     gt: np.ndarray | Tensor,
@@ -96,7 +85,7 @@ def angular_error(
             f"pred and gt angle maps differ in shape: {tuple(pred_t.shape)} vs {tuple(gt_t.shape)}"
         )
     for name, angles in (("pred", pred_t), ("gt", gt_t)):
-        _check_not_degrees(name, angles)
+        check_not_degrees(name, angles)
     diff = torch.remainder(pred_t.double() - gt_t.double(), math.pi)
     error = torch.rad2deg(torch.minimum(diff, math.pi - diff))
     if mask is not None:

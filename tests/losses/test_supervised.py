@@ -43,3 +43,14 @@ def test_supervised_weight_must_broadcast():
         supervised_direction_loss(
             torch.zeros(1, 1, 2, 4, 4), torch.zeros(1, 1, 4, 4), torch.ones(3, 4, 4)
         )
+
+
+def test_supervised_refuses_labels_in_degrees():
+    # 90 (degrees for vertical) read as radians is 90 mod pi = 2.04 rad = 117 deg: the loss
+    # trained toward nonsense without a word. Radians lie within [-2 pi, 2 pi]; NaN (no label)
+    # is not looked at, so a map of radians with NaN holes passes.
+    pred = uniform_field(0.5, (1, 1, 1, 3))
+    with pytest.raises(ValueError, match=r"target must be angles in radians.*up to 90"):
+        supervised_direction_loss(pred, torch.tensor([0.0, 90.0, math.nan]).view(1, 1, 1, 3))
+    radians = torch.tensor([-2 * math.pi, 2 * math.pi, math.nan]).view(1, 1, 1, 3)
+    assert torch.isfinite(supervised_direction_loss(pred, radians))

@@ -13,6 +13,8 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from dense_direction.directions import check_not_degrees
+
 REDUCTIONS = ("mean", "sum", "none")
 
 
@@ -170,6 +172,7 @@ def check_direction_targets(pred: Any, target: Any, weight: Any = None) -> Tenso
             f"where unlabelled), got {tuple(target.shape)}"
         )
     _check_same_grid(pred, target, "target")
+    check_not_degrees("target", target)
     target = target.squeeze(2)
     check_weight(weight, tuple(target.shape), "(N, K, H, W)")
     return target
