@@ -1,5 +1,7 @@
 """`dense-direction predict` input collection (no model needed)."""
 
+import re
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -383,6 +385,8 @@ def test_one_large_image_shows_its_progress_tile_by_tile(tmp_path, capsys):
     lines = [line for line in capsys.readouterr().out.splitlines() if "img," in line]
     during = [line for line in lines if "0/1 img" in line]
     assert len(during) >= 10 and all(" 0%" not in line for line in during)
+    # "50% 0/1 img" alone read as a contradiction: the line says which tiles are done.
+    assert all(re.search(r"big\.png: \d+/18 tiles", line) for line in during)
     assert "100% 1/1 img" in lines[-1]
 
 

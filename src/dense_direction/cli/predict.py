@@ -193,14 +193,16 @@ def _write_pictures(
             )
 
 
-def _tile_progress(progress: Progress, index: int) -> Callable[[int, int], None]:
-    """``on_tile`` for image ``index`` of the run: the share of the run done moves on with
-    the image's tiles, so one large image (a whole slide, a mosaic, test-time passes) shows
-    its progress too, not 0 % until it is done. Its last tile leaves it one step short of
+def _tile_progress(progress: Progress, index: int, name: str) -> Callable[[int, int], None]:
+    """``on_tile`` for image ``index`` (file ``name``) of the run: the share of the run done
+    moves on with the image's tiles, so one large image (a whole slide, a mosaic, test-time
+    passes) shows its progress too, not 0 % until it is done; the line names the tiles, so
+    "50% 0/1 img" reads as half of the one image. Its last tile leaves it one step short of
     done (``total + 1`` steps): the smoothing and its outputs are the last."""
 
     def report(done: int, total: int) -> None:
-        progress.advance(0, fraction=(index + done / (total + 1)) / progress.total)
+        fraction = (index + done / (total + 1)) / progress.total
+        progress.advance(0, fraction=fraction, postfix=f"{name}: {done}/{total} tiles")
 
     return report
 
@@ -235,7 +237,7 @@ def run(args: argparse.Namespace) -> int:
                 upcoming = reader.submit(read_image_and_no_data, inputs[i + 1])
             try:
                 image, missing = read.result()
-                on_tile = _tile_progress(progress, i)
+                on_tile = _tile_progress(progress, i, path.name)
                 prediction = estimator.predict(image, missing=missing, on_tile=on_tile, **options)
             except (ValueError, OSError) as err:
                 failed.append((path, str(err)))
