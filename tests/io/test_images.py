@@ -225,9 +225,14 @@ def test_a_two_channel_image_whose_second_channel_varies_is_named(tmp_path):
     with pytest.warns(UserWarning, match=r"the image has 2 channels.*second varies"):
         out = as_rgb_uint8(two)
     np.testing.assert_array_equal(out, as_rgb_uint8(two[..., 0]))  # the first, as gray
-    Image.fromarray((two * 255).astype(np.uint8), mode="LA").save(tmp_path / "la.png")
-    with pytest.warns(UserWarning, match=r"la\.png has 2 channels"):
-        read_image(tmp_path / "la.png")
+    # A TIFF of two samples whose second is not declared alpha (ExtraSamples unspecified) is
+    # such a pair too; one that declares alpha, or a gray + alpha PNG: tests/io/test_tiff.py.
+    tifffile = pytest.importorskip("tifffile")
+    two_u8 = (two * 255).astype(np.uint8)
+    kinds = {"photometric": "minisblack", "planarconfig": "contig"}
+    tifffile.imwrite(tmp_path / "two.tif", two_u8, extrasamples=["unspecified"], **kinds)
+    with pytest.warns(UserWarning, match=r"two\.tif has 2 channels"):
+        read_image(tmp_path / "two.tif")
     opaque = np.dstack([two[..., 0], np.ones((20, 30), np.float32)])
     with warnings.catch_warnings():
         warnings.simplefilter("error")

@@ -2,16 +2,19 @@
 
 * :func:`read_image` reads any image file (PNG, JPEG, TIFF, BMP, WebP, GIF; 8-bit, 16-bit, 32-bit
   integer or float; gray, gray + alpha, RGB or RGBA) as ``(H, W, 3)`` uint8 **RGB**; alpha
-  is dropped (the fully transparent pixels of an RGBA image have no value, below), and a
-  2-channel image whose second channel varies (two measured channels, not gray + alpha)
-  gets a warning that says so.
+  is dropped (the fully transparent pixels have no value, below), and a 2-channel image
+  whose second channel varies and is not declared alpha (two measured channels) gets a
+  warning that says so. What a file declares counts (:mod:`~dense_direction.io.tiff`): a
+  gray + alpha PNG or TIFF has alpha, a TIFF's fourth band not declared alpha does not, a
+  GeoTIFF's GDAL_NODATA value marks pixels without a value, reduced-resolution pages are
+  left out.
 * :func:`as_rgb_uint8` does the same for arrays: arrays given to the API are RGB (or gray,
   or RGBA), of any integer or float dtype.
 * Bit depth (:func:`to_uint8`): 8-bit images are used as they are. Any other depth
   (16-bit, 12-bit data in a 16-bit file, 32-bit integers, floats) is scaled **per image** by
   its real range: the 0.1th and 99.9th percentiles of its values become 0 and 255 (values
   outside are clipped). A constant image becomes 0. Pixels with no value (NaN or infinite in
-  a float image, alpha 0 in an RGBA image: :func:`no_data`) read as the median of the
+  a float image, a declared no-data value, alpha 0: :func:`no_data`) read as the median of the
   others, with a warning that
   counts them; ``predict`` gives them no direction (:func:`read_image_and_no_data` keeps them
   for it). Training, prediction and

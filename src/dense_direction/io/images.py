@@ -10,11 +10,22 @@ import numpy as np
 from PIL import Image
 
 from dense_direction.io.no_data import (
+    UNDECLARED,
+    Declared,
+    blank_nodata,
     colour_channels,
     fill_transparent,
     no_data,
     transparent,
     warn_no_data,
+)
+from dense_direction.io.tiff import (
+    BITS_PER_SAMPLE,
+    TIFF_SUFFIXES,
+    declared_by_pillow,
+    pillow_misreads_tiff,
+    read_tiff,
+    several_images,
 )
 from dense_direction.notices import DenseDirectionWarning
 
@@ -33,14 +44,14 @@ __all__ = [
 
 # GIF: single-frame ones, e.g. the masks of the DRIVE retinal vessel dataset.
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp", ".gif")
-TIFF_SUFFIXES = (".tif", ".tiff")
 LOSSY_SUFFIXES = (".jpg", ".jpeg")
 PERCENTILES = (0.1, 99.9)
 
 
-def _read_raw(path: str | Path) -> np.ndarray:
+def _read_raw(path: str | Path) -> tuple[np.ndarray, Declared]:
     """The stored pixel values of one image file, channels last (no scaling, no colour
-    conversion except palette images, which become RGB(A))."""
+    conversion except palette images, which become RGB(A)), and what the file declares
+    about them (alpha, a no-data value)."""
     path = Path(path)
     if path.is_dir():
         raise ValueError(
@@ -51,7 +62,7 @@ def _read_raw(path: str | Path) -> np.ndarray:
         raise FileNotFoundError(f"image not found: {path}")
     if path.stat().st_size == 0:
         raise ValueError(f"cannot read image {path}: the file is empty (0 bytes)")
-    return read_pixels(path, _colour_as_rgb)
+    return read_stored(path, _colour_as_rgb)
 
 
 def _colour_as_rgb(image: Image.Image) -> Image.Image:
@@ -65,37 +76,45 @@ def _colour_as_rgb(image: Image.Image) -> Image.Image:
 def read_pixels(
     path: Path, convert: Callable[[Image.Image], Image.Image] | None = None
 ) -> np.ndarray:
-    """The one image of ``path`` as stored, channels last (Pillow, else tifffile for TIFFs
-    Pillow cannot decode); ``convert`` changes Pillow's image first. A file of several images
-    (pages, frames) is an error naming it."""
+    """The one image of ``path`` as stored, channels last (:func:`read_stored`'s values)."""
+    return read_stored(path, convert)[0]
+
+
+def read_stored(
+    path: Path, convert: Callable[[Image.Image], Image.Image] | None = None
+) -> tuple[np.ndarray, Declared]:
+    """The one image of ``path`` as stored, channels last, and what the file declares about
+    its pixels (Pillow, else tifffile for TIFFs Pillow cannot decode or misreads);
+    ``convert`` changes Pillow's image first. A file of several images (pages, frames; a
+    TIFF's reduced-resolution pages do not count) is an error naming it."""
+    tiff = path.suffix.lower() in TIFF_SUFFIXES
     try:
         with Image.open(path) as image:
             frames = getattr(image, "n_frames", 1)
             if frames == 1:
                 deep = _more_bits_than_pillow_reads(image)  # before anything decodes it
                 _warn_orientation(path, image)
-                if deep:
-                    return _read_deep_colour(path)
-                return np.asarray(convert(image) if convert else image)
+                if deep or pillow_misreads_tiff(image):
+                    return _read_deep(path)
+                declared = declared_by_pillow(image)
+                return np.asarray(convert(image) if convert else image), declared
     except (OSError, ValueError, SyntaxError) as err:
-        if path.suffix.lower() in TIFF_SUFFIXES:
-            return _read_tiff(path, err)
+        if tiff:
+            return read_tiff(path, err)
         raise ValueError(f"cannot read image {path} (not an image, or corrupt): {err}") from err
-    raise _several_images(path, frames)
-
-
-#: The TIFF tag of the bits per sample.
-_BITS_PER_SAMPLE = 258
+    if tiff:  # overviews and thumbnails are pages too: tifffile tells them apart
+        return read_tiff(path, None)
+    raise several_images(path, frames)
 
 
 def _more_bits_than_pillow_reads(image: Image.Image) -> bool:
     """Whether ``image`` is colour with more than 8 bits per sample, which Pillow decodes to
     8 bits (keeping the high byte: 12-bit data in a 16-bit PNG reads as 0..15) or, for a
     planar TIFF, to raw bytes that are not the picture. Gray 16-bit files Pillow reads whole."""
-    if image.mode not in ("RGB", "RGBA"):
+    if image.mode not in ("RGB", "RGBA", "LA"):
         return False
     if image.format == "TIFF":
-        bits = image.tag_v2.get(_BITS_PER_SAMPLE, 8)
+        bits = image.tag_v2.get(BITS_PER_SAMPLE, 8)
         return max(bits if isinstance(bits, tuple) else (bits,)) > 8
     for tile in image.tile:
         rawmode = tile[3][0] if isinstance(tile[3], tuple) else tile[3]
@@ -104,17 +123,20 @@ def _more_bits_than_pillow_reads(image: Image.Image) -> bool:
     return False
 
 
-def _read_deep_colour(path: Path) -> np.ndarray:
-    """A colour file of more than 8 bits per sample, every bit kept: TIFF by tifffile, other
-    formats (16-bit PNG) by OpenCV, whose channels come blue first."""
+def _read_deep(path: Path) -> tuple[np.ndarray, Declared]:
+    """A file whose values Pillow would not keep whole (more than 8 bits per colour sample,
+    unsigned 32-bit): TIFF by tifffile, other formats (16-bit PNG) by OpenCV, whose channels
+    come blue first."""
     if path.suffix.lower() in TIFF_SUFFIXES:
-        return _read_tiff(path, ValueError("more than 8 bits per colour sample"))
+        return read_tiff(path, ValueError("values Pillow does not read whole"))
     import cv2
 
     array = cv2.imdecode(np.fromfile(path, np.uint8), cv2.IMREAD_UNCHANGED)
-    if array is None or array.ndim != 3 or array.shape[2] not in (3, 4):
+    if array is None or array.ndim != 3 or array.shape[2] not in (2, 3, 4):
         raise ValueError(f"cannot read image {path}: its 16-bit colour could not be decoded")
-    return array[..., [2, 1, 0, 3][: array.shape[2]]]
+    if array.shape[2] == 2:  # gray + alpha (a PNG of two channels is never anything else)
+        return array, Declared(alpha=True)
+    return array[..., [2, 1, 0, 3][: array.shape[2]]], Declared(alpha=array.shape[2] == 4)
 
 
 #: The EXIF tag that tells viewers to rotate or mirror the stored pixels (1: as stored).
@@ -135,63 +157,6 @@ def _warn_orientation(path: Path, image: Image.Image) -> None:
         )
 
 
-def _several_images(path: Path, frames: int) -> ValueError:
-    """The error for a file of several images (Pillow would silently return the first); for a
-    TIFF it names the array tifffile sees in it."""
-    return ValueError(
-        f"cannot use image {path}: it holds {frames} images (pages or frames: a z-stack, a time "
-        f"series, channels saved as pages, or an animation) and only single 2-D images are "
-        f"read; save each plane you want as its own file (e.g. with tifffile)"
-        f"{_tiff_layout(path, frames)}"
-    )
-
-
-def _tiff_layout(path: Path, pages: int) -> str:
-    """What tifffile reads from a TIFF of several ``pages`` (its first series' shape and
-    axes), and, where that is one image of up to four channels whose rows became pages (what
-    ``tifffile.imwrite`` does with an ``(H, W, 2)`` array), how to save it instead; "" for
-    other files or where tifffile cannot tell."""
-    if path.suffix.lower() not in TIFF_SUFFIXES:
-        return ""
-    try:
-        import tifffile
-
-        with tifffile.TiffFile(path) as tiff:
-            series = tiff.series[0]
-            shape, axes = tuple(series.shape), series.axes
-    except Exception:  # a description only: never hide the error it adds to
-        return ""
-    said = f". tifffile reads it as one array of shape {shape} (axes {axes})"
-    if len(shape) == 3 and shape[0] == pages and 2 <= shape[2] <= 4 < shape[1]:
-        said += (
-            f": if that is one image of {shape[2]} channels, its {pages} rows were written as "
-            f"pages of {shape[1]}x{shape[2]} pixels; save the channel to use as a 2-D array "
-            f"(array[..., c]), or three channels as RGB"
-        )
-    return said
-
-
-def _read_tiff(path: Path, pil_error: Exception) -> np.ndarray:
-    try:
-        import tifffile
-    except ImportError as err:
-        raise ValueError(
-            f"cannot read image {path}: Pillow cannot decode this TIFF ({pil_error}) and "
-            f"tifffile is not installed (pip install tifffile)"
-        ) from err
-    try:
-        with tifffile.TiffFile(path) as tiff:
-            pages = len(tiff.pages)
-            array = np.asarray(tiff.pages[0].asarray()) if pages == 1 else None
-    except Exception as err:  # tifffile raises many types for corrupt files
-        raise ValueError(f"cannot read image {path} (not an image, or corrupt): {err}") from err
-    if array is None:
-        raise _several_images(path, pages)
-    if array.ndim == 3 and array.shape[0] in (1, 2, 3, 4) and array.shape[2] > 4:
-        array = np.moveaxis(array, 0, -1)  # planar (C, H, W) -> (H, W, C)
-    return array
-
-
 def image_size(path: str | Path) -> tuple[int, int]:
     """``(height, width)`` of an image or mask file, from its header where Pillow reads it
     (no pixel is decoded), else by reading the file."""
@@ -200,7 +165,7 @@ def image_size(path: str | Path) -> tuple[int, int]:
             width, height = image.size
         return height, width
     except (OSError, ValueError, SyntaxError):
-        return _read_raw(path).shape[:2]  # names the file if it is unreadable
+        return _read_raw(path)[0].shape[:2]  # names the file if it is unreadable
 
 
 def to_uint8(array: np.ndarray) -> np.ndarray:
@@ -241,12 +206,16 @@ def as_rgb_uint8(image: np.ndarray, source: str = "the image") -> np.ndarray:
     return _rgb_and_no_data(image, source)[0]
 
 
-def _rgb_and_no_data(image: np.ndarray, source: str) -> tuple[np.ndarray, np.ndarray | None]:
+def _rgb_and_no_data(
+    image: np.ndarray, source: str, declared: Declared = UNDECLARED
+) -> tuple[np.ndarray, np.ndarray | None]:
     """:func:`as_rgb_uint8` of ``image`` and its :func:`no_data`, found once for both (the
-    warning that counts them, and predict's mask)."""
+    warning that counts them, and predict's mask); ``declared``: what the file says of its
+    pixels (alpha, a no-data value)."""
     image = np.asarray(image)
     given = image.shape  # the caller's shape, for the message (gray becomes (H, W, 3) below)
-    if image.ndim == 3 and image.shape[2] == 2 and image.size and np.ptp(image[..., 1]) > 0:
+    two = image.ndim == 3 and image.shape[2] == 2 and image.size
+    if two and not declared.alpha and np.ptp(image[..., 1]) > 0:
         warnings.warn(
             f"{source} has 2 channels, read as gray + alpha: the second varies, so it may be "
             f"a second measured channel, which is ignored (pass one channel, e.g. "
@@ -254,8 +223,10 @@ def _rgb_and_no_data(image: np.ndarray, source: str) -> tuple[np.ndarray, np.nda
             DenseDirectionWarning,
             stacklevel=2,
         )
-    missing = no_data(image)  # before alpha is dropped
-    clear = None if missing is None else transparent(image)  # (none where nothing is missing)
+    if declared.nodata is not None:
+        image = blank_nodata(image, declared)
+    missing = no_data(image, declared.alpha)  # before alpha is dropped
+    clear = None if missing is None else transparent(image, declared.alpha)
     image = colour_channels(image)
     if image.ndim == 3 and image.shape[2] == 1:
         image = image[..., 0]
@@ -267,7 +238,7 @@ def _rgb_and_no_data(image: np.ndarray, source: str) -> tuple[np.ndarray, np.nda
         # It would become a black picture, and its prediction that of a black picture.
         raise ValueError("the image has no finite pixel value (all NaN or infinite)")
     if missing is not None:
-        warn_no_data(source, missing, clear)
+        warn_no_data(source, missing, clear, declared.nodata)
     if clear is not None and image.dtype != np.uint8:  # no part in the range, the median
         image = np.where(clear[..., None], np.nan, image.astype(np.float64))
     rgb = np.array(to_uint8(image), order="C", copy=True)  # owned and writable
@@ -288,8 +259,8 @@ def read_image(path: str | Path) -> np.ndarray:
 def read_image_and_no_data(path: str | Path) -> tuple[np.ndarray, np.ndarray | None]:
     """:func:`read_image` of ``path`` and the :func:`no_data` of the file's own values (a
     float TIFF's NaN pixels), which the uint8 image no longer tells apart."""
-    raw = _read_raw(path)
+    raw, declared = _read_raw(path)
     try:
-        return _rgb_and_no_data(raw, source=str(path))
+        return _rgb_and_no_data(raw, str(path), declared)
     except ValueError as err:
         raise ValueError(f"cannot use image {path}: {err}") from err

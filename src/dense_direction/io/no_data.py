@@ -1,50 +1,102 @@
-"""Pixels without a value: NaN or infinite in a float image, and fully transparent ones.
+"""Pixels without a value: NaN or infinite in a float image, fully transparent ones, and
+those holding a file's declared no-data value.
 
 A float image (a DEM, a ratio image, a stitched mosaic) marks the pixels it has no value for
-with NaN; an RGBA image (an exported mosaic, a masked photograph) marks them with alpha 0,
-storing whatever colour, often black, underneath. Read as values, either would draw false
-edges all round the hole. Both are found here, read as the median of the other pixels, and
-given no direction by ``predict``, no score by ``evaluate`` and no loss in training.
+with NaN; an RGBA or gray + alpha image (an exported mosaic, a masked photograph) marks them
+with alpha 0, storing whatever colour, often black, underneath; a GeoTIFF names a value
+(-9999, 0) in its GDAL_NODATA tag. Read as values, any of them would draw false edges all
+round the hole. All are found here, read as the median of the other pixels, and given no
+direction by ``predict``, no score by ``evaluate`` and no loss in training.
 """
 
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
 
 from dense_direction.notices import DenseDirectionWarning
 
-__all__ = ["colour_channels", "fill_transparent", "no_data", "transparent", "warn_no_data"]
+__all__ = [
+    "UNDECLARED",
+    "Declared",
+    "blank_nodata",
+    "colour_channels",
+    "fill_transparent",
+    "no_data",
+    "transparent",
+    "warn_no_data",
+]
+
+
+@dataclass(frozen=True)
+class Declared:
+    """What an image file says about its pixels beyond their values.
+
+    Attributes:
+        alpha: the last channel is alpha (a gray + alpha PNG or TIFF, RGBA); False: the file
+            says it is not (a 4-band TIFF of RGB + near infrared); None: not known (an array),
+            so only a fourth channel is taken as alpha.
+        nodata: the value of the pixels without data (a GeoTIFF's GDAL_NODATA), or None.
+    """
+
+    alpha: bool | None = None
+    nodata: float | None = None
+
+
+#: An array's: nothing declared.
+UNDECLARED = Declared()
+
+
+def blank_nodata(image: np.ndarray, declared: Declared) -> np.ndarray:
+    """``image`` as float64 with NaN in the colour channels of the pixels whose colour
+    channels all hold ``declared.nodata`` (one band of a colour pixel at 0 is a dark colour,
+    not a hole); alpha is kept."""
+    values = np.asarray(image, np.float64).copy()
+    colour = colour_channels(values)
+    hole = colour == declared.nodata
+    hole = hole if hole.ndim == 2 else hole.all(axis=2)
+    colour[hole] = np.nan  # a view into values
+    return values
 
 
 def colour_channels(image: np.ndarray) -> np.ndarray:
-    """``image`` without its alpha channel (gray + alpha, RGBA)."""
+    """``image`` without its alpha channel (gray + alpha, RGBA), or without the extra channel
+    that is not alpha either (a 4-band RGB + near-infrared TIFF); a view."""
     if image.ndim == 3 and image.shape[2] in (2, 4):
         return image[..., : image.shape[2] - 1]
     return image
 
 
-def transparent(image: np.ndarray) -> np.ndarray | None:
-    """``(H, W)`` bool: the pixels of an RGBA ``image`` whose alpha is 0; None where there is
-    none, for other shapes (a 2-channel image's second channel may be a measured one, not
-    alpha), and where alpha is 0 everywhere (some tools write it so for opaque images)."""
+def _has_alpha(image: np.ndarray, alpha: bool | None) -> bool:
+    """Whether the last channel of ``image`` is alpha: as declared by its file, else (None)
+    for four channels only (a 2-channel array's second may be a measured one)."""
+    channels = image.shape[2] if image.ndim == 3 else 1
+    return (channels in (2, 4) and alpha) if alpha is not None else channels == 4
+
+
+def transparent(image: np.ndarray, alpha: bool | None = None) -> np.ndarray | None:
+    """``(H, W)`` bool: the pixels of ``image`` whose alpha is 0, where its last channel is
+    alpha (``alpha``: what the file declares, see :class:`Declared`); None where there is
+    none, for other shapes, and where alpha is 0 everywhere (some tools write it so for opaque
+    images)."""
     image = np.asarray(image)
-    if image.ndim != 3 or image.shape[2] != 4 or not image.size:
+    if not image.size or not _has_alpha(image, alpha):
         return None
-    clear = image[..., 3] == 0
+    clear = image[..., -1] == 0
     return clear if clear.any() and not clear.all() else None
 
 
-def no_data(image: np.ndarray) -> np.ndarray | None:
+def no_data(image: np.ndarray, alpha: bool | None = None) -> np.ndarray | None:
     """``(H, W)`` bool: the pixels of ``image`` (an array as
     :func:`~dense_direction.io.as_rgb_uint8` takes it) with no value: NaN or infinite in any
-    colour channel, or alpha 0 in an RGBA image (:func:`transparent`); None where there is
+    colour channel, or alpha 0 (:func:`transparent`; ``alpha`` as there); None where there is
     none. :func:`~dense_direction.io.as_rgb_uint8` reads them as the median of the other
     values; :meth:`dense_direction.inference.DirectionEstimator.predict` gives them no
     direction (NaN angle, confidence 0)."""
     image = np.asarray(image)
-    missing = transparent(image)
+    missing = transparent(image, alpha)
     if np.issubdtype(image.dtype, np.floating) and image.ndim in (2, 3):
         finite = np.isfinite(colour_channels(image))
         invalid = ~finite if finite.ndim == 2 else ~finite.all(axis=2)
@@ -59,17 +111,21 @@ def fill_transparent(rgb: np.ndarray, clear: np.ndarray) -> np.ndarray:
     return rgb
 
 
-def warn_no_data(source: str, missing: np.ndarray, clear: np.ndarray | None) -> None:
+def warn_no_data(
+    source: str, missing: np.ndarray, clear: np.ndarray | None, nodata: float | None = None
+) -> None:
     """The warning that counts the pixels without a value in ``source`` (``clear``: those of
-    them that are transparent)."""
+    them that are transparent; ``nodata``: the file's no-data value, whose pixels are NaN by
+    now)."""
     count, size = int(missing.sum()), missing.size
     seen = 0 if clear is None else int(clear.sum())
+    valueless = "NaN or infinite" if nodata is None else f"the no-data value {nodata:g}, NaN"
     what = (
-        "have no value (NaN or infinite)"
+        f"have no value ({valueless})"
         if not seen
         else "are transparent (alpha 0)"
         if seen == count
-        else f"have no value ({count - seen} NaN or infinite, {seen} transparent)"
+        else f"have no value ({count - seen} {valueless}, {seen} transparent)"
     )
     warnings.warn(
         f"{source}: {count} of {size} pixels ({100 * count / size:.2g} %) {what}: read as the "
