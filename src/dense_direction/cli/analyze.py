@@ -84,6 +84,13 @@ def add_parser(parser: argparse.ArgumentParser) -> None:
         help="drop connected objects smaller than this many pixels (10)",
     )
     parser.add_argument(
+        "--max-hole",
+        type=int,
+        default=10,
+        help="fill holes in the structure of at most this many pixels before measuring "
+        "(pinholes and pixels without data would be loops and junctions; 0: keep all; 10)",
+    )
+    parser.add_argument(
         "--pixel-size",
         type=float,
         default=None,
@@ -130,6 +137,7 @@ def _options(args: argparse.Namespace) -> AnalysisOptions:
         return AnalysisOptions(
             threshold=args.threshold,
             min_size=args.min_size,
+            max_hole=args.max_hole,
             weighted=not args.no_weights,
             pixel_size=1.0 if args.pixel_size is None else args.pixel_size,
             unit="px" if args.unit is None else args.unit,
@@ -148,6 +156,7 @@ def _options(args: argparse.Namespace) -> AnalysisOptions:
 _FLAGS = {
     "threshold": "--threshold",
     "min_size": "--min-size",
+    "max_hole": "--max-hole",
     "pixel_size": "--pixel-size",
     "unit": "--unit",
     "bins": "--bins",

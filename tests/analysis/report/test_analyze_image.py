@@ -10,6 +10,7 @@ import pytest
 from analysis_shapes import capsule, segment
 from dense_direction.analysis import AnalysisOptions, analyze_image, convert_table, to_degrees
 from dense_direction.analysis.field.statistics import axial_histogram
+from dense_direction.analysis.report.inputs import fill_small_holes
 
 
 def _bar(angle=30):
@@ -112,6 +113,7 @@ def test_histogram_bins_follow_the_angle_convention():
         ({"pixel_size": "0.5"}, TypeError, r"pixel_size must be a number, got '0.5' \(str\)"),
         ({"bins": 2.5}, TypeError, "bins must be a whole number, got 2.5"),
         ({"min_size": True}, TypeError, "min_size must be a whole number, got True"),
+        ({"max_hole": -1}, ValueError, "max_hole must be >= 0, got -1"),
         ({"seed_spacing": 0}, ValueError, "seed_spacing must be >= 1, got 0"),
         ({"max_length": -1.0}, ValueError, "max_length must be >= 0"),
         # One message for every bad pixel size (0 said "positive", -1 and NaN ">= 0").
@@ -383,3 +385,30 @@ def test_angles_alone_without_nan_warn_that_the_whole_image_is_structure():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert analyze_image(angles, options=AnalysisOptions(min_size=4)).image["pixels"] == 12
+
+
+def test_pinholes_in_the_structure_are_not_loops():
+    # A 200 x 9 px bar with 1-px holes on its axis (speckle in a thresholded mask; pixels
+    # without data, to which predict gives confidence 0). Each hole was a loop to the
+    # skeleton: holes every 2 px made the whole axis one junction (length 44 px, width 39)
+    # and 20 holes gave 20 junctions. Holes up to max_hole px (10) are filled; a hole that is
+    # larger, or one open to the frame, is kept.
+    mask = np.zeros((64, 256), bool)
+    mask[26:35, 20:220] = True
+    angles = np.where(mask, 0.0, np.nan)
+    holed = mask.copy()
+    holed[30, 40:200:2] = False
+    for confidence in (None, holed.astype(float)):  # a mask, or predict's confidence
+        given = holed if confidence is None else None
+        bar = analyze_image(angles, given, confidence).objects.iloc[0]
+        # Length: 200 px along the axis from end to end (the smoothed centre-line, 200.1).
+        assert bar["length"] == pytest.approx(200, abs=0.5) and bar["junctions"] == 0
+        assert bar["width_mean"] == pytest.approx(9, abs=0.1) and bar["ends"] == 2
+    kept = analyze_image(angles, holed, options={"max_hole": 0}).objects.iloc[0]
+    assert kept["junctions"] > 0  # the option turns the filling off
+    ring = mask.copy()
+    ring[28:33, 100:103] = False  # a 15-px hole: more than 10, a loop of the structure
+    assert analyze_image(angles, ring).objects.iloc[0]["junctions"] == 2
+    notch = np.ones((5, 6), bool)
+    notch[0, 2] = False  # background open to the frame: the outside, not a hole
+    assert not fill_small_holes(notch, 10)[0, 2] and fill_small_holes(~np.pad(~notch, 1), 10).all()

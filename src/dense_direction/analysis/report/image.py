@@ -22,6 +22,7 @@ from dense_direction.analysis.report.inputs import (
     check_angles,
     check_labels,
     check_same_size,
+    fill_small_holes,
     one_map,
     structure_mask,
 )
@@ -191,6 +192,7 @@ def analyze_image(
     labels = None if labels is None else check_labels(labels)
     roi = None if roi is None else check_labels(roi, "roi", "ROI")
     structure = structure_mask(angles, mask, confidence, options.threshold)
+    structure = fill_small_holes(structure, options.max_hole)
     if roi is not None:
         structure &= roi > 0
     objects = _objects(structure, labels, options.min_size)

@@ -23,8 +23,10 @@ _SPREADS = ("dispersion",)
 @dataclass(frozen=True)
 class AnalysisOptions:
     """``threshold``: confidence above which a pixel is structure when no mask is given;
-    ``min_size``: smaller connected objects (px) are dropped; ``weighted``: weight field
-    statistics by the confidence; ``pixel_size``/``unit``: physical size of a pixel;
+    ``min_size``: smaller connected objects (px) are dropped; ``max_hole``: holes in the
+    structure of at most this many px are filled before the geometry (0: none);
+    ``weighted``: weight field statistics by the confidence; ``pixel_size``/``unit``:
+    physical size of a pixel;
     ``angle_convention``: ``standard`` [0, 180) or ``orientationj`` (-90, 90], degrees,
     counter-clockwise from x with y up; ``bins``: rose/histogram bins over 180°; ``sizes``:
     AFT neighbourhood sizes (px); ``seed_spacing``/``max_length``: streamline seeds along the
@@ -32,6 +34,7 @@ class AnalysisOptions:
 
     threshold: float = 0.5
     min_size: int = 10
+    max_hole: int = 10
     weighted: bool = True
     pixel_size: float = 1.0
     unit: str = "px"
@@ -90,6 +93,7 @@ def as_options(options: AnalysisOptions | Mapping[str, Any] | None) -> AnalysisO
 _NUMBERS = (
     ("threshold", 0, False, False),
     ("min_size", 0, True, False),
+    ("max_hole", 0, True, False),
     ("pixel_size", 0, False, True),
     ("bins", 1, True, False),
     ("seed_spacing", 1, True, False),
