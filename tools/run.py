@@ -1,7 +1,7 @@
 """Train and/or test a config through mmengine's Runner.
 
     python tools/run.py --config configs/dir/unet_synthetic_lines_cpu.py [--phase both]
-        [--work-dir DIR] [--resume [auto|CHECKPOINT]] [--checkpoint CKPT]
+        [--work-dir DIR] [--resume [auto|CHECKPOINT] | --overwrite] [--checkpoint CKPT]
         [--cfg-options key=value ...] [--launcher none|pytorch|slurm|mpi]
 
 Several processes / GPUs / nodes: start it with torchrun and --launcher pytorch, e.g.
@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
 
 from mmengine.config import DictAction
 
@@ -33,7 +34,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="continue training: from the latest checkpoint in work_dir "
         "(no value / 'auto') or from the given checkpoint",
     )
-    parser.add_argument("--checkpoint", help="weights to test (default: best, else latest)")
+    parser.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="delete the checkpoints an earlier run left in work_dir and train afresh (without "
+        "it, or --resume, such a work dir is an error: the runs would mix)",
+    )
+    parser.add_argument(
+        "--checkpoint",
+        help="weights to test (default: after training, this run's best, else its last; "
+        "test alone: the best, else the latest in work_dir, else the config's load_from)",
+    )
     parser.add_argument(
         "--trust-checkpoint",
         action="append",
@@ -57,13 +68,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    from dense_direction.mm.checkpoints import prepare_work_dir
     from dense_direction.mm.runner import build_runner, close_distributed, load_config, run
 
     try:
         cfg = load_config(args.config, args.cfg_options, args.work_dir, args.launcher)
+        if args.phase != "test":
+            prepare_work_dir(Path(cfg.work_dir), bool(args.resume), args.overwrite)
         runner = build_runner(cfg, args.resume, args.trust_checkpoint)
         run(runner, args.phase, args.checkpoint)
-    except (FileNotFoundError, ValueError, KeyError) as err:
+    except (FileNotFoundError, FileExistsError, ValueError, KeyError) as err:
         print(f"run.py: error: {err}", file=sys.stderr)
         return 2
     finally:

@@ -9,7 +9,8 @@ import torch
 pytest.importorskip("mmengine", reason="OpenMMLab stack not installed")
 
 from dense_direction.cli._train_data import own_image_loader
-from dense_direction.cli.train import add_parser, build_config, check_arguments, prepare_work_dir
+from dense_direction.cli.train import add_parser, build_config, check_arguments
+from dense_direction.mm.checkpoints import prepare_work_dir
 
 
 def _used_work_dir(tmp_path):

@@ -80,6 +80,15 @@ def test_train_evaluate_and_test(tmp_path, data):
     evals = [s for s in _scalars(work) if "dir_eval/mean_error" in s]
     assert len(evals) >= 2 and all(0 <= s["dir_eval/mean_error"] <= 90 for s in evals)
     assert evals[0]["dir_eval/num_pixels"] > 100
+    # A second run into the same work dir would mix with this one (its test loaded the
+    # earlier run's best checkpoint, of a higher iteration): refused unless --overwrite.
+    again = ("--config", _config(tmp_path, data, iters=2, val=1, steps=2), "--work-dir", work)
+    out = _run(*again, "--phase", "train", check=False)
+    assert out.returncode == 2 and "already holds checkpoints of an earlier run" in out.stderr
+    assert (work / "iter_6.pth").exists()  # nothing of it lost
+    out = _run(*again, "--phase", "both", "--overwrite")
+    assert "deleted" in out.stdout and not (work / "iter_6.pth").exists()
+    assert "Iter(test)" in out.stdout + out.stderr
 
 
 def test_killed_run_resumes_with_its_iteration_optimizer_and_schedule(tmp_path, data):

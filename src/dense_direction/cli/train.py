@@ -179,7 +179,7 @@ def check_arguments(args: argparse.Namespace) -> None:
 
 def build_config(args: argparse.Namespace) -> Any:
     from dense_direction.mm.caching import cache_loading
-    from dense_direction.mm.runner import load_config
+    from dense_direction.mm.runner import load_config, match_schedule_length
 
     check_arguments(args)
     cfg = load_config(preset_config(args.model), work_dir=args.work_dir)
@@ -204,9 +204,8 @@ def build_config(args: argparse.Namespace) -> Any:
     iters = DEFAULT_ITERS if iters is None else iters
     interval = max(1, min(500, iters // 5))
     cfg.train_cfg.update(max_iters=iters, val_interval=interval)
+    match_schedule_length(cfg)
     for scheduler in cfg.param_scheduler:
-        if "total_steps" in scheduler:
-            scheduler["total_steps"] = iters
         if args.lr is not None and "eta_max" in scheduler:
             scheduler["eta_max"] = args.lr
     if args.lr is not None:
@@ -293,29 +292,6 @@ def init_weights(value: str) -> str:
     )
 
 
-def prepare_work_dir(work_dir: Path, resume: bool, overwrite: bool) -> None:
-    """A new run must not mix with an earlier one: checkpoints already in ``work_dir`` are an
-    error unless resuming them (``--resume``) or deleting them (``--overwrite``)."""
-    from dense_direction.mm.checkpoints import run_checkpoint_files
-
-    if resume and overwrite:
-        raise ValueError("--resume and --overwrite contradict each other; give one")
-    old = run_checkpoint_files(work_dir)
-    if not old or resume:
-        return
-    if not overwrite:
-        from dense_direction.io import listing
-
-        raise FileExistsError(
-            f"{work_dir} already holds checkpoints of an earlier run "
-            f"({listing([p.name for p in old], 4)}): pass --resume to continue it, "
-            f"--overwrite to delete them and start afresh, or choose another --work-dir"
-        )
-    for path in old:
-        path.unlink()
-    print(f"--overwrite: deleted {len(old)} checkpoint files of the earlier run in {work_dir}")
-
-
 def _already_complete(cfg: Any, resume: bool) -> bool:
     """Whether ``--resume`` found the run at its last iteration (the runner would load it and
     stop without a word); says so, and how to train further."""
@@ -337,7 +313,7 @@ def _already_complete(cfg: Any, resume: bool) -> bool:
 def run(args: argparse.Namespace) -> int:
     import torch
 
-    from dense_direction.mm.checkpoints import best_checkpoint
+    from dense_direction.mm.checkpoints import best_checkpoint, prepare_work_dir
     from dense_direction.mm.runner import build_runner
 
     output_folder(args.work_dir, "--work-dir", make=False)  # before the data is checked

@@ -35,6 +35,7 @@ from mmengine.optim.scheduler.param_scheduler import OneCycleParamScheduler
 from mmengine.runner import find_latest_checkpoint
 from mmengine.runner.checkpoint import CheckpointLoader, get_torch_safe_globals
 
+from dense_direction.io import listing
 from dense_direction.mm.run_record import RECORD_NAME, recorded
 from dense_direction.models import bundled_model
 from dense_direction.notices import DenseDirectionWarning
@@ -51,6 +52,7 @@ __all__ = [
     "latest_complete_checkpoint",
     "load_from_bundled",
     "load_local_checkpoint",
+    "prepare_work_dir",
     "run_checkpoint_files",
     "safe_globals",
     "trust_file",
@@ -190,6 +192,25 @@ def run_checkpoint_files(work_dir: str | Path) -> list[Path]:
         return []
     found = [*work_dir.glob("*.pth"), work_dir / "last_checkpoint", work_dir / RECORD_NAME]
     return sorted(p for p in found if p.is_file())
+
+
+def prepare_work_dir(work_dir: Path, resume: bool, overwrite: bool) -> None:
+    """A new run must not mix with an earlier one: checkpoints already in ``work_dir`` are an
+    error unless resuming them (``--resume``) or deleting them (``--overwrite``)."""
+    if resume and overwrite:
+        raise ValueError("--resume and --overwrite contradict each other; give one")
+    old = run_checkpoint_files(work_dir)
+    if not old or resume:
+        return
+    if not overwrite:
+        raise FileExistsError(
+            f"{work_dir} already holds checkpoints of an earlier run "
+            f"({listing([p.name for p in old], 4)}): pass --resume to continue it, "
+            f"--overwrite to delete them and start afresh, or choose another --work-dir"
+        )
+    for path in old:
+        path.unlink()
+    print(f"--overwrite: deleted {len(old)} checkpoint files of the earlier run in {work_dir}")
 
 
 def safe_globals() -> list:

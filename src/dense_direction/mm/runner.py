@@ -3,6 +3,7 @@ and the ``dense-direction`` command use."""
 
 from __future__ import annotations
 
+import ast
 import logging
 from collections.abc import Sequence
 from pathlib import Path
@@ -37,6 +38,7 @@ __all__ = [
     "build_runner",
     "close_distributed",
     "load_config",
+    "match_schedule_length",
     "run",
 ]
 
@@ -58,13 +60,59 @@ def load_config(
         cfg.merge_from_dict(options)
     if work_dir is not None:
         cfg.work_dir = str(work_dir)
-    elif not cfg.get("work_dir"):
+    elif not cfg.get("work_dir") or not (_sets_work_dir(path) or "work_dir" in (options or {})):
+        # A config's own runs go to work_dirs/<its name>, as in mmseg, also where it inherits
+        # a base's work_dir: one that derives from a shipped config would test and resume
+        # the checkpoints of the shipped config's runs.
         cfg.work_dir = str(Path("work_dirs") / path.stem)
+    options = options or {}
+    length_changed = "train_cfg.max_iters" in options or "train_cfg" in options
+    match_schedule_length(cfg, length_changed and not _names_scheduler(options))
     cfg.launcher = launcher
     hooks = list(cfg.get("custom_hooks", []))
     if not any(h.get("type") == "DirectionClassesCheckHook" for h in hooks):
         cfg.custom_hooks = [*hooks, dict(type="DirectionClassesCheckHook")]
     return cfg
+
+
+def _sets_work_dir(path: Path) -> bool:
+    """Whether the config file itself assigns ``work_dir`` (not only a base it inherits)."""
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", 0)]
+        if any(isinstance(t, ast.Name) and t.id == "work_dir" for t in targets):
+            return True
+    return False
+
+
+def _names_scheduler(options: dict) -> bool:
+    return any(str(key).split(".")[0] == "param_scheduler" for key in options)
+
+
+def match_schedule_length(cfg: Config, length_changed: bool = True) -> None:
+    """Fit one-cycle learning-rate schedules (``total_steps``) to the run's length,
+    ``train_cfg.max_iters``. The config fixes ``total_steps`` when it is read, so a length
+    changed later (``--cfg-options train_cfg.max_iters=2000``, ``train --iters``) does not
+    reach it by itself: a schedule shorter than the run stopped it with mmengine's "Tried to
+    step N times", a longer one never annealed. A shorter schedule is always fitted; a longer
+    one where ``length_changed`` (the length given apart from the schedule), else it is
+    kept, as a config that sets both may mean, with a warning that it will not anneal."""
+    iters = (cfg.get("train_cfg") or {}).get("max_iters")
+    schedulers = cfg.get("param_scheduler") or []
+    for scheduler in [schedulers] if isinstance(schedulers, dict) else schedulers:
+        steps = scheduler.get("total_steps") if isinstance(scheduler, dict) else None
+        if not iters or steps is None or steps == iters:
+            continue
+        name = scheduler.get("type", "scheduler")
+        if steps < iters or length_changed:
+            print_log(f"{name}: total_steps {steps} -> {iters} (train_cfg.max_iters)", "current")
+            scheduler["total_steps"] = iters
+        else:
+            print_log(
+                f"{name}: total_steps {steps} but train_cfg.max_iters {iters}: the run ends "
+                f"before the learning rate anneals",
+                "current",
+                level=logging.WARNING,
+            )
 
 
 def _prepare_cpu_distributed(cfg: Config) -> None:
@@ -184,23 +232,43 @@ def _resume_from(work_dir: str, resume: str | bool) -> str:
 
 
 def run(runner: Runner, phase: str = "both", checkpoint: str | None = None) -> dict[str, Any]:
-    """Train and/or test. Testing uses ``checkpoint``, else after training the best
-    checkpoint when one was saved, else the latest one in work_dir."""
+    """Train and/or test. Testing uses ``checkpoint``; else after training this run's best
+    checkpoint, else its last one, else the weights it ends with (never a file an earlier run
+    left in work_dir); else (test alone) the best or latest checkpoint in work_dir, else the
+    config's ``load_from``."""
     if phase not in PHASES:
         raise ValueError(f"phase must be one of {PHASES}, got {phase!r}")
     results: dict[str, Any] = {}
     if phase in ("train", "both"):
         runner.train()
     if phase in ("test", "both"):
-        weights = checkpoint or best_or_latest_checkpoint(runner.work_dir)
+        weights = checkpoint or (
+            _own_checkpoint(runner)
+            if phase == "both"
+            else best_or_latest_checkpoint(runner.work_dir) or runner.cfg.get("load_from")
+        )
         if weights is None and phase == "test":
             raise FileNotFoundError(
-                f"no checkpoint to test: pass --checkpoint or train into {runner.work_dir} first"
+                f"no checkpoint to test: pass --checkpoint, set load_from, or train into "
+                f"{runner.work_dir} first"
             )
         if weights is not None:
             runner.load_checkpoint(weights)
+            # Else Runner.test() loads the config's load_from over them (a fine-tune's
+            # starting weights, tested as its result).
+            runner._has_loaded = True
         results = runner.test()
     return results
+
+
+def _own_checkpoint(runner: Runner) -> str | None:
+    """The best checkpoint the run just ended saved, else its last one, else None (its
+    CheckpointHook records both in the message hub)."""
+    for key in ("best_ckpt", "last_ckpt"):
+        path = runner.message_hub.get_info(key)
+        if path and Path(path).is_file():
+            return str(path)
+    return None
 
 
 def close_distributed() -> None:
@@ -235,7 +303,9 @@ class DirectionClassesCheckHook(Hook):
         unknown = [c for c in dir_classes if not 0 <= c < len(classes)]
         if unknown:
             labels = ", ".join(f"{i}: {name}" for i, name in enumerate(classes))
+            # A joint head (DualDecodeHead) takes them in the config of its direction head.
+            key = "dir_head_config.dir_classes" if hasattr(head, "dir_head") else "dir_classes"
             raise ValueError(
                 f"dir_classes {unknown} are not label ids of {type(dataset).__name__} "
-                f"({labels}); set model.decode_head.dir_classes to ids from that list"
+                f"({labels}); set model.decode_head.{key} to ids from that list"
             )
