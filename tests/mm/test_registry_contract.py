@@ -234,6 +234,11 @@ CONTRACTS: dict[str, Contract] = {
         before=LOADED,
         adds=("gt_directions", "gt_centerline"),
     ),
+    "transform/RandomDirectionFlip": TransformContract(
+        dict(type="RandomDirectionFlip", prob=1.0, direction="horizontal"),
+        before=[*LOADED, dict(type="LoadDirectionAnnotations", required=["direction"])],
+        adds=("gt_directions",),
+    ),
     "transform/PackCustomInputs": TransformContract(
         dict(type="PackCustomInputs"),
         before=[*LOADED, dict(type="LoadDirectionAnnotations", required=["direction"])],

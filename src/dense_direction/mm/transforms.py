@@ -33,6 +33,7 @@ from dense_direction.io import (
 )
 from dense_direction.io.directions import read_direction_map
 from dense_direction.losses.medial import check_medial_options
+from dense_direction.mm.flip import DIRECTIONS_GRID_KEY, check_directions_grid, mark_grid
 from dense_direction.transforms import (
     ArrayCache,
     centerline_directions,
@@ -236,6 +237,8 @@ class MaskGuidedRandomCrop(BaseTransform):
         for key in CHANNELS_FIRST_KEYS:
             if key in results:
                 results[key] = crop_array(results[key], box, channels_first=True)
+        if DIRECTIONS_GRID_KEY in results:
+            mark_grid(results)  # the targets were cut with the maps
         results["img_shape"] = results["img"].shape[:2]
         return results
 
@@ -287,6 +290,7 @@ class CenterlineToDirections(BaseTransform):
         results[self.result_key] = centerline_directions(
             results[self.source_key], self.dir_classes, self.sigma_blur, self.sigma_integration
         )
+        mark_grid(results, self.result_key)
         return results
 
 
@@ -342,6 +346,7 @@ class MaskToMedialDirections(BaseTransform):
         uncropped = (results.pop(UNCROPPED_KEY, None) or {}).get(self.source_key)
         if box is None or uncropped is None:
             results[self.result_key] = self._whole(labels)
+            mark_grid(results, self.result_key)
             return results
         if not np.array_equal(crop_array(uncropped, box, channels_first=False), labels):
             raise ValueError(
@@ -357,6 +362,7 @@ class MaskToMedialDirections(BaseTransform):
             angles = self._targets(crop_array(uncropped, window, channels_first=False))
             box = (box[0] - window[0], box[1] - window[1], box[2], box[3])
         results[self.result_key] = np.ascontiguousarray(crop_array(angles, box, True))
+        mark_grid(results, self.result_key)
         return results
 
     def _targets(self, labels: np.ndarray) -> np.ndarray:
@@ -407,6 +413,7 @@ class LoadDirectionAnnotations(BaseTransform):
         if "direction_path" in results:
             angles = read_direction_map(results["direction_path"], stacked=True)
             results["gt_directions"] = angles[None] if angles.ndim == 2 else angles
+            mark_grid(results)
         return results
 
 
@@ -432,6 +439,7 @@ class PackCustomInputs(PackSegInputs):
 
     def transform(self, results: dict) -> dict:
         _check_sizes(results)
+        check_directions_grid(results, _sample_name(results))
         packed = super().transform(results)
         sample = packed["data_samples"]
         for key in self.additional_data_keys:
