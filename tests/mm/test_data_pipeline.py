@@ -176,6 +176,42 @@ def test_concrete_cracks_splits(tmp_path):
         for p in ("train", "val", "test")
     }
     assert sizes == {"train": 278, "val": 90, "test": 90}
+    # A folder of another size: the split by index was a bare IndexError (too few) or
+    # silently the wrong images (too many). All images (phase None) stay fine.
+    (tmp_path / "rgb" / "458.jpg").write_bytes(b"")
+    (tmp_path / "BW" / "458.jpg").write_bytes(b"")
+    with pytest.raises(ValueError, match=r"found 459 images in .*rgb, but its 278/368/458"):
+        DATASETS.build(dict(type="ConcreteCracksDataset", data_root=str(tmp_path), phase="val"))
+    assert len(DATASETS.build(dict(type="ConcreteCracksDataset", data_root=str(tmp_path)))) == 459
+
+
+def test_dataset_arguments_that_would_be_ignored_or_crash_are_named(tmp_path, synth_root):
+    # phase=None crashed SyntheticLinesDataset with "unsupported operand ... PosixPath and
+    # NoneType"; ImageMaskFolderDataset took seg_map_suffix and ignored it, and data_root
+    # failed with "got multiple values for keyword argument".
+    with pytest.raises(ValueError, match="keeps each split in its own folders, got None"):
+        DATASETS.build(dict(type="SyntheticLinesDataset", data_root=str(synth_root), phase=None))
+    folder = dict(type="ImageMaskFolderDataset", images="images/train", masks="masks/train")
+    built = DATASETS.build(dict(folder, data_root=str(synth_root), pipeline=[]))
+    assert len(built) == len(list((synth_root / "images" / "train").iterdir())) > 0
+    assert built[0]["img_path"].startswith(str(synth_root / "images" / "train"))
+    with pytest.raises(ValueError, match=r"pairs images and masks by file name.*seg_map_suffix"):
+        DATASETS.build(dict(folder, data_root=str(synth_root), seg_map_suffix="_mask.png"))
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (dict(threshold=2.0), r"threshold must be a fraction .* in \[0, 1\).*got 2.0"),
+        (dict(threshold=-1.0), r"threshold must be .*got -1.0"),
+        (dict(positive_labels=[]), "positive labels must name at least one label value"),
+    ],
+)
+def test_binarize_options_that_empty_or_fill_every_mask_are_refused(options, message):
+    # threshold 2.0 and positive_labels [] made every mask empty, -1.0 every pixel
+    # structure: training ran on that with loss 0, without a word.
+    with pytest.raises(ValueError, match=message):
+        TRANSFORMS.build(dict(type="BinarizeAnnotations", **options))
 
 
 def test_mask_and_image_of_different_sizes_are_named():

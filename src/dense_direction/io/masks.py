@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from dense_direction.io.images import LOSSY_SUFFIXES, read_pixels
 __all__ = [
     "binarize_mask",
     "check_labels",
+    "check_mask_rule",
     "empty_masks",
     "mask_rule",
     "read_binary_mask",
@@ -52,6 +54,22 @@ def mask_rule(threshold: float | None = None, positive: Sequence[int] | None = N
     return "structure is any non-zero value, any channel; > 127 in JPEG masks"
 
 
+def check_mask_rule(threshold: float | None, positive: Sequence[int] | None) -> None:
+    """The mask rule's options make sense: a ``threshold`` in [0, 1) (a fraction of the
+    type's range: 2 made every mask empty, -1 every pixel structure) and at least one
+    ``positive`` label value (none made every mask empty)."""
+    real = isinstance(threshold, numbers.Real) and not isinstance(threshold, bool)
+    if threshold is not None and not (real and 0 <= threshold < 1):
+        raise ValueError(
+            f"threshold must be a fraction of the mask type's range in [0, 1) (0.5: above "
+            f"half), got {threshold!r}"
+        )
+    if positive is not None and not list(positive):
+        raise ValueError(
+            "positive labels must name at least one label value that is structure, got none"
+        )
+
+
 def _labels(mask: np.ndarray, positive: Sequence[int]) -> np.ndarray:
     if mask.ndim == 3 and mask.shape[2] > 1:
         raise ValueError(
@@ -80,6 +98,7 @@ def binarize_mask(
         positive: label values that are structure (all others are background); replaces
             ``threshold`` and ``lossy``; the mask must have one channel.
     """
+    check_mask_rule(threshold, positive)
     mask = np.asarray(mask)
     if mask.ndim == 3 and mask.shape[2] in (2, 4):
         mask = mask[..., :-1]

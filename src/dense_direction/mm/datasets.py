@@ -63,6 +63,11 @@ class SyntheticLinesDataset(BaseSegDataset):
 
     def __init__(self, data_root: str, phase: str = "train", **kwargs: Any) -> None:
         _check_phase(phase, type(self))
+        if phase is None:  # each split has folders of its own (docs/data.md)
+            raise ValueError(
+                f"{type(self).__name__}: phase must be one of {PHASES}: the synth layout keeps "
+                f"each split in its own folders, got None"
+            )
         _check_root(data_root, "synthetic dataset", "write one with `dense-direction synth`")
         self.phase = phase
         kwargs.setdefault("img_suffix", LAYOUT["images"])
@@ -109,8 +114,30 @@ def _split_indices(phase: str | None, bounds: tuple[int, int, int]) -> list[int]
     }[phase]
 
 
+class _SplitByIndex(BaseSegDataset):
+    """A public dataset split by index (``SPLITS``: the ends of train, val and test): its
+    folder must hold exactly that many images, else the split would be a bare IndexError (too
+    few) or silently take the wrong images (too many)."""
+
+    SPLITS: ClassVar[tuple[int, int, int]]
+    expected: int | None  # SPLITS[-1] where the split is by index, else None
+
+    def load_data_list(self) -> list[dict]:
+        data_list = super().load_data_list()
+        expected = self.expected
+        if expected is not None and len(data_list) != expected:
+            folder = Path(self.data_root) / self.data_prefix.get("img_path", "")
+            raise ValueError(
+                f"{type(self).__name__}: found {len(data_list)} images in {folder}, but its "
+                f"{'/'.join(map(str, self.SPLITS))} split by index expects {expected}: use the "
+                f"dataset as published (docs/data.md), phase=None for all images, or "
+                f"ImageMaskFolderDataset for your own folders"
+            )
+        return data_list
+
+
 @DATASETS.register_module()
-class ConcreteCracksDataset(BaseSegDataset):
+class ConcreteCracksDataset(_SplitByIndex):
     """Concrete Crack Segmentation Dataset: ``rgb/*.jpg`` images, ``BW/*.jpg`` masks, 458
     images split 278 / 90 / 90 by index (as in the reference)."""
 
@@ -125,6 +152,8 @@ class ConcreteCracksDataset(BaseSegDataset):
     ) -> None:
         _check_phase(phase, type(self))
         _check_root(data_root, "Concrete Cracks dataset", "see docs/data.md for the layout")
+        # The count is checked where the split is by index (not given indices of one's own).
+        self.expected = None if phase is None or "indices" in kwargs else self.SPLITS[-1]
         kwargs.setdefault("img_suffix", ".jpg")
         kwargs.setdefault("seg_map_suffix", ".jpg")
         kwargs.setdefault("reduce_zero_label", False)
@@ -134,7 +163,7 @@ class ConcreteCracksDataset(BaseSegDataset):
 
 
 @DATASETS.register_module()
-class OttawaRoadsDataset(BaseSegDataset):
+class OttawaRoadsDataset(_SplitByIndex):
     """Ottawa Roads (after ``tools/datasets/ottawa_roads.py``): ``images/*.tif``,
     ``masks/*.png`` and ``centerline/*.png``, 20 images split 12 / 4 / 4 by index."""
 
@@ -151,6 +180,7 @@ class OttawaRoadsDataset(BaseSegDataset):
         _check_root(
             data_root, "Ottawa Roads dataset", "convert the zip with tools/datasets/ottawa_roads.py"
         )
+        self.expected = None if phase is None or "indices" in kwargs else self.SPLITS[-1]
         kwargs.setdefault("img_suffix", ".tif")
         kwargs.setdefault("seg_map_suffix", ".png")
         kwargs.setdefault("reduce_zero_label", False)
@@ -159,7 +189,7 @@ class OttawaRoadsDataset(BaseSegDataset):
         super().__init__(data_root=data_root, **kwargs)
 
     def load_data_list(self) -> list[dict]:
-        data_list = super().load_data_list()
+        data_list = super().load_data_list()  # (checks the count)
         centerlines = Path(self.data_root) / "centerline"
         for info in data_list:
             path = centerlines / f"{Path(info['img_path']).stem}.png"
@@ -181,6 +211,9 @@ class ImageMaskFolderDataset(BaseSegDataset):
     structure pixel are listed in a warning, and when every mask is empty the dataset is an
     error (``check_masks=False`` skips these checks). ``positive_labels``: label values that
     are structure, for these checks; give the pipeline's ``BinarizeAnnotations`` the same.
+    ``data_root``: the folder relative ``images``, ``masks`` and the others are in (as
+    mmseg's ``data_prefix``). Pairing is by file name, so mmseg's ``img_suffix``,
+    ``seg_map_suffix`` and ``data_prefix`` are refused, not ignored.
     """
 
     METAINFO: ClassVar[dict] = dict(classes=("background", "structure"), palette=BINARY_PALETTE)
@@ -195,21 +228,32 @@ class ImageMaskFolderDataset(BaseSegDataset):
         names: list[str] | None = None,
         check_masks: bool = True,
         positive_labels: Sequence[int] | None = None,
+        data_root: str = "",
         **kwargs: Any,
     ) -> None:
-        self.folders = dict(
+        ignored = sorted(set(kwargs) & {"img_suffix", "seg_map_suffix", "data_prefix"})
+        if ignored:
+            raise ValueError(
+                f"ImageMaskFolderDataset pairs images and masks by file name (x.png with "
+                f"x.png, x.jpg or x.tif), so it takes no {', '.join(ignored)}: name each mask "
+                f"as its image, or use mmseg's BaseSegDataset, which pairs by suffix"
+            )
+        folders = dict(
             images=images,
             masks=masks,
             directions=directions,
             centerlines=centerlines,
             crossings=crossings,
         )
+        self.folders = {
+            key: None if value is None else str(Path(data_root) / value)
+            for key, value in folders.items()
+        }
         self.names = None if names is None else list(names)
         self.check_masks = check_masks
         self.positive = None if positive_labels is None else tuple(positive_labels)
-        super().__init__(
-            data_root="", data_prefix=dict(img_path=images, seg_map_path=masks), **kwargs
-        )
+        prefix = dict(img_path=self.folders["images"], seg_map_path=self.folders["masks"])
+        super().__init__(data_root="", data_prefix=prefix, **kwargs)
 
     def load_data_list(self) -> list[dict]:
         images, masks = paired_files(self.folders["images"], self.folders["masks"])

@@ -32,6 +32,7 @@ from dense_direction.io import (
     read_mask,
 )
 from dense_direction.io.directions import read_direction_map
+from dense_direction.io.masks import check_mask_rule
 from dense_direction.losses.medial import check_medial_options
 from dense_direction.mm.flip import DIRECTIONS_GRID_KEY, check_directions_grid, mark_grid
 from dense_direction.transforms import (
@@ -154,6 +155,7 @@ class BinarizeAnnotations(BaseTransform):
     ) -> None:
         self.threshold, self.invert = threshold, invert
         self.positive = None if positive_labels is None else tuple(positive_labels)
+        check_mask_rule(threshold, self.positive)  # in the config, not at the first sample
 
     def transform(self, results: dict) -> dict:
         _check_sizes(results)
