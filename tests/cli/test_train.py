@@ -267,3 +267,18 @@ def test_init_from_a_bundled_model_of_another_network_names_its_preset(tmp_path)
         ValueError, match=r"--init general: .* --model unet-dir builds: give --model unet "
     ):
         build_config(_train_args(*folders, "--init", "general", "--model", "unet-dir"))
+
+
+def test_the_saved_config_names_what_the_run_uses(tmp_path):
+    # The config.py a run saves kept the preset's top-level names: crop_size (128, 128),
+    # train_iters 600, data_root 'data/synthetic_lines' and a 128-px train_pipeline, for a
+    # run with --crop 16 on other folders; a config inheriting it got the preset's crop.
+    from mmengine.config import Config
+
+    cfg = build_config(_train_args(*_label_folders(tmp_path), "--iters", "30"))
+    cfg.dump(str(tmp_path / "config.py"))
+    saved = Config.fromfile(str(tmp_path / "config.py"))
+    assert saved.crop_size == (16, 16) and saved.train_iters == 30
+    crops = [s["crop_size"] for s in saved.train_pipeline if "crop_size" in s]
+    assert crops == [(16, 16)] and saved.train_pipeline == saved.train_dataloader.dataset.pipeline
+    assert saved.dataset_type == "ImageMaskFolderDataset" and "data_root" not in saved

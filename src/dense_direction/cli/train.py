@@ -230,7 +230,31 @@ def build_config(args: argparse.Namespace) -> Any:
     if args.init is not None:
         cfg.load_from = init_weights(args.init)
         check_bundle_fits(cfg, args.model)
+    _name_what_acts(cfg)
     return cfg
+
+
+def _name_what_acts(cfg: Any) -> None:
+    """Set the preset's top-level names to what this run uses. They described the preset, not
+    the run, in the ``config.py`` it saves, and misled whoever inherits that file
+    (``{{_base_.train_pipeline}}`` kept the preset's 128-px crop for a run trained at 64,
+    ``data_root`` named a folder the run never read). A name with nothing to say is removed."""
+    train_set = cfg.train_dataloader["dataset"]
+    steps = train_set["pipeline"]
+    crop = next((s["crop_size"] for s in steps if s["type"] == "MaskGuidedRandomCrop"), None)
+    acting = dict(
+        train_pipeline=steps,
+        test_pipeline=cfg.val_dataloader["dataset"]["pipeline"],
+        train_iters=cfg.train_cfg.max_iters,
+        dataset_type=train_set["type"],
+        crop_size=crop,
+        data_root=train_set.get("data_root"),
+    )
+    for name, value in acting.items():
+        if value is not None:
+            cfg[name] = value
+        elif name in cfg:
+            cfg.pop(name)
 
 
 def _resume_length(work_dir: Path, iters: int | None) -> int | None:
