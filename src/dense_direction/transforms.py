@@ -173,8 +173,9 @@ def check_same_size(
     for name, array in arrays.items():
         size = tuple(array.shape[-2:]) if name in channels_first else tuple(array.shape[:2])
         if size != tuple(reference):
+            height, width = reference
             raise ValueError(
-                f"{name} is {size[0]}x{size[1]} but the image is {reference[0]}x{reference[1]}"
+                f"{name} is {size[1]}x{size[0]} (WxH) but the image is {width}x{height}"
             )
 
 

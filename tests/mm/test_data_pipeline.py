@@ -221,7 +221,10 @@ def test_mask_and_image_of_different_sizes_are_named():
         img_path="a/b.png",
         seg_fields=["gt_seg_map"],
     )
-    with pytest.raises(ValueError, match=r"a/b\.png: gt_seg_map is 30x41 but the image is 30x40"):
+    # Width x height, as every other size message says (it said 30x41, height first).
+    with pytest.raises(
+        ValueError, match=r"b\.png: gt_seg_map is 41x30 \(WxH\) but the image is 40x30"
+    ):
         TRANSFORMS.build(dict(type="BinarizeAnnotations"))(results)
 
 

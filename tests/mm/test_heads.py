@@ -170,6 +170,9 @@ def test_predict_shapes_and_normalisation():
     assert out.shape == (1, 4, 32, 32)
     norms = out.view(1, 2, 2, 32, 32).norm(dim=2)
     assert torch.allclose(norms, torch.ones_like(norms), atol=1e-4)
+    # One tensor instead of the backbone's list: "not enough values to unpack" before.
+    with pytest.raises(TypeError, match=r"list \(or tuple\) of feature maps, got one tensor"):
+        head.predict(torch.randn(1, C, 8, 8), [dict(img_shape=(32, 32))])
 
 
 def test_multiscale_keys_and_dual_keys():

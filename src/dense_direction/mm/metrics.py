@@ -83,7 +83,8 @@ class CenterlineDirectionMetric(BaseMetric):
             if pred.shape != gt.shape:
                 raise ValueError(
                     f"estimated_dirs {tuple(pred.shape)} and {self.gt_dir_key} "
-                    f"{tuple(gt.shape)} differ in shape ({sample.get('img_path', '')})"
+                    f"{tuple(gt.shape)} differ in shape"
+                    + (f" ({sample['img_path']})" if sample.get("img_path") else "")
                 )
             ignore = _field(sample, self.ignore_key).cpu()[0].numpy() if self.ignore_key else None
             errors = {}

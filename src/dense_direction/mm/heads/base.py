@@ -163,6 +163,11 @@ class BaseDirectionDecodeHead(BaseModule):
         self.in_channels = sum(in_channels) if input_transform == "resize_concat" else in_channels
 
     def _transform_inputs(self, inputs: Sequence[Tensor]) -> Tensor | list[Tensor]:
+        if isinstance(inputs, Tensor):  # indexing it would take a sample, not a feature map
+            raise TypeError(
+                f"{type(self).__name__} takes the backbone's list (or tuple) of feature maps, "
+                f"got one tensor of shape {tuple(inputs.shape)}: pass [features]"
+            )
         if self.input_transform is None:
             return inputs[self.in_index]
         selected = [inputs[i] for i in self.in_index]
