@@ -333,6 +333,11 @@ def test_a_folder_names_what_it_skips_also_when_it_holds_no_image(tmp_path, caps
         collect_inputs(str(tmp_path))
     printed = capsys.readouterr().out
     assert "1 file that is not an image (notes.txt); 1 subfolder, not searched (old/)" in printed
+    # A link whose target was moved: not "a file that is not an image" but what it is.
+    (tmp_path / "moved.tif").symlink_to(tmp_path / "gone.tif")
+    with pytest.raises(FileNotFoundError):
+        collect_inputs(str(tmp_path))
+    assert "1 broken link, to nothing (moved.tif)" in capsys.readouterr().out
 
 
 def test_a_float_images_pixels_without_a_value_get_no_direction(tmp_path, capsys):

@@ -100,10 +100,15 @@ def ignored_entries(folder: str | Path, kept: Iterable[Path], what: str = "image
     others = [p for p in sorted(Path(folder).iterdir()) if p not in kept]
     hidden = [p.name for p in others if is_hidden(p)]
     folders = [p.name + "/" for p in others if p.is_dir() and not is_hidden(p)]
-    files = [p.name for p in others if not p.is_dir() and not is_hidden(p)]
+    # A link to nothing (its target moved or deleted) is neither a folder nor a file.
+    broken = [p.name for p in others if not p.exists() and not is_hidden(p)]
+    files = [p.name for p in others if p.exists() and not p.is_dir() and not is_hidden(p)]
     parts = []
     if files:
         parts.append(_not_of_kind(files, what))
+    if broken:
+        links = "link" if len(broken) == 1 else "links"
+        parts.append(f"{len(broken)} broken {links}, to nothing ({listing(broken, 4)})")
     if hidden:
         entries = "entry" if len(hidden) == 1 else "entries"
         parts.append(f"{len(hidden)} hidden {entries} ({listing(hidden, 4)})")
