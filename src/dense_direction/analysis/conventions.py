@@ -40,18 +40,19 @@ def check_radians(angles: np.ndarray, name: str | Path = "angle map") -> None:
         )
 
 
-# Degrees a float32 angle can be off by near pi/2 (its spacing there, 1.2e-7 rad, with margin).
-_ROUNDING = 1e-5
+#: Decimals degrees are rounded to: a float32 angle is off by up to 1.4e-5° (its spacing
+#: near π), which put 150° (149.9999973 in float32) in the histogram's bin [145°, 150°) and a
+#: mean direction of 0° at 179.9999986; 1e-4° is far below any measured direction's accuracy.
+_DECIMALS = 4
 
 
 def to_degrees(radians: np.ndarray | float, convention: str = "standard") -> np.ndarray:
     """Directions in radians [0, π) as degrees in [0, 180) (``standard``) or (-90, 90]
-    (``orientationj``: ImageJ's OrientationJ reports directions this way)."""
-    degrees = np.mod(np.degrees(np.asarray(radians, dtype=np.float64)), 180.0)
-    # np.mod(-1e-20, 180) is 180.0 in floating point: that is 0.
+    (``orientationj``: ImageJ's OrientationJ reports directions this way), rounded to
+    1e-4° so that float32 rounding does not move a direction across 0°, 90° or a bin edge."""
+    degrees = np.round(np.mod(np.degrees(np.asarray(radians, dtype=np.float64)), 180.0), _DECIMALS)
+    # 180 (np.mod(-1e-20, 180) in floating point, or 179.99999 rounded) is 0.
     degrees = np.where(degrees >= 180.0, 0.0, degrees)
     if convention == "orientationj":
-        # float32 pi/2 is 90.0000025 deg: a vertical direction must stay 90, not become
-        # -89.9999975, so values within float32 rounding of 90 count as 90.
-        degrees = np.where(degrees > 90 + _ROUNDING, degrees - 180, np.minimum(degrees, 90.0))
+        degrees = np.where(degrees > 90.0, degrees - 180.0, degrees)
     return degrees

@@ -88,6 +88,21 @@ def test_angle_conventions():
     assert to_degrees(np.radians(90.001), "orientationj") == pytest.approx(-89.999)
 
 
+def test_float32_rounding_moves_no_direction_across_a_bin_edge_or_zero():
+    # float32(150 deg) is 149.9999973 deg: it counted in [145, 150) (and -30 in [-35, -30));
+    # 500 px at 0 and 300 at 90 deg (float32 pi/2 is above pi/2) had mean direction
+    # 179.9999986, shown as 180.0, outside [0, 180). Degrees are rounded to 1e-4.
+    f150 = np.full((1, 1), np.float32(math.radians(150)))
+    for convention, start in (("standard", 150), ("orientationj", -30)):
+        counts, edges = axial_histogram(f150, bins=36, convention=convention)
+        assert np.degrees(edges)[np.argmax(counts)] == pytest.approx(start)  # bin's start
+    angles = np.zeros((8, 100), np.float32)
+    angles[5:] = np.float32(math.pi / 2)
+    mean = analyze_image(angles, np.ones((8, 100))).image["mean_direction"]
+    table = convert_table(pd.DataFrame({"mean_direction": [mean]}), AnalysisOptions())
+    assert table["mean_direction"].item() == 0.0
+
+
 def test_histogram_bins_follow_the_angle_convention():
     # Directions 10, 50, 90, 100 and 170 deg in four 45-deg bins. Standard [0, 180): 10 |
     # 50 | 90, 100 | 170. OrientationJ (-90, 90] writes them 10, 50, 90, -80, -10: -80 |
