@@ -36,6 +36,17 @@ def test_ring_is_one_closed_branch_without_ends():
     assert len(graph.end_points) == 0 and graph.junction_labels.max() == 0
 
 
+def test_a_loop_at_a_junction_counts_it():
+    # A lasso: a ring of radius 20 with a handle. The ring's branch starts and ends at the
+    # handle's junction (closed, src = dst = j1); it counted 0 junctions, the handle 1.
+    mask = ring((120, 120), (60, 60), 20, 3)
+    mask[79:115, 59:62] = True
+    loop = [b for b in skeleton_graph(mask).branches if b.closed]
+    assert len(loop) == 1 and loop[0].src == loop[0].dst and loop[0].src.startswith("j")
+    assert loop[0].junctions == 1
+    assert skeleton_graph(ring((120, 120), (60, 60), 40, 4)).branches[0].junctions == 0
+
+
 def test_empty_mask_and_single_pixel():
     assert skeleton_graph(np.zeros((10, 10), bool)).branches == []
     dot = np.zeros((10, 10), bool)

@@ -5,6 +5,7 @@ import math
 
 import networkx as nx
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import ndimage as ndi
 
@@ -86,6 +87,23 @@ def test_graph_nodes_that_are_no_ends_are_points(tmp_path):
     kinds = sorted(d["kind"] for _, d in nx.read_graphml(tmp_path / "g.graphml").nodes(data=True))
     assert kinds == ["end", "end", "point", "point"]
     assert branches["ends"].sum() == 2
+    # The dot's one position is a GeoJSON Point (a LineString of one position twice is
+    # invalid to GEOS); each file says what its positions are (QGIS placed them mirrored,
+    # nothing said they were image pixels, y down).
+    lines = [np.array([[10.0, 10.0]]), np.array([[110.0, 20.0], [110.0, 100.0]])]
+    collection = geojson_lines(lines, [{}, {}])
+    assert [f["geometry"]["type"] for f in collection["features"]] == ["Point", "LineString"]
+    assert collection["features"][0]["geometry"]["coordinates"] == [10.0, 10.0]
+    assert "y = row (down)" in collection["coordinates"]
+    loaded = nx.read_graphml(tmp_path / "g.graphml")
+    assert "pixel centres at whole numbers" in loaded.graph["coordinates"]
+
+
+def test_an_image_without_structure_gets_an_empty_graph_file(tmp_path):
+    # Every other per-image file was written for it, the GraphML was not.
+    write_graphml(None, pd.DataFrame(), tmp_path / "none.graphml")
+    loaded = nx.read_graphml(tmp_path / "none.graphml")
+    assert loaded.number_of_nodes() == 0 and "image pixels" in loaded.graph["coordinates"]
 
 
 @pytest.mark.parametrize("enabled", [True, False])

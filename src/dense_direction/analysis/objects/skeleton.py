@@ -45,7 +45,9 @@ class Branch:
 
     @property
     def junctions(self) -> int:
-        return sum(node.startswith("j") for node in {self.src, self.dst} if not self.closed)
+        """Its junction nodes: 0-2, and 1 for a loop that starts and ends at a junction (a
+        lasso's ring; a ring without junction has a point node)."""
+        return sum(node.startswith("j") for node in {self.src, self.dst})
 
 
 @dataclass

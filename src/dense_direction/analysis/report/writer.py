@@ -120,12 +120,11 @@ def write_image_files(
         image_file(out, stem, "misorientation.png")
     )
     image_file(out, stem, "streamlines.geojson").write_text(json.dumps(_geojson(analysis)))
-    if analysis.graph is not None:
-        write_graphml(
-            analysis.graph,
-            convert_table(analysis.branches, options),
-            image_file(out, stem, "graph.graphml"),
-        )
+    write_graphml(  # also without structure (no graph): every image has its file
+        analysis.graph,
+        convert_table(analysis.branches, options),
+        image_file(out, stem, "graph.graphml"),
+    )
 
 
 def inputs_angles(inputs: ImageInputs) -> np.ndarray:

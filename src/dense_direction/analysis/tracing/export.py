@@ -1,8 +1,12 @@
 """Polylines as GeoJSON and the skeleton graph as GraphML.
 
-GeoJSON coordinates are image coordinates: ``[x, y]`` = ``[column, row]`` in pixels, pixel
-centres at integers, y growing **down** the image as in image viewers and GIS tools that open
-an image without a map projection. (Directions in the tables use y up; these are positions.)
+Positions in both are image coordinates (:data:`COORDINATES`): ``x`` = column, ``y`` = row, in
+pixels whatever the tables' unit, pixel centres at whole numbers (as NumPy, scikit-image and
+napari index pixels), y growing **down**. Tools that put pixel corners at whole numbers
+(ImageJ, QuPath) need 0.5 added to both; QGIS, which shows an image without georeference
+over y from 0 to -height, needs ``(x + 0.5, -(y + 0.5))``. These are not geographic
+coordinates (GeoJSON's default is WGS84 longitude/latitude). Directions in the tables use y
+up; these are positions.
 """
 
 from __future__ import annotations
@@ -18,27 +22,35 @@ import pandas as pd
 from dense_direction.analysis._collector import collector_paused
 from dense_direction.analysis.objects.skeleton import SkeletonGraph
 
-__all__ = ["geojson_lines", "skeleton_networkx", "write_graphml"]
+__all__ = ["COORDINATES", "geojson_lines", "skeleton_networkx", "write_graphml"]
+
+#: What the positions in the exported files are, written into each (GeoJSON: a foreign
+#: member of the FeatureCollection; GraphML and networkx: a graph attribute).
+COORDINATES = (
+    "image pixels: x = column (right), y = row (down), pixel centres at whole numbers, in px "
+    "whatever the unit of the lengths; not geographic coordinates"
+)
 
 
 def _feature(line: np.ndarray, properties: dict[str, Any]) -> dict[str, Any]:
     coords = np.round(np.asarray(line)[:, ::-1], 2).tolist()
-    if len(coords) == 1:  # a LineString needs two positions
-        coords = coords * 2
-    return {
-        "type": "Feature",
-        "geometry": {"type": "LineString", "coordinates": coords},
-        "properties": properties,
-    }
+    # A dot's one position is a Point: a LineString of one position repeated is invalid.
+    geometry = (
+        {"type": "Point", "coordinates": coords[0]}
+        if len(coords) == 1
+        else {"type": "LineString", "coordinates": coords}
+    )
+    return {"type": "Feature", "geometry": geometry, "properties": properties}
 
 
 def geojson_lines(
     lines: Sequence[np.ndarray], properties: Sequence[dict[str, Any]]
 ) -> dict[str, Any]:
-    """A FeatureCollection of LineStrings from ``(n, 2)`` (row, col) polylines."""
+    """A FeatureCollection of LineStrings (a Point for a single position) from ``(n, 2)``
+    (row, col) polylines; its ``coordinates`` member says what they are."""
     with collector_paused():
         features = [_feature(line, dict(p)) for line, p in zip(lines, properties, strict=True)]
-    return {"type": "FeatureCollection", "features": features}
+    return {"type": "FeatureCollection", "coordinates": COORDINATES, "features": features}
 
 
 def _plain(value: Any) -> Any:
@@ -67,7 +79,7 @@ def skeleton_networkx(graph: SkeletonGraph, branches: pd.DataFrame) -> Any:
     as attributes."""
     import networkx as nx
 
-    result = nx.MultiGraph()
+    result = nx.MultiGraph(coordinates=COORDINATES)
     kinds = node_kinds(graph)
     for node, (row, col) in graph.nodes.items():
         result.add_node(node, x=float(col), y=float(row), kind=kinds[node])
@@ -102,15 +114,16 @@ def _data(attributes: dict[str, Any], keys: dict[str, str]) -> str:
     return "".join(parts)
 
 
-def write_graphml(graph: SkeletonGraph, branches: pd.DataFrame, path: str | Path) -> None:
+def write_graphml(graph: SkeletonGraph | None, branches: pd.DataFrame, path: str | Path) -> None:
     """The skeleton graph as GraphML (what :func:`skeleton_networkx` holds; networkx reads
-    it back). Written directly: networkx's writer takes about a second for the 3000
+    it back); ``None``, an image without structure: a graph without nodes, so that every
+    image has its file. Written directly: networkx's writer takes about a second for the 3000
     branches of a dense 512² fibre image."""
     keys: dict[str, str] = {}
-    kinds = node_kinds(graph)
+    kinds = node_kinds(graph) if graph is not None else {}
     nodes = [
         f'<node id="{n}">' + _data({"x": c, "y": r, "kind": kinds[n]}, keys) + "</node>"
-        for n, (r, c) in graph.nodes.items()
+        for n, (r, c) in (graph.nodes.items() if graph is not None else ())
     ]
     edges = []
     for record in branches.to_dict("records"):
@@ -121,15 +134,19 @@ def write_graphml(graph: SkeletonGraph, branches: pd.DataFrame, path: str | Path
         )
     node_keys = {"x", "y", "kind"}
     header = [
-        f'<key id="{name}" for="{"node" if name in node_keys else "edge"}" '
-        f'attr.name="{name}" attr.type="{kind}"/>'
-        for name, kind in keys.items()
+        '<key id="coordinates" for="graph" attr.name="coordinates" attr.type="string"/>',
+        *(
+            f'<key id="{name}" for="{"node" if name in node_keys else "edge"}" '
+            f'attr.name="{name}" attr.type="{kind}"/>'
+            for name, kind in keys.items()
+        ),
     ]
     text = (
         '<?xml version="1.0" encoding="utf-8"?>\n'
         '<graphml xmlns="http://graphml.graphdrawing.org/xmlns">\n'
         + "\n".join(header)
         + '\n<graph edgedefault="undirected">\n'
+        + f'<data key="coordinates">{escape(COORDINATES)}</data>\n'
         + "\n".join(nodes + edges)
         + "\n</graph>\n</graphml>\n"
     )
