@@ -511,7 +511,11 @@ def test_every_table_has_the_image_first(predictions, tmp_path):
         columns = list(pd.read_csv(tmp_path / "out" / f"{table}.csv").columns)
         assert columns[0] == "image", (table, columns)
     columns = list(pd.read_csv(tmp_path / "out" / "rois.csv").columns)
-    assert columns[:3] == ["image", "roi", "order_parameter"] and columns[-1] == "unit"
+    # The statistics in images.csv's order (circular_variance came before dispersion).
+    field = ["order_parameter", "mean_direction", "dispersion", "circular_variance", "pixels"]
+    assert columns == ["image", "roi", *field, "unit"]
+    images = list(pd.read_csv(tmp_path / "out" / "images.csv").columns)
+    assert images[1:6] == field
 
 
 def test_jobs_must_be_at_least_one(predictions, tmp_path, capsys):

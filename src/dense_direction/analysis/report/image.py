@@ -119,7 +119,9 @@ def _rois(
     if roi is None:
         return pd.DataFrame()
     stats = grouped_statistics(angles, np.where(structure, roi, 0), weights)
-    table = pd.DataFrame({"roi": np.arange(1, len(stats["pixels"]) + 1), **stats})
+    # The columns in images.csv's order (the statistics come circular_variance first).
+    ordered = {name: stats[name] for name in (*_FIELD, "pixels")}
+    table = pd.DataFrame({"roi": np.arange(1, len(stats["pixels"]) + 1), **ordered})
     return table[np.isin(table["roi"], np.unique(roi[roi > 0]))].reset_index(drop=True)
 
 
