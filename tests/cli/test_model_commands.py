@@ -266,6 +266,15 @@ def test_demo_runs_end_to_end(tmp_path):
         "timings.json",
     ):
         assert (tmp_path / "demo" / name).exists(), name
+    assert (tmp_path / "demo" / "metrics.md").read_text().count("Model: ") == 1
+    # Again into the same --out with fewer images: the first run's samples 7-9 stayed in
+    # data/, so its test images 8 and 9 were also training images of the second run, and
+    # the report counted 5 held-out images where the second run has 2.
+    _cli("demo", "--out", tmp_path / "demo", "--num", "7", "--size", "96", "--iters", "3")
+    data = tmp_path / "demo" / "data" / "images"
+    splits = {split: {p.name for p in (data / split).iterdir()} for split in ("train", "test")}
+    assert len(splits["train"]) == 5 and len(splits["test"]) == 1
+    assert not splits["train"] & splits["test"]
 
 
 def test_dinov2_preset_trains_from_a_local_backbone_folder(trained, tmp_path):

@@ -1,4 +1,5 @@
 import json
+import re
 
 from dense_direction.cli.main import main
 
@@ -125,3 +126,34 @@ def test_a_split_left_empty_is_said_by_synth_and_by_evaluate(tmp_path, capsys):
     message = r"is not a dataset that dense-direction synth wrote \(no meta.json, no "
     with pytest.raises(FileNotFoundError, match=message):
         items_from_args(args)
+
+
+def test_bad_arguments_are_refused_before_overwrite_deletes_anything(tmp_path, capsys):
+    # synth --overwrite --num 0 deleted the earlier dataset, then was refused: 0 files left.
+    # --splits nan 0.5 0.5 was taken (every sample to train, NaN, not JSON, in meta.json).
+    out = tmp_path / "d"
+    argv = ["synth", "--out", str(out), "--size", "32", "--kind", "cracks"]
+    assert main([*argv, "--num", "3"]) == 0
+    before = sorted(p.relative_to(out) for p in out.rglob("*") if p.is_file())
+    for bad in (["--num", "0"], ["--num", "3", "--splits", "0.5", "0.5", "0.5"], ["--size", "8"]):
+        assert main([*argv, *bad, "--overwrite"]) == 2
+        assert "deleted" not in capsys.readouterr().out
+        assert sorted(p.relative_to(out) for p in out.rglob("*") if p.is_file()) == before
+    assert main([*argv, "--num", "3", "--splits", "nan", "0.5", "0.5", "--overwrite"]) == 2
+    assert "split fractions must be 3 non-negative numbers" in capsys.readouterr().err
+
+
+def test_demo_refuses_before_it_generates_anything(tmp_path, capsys):
+    # Each of these wrote the data first (minutes with the defaults); --num 3 then trained
+    # the whole budget and failed for want of a test sample; --minutes nan named
+    # --time-budget; --kind cracks cracks trained two classes of one name.
+    argv = ["demo", "--out", str(tmp_path / "demo"), "--size", "32"]
+    for bad, message in (
+        (["--num", "3"], "--num 3 gives the splits train 2, val 1, test 0 .* --num 6 or more"),
+        (["--minutes", "nan"], "--minutes must be a number of minutes above the 1.5"),
+        (["--iters", "0"], "--iters must be >= 1, got 0"),
+        (["--kind", "cracks", "cracks"], "--kind names cracks more than once"),
+    ):
+        assert main([*argv, *bad]) == 2
+        assert re.search(message, capsys.readouterr().err), bad
+        assert not (tmp_path / "demo").exists()

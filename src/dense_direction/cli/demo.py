@@ -12,15 +12,19 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import time
 from pathlib import Path
 
 from dense_direction.cli._evaluation_report import group_tables
 from dense_direction.io import output_folder
 from dense_direction.progress import Progress
+from dense_direction.synthetic import KINDS
 
 HELP = "generate data, train from masks, evaluate against exact truth and baselines, predict"
 RESERVED_MINUTES = 1.5  # evaluation, retina prediction and start-up after training
+#: The split of the demo's data (write_dataset's default).
+FRACTIONS = (0.7, 0.15, 0.15)
 
 
 def add_parser(parser: argparse.ArgumentParser) -> None:
@@ -35,7 +39,8 @@ def add_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--kind",
         nargs="+",
-        default=["cracks", "vessels", "roads", "fibres"],
+        default=list(KINDS),
+        choices=KINDS,
         help="structure kinds, mixed in every image (all four)",
     )
     parser.add_argument("--size", type=int, default=256)
@@ -47,10 +52,40 @@ def add_parser(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def check_arguments(args: argparse.Namespace) -> None:
+    """Everything the demo would refuse later, refused before it generates data (minutes of
+    work with the defaults) or trains (a test split without a sample failed after training)."""
+    from dense_direction.cli.synth import check_repeats
+    from dense_direction.synthetic.dataset import check_dataset_options, split_counts
+
+    if not (math.isfinite(args.minutes) and args.minutes > RESERVED_MINUTES):
+        raise ValueError(
+            f"--minutes must be a number of minutes above the {RESERVED_MINUTES} the steps "
+            f"after training take, got {args.minutes}"
+        )
+    if args.iters is not None and args.iters < 1:
+        raise ValueError(f"--iters must be >= 1, got {args.iters}")
+    check_repeats("--kind", args.kind)
+    check_dataset_options(args.num, args.kind, args.size, FRACTIONS)
+    counts = split_counts(args.num, FRACTIONS)
+    if min(counts.values()) == 0:
+        least = next(
+            n
+            for n in range(args.num, 10 * args.num + 10)
+            if all(split_counts(n, FRACTIONS).values())
+        )
+        listed = ", ".join(f"{k} {v}" for k, v in counts.items())
+        raise ValueError(
+            f"--num {args.num} gives the splits {listed} samples: training, validation and "
+            f"the test need one each; give --num {least} or more"
+        )
+
+
 def run(args: argparse.Namespace) -> int:
     from dense_direction.cli import evaluate, predict, train
-    from dense_direction.synthetic.dataset import write_dataset
+    from dense_direction.synthetic.dataset import clear_dataset, write_dataset
 
+    check_arguments(args)
     start = time.monotonic()
     out: Path = args.out
     output_folder(out)
@@ -58,6 +93,9 @@ def run(args: argparse.Namespace) -> int:
 
     print(f"[1/4] generating {args.num} synthetic images ({' + '.join(args.kind)})")
     data = out / "data"
+    # An earlier demo's samples that this one does not rewrite would stay in their splits:
+    # a test image of this run found in the training folder too.
+    clear_dataset(data)
     with Progress(args.num, "synth", "img") as bar:
         write_dataset(data, args.num, args.kind, args.size, args.seed, progress=bar.advance)
     timings["data"] = time.monotonic() - start
@@ -88,12 +126,24 @@ def run(args: argparse.Namespace) -> int:
     timings["train"] = time.monotonic() - start - sum(timings.values())
 
     print("[3/4] evaluating on the held-out test split, with the classical baselines")
+    from dense_direction.cli._model import model_identity, prediction_options, resolved_options
     from dense_direction.inference import DirectionEstimator
     from dense_direction.io import as_rgb_uint8
 
     estimator = DirectionEstimator.from_checkpoint(work)
-    items = evaluate.items_from_args(argparse.Namespace(data=data, split="test"))
-    report = evaluate.evaluate(estimator, items, out, baselines=True, panels=4)
+    # As `dense-direction evaluate --data DATA --checkpoint WORK` would: its defaults, its record.
+    parser = argparse.ArgumentParser()
+    evaluate.add_parser(parser)
+    command = ["--data", str(data), "--checkpoint", str(work), "--out", str(out)]
+    eval_args = parser.parse_args(command)
+    options = prediction_options(eval_args)
+    items = evaluate.items_from_args(eval_args)
+    record = {
+        **model_identity(eval_args),
+        "options": resolved_options(options, estimator),
+        "data": {"data": str(data), "split": "test"},
+    }
+    report = evaluate.evaluate(estimator, items, out, True, 4, options, run=record)
     # evaluate's tables per kind and per width band, also on their own
     (out / "breakdown.md").write_text("\n".join(group_tables(report["groups"])).strip() + "\n")
     timings["evaluate"] = time.monotonic() - start - sum(timings.values())

@@ -9,7 +9,7 @@ from dense_direction.hardware import usable_cores
 from dense_direction.io import output_folder
 from dense_direction.progress import Progress
 from dense_direction.synthetic import KINDS, STYLES
-from dense_direction.synthetic.dataset import clear_dataset, write_dataset
+from dense_direction.synthetic.dataset import check_dataset_options, clear_dataset, write_dataset
 
 HELP = "generate a synthetic linear-structure dataset (images, masks, centre-lines, directions)"
 
@@ -74,15 +74,23 @@ def add_parser(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def check_repeats(flag: str, values: list[str]) -> None:
+    """Two classes of one name (``--kind``), or a style drawn twice as often, are errors."""
+    twice = sorted({v for v in values if values.count(v) > 1})
+    if twice:
+        raise ValueError(f"{flag} names {', '.join(twice)} more than once")
+
+
 def run(args: argparse.Namespace) -> int:
     if args.jobs < 1:
         raise ValueError(f"--jobs must be >= 1, got {args.jobs}")
     if not 0 <= args.empty <= 1:
         raise ValueError(f"--empty must be a probability in [0, 1], got {args.empty}")
     for flag, values in (("--kind", args.kind), ("--style", args.style)):
-        twice = sorted({v for v in values if values.count(v) > 1})
-        if twice:  # two classes of one name (--kind), or a style drawn twice as often
-            raise ValueError(f"{flag} names {', '.join(twice)} more than once")
+        check_repeats(flag, values)
+    size = args.size[0] if len(args.size) == 1 else tuple(args.size)
+    # Before --overwrite deletes the earlier dataset (--num 0 deleted it, then was refused).
+    check_dataset_options(args.num, args.kind, size, args.splits, args.style, args.jobs)
     output_folder(args.out, make=False)
     if args.out.exists() and any(args.out.iterdir()) and not args.overwrite:
         raise FileExistsError(f"{args.out} is not empty; choose another --out or pass --overwrite")
@@ -90,7 +98,6 @@ def run(args: argparse.Namespace) -> int:
         removed = clear_dataset(args.out)
         if removed:
             print(f"--overwrite: deleted the {removed} files of the earlier dataset in {args.out}")
-    size = args.size[0] if len(args.size) == 1 else tuple(args.size)
     with Progress(args.num, "synth", "img") as bar:
         meta = write_dataset(
             args.out,

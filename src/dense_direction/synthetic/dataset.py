@@ -19,6 +19,7 @@ with the same seed extends a smaller one.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from functools import partial
@@ -38,11 +39,13 @@ from dense_direction.synthetic.styles import parse_styles
 
 __all__ = [
     "LAYOUT",
+    "check_dataset_options",
     "clear_dataset",
     "layout_path",
     "missing_split",
     "read_split",
     "sample_seed",
+    "split_counts",
     "split_folders",
     "split_of",
     "write_dataset",
@@ -135,7 +138,10 @@ def sample_seed(seed: int, index: int, held_out: bool = False) -> np.random.Seed
 
 
 def _check_fractions(fractions: Sequence[float]) -> None:
-    if len(fractions) != 3 or any(f < 0 for f in fractions) or abs(sum(fractions) - 1) > 1e-6:
+    # NaN passed "abs(sum - 1) > 1e-6" (every comparison with it is false) and wrote NaN,
+    # which is not JSON, into meta.json.
+    finite = len(fractions) == 3 and all(math.isfinite(f) and f >= 0 for f in fractions)
+    if not finite or abs(sum(fractions) - 1) > 1e-6:
         raise ValueError(
             f"split fractions must be 3 non-negative numbers (train, val, test) summing to 1, "
             f"got {tuple(fractions)}"
@@ -162,6 +168,34 @@ def write_sample(out: Path, split: str, name: str, sample: SyntheticSample) -> N
             Image.fromarray(array).save(path)
 
 
+def check_dataset_options(
+    num: int,
+    kind: str | Sequence[str] = "cracks",
+    size: int | Sequence[int] = 256,
+    fractions: Sequence[float] = (0.7, 0.15, 0.15),
+    style: str | Sequence[str] = "photo",
+    jobs: int = 1,
+) -> tuple[tuple[str, ...], tuple[int, int], tuple[str, ...]]:
+    """What :func:`write_dataset` refuses, checked before anything is written, for callers
+    that must know before they delete an earlier dataset (``synth --overwrite``) or start
+    other work (``demo``); the parsed kinds, shape and styles."""
+    if not isinstance(num, int) or num < 1:
+        raise ValueError(f"num must be a positive int, got {num!r}")
+    if not isinstance(jobs, int) or jobs < 1:
+        raise ValueError(f"jobs must be a positive int, got {jobs!r}")
+    kinds, shape, styles = parse_kinds(kind), parse_size(size), parse_styles(style)
+    _check_fractions(fractions)
+    return kinds, shape, styles
+
+
+def split_counts(num: int, fractions: Sequence[float]) -> dict[str, int]:
+    """How many of ``num`` samples each split gets (:func:`split_of`)."""
+    counts = dict.fromkeys(SPLITS, 0)
+    for index in range(num):
+        counts[split_of(index, num, fractions)] += 1
+    return counts
+
+
 def write_dataset(
     out: str | Path,
     num: int,
@@ -185,12 +219,7 @@ def write_dataset(
     ``jobs``: processes that generate samples side by side; every sample has its own seed, so
     the files are the same for any number.
     """
-    if not isinstance(num, int) or num < 1:
-        raise ValueError(f"num must be a positive int, got {num!r}")
-    if not isinstance(jobs, int) or jobs < 1:
-        raise ValueError(f"jobs must be a positive int, got {jobs!r}")
-    kinds, shape, styles = parse_kinds(kind), parse_size(size), parse_styles(style)
-    _check_fractions(fractions)
+    kinds, shape, styles = check_dataset_options(num, kind, size, fractions, style, jobs)
     out = Path(out)
     make = partial(
         _write_one,
