@@ -109,6 +109,23 @@ def test_a_negative_panel_count_is_refused(tmp_path, capsys):
     assert "--panels must be >= 0 (0: none), got -1" in capsys.readouterr().err
 
 
+def test_an_output_folder_inside_an_input_folder_is_refused(folders, capsys):
+    # --out evX/images/test put metrics and pictures among the test images; the next
+    # evaluate of that dataset stopped at "error_histogram.png has no file in directions".
+    from dense_direction.cli.main import main
+
+    flags = ["--images", "--directions", "--centerlines"]
+    given = [str(a) for f in flags for a in (f, folders / f[2:])]
+    for out in (folders / "images", folders / "directions" / "report"):
+        assert main(["evaluate", *given, "--out", str(out)]) == 2
+        assert f"--out {out} is inside the input folder" in capsys.readouterr().err
+    assert not list((folders / "images").glob("metrics*"))
+    synth = folders / "synth"
+    (synth / "images" / "test").mkdir(parents=True)
+    assert main(["evaluate", "--data", str(synth), "--out", str(synth / "images" / "test")]) == 2
+    assert "is inside the input folder" in capsys.readouterr().err
+
+
 def test_a_report_without_scored_pixels_names_no_best_baseline():
     # With no pixel scored every mean is NaN; metrics.md still named "structure tensor s=1
     # r=2" the best baseline and said the model did not beat it, comparing NaNs.
@@ -251,3 +268,21 @@ def test_the_report_has_the_error_per_class_and_per_width_band(tmp_path):
     assert all(r["best_baseline"] in report["methods"] for r in groups["class"].values())
     text = (tmp_path / "out" / "metrics.md").read_text()
     assert "| width (px) | pixels |" in text and "| 8-12 | 20 | 90.00 | 90.00 | 0.0 % |" in text
+
+
+def test_tables_without_baselines_promise_none():
+    # --no-baselines printed "the model, and the best baseline on the same pixels" over a
+    # column of dashes; with baselines each row names its own (a dash where none scored).
+    from dense_direction.cli._evaluation_report import group_tables
+
+    row = {"count": 3, "mean": 1.0, "median": 1.0, "acc@10": 0.5}
+    alone = {**row, "best_baseline": None, "best_baseline_mean": None}
+    lines = group_tables({"kind": {"cracks": alone}})
+    assert lines[1] == "Per kind: the model:" and "baseline" not in "".join(lines)
+    assert lines[-1] == "| cracks | 3 | 1.00 | 1.00 | 50.0 % |"
+    with_one = {**row, "best_baseline": "hessian", "best_baseline_mean": 2.0}
+    lines = group_tables({"kind": {"cracks": with_one, "roads": alone}})
+    assert lines[-2:] == [
+        "| cracks | 3 | 1.00 | 1.00 | 50.0 % | hessian | 2.00 |",
+        "| roads | 3 | 1.00 | 1.00 | 50.0 % | — | — |",
+    ]

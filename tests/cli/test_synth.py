@@ -141,6 +141,8 @@ def test_bad_arguments_are_refused_before_overwrite_deletes_anything(tmp_path, c
         assert sorted(p.relative_to(out) for p in out.rglob("*") if p.is_file()) == before
     assert main([*argv, "--num", "3", "--splits", "nan", "0.5", "0.5", "--overwrite"]) == 2
     assert "split fractions must be 3 non-negative numbers" in capsys.readouterr().err
+    assert main([*argv, "--num", "3", "--seed", "-1", "--overwrite"]) == 2  # numpy's words
+    assert "--seed must be >= 0, got -1" in capsys.readouterr().err
 
 
 def test_demo_refuses_before_it_generates_anything(tmp_path, capsys):

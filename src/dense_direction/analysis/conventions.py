@@ -33,10 +33,17 @@ def check_radians(angles: np.ndarray, name: str | Path = "angle map") -> None:
         return
     low, high = float(finite.min()), float(finite.max())
     if low < -RADIANS_TOLERANCE or high > np.pi + RADIANS_TOLERANCE:
+        # Within ±2π they are radians of another range, such as [-π/2, π/2): only the wrap
+        # is missing. Beyond, degrees.
+        radians = max(-low, high) <= 2 * np.pi + RADIANS_TOLERANCE
+        advice = (
+            "these look like radians of another range: wrap them"
+            if radians
+            else "convert degrees with numpy.radians and wrap"
+        )
         raise ValueError(
             f"{name}: angles must be radians in [0, pi) (0 to 3.1416), found values from "
-            f"{low:.4g} to {high:.4g}; convert degrees with numpy.radians and wrap into "
-            "[0, pi) with numpy.mod(angles, numpy.pi)"
+            f"{low:.4g} to {high:.4g}; {advice} into [0, pi) with numpy.mod(angles, numpy.pi)"
         )
 
 

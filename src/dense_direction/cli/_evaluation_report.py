@@ -109,21 +109,29 @@ def markdown(report: dict[str, Any]) -> str:
 
 
 def group_tables(groups: dict[str, dict]) -> list[str]:
-    """Markdown lines: one table per grouping (class, width band) of the model's error."""
+    """Markdown lines: one table per grouping (class, width band) of the model's error, with
+    the best baseline of each row where baselines were run (``--no-baselines``: the model's
+    columns alone, not a title promising baselines over a column of dashes)."""
     lines = []
     for name, rows in groups.items():
-        title = f"Per {name}: the model, and the best baseline on the same pixels (chosen per row):"
-        lines += ["", title]
-        lines += [
-            "",
-            f"| {name} | pixels | mean | median | within 10° | best baseline | its mean |",
-        ]
-        lines.append("|---|---|---|---|---|---|---|")
-        for group, r in rows.items():
-            base = r["best_baseline"] or "—"
-            base_mean = "—" if r["best_baseline_mean"] is None else f"{r['best_baseline_mean']:.2f}"
-            lines.append(
-                f"| {group} | {r['count']} | {r['mean']:.2f} | {r['median']:.2f} | "
-                f"{100 * r['acc@10']:.1f} % | {base} | {base_mean} |"
+        baselines = any(r["best_baseline"] for r in rows.values())
+        if baselines:
+            title = (
+                f"Per {name}: the model, and the best baseline on the same pixels (chosen per row):"
             )
+            head = f"| {name} | pixels | mean | median | within 10° | best baseline | its mean |"
+        else:
+            title, head = (
+                f"Per {name}: the model:",
+                f"| {name} | pixels | mean | median | within 10° |",
+            )
+        lines += ["", title, "", head, "|---" * head.count(" | ") + "|---|"]
+        for group, r in rows.items():
+            cells = f"| {group} | {r['count']} | {r['mean']:.2f} | {r['median']:.2f} | "
+            cells += f"{100 * r['acc@10']:.1f} % |"
+            if baselines:
+                base = r["best_baseline"] or "—"
+                mean = r["best_baseline_mean"]
+                cells += f" {base} | {'—' if mean is None else f'{mean:.2f}'} |"
+            lines.append(cells)
     return lines

@@ -66,6 +66,8 @@ def check_arguments(args: argparse.Namespace) -> None:
     if args.iters is not None and args.iters < 1:
         raise ValueError(f"--iters must be >= 1, got {args.iters}")
     check_repeats("--kind", args.kind)
+    if args.seed < 0:
+        raise ValueError(f"--seed must be >= 0, got {args.seed}")
     check_dataset_options(args.num, args.kind, args.size, FRACTIONS)
     counts = split_counts(args.num, FRACTIONS)
     if min(counts.values()) == 0:

@@ -184,9 +184,30 @@ _DATA_FLAGS = (
 )
 
 
+def _check_out_apart(args: argparse.Namespace) -> None:
+    """``--out`` must not be (or lie in) a folder the inputs are read from: the report's
+    pictures and tables there were read as inputs by the next run (an image without a
+    direction map: the dataset stopped working)."""
+    from dense_direction.synthetic.dataset import split_folders
+
+    if args.data is not None:
+        inputs = list(split_folders(args.data, args.split or "test").values())
+    else:
+        flags = [flag for flag in _DATA_FLAGS if flag not in ("data", "split")]
+        inputs = [Path(getattr(args, flag)) for flag in flags if getattr(args, flag)]
+    out = args.out.resolve()
+    for folder in inputs:
+        if folder.is_dir() and (out == folder.resolve() or folder.resolve() in out.parents):
+            raise ValueError(
+                f"--out {args.out} is inside the input folder {folder}: the report's files "
+                f"would be read as inputs by the next evaluation; choose a folder outside it"
+            )
+
+
 def run(args: argparse.Namespace) -> int:
     if args.panels < 0:
         raise ValueError(f"--panels must be >= 0 (0: none), got {args.panels}")
+    _check_out_apart(args)
     output_folder(args.out, make=False)  # before the model loads
     items = items_from_args(args)
     options = prediction_options(args)

@@ -88,6 +88,8 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"--empty must be a probability in [0, 1], got {args.empty}")
     for flag, values in (("--kind", args.kind), ("--style", args.style)):
         check_repeats(flag, values)
+    if args.seed < 0:  # numpy's own message named no flag
+        raise ValueError(f"--seed must be >= 0, got {args.seed}")
     size = args.size[0] if len(args.size) == 1 else tuple(args.size)
     # Before --overwrite deletes the earlier dataset (--num 0 deleted it, then was refused).
     check_dataset_options(args.num, args.kind, size, args.splits, args.style, args.jobs)

@@ -300,9 +300,10 @@ def test_the_width_of_a_label_does_not_read_its_neighbours_distance():
 
 def test_angles_in_degrees_are_refused_naming_the_range_found():
     # 90.0 is vertical in degrees but 90 rad is nonsense (it read as 116.6°).
-    with pytest.raises(ValueError, match=r"radians in \[0, pi\).*from 90 to 90"):
+    with pytest.raises(ValueError, match=r"radians in \[0, pi\).*from 90 to 90; convert degrees"):
         analyze_image(np.full((16, 16), 90.0), np.ones((16, 16)))
-    with pytest.raises(ValueError, match=r"from -1\.571 to 0"):  # (-90°, 0] in radians
+    # (-90°, 0] in radians: another range, not degrees (the advice said convert degrees).
+    with pytest.raises(ValueError, match=r"from -1\.571 to 0; these look like radians of another"):
         analyze_image(np.linspace(-math.pi / 2, 0, 256).reshape(16, 16), np.ones((16, 16)))
 
 
