@@ -34,9 +34,10 @@ def predictions(tmp_path):
     return folder
 
 
-def test_writes_tables_and_per_image_files(predictions, tmp_path, capsys):
+def test_writes_tables_and_per_image_files(predictions, tmp_path, capsys, monkeypatch):
     out = tmp_path / "out"
-    assert _analyze(predictions, out) == 0
+    monkeypatch.chdir(predictions.parent)  # summary.json names the folder, not "preds"
+    assert _analyze(predictions.relative_to(predictions.parent), out) == 0
     images = pd.read_csv(out / "images.csv")
     assert images["image"].tolist() == ["bar", "y"]
     assert images["order_parameter"].tolist() == pytest.approx([1.0, 1.0])
@@ -54,7 +55,7 @@ def test_writes_tables_and_per_image_files(predictions, tmp_path, capsys):
     assert len(pd.read_csv(out / "branches.csv").query("image == 'y'")) == 3
     summary = json.loads((out / "summary.json").read_text())
     assert summary["images"] == 2 and summary["units"]["length"] == "px"
-    assert summary["run"] == {"predictions": str(predictions)}  # no predict.json to add
+    assert summary["run"] == {"predictions": str(predictions.resolve())}  # no predict.json
     for stem in ("bar", "y"):
         for suffix in (
             "_rose.png",

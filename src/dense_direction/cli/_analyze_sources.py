@@ -153,4 +153,6 @@ def predicted_by(folder: Path) -> dict:
     from dense_direction.prediction import read_run_record
 
     record = read_run_record(folder) or {}
-    return {"predictions": str(folder), **{k: v for k, v in record.items() if k != "images"}}
+    # The folder itself, not the words typed in some other working directory.
+    where = str(folder.resolve())
+    return {"predictions": where, **{k: v for k, v in record.items() if k != "images"}}
