@@ -1,5 +1,6 @@
-"""The per-image pictures on labels that skip numbers."""
+"""The per-image pictures: labels that skip numbers, the misorientation scale."""
 
+import math
 import warnings
 
 import numpy as np
@@ -66,3 +67,25 @@ def test_the_overlay_writes_numbers_beside_its_legend_not_under_it():
     )
     rows, cols = np.nonzero((picture >= 200).all(axis=2))
     assert len(cols) and abs(cols.mean() - 155) < 4 and abs(rows.mean() - 20) < 4
+
+
+def test_the_misorientation_picture_shows_its_scale():
+    # The picture had no scale: nothing said that dark is 0° and bright 90°. A bar from the
+    # colour of 0° to that of 90° now sits where the overlays have their wheel; elsewhere
+    # the pixels are the map's own, and a picture too small for a legend gets none.
+    from matplotlib import colormaps
+
+    from dense_direction.analysis.report.plots import misorientation_picture
+    from dense_direction.visualization import legend_box
+
+    field = np.full((200, 300), math.pi / 4)
+    picture = misorientation_picture(field)
+    rows, cols = legend_box(picture.shape)
+    bar = picture[rows.start, cols]
+    ends = (np.array(colormaps["magma"]([0.0, 1.0])[:, :3]) * 255).round()
+    assert np.abs(bar[[0, -1]].astype(int) - ends).max() <= 1
+    assert (np.diff(bar.astype(int).sum(axis=1)) >= -1).all()  # dark to bright
+    middle = (np.array(colormaps["magma"](0.5)[:3]) * 255 + 0.5).astype(np.uint8)
+    assert (picture[rows.stop + 20 :] == middle).all()
+    tiny = misorientation_picture(np.full((20, 20), math.pi / 4))
+    assert (tiny == middle).all()

@@ -6,7 +6,7 @@ import math
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFont
 from scipy import ndimage as ndi
 
 from dense_direction.visualization import add_legend, direction_overlay, legend_box
@@ -104,11 +104,29 @@ def object_overlay(
 
 def misorientation_picture(misorientation: np.ndarray) -> np.ndarray:
     """Misorientation (radians, [0, π/2]) in the magma colour map, 0° dark, 90° bright;
-    black off the structure. ``(H, W, 3)`` uint8."""
+    black off the structure; its scale, a bar from 0° to 90° with those labels, in the
+    top-right corner where the overlays have their colour wheel (:func:`legend_box`; none in
+    pictures too small for it). ``(H, W, 3)`` uint8."""
     from matplotlib import colormaps
 
+    magma = colormaps["magma"]
     shown = np.isfinite(misorientation)
     level = np.where(shown, misorientation / (math.pi / 2), 0.0)
-    rgb = colormaps["magma"](np.clip(level, 0, 1))[..., :3]
+    rgb = magma(np.clip(level, 0, 1))[..., :3]
     rgb[~shown] = 0
-    return (rgb * 255 + 0.5).astype(np.uint8)
+    picture = (rgb * 255 + 0.5).astype(np.uint8)
+    box = legend_box(picture.shape)
+    if box is None:
+        return picture
+    rows, cols = box
+    width, height = cols.stop - cols.start, max(4, (rows.stop - rows.start) // 4)
+    ramp = magma(np.linspace(0, 1, width))[:, :3]
+    picture[rows.start : rows.start + height, cols] = (ramp * 255 + 0.5).astype(np.uint8)
+    canvas = Image.fromarray(picture)
+    draw = ImageDraw.Draw(canvas)
+    below = rows.start + height + 1
+    font = ImageFont.load_default(size=max(10, height))  # readable beside the bar
+    label = {"fill": (255, 255, 255), "stroke_width": 1, "stroke_fill": (0, 0, 0), "font": font}
+    draw.text((cols.start, below), "0°", **label)
+    draw.text((cols.stop, below), "90°", anchor="ra", **label)
+    return np.asarray(canvas).copy()
