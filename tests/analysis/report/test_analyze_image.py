@@ -163,6 +163,27 @@ def test_labels_group_objects_and_roi_restricts():
     assert per_roi["roi"].tolist() == [1, 2] and per_roi["pixels"].tolist() == [left.sum()] * 2
 
 
+def test_label_ids_in_the_millions_cost_what_two_labels_cost():
+    # Ids 10,000,000 and 2,000,000,000 (colour-coded labels, class * 1000 + n): every table
+    # was counted up to the largest id, gigabytes for two objects, then killed for memory.
+    # The ids stay the user's in the tables and the object map; ROIs likewise.
+    import tracemalloc
+
+    left = capsule((100, 200), (50, 10), (50, 90), 4)
+    right = capsule((100, 200), (50, 110), (50, 190), 4)
+    labels = np.where(left, 10_000_000, 0) + np.where(right, 2_000_000_000, 0)
+    tracemalloc.start()
+    result = analyze_image(np.zeros((100, 200)), left | right, labels=labels, roi=labels)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 500 * 2**20  # tens of MB (ids up to 10,000,000 alone took 3.3 GB)
+    assert result.objects["object"].tolist() == [10_000_000, 2_000_000_000]
+    assert set(result.branches["object"]) == {10_000_000, 2_000_000_000}
+    assert set(np.unique(result.objects_map)) == {0, 10_000_000, 2_000_000_000}
+    assert result.rois["roi"].tolist() == [10_000_000, 2_000_000_000]
+    assert result.rois["pixels"].tolist() == [left.sum(), right.sum()]
+
+
 def test_size_mismatch_is_a_clear_error():
     with pytest.raises(ValueError, match=r"mask is 20x10 \(WxH\) but the angle map is 30x10"):
         analyze_image(np.zeros((10, 30)), mask=np.ones((10, 20)))

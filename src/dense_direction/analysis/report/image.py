@@ -22,6 +22,7 @@ from dense_direction.analysis.report.inputs import (
     check_angles,
     check_labels,
     check_same_size,
+    consecutive_labels,
     fill_small_holes,
     one_map,
     structure_mask,
@@ -118,11 +119,16 @@ def _rois(
 ) -> pd.DataFrame:
     if roi is None:
         return pd.DataFrame()
-    stats = grouped_statistics(angles, np.where(structure, roi, 0), weights)
-    # The columns in images.csv's order (the statistics come circular_variance first).
-    ordered = {name: stats[name] for name in (*_FIELD, "pixels")}
-    table = pd.DataFrame({"roi": np.arange(1, len(stats["pixels"]) + 1), **ordered})
-    return table[np.isin(table["roi"], np.unique(roi[roi > 0]))].reset_index(drop=True)
+    compact, ids = consecutive_labels(roi)
+    stats = grouped_statistics(angles, np.where(structure, compact, 0), weights)
+    # One row per ROI value, also those beyond the last with structure (NaN, 0 pixels); the
+    # columns in images.csv's order (the statistics come circular_variance first).
+    missing = len(ids) - 1 - len(stats["pixels"])
+    ordered = {
+        name: np.concatenate((stats[name], np.full(missing, 0 if name == "pixels" else np.nan)))
+        for name in (*_FIELD, "pixels")
+    }
+    return pd.DataFrame({"roi": ids[1:], **ordered})
 
 
 def _empty(
@@ -197,11 +203,11 @@ def analyze_image(
     structure = fill_small_holes(structure, options.max_hole)
     if roi is not None:
         structure &= roi > 0
-    objects = _objects(structure, labels, options.min_size)
+    objects, ids = consecutive_labels(_objects(structure, labels, options.min_size))
     kept = structure & (objects > 0)
     if not (kept & np.isfinite(angles)).any():
         note = _no_structure_note(angles, structure, kept, options.min_size)
-        return _empty(angles, kept, objects, options, note)
+        return _empty(angles, kept, ids[objects], options, note)
     structure = kept
     weights = confidence if options.weighted and confidence is not None else None
     # Per label on its own pixels: a structure split between two labels is cut at the boundary.
@@ -211,6 +217,8 @@ def analyze_image(
     table = measure_objects(branches, graph, objects)
     table = _with_field(table, "object", grouped_statistics(angles, objects, weights))
     table = table[table["area"] > 0].reset_index(drop=True)
+    for measured in (table, branches):  # the user's label ids (or the components' numbers)
+        measured["object"] = ids[measured["object"].to_numpy()]
     seeds = skeleton_seeds(graph.skeleton, options.seed_spacing)
     return ImageAnalysis(
         image=_image_row(angles, structure, weights, objects, branches, options),
@@ -221,7 +229,7 @@ def analyze_image(
             angles, structure, weights, options.bins, options.angle_convention
         ),
         structure=structure,
-        objects_map=objects,
+        objects_map=ids[objects],
         misorientation=misorientation_map(angles, structure, options.misorientation_radius),
         graph=graph,
         centerlines=centerlines,

@@ -16,6 +16,7 @@ __all__ = [
     "check_angles",
     "check_labels",
     "check_same_size",
+    "consecutive_labels",
     "fill_small_holes",
     "one_map",
     "structure_mask",
@@ -106,3 +107,14 @@ def fill_small_holes(structure: np.ndarray, max_hole: int) -> np.ndarray:
     small[frame] = False  # the outside, not a hole
     small[0] = False  # the structure itself
     return structure | small[background]
+
+
+def consecutive_labels(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``labels`` renumbered 1, 2, 3 ... in order (0 stays 0), and ``ids``, where ``ids[k]``
+    is the label that became ``k``. The tables count per label up to the largest one: label
+    images with ids such as 10,000,000 (colour-coded, or class * 1000 + n) needed gigabytes
+    for two objects, and larger ones were killed for memory."""
+    ids, compact = np.unique(labels, return_inverse=True)
+    if not ids.size or ids[0] != 0:
+        ids, compact = np.concatenate(([0], ids)), compact + 1
+    return compact.reshape(np.shape(labels)), ids

@@ -9,6 +9,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 from scipy import ndimage as ndi
 
+from dense_direction.analysis.report.inputs import consecutive_labels
 from dense_direction.visualization import add_legend, direction_overlay, legend_box
 
 __all__ = ["label_positions", "misorientation_picture", "object_overlay", "rose_plot"]
@@ -67,17 +68,20 @@ def label_positions(
     if avoid is not None:
         allowed[avoid] = False
     positions = {}
-    for index, box in enumerate(ndi.find_objects(objects)):
-        if box is None:  # user labels may skip numbers (7 and 9)
+    # Renumbered 1, 2, 3 ...: find_objects lists every number up to the largest (user
+    # labels may skip numbers, 7 and 9, or run to millions).
+    compact, ids = consecutive_labels(objects)
+    for index, box in enumerate(ndi.find_objects(compact)):
+        if box is None:
             continue
         offset = np.array([box[0].start, box[1].start])
-        pixels = np.argwhere(objects[box] == index + 1) + offset
+        pixels = np.argwhere(compact[box] == index + 1) + offset
         centre = pixels.mean(axis=0)
         outside = allowed[pixels[:, 0], pixels[:, 1]]
         pixels = pixels[outside] if outside.any() else pixels
         distance = ((pixels - centre) ** 2).sum(axis=1)
         row, col = pixels[np.argmin(distance)].tolist()
-        positions[index + 1] = (row, col)
+        positions[int(ids[index + 1])] = (row, col)
     return positions
 
 
