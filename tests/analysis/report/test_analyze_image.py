@@ -449,3 +449,26 @@ def test_pinholes_in_the_structure_are_not_loops():
     notch = np.ones((5, 6), bool)
     notch[0, 2] = False  # background open to the frame: the outside, not a hole
     assert not fill_small_holes(notch, 10)[0, 2] and fill_small_holes(~np.pad(~notch, 1), 10).all()
+
+
+@pytest.mark.parametrize("bad", [-0.5, np.nan, np.inf, 50.0])
+def test_a_confidence_outside_zero_to_one_is_refused(bad):
+    # -0.5, NaN or inf on one bar dropped it from the statistics without a word (S 1.0 for
+    # two perpendicular bars); a 0-100 scale made the whole background structure.
+    mask, angles = _bar()
+    confidence = mask.astype(float)
+    confidence[mask] = bad
+    with pytest.raises(ValueError, match="confidence must be finite values in \\[0, 1\\]"):
+        analyze_image(angles, mask, confidence)
+
+
+def test_labels_and_rois_as_predict_shapes_and_options_as_a_dict_for_convert_table():
+    # (1, H, W) labels and ROIs were "64x1 (WxH)" (masks and confidences were taken);
+    # convert_table(table, dict(...)) failed with "'dict' object has no attribute".
+    mask, angles = _bar()
+    labels = mask.astype(np.int64)[None] * 5
+    result = analyze_image(angles, mask, labels=labels, roi=labels)
+    assert result.objects["object"].tolist() == [5] and result.rois["roi"].tolist() == [5]
+    table = convert_table(result.objects, dict(pixel_size=0.5, unit="um"))
+    assert table["length"].item() == pytest.approx(result.objects["length"].item() / 2)
+    assert table["unit"].item() == "um"

@@ -20,6 +20,7 @@ from dense_direction.analysis.objects.measure import measure_branches, measure_o
 from dense_direction.analysis.objects.skeleton import SkeletonGraph
 from dense_direction.analysis.report.inputs import (
     check_angles,
+    check_confidence,
     check_labels,
     check_same_size,
     consecutive_labels,
@@ -185,15 +186,19 @@ def analyze_image(
     Args:
         angles: ``(H, W)`` radians in [0, π), counter-clockwise, y up (NaN: no direction).
         mask: structure mask (non-zero = structure); else ``confidence > threshold``.
-        confidence: ``(H, W)`` in [0, 1]; weights the field statistics (``options.weighted``).
-            Angles, mask and confidence may also be ``(1, H, W)``, as ``predict`` gives them.
+        confidence: ``(H, W)`` in [0, 1] (other values are an error); weights the field
+            statistics (``options.weighted``). Every map may also be ``(1, H, W)``, as
+            ``predict`` gives them.
         labels: integer image grouping structure pixels into objects (0 = none).
         roi: integer image; only pixels with roi > 0 count, statistics also per roi value.
     """
     options = as_options(options)
     angles = check_angles(angles)
     # predict's (1, H, W) maps, given as they come, as the angles are.
-    mask, confidence = (one_map(a, angles.shape) for a in (mask, confidence))
+    mask, confidence, labels, roi = (
+        one_map(a, angles.shape) for a in (mask, confidence, labels, roi)
+    )
+    confidence = check_confidence(confidence)
     check_same_size(
         "the angle map", angles.shape, mask=mask, confidence=confidence, labels=labels, roi=roi
     )

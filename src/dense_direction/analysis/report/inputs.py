@@ -14,6 +14,7 @@ from dense_direction.notices import DenseDirectionWarning
 
 __all__ = [
     "check_angles",
+    "check_confidence",
     "check_labels",
     "check_same_size",
     "consecutive_labels",
@@ -118,3 +119,21 @@ def consecutive_labels(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if not ids.size or ids[0] != 0:
         ids, compact = np.concatenate(([0], ids)), compact + 1
     return compact.reshape(np.shape(labels)), ids
+
+
+def check_confidence(confidence: np.ndarray | None) -> np.ndarray | None:
+    """``confidence`` as float64, refused unless every value is a finite number in [0, 1]:
+    -0.5 or NaN dropped pixels from the statistics without a word, a 0-100 scale made the
+    whole background structure, and negative weights beside positive ones gave S above 1."""
+    if confidence is None:
+        return None
+    values = np.asarray(confidence, dtype=np.float64)
+    bad = ~np.isfinite(values) | (values < 0) | (values > 1)
+    if bad.any():
+        found = values[bad]
+        raise ValueError(
+            f"confidence must be finite values in [0, 1] (predict's structure probability), "
+            f"found {bad.sum()} others, e.g. {found[0]:g}: rescale it (a 0-255 or 0-100 "
+            f"scale: divide by its top), and give pixels without a value confidence 0"
+        )
+    return values

@@ -118,9 +118,13 @@ def _check_number(name: str, value: object, low: float, integer: bool, strict: b
         raise ValueError(f"{name} must be {'>' if strict else '>='} {low}, got {value!r}")
 
 
-def convert_table(table: pd.DataFrame, options: AnalysisOptions) -> pd.DataFrame:
+def convert_table(
+    table: pd.DataFrame, options: AnalysisOptions | Mapping[str, Any] | None = None
+) -> pd.DataFrame:
     """A table in pixels and radians converted: lengths × pixel size, areas × its square,
-    curvature ÷ it, directions and dispersions in degrees; adds a ``unit`` column."""
+    curvature ÷ it, directions and dispersions in degrees; adds a ``unit`` column.
+    ``options`` as :func:`analyze_image` takes them (a dict of fields too; None: defaults)."""
+    options = as_options(options)
     out = table.copy()
     scale = options.pixel_size
     for column in out.columns:
