@@ -114,3 +114,15 @@ def test_pixels_without_a_value_get_no_direction_and_do_not_spread():
         np.testing.assert_array_equal(got[~holes], want[~holes])
     # A one-channel image (H, W, 1), as predict takes it, is its plane.
     np.testing.assert_array_equal(hessian_direction(image[..., None]), hessian_direction(image))
+
+
+def test_angles_lie_in_zero_to_pi_without_negative_zero():
+    # remainder(-1e-17, pi) rounds to exactly pi: the Hessian gave pi at four pixels of this
+    # thresholded fibre image (bins int(a / pi * 180) = 180), and -0.0 on a flat image.
+    from dense_direction.synthetic import generate_sample
+
+    image = generate_sample("fibres", size=64, seed=28).image.mean(axis=2) > 100
+    for angles in (hessian_direction(image), structure_tensor_direction(image)[0]):
+        assert ((angles >= 0) & (angles < math.pi)).all()
+    flat = hessian_direction(np.zeros((1, 1)))
+    assert flat[0, 0] == 0 and not np.signbit(flat).any()

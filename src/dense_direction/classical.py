@@ -25,6 +25,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from dense_direction._tensors import from_array
+from dense_direction.directions import wrap_angle
 
 __all__ = [
     "BASELINES",
@@ -120,7 +121,7 @@ def gaussian_derivatives(image: Tensor, sigma: float, order: int) -> dict[str, T
 def _doubled_angle(axx: Tensor, axy: Tensor, ayy: Tensor) -> Tensor:
     """Orientation in [0, pi) of the eigenvector with the larger eigenvalue of [[axx, axy],
     [axy, ayy]]."""
-    return torch.remainder(0.5 * torch.atan2(2 * axy, axx - ayy), math.pi)
+    return wrap_angle(0.5 * torch.atan2(2 * axy, axx - ayy))
 
 
 def _output(value: Tensor, as_numpy: bool) -> np.ndarray | Tensor:
@@ -161,7 +162,7 @@ def structure_tensor_fields(images: Tensor, sigma: float, rho: float) -> tuple[T
     jxy = _separable(grad["x"] * grad["y"], g, g)
     jyy = _separable(grad["y"] * grad["y"], g, g)
     # The gradient is across the structure; the structure runs perpendicular to it.
-    angles = torch.remainder(_doubled_angle(jxx, jxy, jyy) + math.pi / 2, math.pi)
+    angles = wrap_angle(_doubled_angle(jxx, jxy, jyy) + math.pi / 2)
     trace = jxx + jyy
     spread = torch.sqrt((jxx - jyy) ** 2 + 4 * jxy**2)
     coherence = torch.where(trace > 1e-12, spread / trace.clamp(min=1e-12), torch.zeros_like(trace))
@@ -187,9 +188,7 @@ def hessian_direction(image: np.ndarray | Tensor, sigma: float = 2.0) -> np.ndar
     half_trace = (h["xx"] + h["yy"]) / 2
     radius = torch.sqrt(((h["xx"] - h["yy"]) / 2) ** 2 + h["xy"] ** 2)
     larger, smaller = half_trace + radius, half_trace - radius
-    along = torch.where(
-        larger.abs() <= smaller.abs(), major, torch.remainder(major + math.pi / 2, math.pi)
-    )
+    along = torch.where(larger.abs() <= smaller.abs(), major, wrap_angle(major + math.pi / 2))
     return _output(_with_holes(along, missing), as_numpy)
 
 

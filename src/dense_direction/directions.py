@@ -99,8 +99,9 @@ def check_not_degrees(name: str, angles: Tensor) -> None:
 def wrap_angle(angles: Tensor) -> Tensor:
     """Map angles in radians to ``[0, pi)`` (directions are modulo pi)."""
     wrapped = torch.remainder(angles, math.pi)
-    # remainder can round a tiny negative angle up to exactly pi; fold it back to 0.
-    return torch.where(wrapped >= math.pi, torch.zeros_like(wrapped), wrapped)
+    # remainder can round a tiny negative angle up to exactly pi; fold it back to 0. Adding
+    # 0.0 turns -0.0 (atan2 of -0.0) into 0.0.
+    return torch.where(wrapped >= math.pi, torch.zeros_like(wrapped), wrapped) + 0.0
 
 
 def angular_difference(a: Tensor, b: Tensor) -> Tensor:
