@@ -2,6 +2,7 @@
 
 import math
 
+import numpy as np
 import pytest
 import torch
 
@@ -96,6 +97,18 @@ def test_ignored_pixels_may_hold_the_ignore_value(loss_cls):
 def test_weight_that_does_not_broadcast(loss_cls):
     with pytest.raises(ValueError, match=r"weight must broadcast to .*\(2, 1, 1, 8, 8\), got \(3,"):
         loss_cls()(GOOD_PRED, GOOD_GT, torch.ones(3, 1, 1, 8, 8))
+
+
+@pytest.mark.parametrize("loss_cls", LOSSES)
+def test_a_weight_with_nan_or_from_numpy_is_named(loss_cls):
+    # A NaN weight made the loss NaN without a word (a NaN pred or gt is an error); a NumPy
+    # weight failed with "'numpy.ndarray' object has no attribute 'to'".
+    weight = torch.ones(2, 1, 1, 8, 8)
+    weight[0, 0, 0, 0, 0] = float("nan")
+    with pytest.raises(ValueError, match="weight must be finite"):
+        loss_cls()(GOOD_PRED, GOOD_GT, weight)
+    with pytest.raises(TypeError, match=r"weight must be a torch\.Tensor, got ndarray"):
+        loss_cls()(GOOD_PRED, GOOD_GT, np.ones((2, 1, 1, 8, 8)))
 
 
 @pytest.mark.parametrize("loss_cls", [DirectionalLoss, EfficientDirectionalLoss])

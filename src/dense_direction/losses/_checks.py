@@ -127,10 +127,15 @@ def _check_same_grid(pred: Tensor, other: Tensor, other_name: str) -> None:
 
 
 def check_weight(weight: Any, target: tuple[int, ...], axes: str = "(N, K, 1, H, W)") -> None:
-    """An optional per-pixel ``weight`` must broadcast to ``target`` (named ``axes``)."""
+    """An optional per-pixel ``weight`` must be a tensor of finite values that broadcasts to
+    ``target`` (named ``axes``): a NaN weight made the loss NaN without a word, a NumPy one
+    failed with "'numpy.ndarray' object has no attribute 'to'"."""
     if weight is None:
         return
-    got = tuple(weight.shape) if isinstance(weight, Tensor) else type(weight).__name__
+    _check_tensor("weight", weight)
+    if weight.is_floating_point() and not bool(torch.isfinite(weight).all()):
+        raise ValueError("weight must be finite: it holds NaN or infinite values")
+    got = tuple(weight.shape)
     try:
         # The broadcast must not grow the target: (3, H, W) against (1, 1, H, W) broadcasts
         # to (1, 3, H, W), which would silently multiply the loss map.
