@@ -287,3 +287,21 @@ def test_transparent_pixels_of_an_rgba_image_have_no_value(tmp_path):
     with pytest.warns(UserWarning, match="are transparent"):
         out = as_rgb_uint8(deep)
     assert out[:, 4:].min() == 0 and out[:, 4:].max() == 255
+
+
+def test_pillow_images_read_as_their_files_do(tmp_path, rgb):
+    # A palette image's array is its palette indices, used as gray levels; a CMYK one's four
+    # channels were read as RGBA (cyan, magenta, yellow as red, green, blue). Now either
+    # reads as its saved file does; a gray + alpha one's transparent pixels have no value.
+    from dense_direction.io import as_rgb_and_no_data
+
+    picture = Image.fromarray(rgb)
+    for mode, suffix in (("P", ".png"), ("CMYK", ".tif")):
+        image = picture.convert(mode)
+        image.save(tmp_path / f"x{suffix}")
+        np.testing.assert_array_equal(as_rgb_uint8(image), read_image(tmp_path / f"x{suffix}"))
+    gray_alpha = np.dstack([rgb[..., 0], np.full(rgb.shape[:2], 255, np.uint8)])
+    gray_alpha[0, 0, 1] = 0
+    with pytest.warns(UserWarning, match="are transparent"):
+        _, missing = as_rgb_and_no_data(Image.fromarray(gray_alpha, mode="LA"))
+    assert missing is not None and missing.sum() == 1 and missing[0, 0]

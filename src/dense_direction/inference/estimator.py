@@ -37,7 +37,7 @@ from dense_direction.hardware import (
 )
 from dense_direction.inference.checks import check_estimator_arguments, check_missing
 from dense_direction.inference.tiled import TILE_DONE, TiledFields
-from dense_direction.io import as_rgb_uint8, no_data, read_image_and_no_data
+from dense_direction.io import as_rgb_and_no_data, read_image_and_no_data
 from dense_direction.models import DEFAULT_MODEL, bundled_model
 from dense_direction.networks import UNetDirectionNetwork, network_recipe, read_config
 from dense_direction.prediction import (
@@ -220,8 +220,9 @@ class DirectionEstimator(TiledFields):
         on_tile: Callable[[int, int], None] | None = None,
     ) -> DirectionPrediction:
         """Directions for one image: a file path (read by
-        :func:`dense_direction.io.read_image`) or an RGB, gray or RGBA array of any integer or
-        float dtype (converted by :func:`dense_direction.io.as_rgb_uint8`).
+        :func:`dense_direction.io.read_image`), an RGB, gray or RGBA array of any integer or
+        float dtype, or a Pillow image (converted by :func:`dense_direction.io.as_rgb_uint8`:
+        a palette or CMYK image as its colours).
 
         Pixels with no value (NaN or infinite in a float array or file,
         :func:`dense_direction.io.no_data`), and those of ``missing`` (``(H, W)`` bool, e.g.
@@ -263,7 +264,7 @@ class DirectionEstimator(TiledFields):
         if isinstance(image, (str, Path)):
             rgb, empty = read_image_and_no_data(image)
         else:
-            rgb, empty = as_rgb_uint8(image), no_data(image)
+            rgb, empty = as_rgb_and_no_data(image)
         empty = check_missing(empty, missing, rgb.shape[:2])
         token = None
         if on_tile is not None:

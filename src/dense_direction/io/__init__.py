@@ -8,7 +8,8 @@
   gray + alpha PNG or TIFF has alpha, a TIFF's fourth band not declared alpha does not, a
   GeoTIFF's GDAL_NODATA value marks pixels without a value, reduced-resolution pages are
   left out.
-* :func:`as_rgb_uint8` does the same for arrays: arrays given to the API are RGB (or gray,
+* :func:`as_rgb_uint8` does the same for arrays and Pillow images (a palette or CMYK one as
+  its colours): arrays given to the API are RGB (or gray,
   or RGBA), of any integer or float dtype.
 * Bit depth (:func:`to_uint8`): 8-bit images are used as they are. Any other depth
   (16-bit, 12-bit data in a 16-bit file, 32-bit integers, floats) is scaled **per image** by
@@ -64,6 +65,7 @@ from dense_direction.io.images import (
     IMAGE_SUFFIXES,
     LOSSY_SUFFIXES,
     PERCENTILES,
+    as_rgb_and_no_data,
     as_rgb_uint8,
     image_size,
     read_image,
@@ -84,6 +86,7 @@ __all__ = [
     "IMAGE_SUFFIXES",
     "LOSSY_SUFFIXES",
     "PERCENTILES",
+    "as_rgb_and_no_data",
     "as_rgb_uint8",
     "binarize_mask",
     "check_labels",

@@ -34,6 +34,7 @@ __all__ = [
     "LOSSY_SUFFIXES",
     "PERCENTILES",
     "TIFF_SUFFIXES",
+    "as_rgb_and_no_data",
     "as_rgb_uint8",
     "image_size",
     "read_image",
@@ -198,12 +199,21 @@ def as_rgb_uint8(image: np.ndarray, source: str = "the image") -> np.ndarray:
     """An image array as ``(H, W, 3)`` uint8 RGB.
 
     Accepts ``(H, W)`` gray, ``(H, W, 1)``, ``(H, W, 2)`` gray + alpha, ``(H, W, 3)`` RGB and
-    ``(H, W, 4)`` RGBA, of any integer, bool or float dtype (depth rule: :func:`to_uint8`;
-    alpha is dropped before scaling). A 2-channel image whose second channel is not constant
-    is probably two measured channels (a two-colour microscopy stack), not gray + alpha: a
-    warning naming ``source`` says that the second is ignored.
+    ``(H, W, 4)`` RGBA, of any integer, bool or float dtype, and Pillow images (a palette or
+    CMYK image as its colours, as :func:`read_image` reads its file). Depth rule:
+    :func:`to_uint8`; alpha is dropped before scaling. A 2-channel image whose second
+    channel is not constant is probably two measured channels (a two-colour microscopy
+    stack), not gray + alpha: a warning naming ``source`` says that the second is ignored.
     """
     return _rgb_and_no_data(image, source)[0]
+
+
+def as_rgb_and_no_data(
+    image: np.ndarray | Image.Image, source: str = "the image"
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """:func:`as_rgb_uint8` of ``image`` and its pixels without a value (:func:`no_data`; a
+    Pillow image's alpha as its mode declares it), found together."""
+    return _rgb_and_no_data(image, source)
 
 
 def _rgb_and_no_data(
@@ -212,6 +222,9 @@ def _rgb_and_no_data(
     """:func:`as_rgb_uint8` of ``image`` and its :func:`no_data`, found once for both (the
     warning that counts them, and predict's mask); ``declared``: what the file says of its
     pixels (alpha, a no-data value)."""
+    if isinstance(image, Image.Image):  # as a file of it reads: palette and CMYK as colours
+        declared = declared_by_pillow(image)
+        image = _colour_as_rgb(image)
     image = np.asarray(image)
     given = image.shape  # the caller's shape, for the message (gray becomes (H, W, 3) below)
     two = image.ndim == 3 and image.shape[2] == 2 and image.size
