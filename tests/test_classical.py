@@ -74,6 +74,8 @@ def test_rgb_numpy_in_numpy_out():
             r"\(H, W\) grayscale.*got shape \(2, 4, 5\)",
         ),
         (lambda: hessian_direction(np.zeros((8, 8)), sigma=0), "sigma must be a number > 0"),
+        # An empty image failed deep inside with "cannot reshape tensor of 0 elements".
+        (lambda: structure_tensor_direction(np.zeros((0, 5))), r"H, W > 0, got shape \(0, 5\)"),
         (lambda: structure_tensor_direction(np.zeros((8, 8)), rho=-1), "rho must be"),
     ],
 )

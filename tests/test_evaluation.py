@@ -68,6 +68,16 @@ def test_nan_errors_and_angles_in_degrees_are_refused():
     assert np.isnan(angular_error(np.array([np.nan, 3.0]), radians)[0])
 
 
+def test_signed_errors_and_a_nan_mask_are_refused():
+    # summarize_errors([-5, 120]) counted -5 as "within 1 degree"; a NaN in a float mask
+    # selected its pixel (bool(NaN) is True).
+    with pytest.raises(ValueError, match=r"unsigned angles in \[0, 90\].*from -5 to 120"):
+        summarize_errors(np.array([-5.0, 120.0]))
+    with pytest.raises(ValueError, match="mask must be finite"):
+        angular_error(np.zeros(2), np.zeros(2), np.array([1.0, np.nan]))
+    assert summarize_errors(np.array([0.0, 90.0])).count == 2
+
+
 def test_scored_pixels_keep_the_region_minus_crossings_and_missing_truth():
     region = np.array([[1, 1, 1, 0]])
     crossing = np.array([[0, 1, 0, 0]])

@@ -48,9 +48,10 @@ def _to_gray(image: np.ndarray | Tensor) -> tuple[Tensor, bool]:
         img = img[..., 0]  # (H, W, 1), as predict takes it
     if img.ndim == 3 and img.shape[-1] in (3, 4):
         img = img[..., :3].double().mean(dim=-1)
-    if img.ndim != 2:
+    if img.ndim != 2 or 0 in img.shape:
         raise ValueError(
-            f"image must be (H, W) grayscale or (H, W, 1|3|4), got shape {tuple(img.shape)}"
+            f"image must be (H, W) grayscale or (H, W, 1|3|4) with H, W > 0, got shape "
+            f"{tuple(img.shape)}"
         )
     return img.double(), was_numpy
 

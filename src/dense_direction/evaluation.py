@@ -95,6 +95,9 @@ def angular_error(
                 f"mask shape {tuple(mask_t.shape)} differs from the angle maps' "
                 f"{tuple(pred_t.shape)}"
             )
+        if mask_t.is_floating_point() and not bool(torch.isfinite(mask_t).all()):
+            # bool(NaN) is True: a NaN pixel counted as selected.
+            raise ValueError("mask must be finite (bool, or 0/1): it holds NaN or infinite")
         error = error[mask_t.bool()]
     return error.reshape(-1).cpu().numpy()
 
@@ -168,6 +171,12 @@ def summarize_errors(
             f"errors hold {int((~np.isfinite(errors)).sum())} NaN or infinite values "
             f"(pixels without a direction): leave them out first, e.g. with the mask of "
             f"angular_error or errors[np.isfinite(errors)]"
+        )
+    if errors.size and (errors.min() < 0 or errors.max() > 90):
+        # -5 counted as "within 1 degree"; an error of an undirected line is at most 90.
+        raise ValueError(
+            f"errors must be unsigned angles in [0, 90] degrees (angular_error gives them), "
+            f"found values from {errors.min():g} to {errors.max():g}"
         )
     if errors.size == 0:
         nan = math.nan

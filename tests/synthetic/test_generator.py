@@ -28,6 +28,12 @@ def test_same_seed_same_sample_other_seed_other_sample(kind):
     assert not np.array_equal(a.mask, generate_sample(kind, 96, seed=5).mask)
 
 
+def test_a_negative_seed_is_named():
+    # NumPy's "expected non-negative integer" did not say which argument.
+    with pytest.raises(ValueError, match="seed must be a whole number >= 0, got -1"):
+        generate_sample("cracks", 32, seed=-1)
+
+
 @pytest.mark.parametrize("kind", KINDS)
 def test_layers_are_consistent(kind):
     s = generate_sample(kind, (80, 120), seed=1)

@@ -99,6 +99,8 @@ def generate_sample(
     if not 0 <= empty <= 1:
         raise ValueError(f"empty must be a probability in [0, 1], got {empty!r}")
     kinds, shape, styles = parse_kinds(kind), parse_size(size), parse_styles(style)
+    if isinstance(seed, numbers.Integral) and not isinstance(seed, bool) and seed < 0:
+        raise ValueError(f"seed must be a whole number >= 0, got {seed}")  # numpy's named none
     rng = np.random.default_rng(seed)
     for _ in range(_MAX_TRIES):  # a draw whose curves all leave the image is drawn again
         curves, labels = [], []

@@ -88,3 +88,11 @@ def test_misorientation_is_zero_in_a_uniform_field_and_high_at_a_bend():
     # about equally: S ≈ cos 90° = 0, arccos 0 = 90°.
     assert mis[15, 2] < 1e-3
     assert math.degrees(mis[15, 14:16].max()) > 70
+
+
+def test_the_building_blocks_refuse_degrees_as_analyze_image_does():
+    # field_statistics(np.degrees(angles)) returned numbers (90 rad read as 116.6 deg).
+    from dense_direction.analysis.field import field_statistics
+
+    with pytest.raises(ValueError, match=r"radians in \[0, pi\).*from 90 to 90"):
+        field_statistics(np.full((4, 4), 90.0))

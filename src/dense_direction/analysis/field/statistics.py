@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage as ndi
 
-from dense_direction.analysis.conventions import to_degrees
+from dense_direction.analysis.conventions import check_radians, to_degrees
 
 __all__ = [
     "AFT_SIZES",
@@ -51,8 +51,10 @@ def _dispersion(order: np.ndarray) -> np.ndarray:
 def _prepared(
     angles: np.ndarray, mask: np.ndarray | None, weights: np.ndarray | None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Angles and weights with NaN angles and unselected pixels at weight 0."""
+    """Angles and weights with NaN angles and unselected pixels at weight 0; angles that are
+    not radians in [0, π) (degrees, say) are an error, as :func:`analyze_image` makes them."""
     angles = np.asarray(angles, dtype=np.float64)
+    check_radians(angles)
     w = np.ones_like(angles) if weights is None else np.asarray(weights, dtype=np.float64)
     if w.shape != angles.shape or (mask is not None and np.shape(mask) != angles.shape):
         raise ValueError(
