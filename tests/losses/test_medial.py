@@ -204,3 +204,9 @@ def test_min_coherence_drops_unclear_targets():
 def test_bad_options_name_the_argument(kwargs, message):
     with pytest.raises(ValueError, match=message):
         MedialDirectionLoss(**kwargs)
+
+
+def test_an_empty_batch_gives_zero_as_the_other_losses_do():
+    # "need at least one array to stack" (np.stack of no depth map); the others give 0.
+    empty = MedialDirectionLoss()(torch.zeros(0, 1, 2, 8, 8), torch.zeros(0, 1, 1, 8, 8))
+    assert empty.item() == 0.0

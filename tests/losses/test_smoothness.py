@@ -77,3 +77,11 @@ def test_smoothing_a_noisy_field_lowers_the_loss():
     assert SmoothnessLoss()(uniform_field(math.pi / 3, (1, 1, 16, 16)), gt) < SmoothnessLoss()(
         noisy, gt
     )
+
+
+@pytest.mark.parametrize(("name", "value"), [("mask_thr", "a"), ("loss_weight", "x")])
+def test_arguments_of_the_wrong_kind_are_named(name, value):
+    # "'>' not supported between 'Tensor' and 'str'" and "only integer tensors of a single
+    # element can be converted to an index", from inside torch, at the first call.
+    with pytest.raises(TypeError, match=f"{name} must be a real number, got '{value}'"):
+        SmoothnessLoss(**{name: value})

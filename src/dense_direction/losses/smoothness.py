@@ -17,6 +17,7 @@ from dense_direction.losses._checks import (
     check_inputs,
     check_min_int,
     check_positive,
+    check_real,
     check_reduction,
 )
 from dense_direction.losses._common import NamedLoss, compute_dtype, drop_ignored
@@ -24,10 +25,15 @@ from dense_direction.losses._common import NamedLoss, compute_dtype, drop_ignore
 __all__ = ["SmoothnessLoss", "smoothness_loss"]
 
 
-def _check_options(pad: int, alpha: float, reduction: str) -> None:
+def _check_options(
+    pad: int, alpha: float, reduction: str, mask_thr: float, loss_weight: float
+) -> None:
     check_min_int("pad", pad, 1)
     check_positive("alpha", alpha)
     check_reduction(reduction)
+    # As the directional losses' (a string failed inside torch with "'>' not supported").
+    for name, value in (("mask_thr", mask_thr), ("loss_weight", loss_weight)):
+        check_real(name, value)
 
 
 def _smoothness_loss(
@@ -86,7 +92,7 @@ def smoothness_loss(
         loss_weight: multiplies the loss.
         ignore_index: pixels where ``gt`` equals it take no part.
     """
-    _check_options(pad, alpha, reduction)
+    _check_options(pad, alpha, reduction, mask_thr, loss_weight)
     return _smoothness_loss(
         pred, gt, weight, pad, mask_thr, alpha, reduction, loss_weight, ignore_index
     )
@@ -105,7 +111,7 @@ class SmoothnessLoss(NamedLoss):
         loss_name: str = "loss_smth",
     ) -> None:
         super().__init__(loss_name)
-        _check_options(pad, alpha, reduction)
+        _check_options(pad, alpha, reduction, mask_thr, loss_weight)
         self.pad, self.mask_thr, self.alpha = pad, mask_thr, alpha
         self.reduction, self.loss_weight = reduction, loss_weight
 
