@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -66,6 +67,21 @@ def _read_raw(path: str | Path) -> tuple[np.ndarray, Declared]:
     return read_stored(path, _colour_as_rgb)
 
 
+@contextmanager
+def _any_size() -> Iterator[None]:
+    """Pillow's guard against decompression bombs lifted while this module opens a file:
+    above 179 megapixels it raised ``DecompressionBombError`` (neither ``OSError`` nor
+    ``ValueError``: ``predict`` stopped with a traceback and abandoned the rest of its
+    images), above 89 it printed a warning. Whole slides and mosaics are this tool's inputs;
+    a file's size is checked by the memory it needs, not by a fixed number of pixels."""
+    limit = Image.MAX_IMAGE_PIXELS
+    Image.MAX_IMAGE_PIXELS = None
+    try:
+        yield
+    finally:
+        Image.MAX_IMAGE_PIXELS = limit
+
+
 def _colour_as_rgb(image: Image.Image) -> Image.Image:
     if image.mode == "P":
         return image.convert("RGBA" if "transparency" in image.info else "RGB")
@@ -90,7 +106,7 @@ def read_stored(
     TIFF's reduced-resolution pages do not count) is an error naming it."""
     tiff = path.suffix.lower() in TIFF_SUFFIXES
     try:
-        with Image.open(path) as image:
+        with _any_size(), Image.open(path) as image:
             frames = getattr(image, "n_frames", 1)
             if frames == 1:
                 deep = _more_bits_than_pillow_reads(image)  # before anything decodes it
@@ -162,7 +178,7 @@ def image_size(path: str | Path) -> tuple[int, int]:
     """``(height, width)`` of an image or mask file, from its header where Pillow reads it
     (no pixel is decoded), else by reading the file."""
     try:
-        with Image.open(path) as image:
+        with _any_size(), Image.open(path) as image:
             width, height = image.size
         return height, width
     except (OSError, ValueError, SyntaxError):
