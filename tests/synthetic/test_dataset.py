@@ -5,7 +5,7 @@ import pytest
 from PIL import Image
 
 from dense_direction.synthetic import generate_sample
-from dense_direction.synthetic.dataset import split_of, write_dataset
+from dense_direction.synthetic.dataset import chunk_size, split_of, write_dataset
 
 
 def test_split_assignment():
@@ -73,3 +73,12 @@ def test_several_processes_write_the_same_files(tmp_path):
     assert len(files) == 1 + 7 * 6  # meta.json and six files per sample
     for name in files:
         assert (tmp_path / "two" / name).read_bytes() == (tmp_path / "one" / name).read_bytes()
+
+
+def test_every_worker_gets_samples_and_progress_comes_in_steps():
+    # Chunks of 4 made --num 4 with 2 jobs one chunk for one worker (57 s on one core for
+    # four 2048-px samples) with all progress at the end. A chunk is at most a quarter of a
+    # worker's share: 4 samples / 2 jobs -> 1 each; 1000 / 2 -> 4 (the most); 40 / 2 -> 5,
+    # capped at 4; 12 / 2 -> 1 (a quarter of 6 rounds down).
+    assert [chunk_size(n, 2) for n in (1, 4, 12, 40, 1000)] == [1, 1, 1, 4, 4]
+    assert chunk_size(16, 1) == 4 and chunk_size(15, 1) == 3
