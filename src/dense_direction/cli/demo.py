@@ -23,8 +23,6 @@ from dense_direction.synthetic import KINDS
 
 HELP = "generate data, train from masks, evaluate against exact truth and baselines, predict"
 RESERVED_MINUTES = 1.5  # evaluation, retina prediction and start-up after training
-#: The split of the demo's data (write_dataset's default).
-FRACTIONS = (0.7, 0.15, 0.15)
 
 
 def add_parser(parser: argparse.ArgumentParser) -> None:
@@ -56,7 +54,7 @@ def check_arguments(args: argparse.Namespace) -> None:
     """Everything the demo would refuse later, refused before it generates data (minutes of
     work with the defaults) or trains (a test split without a sample failed after training)."""
     from dense_direction.cli.synth import check_repeats
-    from dense_direction.synthetic.dataset import check_dataset_options, split_counts
+    from dense_direction.synthetic.dataset import FRACTIONS, check_dataset_options, split_counts
 
     if not (math.isfinite(args.minutes) and args.minutes > RESERVED_MINUTES):
         raise ValueError(

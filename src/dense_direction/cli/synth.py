@@ -9,7 +9,12 @@ from dense_direction.hardware import usable_cores
 from dense_direction.io import output_folder
 from dense_direction.progress import Progress
 from dense_direction.synthetic import KINDS, STYLES
-from dense_direction.synthetic.dataset import check_dataset_options, clear_dataset, write_dataset
+from dense_direction.synthetic.dataset import (
+    FRACTIONS,
+    check_dataset_options,
+    clear_dataset,
+    write_dataset,
+)
 
 HELP = "generate a synthetic linear-structure dataset (images, masks, centre-lines, directions)"
 
@@ -55,9 +60,9 @@ def add_parser(parser: argparse.ArgumentParser) -> None:
         "--splits",
         type=float,
         nargs=3,
-        default=(0.7, 0.15, 0.15),
+        default=FRACTIONS,
         metavar=("TRAIN", "VAL", "TEST"),
-        help="fractions of samples per split (default 0.7 0.15 0.15)",
+        help=f"fractions of samples per split (default {' '.join(map(str, FRACTIONS))})",
     )
     parser.add_argument(
         "--overwrite",

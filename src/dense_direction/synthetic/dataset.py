@@ -38,6 +38,7 @@ from dense_direction.synthetic.settings import RenderSettings, settings_for
 from dense_direction.synthetic.styles import parse_styles
 
 __all__ = [
+    "FRACTIONS",
     "LAYOUT",
     "check_dataset_options",
     "clear_dataset",
@@ -51,6 +52,9 @@ __all__ = [
     "write_dataset",
     "write_sample",
 ]
+
+#: The default shares of the train, val and test splits.
+FRACTIONS = (0.7, 0.15, 0.15)
 
 LAYOUT = {
     "images": ".png",
@@ -172,7 +176,7 @@ def check_dataset_options(
     num: int,
     kind: str | Sequence[str] = "cracks",
     size: int | Sequence[int] = 256,
-    fractions: Sequence[float] = (0.7, 0.15, 0.15),
+    fractions: Sequence[float] = FRACTIONS,
     style: str | Sequence[str] = "photo",
     jobs: int = 1,
 ) -> tuple[tuple[str, ...], tuple[int, int], tuple[str, ...]]:
@@ -202,7 +206,7 @@ def write_dataset(
     kind: str | Sequence[str] = "cracks",
     size: int | Sequence[int] = 256,
     seed: int = 0,
-    fractions: Sequence[float] = (0.7, 0.15, 0.15),
+    fractions: Sequence[float] = FRACTIONS,
     progress: Callable[[int], None] | None = None,
     style: str | Sequence[str] = "photo",
     held_out: bool = False,
