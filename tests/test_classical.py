@@ -128,3 +128,19 @@ def test_angles_lie_in_zero_to_pi_without_negative_zero():
         assert ((angles >= 0) & (angles < math.pi)).all()
     flat = hessian_direction(np.zeros((1, 1)))
     assert flat[0, 0] == 0 and not np.signbit(flat).any()
+
+
+def test_the_filters_on_the_cpu_do_not_unfold_the_image(monkeypatch):
+    # float64 conv2d unfolds the image once per kernel tap (im2col): about 450 bytes a pixel
+    # at rho = 6 (49 taps), so evaluate's baselines were killed for memory on a 4096^2 image
+    # (torch's memory is not Python's: tracemalloc cannot see it, hence this check of the
+    # path). The line-by-line filters give conv2d's numbers to float rounding.
+    from dense_direction import classical
+
+    image = torch.from_numpy(np.random.default_rng(0).random((64, 80)))
+    g, d1, _ = classical._kernels_1d(6.0)
+    unfolded = classical._separable(image.clone().requires_grad_(True), g, d1).detach()
+    monkeypatch.setattr(classical.F, "conv2d", lambda *a, **k: pytest.fail("conv2d used"))
+    assert torch.allclose(classical._separable(image, g, d1), unfolded, rtol=0, atol=1e-15)
+    structure_tensor_direction(image.numpy(), sigma=2.0, rho=6.0)
+    hessian_direction(image.numpy(), sigma=4.0)

@@ -95,7 +95,17 @@ def _kernels_1d(sigma: float) -> tuple[Tensor, Tensor, Tensor]:
 
 def _separable(image: Tensor, along_rows: Tensor, along_cols: Tensor) -> Tensor:
     """Correlate ``(..., H, W)`` with ``along_rows`` vertically and ``along_cols``
-    horizontally."""
+    horizontally, the border replicated. On the CPU (without autograd) by SciPy's
+    ``correlate1d``, line by line: float64 ``conv2d`` unfolds the image (im2col), about 450
+    bytes a pixel with the baselines' longest kernels (a 4096² evaluation was killed for
+    memory at 24 GB), and ten times slower; the numbers agree to float rounding."""
+    if image.device.type == "cpu" and not image.requires_grad:
+        from scipy import ndimage  # on first use, as the rest of the package does
+
+        rows = ndimage.correlate1d(image.numpy(), along_rows.numpy(), axis=-2, mode="nearest")
+        return torch.from_numpy(
+            ndimage.correlate1d(rows, along_cols.numpy(), axis=-1, mode="nearest")
+        )
     r, c = along_rows.numel() // 2, along_cols.numel() // 2
     x = F.pad(image.reshape(-1, 1, *image.shape[-2:]), (c, c, r, r), mode="replicate")
     x = F.conv2d(x, along_rows.view(1, 1, -1, 1))
