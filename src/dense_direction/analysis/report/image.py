@@ -62,24 +62,25 @@ class ImageAnalysis:
     streamlines: list[np.ndarray] = field(default_factory=list)
 
 
-def _objects(structure: np.ndarray, labels: np.ndarray | None, min_size: int) -> np.ndarray:
-    """Object label image: the user's labels inside the structure (their own ids), else
-    8-connected components (numbered from 1); either way only objects of at least
-    ``min_size`` pixels."""
+def _objects(
+    structure: np.ndarray, labels: np.ndarray | None, min_size: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The objects of at least ``min_size`` pixels, numbered 1, 2, 3 ... (0: none), and
+    ``ids``, where ``ids[k]`` is the id object ``k`` is reported by: the user's label inside
+    the structure, else the 8-connected component's number. Consecutive numbers keep every
+    per-object count as long as the objects are many (label ids of 10,000,000 had each table
+    counted up to them: gigabytes for two objects)."""
     if labels is not None:
-        objects = np.where(structure, labels, 0)
-        ids, sizes = np.unique(objects, return_counts=True)
-        small = ids[(sizes < max(min_size, 1)) & (ids != 0)]
-        if small.size:
-            objects[np.isin(objects, small)] = 0
-        return objects
-    components, count = ndi.label(structure, structure=np.ones((3, 3), bool))
-    sizes = np.bincount(components.ravel(), minlength=count + 1)
-    keep = sizes >= max(min_size, 1)
-    keep[0] = False
-    renumber = np.zeros(count + 1, dtype=np.int64)
+        values, found = np.unique(np.where(structure, labels, 0), return_inverse=True)
+        own = found.reshape(structure.shape)
+    else:
+        own, count = ndi.label(structure, structure=np.ones((3, 3), bool))
+        values = np.arange(count + 1)
+    keep = (np.bincount(own.ravel(), minlength=len(values)) >= max(min_size, 1)) & (values != 0)
+    renumber = np.zeros(len(values), dtype=np.int64)
     renumber[keep] = np.arange(1, keep.sum() + 1)
-    return renumber[components]
+    ids = np.concatenate(([0], values[keep])) if labels is not None else np.arange(keep.sum() + 1)
+    return renumber[own], ids
 
 
 def _with_field(table: pd.DataFrame, key: str, stats: dict[str, np.ndarray]) -> pd.DataFrame:
@@ -208,7 +209,7 @@ def analyze_image(
     structure = fill_small_holes(structure, options.max_hole)
     if roi is not None:
         structure &= roi > 0
-    objects, ids = consecutive_labels(_objects(structure, labels, options.min_size))
+    objects, ids = _objects(structure, labels, options.min_size)
     kept = structure & (objects > 0)
     if not (kept & np.isfinite(angles)).any():
         note = _no_structure_note(angles, structure, kept, options.min_size)
