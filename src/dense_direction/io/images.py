@@ -221,23 +221,16 @@ def as_rgb_uint8(image: np.ndarray, source: str = "the image") -> np.ndarray:
     channel is not constant is probably two measured channels (a two-colour microscopy
     stack), not gray + alpha: a warning naming ``source`` says that the second is ignored.
     """
-    return _rgb_and_no_data(image, source)[0]
+    return as_rgb_and_no_data(image, source)[0]
 
 
 def as_rgb_and_no_data(
-    image: np.ndarray | Image.Image, source: str = "the image"
+    image: np.ndarray | Image.Image, source: str = "the image", declared: Declared = UNDECLARED
 ) -> tuple[np.ndarray, np.ndarray | None]:
-    """:func:`as_rgb_uint8` of ``image`` and its pixels without a value (:func:`no_data`; a
-    Pillow image's alpha as its mode declares it), found together."""
-    return _rgb_and_no_data(image, source)
-
-
-def _rgb_and_no_data(
-    image: np.ndarray, source: str, declared: Declared = UNDECLARED
-) -> tuple[np.ndarray, np.ndarray | None]:
-    """:func:`as_rgb_uint8` of ``image`` and its :func:`no_data`, found once for both (the
-    warning that counts them, and predict's mask); ``declared``: what the file says of its
-    pixels (alpha, a no-data value)."""
+    """:func:`as_rgb_uint8` of ``image`` and its pixels without a value (:func:`no_data`),
+    found once for both (the warning that counts them, and predict's mask); ``declared``:
+    what the file says of its pixels (alpha, a no-data value; a Pillow image's alpha is its
+    mode's)."""
     if isinstance(image, Image.Image):  # as a file of it reads: palette and CMYK as colours
         declared = declared_by_pillow(image)
         image = _colour_as_rgb(image)
@@ -290,6 +283,6 @@ def read_image_and_no_data(path: str | Path) -> tuple[np.ndarray, np.ndarray | N
     float TIFF's NaN pixels), which the uint8 image no longer tells apart."""
     raw, declared = _read_raw(path)
     try:
-        return _rgb_and_no_data(raw, str(path), declared)
+        return as_rgb_and_no_data(raw, str(path), declared)
     except ValueError as err:
         raise ValueError(f"cannot use image {path}: {err}") from err

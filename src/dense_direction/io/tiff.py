@@ -78,8 +78,12 @@ def pillow_misreads_tiff(image: Image.Image) -> bool:
         return False
     bits = image.tag_v2.get(BITS_PER_SAMPLE, 32)
     sample_format = image.tag_v2.get(_SAMPLE_FORMAT, 1)  # the TIFF default: unsigned
-    first = lambda value: value[0] if isinstance(value, tuple) else value  # noqa: E731
-    return first(bits) == 32 and first(sample_format) == 1
+    return _first(bits) == 32 and _first(sample_format) == 1
+
+
+def _first(value: object) -> object:
+    """A tag's first value (Pillow gives one value per sample as a tuple)."""
+    return value[0] if isinstance(value, tuple) else value
 
 
 def read_tiff(path: Path, pil_error: Exception | None) -> tuple[np.ndarray, Declared]:

@@ -81,9 +81,8 @@ def medial_directions(
     # Unknown pixels are treated the same way: counted as structure for the depth (a road
     # running into a no-data hole does not end at it) and kept at that distance.
     structure_or_unknown = flat | hidden
-    # (np.stack of no map, an empty batch, failed with "need at least one array to stack".)
-    depth = np.stack([_depth(m) for m in structure_or_unknown] or [np.zeros(flat.shape[1:])])
-    depth = depth[: len(flat)]
+    # An array, not np.stack: an empty batch has no map to stack ("need at least one array").
+    depth = np.array([_depth(m) for m in structure_or_unknown], np.float64).reshape(flat.shape)
     along, clear = structure_tensor_fields(torch.from_numpy(depth), sigma, rho)
     reach = depth + 2 * (sigma + rho)
     keep = flat & ~hidden & (_border_distance(flat.shape[-2:]) >= reach)
