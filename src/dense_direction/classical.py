@@ -98,7 +98,7 @@ def _separable(image: Tensor, along_rows: Tensor, along_cols: Tensor) -> Tensor:
     horizontally, the border replicated. On the CPU (without autograd) by SciPy's
     ``correlate1d``, line by line: float64 ``conv2d`` unfolds the image (im2col), about 450
     bytes a pixel with the baselines' longest kernels (a 4096² evaluation was killed for
-    memory at 24 GB), and ten times slower; the numbers agree to float rounding."""
+    memory at 24 GB); the numbers agree to float rounding."""
     if image.device.type == "cpu" and not image.requires_grad:
         from scipy import ndimage  # on first use, as the rest of the package does
 
