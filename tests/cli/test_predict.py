@@ -7,6 +7,7 @@ import pytest
 from PIL import Image
 
 from dense_direction.cli.predict import collect_inputs
+from dense_direction.prediction import read_run_record
 
 
 def test_colliding_names_are_refused_and_listed(tmp_path):
@@ -111,8 +112,13 @@ def test_a_failed_write_is_an_error_not_a_lost_file(tmp_path, monkeypatch):
         if stem == "im1":
             raise OSError("No space left on device")
 
+    import dense_direction.cli._run_record as run_record
+
+    # The record written only when the run ends: im0, written before the failure, is listed.
+    monkeypatch.setattr(run_record, "WRITE_SPACING", 1e9)
     with pytest.raises(OSError, match="No space left"):
         _folder_run(tmp_path, monkeypatch, write)
+    assert read_run_record(tmp_path / "out")["images"] == ["im0"]
 
 
 def test_predict_runs_in_bfloat16_where_the_hardware_has_it_by_default():

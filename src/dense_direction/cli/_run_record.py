@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import time
 from pathlib import Path
 
 from dense_direction.io import counted, listing
@@ -15,7 +17,12 @@ from dense_direction.prediction import (
     read_run_record,
 )
 
-__all__ = ["RunRecord"]
+__all__ = ["WRITE_SPACING", "RunRecord"]
+
+#: The record is written again only after this many times as long as its last write took
+#: (writing it costs at most about 1/WRITE_SPACING of the run): each write holds every image,
+#: so writing it after each one made a run quadratic (benchmarks/run_record.py).
+WRITE_SPACING = 20
 
 
 class RunRecord:
@@ -84,13 +91,33 @@ class RunRecord:
         """``stem``'s outputs are all written."""
         self.images.add(stem)
         self.pictures[stem] = self.settings
-        self._write()
+        self._unwritten = True
+        if time.monotonic() >= self._due:
+            self._write()
+
+    def __enter__(self) -> RunRecord:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()  # what is written is listed, also when the run stops on an error
+
+    def close(self) -> None:
+        """Write what :meth:`add` has not written yet (at the end of the run, also one that
+        stops on an error)."""
+        if self._unwritten:
+            self._write()
 
     def _write(self) -> None:
+        start = time.monotonic()
         images = sorted(self.images)
         pictures = {stem: self.pictures[stem] for stem in images if stem in self.pictures}
         record = {**self.record, "images": images, "pictures": pictures}
-        self.path.write_text(json.dumps(record, indent=2) + "\n")
+        partial = self.path.with_name(self.path.name + ".partial")
+        partial.write_text(json.dumps(record, indent=2) + "\n")
+        os.replace(partial, self.path)
+        end = time.monotonic()
+        self._due = end + WRITE_SPACING * (end - start)
+        self._unwritten = False
 
 
 def _earlier_pictures(previous: dict, images: set[str]) -> dict[str, dict]:

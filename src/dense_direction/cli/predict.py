@@ -226,42 +226,45 @@ def run(args: argparse.Namespace) -> int:
         estimator = load_estimator(args)
         check_inputs_kept(inputs, args.out, file_class_ids(estimator.dir_classes), args.quiver)
         output_folder(args.out)
-        record = RunRecord(args, estimator, options, [p.stem for p in inputs])
-        pending: tuple[str, Future] | None = None
-        progress = Progress(len(inputs), "predict", "img")
-        for i, path in enumerate(inputs):
-            if i:
-                progress.advance()  # the image before is done (or failed)
-            read, upcoming = upcoming, None
-            if i + 1 < len(inputs):
-                upcoming = reader.submit(read_image_and_no_data, inputs[i + 1])
-            try:
-                image, missing = read.result()
-                on_tile = _tile_progress(progress, i, path.name)
-                prediction = estimator.predict(image, missing=missing, on_tile=on_tile, **options)
-            except (ValueError, OSError) as err:
-                failed.append((path, str(err)))
-                continue
-            if pending is not None:
-                pending[1].result()  # re-raises a failed write here
-                record.add(pending[0])
-            pending = (
-                path.stem,
-                writer.submit(
-                    write_outputs,
-                    args.out,
+        # Listed as written; what is written is listed also when the run stops on an error.
+        with RunRecord(args, estimator, options, [p.stem for p in inputs]) as record:
+            pending: tuple[str, Future] | None = None
+            progress = Progress(len(inputs), "predict", "img")
+            for i, path in enumerate(inputs):
+                if i:
+                    progress.advance()  # the image before is done (or failed)
+                read, upcoming = upcoming, None
+                if i + 1 < len(inputs):
+                    upcoming = reader.submit(read_image_and_no_data, inputs[i + 1])
+                try:
+                    image, missing = read.result()
+                    on_tile = _tile_progress(progress, i, path.name)
+                    prediction = estimator.predict(
+                        image, missing=missing, on_tile=on_tile, **options
+                    )
+                except (ValueError, OSError) as err:
+                    failed.append((path, str(err)))
+                    continue
+                if pending is not None:
+                    pending[1].result()  # re-raises a failed write here
+                    record.add(pending[0])
+                pending = (
                     path.stem,
-                    image,
-                    prediction,
-                    args.threshold,
-                    args.quiver,
-                ),
-            )
-        if pending is not None:
-            pending[1].result()
-            record.add(pending[0])
-        progress.advance()
-        progress.close()
+                    writer.submit(
+                        write_outputs,
+                        args.out,
+                        path.stem,
+                        image,
+                        prediction,
+                        args.threshold,
+                        args.quiver,
+                    ),
+                )
+            if pending is not None:
+                pending[1].result()
+                record.add(pending[0])
+            progress.advance()
+            progress.close()
     print(f"predicted {len(inputs) - len(failed)} of {len(inputs)} images into {args.out}")
     for path, reason in failed:
         print(f"  skipped {path}: {reason}")
