@@ -108,6 +108,9 @@ def test_pixel_size_halves_lengths_and_widths(predictions, tmp_path):
     for column in ("length", "width_mean", "width_max"):
         assert um[column].to_numpy() == pytest.approx(px[column].to_numpy() / 2)
     assert set(um["unit"]) == {"um"}
+    assert um["area"].to_numpy() == pytest.approx(px["area"].to_numpy() / 4)
+    units = json.loads((tmp_path / "um" / "summary.json").read_text())["units"]
+    assert units["length"] == "um" and units["area"] == "um^2"  # areas had no unit there
     branches = pd.read_csv(tmp_path / "um" / "branches.csv")
     assert branches["length"].sum() == pytest.approx(
         pd.read_csv(tmp_path / "px" / "branches.csv")["length"].sum() / 2

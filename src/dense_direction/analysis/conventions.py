@@ -61,5 +61,6 @@ def to_degrees(radians: np.ndarray | float, convention: str = "standard") -> np.
     # 180 (np.mod(-1e-20, 180) in floating point, or 179.99999 rounded) is 0.
     degrees = np.where(degrees >= 180.0, 0.0, degrees)
     if convention == "orientationj":
-        degrees = np.where(degrees > 90.0, degrees - 180.0, degrees)
+        # Rounded again: 148.9362 - 180 is -31.063799999999986 in floating point.
+        degrees = np.where(degrees > 90.0, np.round(degrees - 180.0, _DECIMALS), degrees)
     return degrees

@@ -86,6 +86,8 @@ def test_angle_conventions():
     assert to_degrees(vertical, "orientationj") == 90.0
     assert to_degrees(-1e-20) == 0.0  # np.mod(-1e-20, 180) alone gives 180.0, outside [0, 180)
     assert to_degrees(np.radians(90.001), "orientationj") == pytest.approx(-89.999)
+    # Written as rounded in either convention: 148.9362 - 180 alone is -31.063799999999986.
+    assert to_degrees(np.radians(148.9362), "orientationj") == -31.0638
 
 
 def test_float32_rounding_moves_no_direction_across_a_bin_edge_or_zero():
@@ -161,6 +163,12 @@ def test_labels_group_objects_and_roi_restricts():
     assert restricted.image["pixels"] == left.sum()
     per_roi = analyze_image(angles, left | right, roi=roi).rois
     assert per_roi["roi"].tolist() == [1, 2] and per_roi["pixels"].tolist() == [left.sum()] * 2
+    # An image without structure still has its ROIs, each with 0 pixels and no direction (a
+    # batch's rois.csv lost them, and so the share of empty ROIs).
+    empty = analyze_image(angles, np.zeros((100, 200), bool), roi=roi)
+    assert empty.image["note"] and empty.rois["roi"].tolist() == [1, 2]
+    assert empty.rois["pixels"].tolist() == [0, 0] and empty.rois["mean_direction"].isna().all()
+    assert list(empty.rois.columns) == list(per_roi.columns)
 
 
 def test_label_ids_in_the_millions_cost_what_two_labels_cost():

@@ -139,6 +139,7 @@ def _empty(
     objects: np.ndarray,
     options: AnalysisOptions,
     note: str,
+    rois: pd.DataFrame,
 ) -> ImageAnalysis:
     row = {name: np.nan for name in _FIELD}
     row.update(pixels=0, objects=0, branches=0, total_length=0.0, note=note)
@@ -149,7 +150,7 @@ def _empty(
         row,
         pd.DataFrame(),
         pd.DataFrame(),
-        pd.DataFrame(),
+        rois,
         (np.zeros(options.bins), edges),
         structure,
         objects,
@@ -213,7 +214,10 @@ def analyze_image(
     kept = structure & (objects > 0)
     if not (kept & np.isfinite(angles)).any():
         note = _no_structure_note(angles, structure, kept, options.min_size)
-        return _empty(angles, kept, ids[objects], options, note)
+        # Every ROI still gets its row (0 pixels): a batch's rois.csv lost those of the
+        # images without structure, and with them the empty ROIs' share.
+        rois = _rois(angles, kept, None, roi)
+        return _empty(angles, kept, ids[objects], options, note, rois)
     structure = kept
     weights = confidence if options.weighted and confidence is not None else None
     # Per label on its own pixels: a structure split between two labels is cut at the boundary.

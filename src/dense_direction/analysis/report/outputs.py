@@ -83,6 +83,7 @@ def run_summary(
         "units": {
             "length": options.unit,
             "width": options.unit,
+            "area": f"{options.unit}^2",
             "curvature": f"1/{options.unit}",
             "angles": "degrees, counter-clockwise from x, y up",
             "angle_range": "(-90, 90]"
