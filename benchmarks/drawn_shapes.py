@@ -10,6 +10,7 @@ on the bar's pixels (all of them point at 30°), through ``predict``'s defaults.
 
     .venv/bin/python benchmarks/drawn_shapes.py                  # the bundled model
     .venv/bin/python benchmarks/drawn_shapes.py --checkpoint WORK_DIR
+    .venv/bin/python benchmarks/drawn_shapes.py --no-tta --angle 0   # predict --no-tta
 """
 
 from __future__ import annotations
@@ -32,9 +33,11 @@ TONES = (
 )
 
 
-def bar(width: int, ink: int, paper: int, size: int = 256) -> tuple[np.ndarray, np.ndarray]:
-    """The gray uint8 image of one bar and its mask."""
-    a, half = math.radians(ANGLE), 90.0  # y up: the bar rises to the right
+def bar(
+    width: int, ink: int, paper: int, size: int = 256, angle: float = ANGLE
+) -> tuple[np.ndarray, np.ndarray]:
+    """The gray uint8 image of one bar at ``angle`` degrees and its mask."""
+    a, half = math.radians(angle), 90.0  # y up: the bar rises to the right
     c = size / 2
     ends = [(c - half * math.cos(a), c + half * math.sin(a)),
             (c + half * math.cos(a), c - half * math.sin(a))]  # fmt: skip
@@ -47,18 +50,22 @@ def bar(width: int, ink: int, paper: int, size: int = 256) -> tuple[np.ndarray, 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--checkpoint", help="a checkpoint or work dir (default: bundled)")
+    parser.add_argument("--angle", type=float, default=ANGLE, help="the bar's direction (deg)")
+    parser.add_argument("--no-tta", dest="tta", action="store_false", help="predict --no-tta")
     args = parser.parse_args()
     model = estimator(args.checkpoint)
-    print(f"model: {args.checkpoint or 'bundled general'}, predict's defaults, 256² images")
+    settings = "predict's defaults" if args.tta else "predict --no-tta"
+    print(f"model: {args.checkpoint or 'bundled general'}, {settings}, 256² images, "
+          f"bar at {args.angle:g}°")  # fmt: skip
     print("\n| bar | width (px) | bar pixels found | background called structure | "
           "mean error on the bar |")  # fmt: skip
     print("|---|---|---|---|---|")
     for name, ink, paper in TONES:
         for width in WIDTHS:
-            gray, mask = bar(width, ink, paper)
-            prediction = model.predict(gray)
+            gray, mask = bar(width, ink, paper, angle=args.angle)
+            prediction = model.predict(gray, tta=args.tta)
             found = prediction.confidence[0] > 0.5
-            error = np.abs((np.degrees(prediction.angles[0][mask]) - ANGLE + 90) % 180 - 90)
+            error = np.abs((np.degrees(prediction.angles[0][mask]) - args.angle + 90) % 180 - 90)
             print(f"| {name} | {width} | {100 * found[mask].mean():.0f} % | "
                   f"{100 * found[~mask].mean():.1f} % | {error.mean():.1f}° |")  # fmt: skip
 
