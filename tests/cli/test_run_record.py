@@ -66,9 +66,7 @@ def test_the_record_is_written_at_a_cost_bounded_by_the_run_and_lists_all_at_clo
     assert not list(tmp_path.glob("*.partial"))
 
 
-def test_a_run_killed_while_writing_the_record_keeps_the_one_before(
-    tmp_path, monkeypatch, clock
-):
+def test_a_run_killed_while_writing_the_record_keeps_the_one_before(tmp_path, monkeypatch, clock):
     record = _record(tmp_path, monkeypatch)
     record.add("a")
     clock.now += 1.0
