@@ -60,9 +60,10 @@ def test_multi_class_outputs_one_file_set_per_class(tmp_path):
     assert np.all(left[:, 0] > left[:, 1]) and np.all(left[:, 0] > left[:, 2])
 
 
-def _folder_run(tmp_path, monkeypatch, write, broken=None):
+def _folder_run(tmp_path, monkeypatch, write, broken=None, stop=None):
     """`predict` over three images with a stand-in model and ``write`` as its writer; the
-    image numbered ``broken`` is not a PNG."""
+    image numbered ``broken`` is not a PNG; predicting the one numbered ``stop`` is stopped
+    by Ctrl-C."""
     from types import SimpleNamespace
 
     import dense_direction.cli.predict as predict
@@ -73,6 +74,8 @@ def _folder_run(tmp_path, monkeypatch, write, broken=None):
         (tmp_path / f"im{broken}.png").write_bytes(b"not a png")
 
     def fake_predict(image, **kwargs):
+        if stop is not None and image[0, 0, 0] == 40 * stop:
+            raise KeyboardInterrupt
         angles = np.full((1, *image.shape[:2]), image[0, 0, 0] / 255, np.float32)
         return SimpleNamespace(angles=angles, confidence=np.ones_like(angles), dir_classes=[1])
 
@@ -119,6 +122,17 @@ def test_a_failed_write_is_an_error_not_a_lost_file(tmp_path, monkeypatch):
     with pytest.raises(OSError, match="No space left"):
         _folder_run(tmp_path, monkeypatch, write)
     assert read_run_record(tmp_path / "out")["images"] == ["im0"]
+
+
+def test_ctrl_c_lists_the_image_whose_outputs_were_being_written(tmp_path, monkeypatch):
+    # im1's outputs are written while im2 is predicted; Ctrl-C then left im1 written and
+    # unlisted, and analyze --predictions left it out as another run's.
+    from dense_direction.cli.predict import write_outputs
+
+    with pytest.raises(KeyboardInterrupt):
+        _folder_run(tmp_path, monkeypatch, write_outputs, stop=2)
+    assert read_run_record(tmp_path / "out")["images"] == ["im0", "im1"]
+    assert (tmp_path / "out" / "im1_overlay.png").is_file()
 
 
 def test_predict_runs_in_bfloat16_where_the_hardware_has_it_by_default():

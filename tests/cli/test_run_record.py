@@ -83,3 +83,17 @@ def test_a_run_killed_while_writing_the_record_keeps_the_one_before(tmp_path, mo
     monkeypatch.undo()
     # A half-written record was unreadable: the next run took the folder for unrecorded.
     assert json.loads((tmp_path / RUN_RECORD).read_text())["images"] == ["a"]
+
+
+def test_runs_of_one_model_into_one_folder_at_once_add_up(tmp_path, monkeypatch, clock):
+    # Two runs of a job array, same model and options, one --out: each wrote its own list,
+    # and the last to write dropped the other's images.
+    first, second = _record(tmp_path, monkeypatch), _record(tmp_path, monkeypatch)
+    for i in range(3):
+        clock.now += 1.0
+        first.add(f"a{i}")
+        clock.now += 1.0
+        second.add(f"b{i}")
+    first.close()
+    second.close()
+    assert read_run_record(tmp_path)["images"] == ["a0", "a1", "a2", "b0", "b1", "b2"]

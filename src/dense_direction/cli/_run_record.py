@@ -62,10 +62,7 @@ class RunRecord:
         except ValueError:  # unreadable: replaced, as a record of nothing
             previous = None
         listed = None if previous is None else previous.get("images")
-        # The model as typed ("work" or "work/") does not matter: its weights' file does.
-        same = isinstance(listed, list) and all(
-            previous.get(k) == v for k, v in self.record.items() if k != "model"
-        )
+        same = previous is not None and _same_run(self.record, listed, previous)
         self.images: set[str] = set(listed) if same else set()
         self.pictures = _earlier_pictures(previous, self.images) if same else {}
         self._name_earlier(args.out, previous, inputs=set(inputs))
@@ -95,6 +92,21 @@ class RunRecord:
         if time.monotonic() >= self._due:
             self._write()
 
+    def _add_concurrent(self) -> None:
+        """Keep the images another run of the same model and options added to the record
+        since (runs of one job array into one ``--out``: the last to write dropped the other's
+        images, and analyze then left their outputs out)."""
+        try:
+            current = read_run_record(self.path.parent)
+        except ValueError:
+            return
+        listed = None if current is None else current.get("images")
+        if current is None or not _same_run(self.record, listed, current):
+            return
+        others = set(listed) - self.images
+        self.images |= others
+        self.pictures.update(_earlier_pictures(current, others))
+
     def __enter__(self) -> RunRecord:
         return self
 
@@ -109,15 +121,25 @@ class RunRecord:
 
     def _write(self) -> None:
         start = time.monotonic()
+        self._add_concurrent()
         images = sorted(self.images)
         pictures = {stem: self.pictures[stem] for stem in images if stem in self.pictures}
         record = {**self.record, "images": images, "pictures": pictures}
-        partial = self.path.with_name(self.path.name + ".partial")
+        # Its own temporary file: runs writing at once must not write into each other's.
+        partial = self.path.with_name(f"{self.path.name}.{os.getpid()}.partial")
         partial.write_text(json.dumps(record, indent=2) + "\n")
         os.replace(partial, self.path)
         end = time.monotonic()
         self._due = end + WRITE_SPACING * (end - start)
         self._unwritten = False
+
+
+def _same_run(record: dict, listed: object, previous: dict) -> bool:
+    """Whether ``previous`` (a record read back) is of the same model and options as
+    ``record``, with a list of images (the model as typed does not matter: its weights do)."""
+    return isinstance(listed, list) and all(
+        previous.get(k) == v for k, v in record.items() if k != "model"
+    )
 
 
 def _earlier_pictures(previous: dict, images: set[str]) -> dict[str, dict]:

@@ -207,6 +207,70 @@ def _tile_progress(progress: Progress, index: int, name: str) -> Callable[[int, 
     return report
 
 
+def _predict_each(
+    args: argparse.Namespace,
+    inputs: list[Path],
+    upcoming: Future,
+    pools: tuple[ThreadPoolExecutor, ThreadPoolExecutor],
+    estimator: object,
+    options: dict,
+    record: RunRecord,
+    progress: Progress,
+) -> list[tuple[Path, str]]:
+    """Predict ``inputs`` one by one (each next one read ahead by the first of ``pools``, each
+    one's outputs written by the second while the next is predicted), listing each image in
+    ``record`` once its outputs are written; the images that failed, with the reason."""
+    reader, writer = pools
+    failed: list[tuple[Path, str]] = []
+    pending: tuple[str, Future] | None = None
+    try:
+        for i, path in enumerate(inputs):
+            if i:
+                progress.advance()  # the image before is done (or failed)
+            read, upcoming = upcoming, None
+            if i + 1 < len(inputs):
+                upcoming = reader.submit(read_image_and_no_data, inputs[i + 1])
+            try:
+                image, missing = read.result()
+                on_tile = _tile_progress(progress, i, path.name)
+                prediction = estimator.predict(image, missing=missing, on_tile=on_tile, **options)
+            except (ValueError, OSError) as err:
+                failed.append((path, str(err)))
+                continue
+            if pending is not None:
+                pending[1].result()  # re-raises a failed write here
+                record.add(pending[0])
+            pending = (
+                path.stem,
+                writer.submit(
+                    write_outputs,
+                    args.out,
+                    path.stem,
+                    image,
+                    prediction,
+                    args.threshold,
+                    args.quiver,
+                ),
+            )
+    except BaseException:  # Ctrl-C, a failed write: the image written before is listed
+        if pending is not None and _written(pending[1]):
+            record.add(pending[0])
+        raise
+    if pending is not None:
+        pending[1].result()
+        record.add(pending[0])
+    return failed
+
+
+def _written(write: Future) -> bool:
+    """Whether an image's outputs were all written (waiting for the write in progress)."""
+    try:
+        write.result()
+    except Exception:
+        return False
+    return True
+
+
 def run(args: argparse.Namespace) -> int:
     # A confidence is in [0, 1]: above 1 the overlay would show nothing, below 0 everything.
     if not 0 <= args.threshold < 1:
@@ -214,7 +278,6 @@ def run(args: argparse.Namespace) -> int:
     options = prediction_options(args)
     inputs = collect_inputs(args.input, args.out)
     output_folder(args.out, make=False)  # before the model loads
-    failed: list[tuple[Path, str]] = []
     # Images are read one ahead in a thread of their own (decoding releases the GIL): the
     # first while the model loads (or, a single --input file, while the program starts:
     # cli/_prefetch.py), each next one while the one before is predicted. One
@@ -228,41 +291,10 @@ def run(args: argparse.Namespace) -> int:
         output_folder(args.out)
         # Listed as written; what is written is listed also when the run stops on an error.
         with RunRecord(args, estimator, options, [p.stem for p in inputs]) as record:
-            pending: tuple[str, Future] | None = None
             progress = Progress(len(inputs), "predict", "img")
-            for i, path in enumerate(inputs):
-                if i:
-                    progress.advance()  # the image before is done (or failed)
-                read, upcoming = upcoming, None
-                if i + 1 < len(inputs):
-                    upcoming = reader.submit(read_image_and_no_data, inputs[i + 1])
-                try:
-                    image, missing = read.result()
-                    on_tile = _tile_progress(progress, i, path.name)
-                    prediction = estimator.predict(
-                        image, missing=missing, on_tile=on_tile, **options
-                    )
-                except (ValueError, OSError) as err:
-                    failed.append((path, str(err)))
-                    continue
-                if pending is not None:
-                    pending[1].result()  # re-raises a failed write here
-                    record.add(pending[0])
-                pending = (
-                    path.stem,
-                    writer.submit(
-                        write_outputs,
-                        args.out,
-                        path.stem,
-                        image,
-                        prediction,
-                        args.threshold,
-                        args.quiver,
-                    ),
-                )
-            if pending is not None:
-                pending[1].result()
-                record.add(pending[0])
+            failed = _predict_each(
+                args, inputs, upcoming, (reader, writer), estimator, options, record, progress
+            )
             progress.advance()
             progress.close()
     print(f"predicted {len(inputs) - len(failed)} of {len(inputs)} images into {args.out}")

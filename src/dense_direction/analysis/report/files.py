@@ -65,7 +65,8 @@ def prediction_files(
         if unlisted and report is not None:
             report(
                 f"left out {counted(len(unlisted), 'angle map')} in {folder} that {RUN_RECORD} "
-                f"does not list (an earlier predict's, with another model or options): "
+                f"does not list (an earlier predict's with another model or options, or "
+                f"written by a run stopped before it listed them: predict them again): "
                 f"{listing(unlisted, 4)}"
             )
         if missing and report is not None:
