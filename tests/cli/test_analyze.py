@@ -550,3 +550,14 @@ def test_images_the_record_lists_without_an_angle_map_are_named(predictions, tmp
     (predictions / "predict.json").write_text(json.dumps(dict(record, images=[])))
     assert _analyze(predictions, tmp_path / "out2", "--no-plots") == 2
     assert "no <stem>_angles.npy files that predict.json lists" in capsys.readouterr().err
+
+
+def test_jobs_default_to_the_cores_the_job_may_use(monkeypatch):
+    # Under taskset -c 0 (a one-core cpuset) analyze started two processes: os.cpu_count()
+    # counts the machine's cores, not those the job may run on.
+    import dense_direction.cli.analyze as analyze
+    from dense_direction.cli.main import build_parser
+
+    monkeypatch.setattr(analyze, "usable_cores", lambda: 1)
+    args = build_parser().parse_args(["analyze", "--predictions", "p", "--out", "o"])
+    assert args.jobs == 1

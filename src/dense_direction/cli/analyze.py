@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,6 +14,7 @@ from dense_direction.cli._analyze_sources import (
     predicted_items,
 )
 from dense_direction.cli._model import add_model_arguments
+from dense_direction.hardware import usable_cores
 from dense_direction.io import output_folder
 
 if TYPE_CHECKING:
@@ -111,7 +111,7 @@ def add_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--jobs",
         type=int,
-        default=min(2, os.cpu_count() or 1),
+        default=min(2, usable_cores()),  # the cores a job may use (taskset, a cpuset)
         help="images analysed in parallel processes (default: 2, or 1 on one core); with "
         "--images alone 1: the model predicts in this process",
     )
