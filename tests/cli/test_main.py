@@ -86,6 +86,28 @@ def test_an_output_folder_that_is_a_file_is_a_message_naming_the_flag(tmp_path, 
     assert main([part.format(**names) for part in command]) == 2
     err = capsys.readouterr().err
     assert "is a file, not a folder" in err and "Errno" not in err
+    # A broken link (a cluster's scratch folder purged): "[Errno 17] File exists: 'taken'",
+    # after the model had loaded.
+    (tmp_path / "taken").unlink()
+    (tmp_path / "taken").symlink_to(tmp_path / "purged")
+    assert main([part.format(**names) for part in command]) == 2
+    err = capsys.readouterr().err
+    assert "is a broken link (to " in err and "Errno" not in err
+
+
+def test_an_error_writing_the_outputs_is_one_line(tmp_path, capsys, monkeypatch):
+    # A full disk or a folder made read-only during the run ended in a 19-70 line traceback.
+    from dense_direction.cli import main as cli_main
+
+    def disk_full(args):
+        raise OSError(28, "No space left on device", str(tmp_path / "o" / "x_overlay.png"))
+
+    monkeypatch.setattr(cli_main.SUBCOMMANDS["predict"], "run", disk_full)
+    argv = ["predict", "--input", str(tmp_path), "--out", str(tmp_path / "o")]
+    assert cli_main.main(argv) == 1
+    said = capsys.readouterr().err
+    assert said.startswith("dense-direction predict: error: [Errno 28] No space left")
+    assert "x_overlay.png" in said and "Traceback" not in said
 
 
 @pytest.mark.parametrize("command", ["train", "predict"])

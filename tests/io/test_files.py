@@ -1,5 +1,7 @@
 """dense_direction.io.files: pairing by stem, sizes from headers, listings."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -55,6 +57,21 @@ def test_output_folder_is_made_and_a_file_in_the_way_is_named(tmp_path):
     # A file above the folder: mkdir would raise NotADirectoryError.
     with pytest.raises(ValueError, match=r"--work-dir .*sub: .*f is a file, not a folder"):
         output_folder(tmp_path / "f" / "sub", "--work-dir", make=False)
+
+
+def test_an_output_folder_that_cannot_be_written_is_named_before_any_work(tmp_path, monkeypatch):
+    import os
+
+    from dense_direction.io import output_folder
+
+    # chmod 555 does not stop root, who runs these tests: os.access answers as for a user.
+    read_only = tmp_path / "ro"
+    read_only.mkdir()
+    monkeypatch.setattr(os, "access", lambda path, mode: Path(path) != read_only)
+    for out in (read_only, read_only / "new" / "deeper"):
+        with pytest.raises(ValueError, match=r"--out .*: cannot write in .*ro \(permission"):
+            output_folder(out, make=False)
+    assert output_folder(tmp_path / "elsewhere").is_dir()
 
 
 def test_what_a_folder_holds_besides_the_files_read_is_reported(tmp_path, rgb):

@@ -69,6 +69,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ValueError, FileNotFoundError, FileExistsError, KeyError) as err:
         print(f"dense-direction {args.command}: error: {err}", file=sys.stderr)
         return 2
+    except OSError as err:
+        # The disk full, a folder made read-only during the run: a line, not a traceback.
+        print(f"dense-direction {args.command}: error: {err}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         # Ctrl-C: a line that says what was kept, not a traceback through the runner.
         print(f"\ndense-direction {args.command}: interrupted{_after(args)}", file=sys.stderr)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
@@ -40,13 +41,27 @@ def listing(names: Sequence[str], limit: int = 8) -> str:
 def output_folder(path: str | Path, flag: str = "--out", make: bool = True) -> Path:
     """The folder ``path`` (given as ``flag``), made with its parents if missing (unless
     ``make`` is False: only checked); a ``ValueError`` naming the flag where it, or a folder
-    above it, is a file (mkdir would raise a bare "[Errno 17] File exists")."""
+    above it, is a file or a broken link (mkdir would raise a bare "[Errno 17] File exists"),
+    or where the folder it would be written in is not writable (found before any work, not
+    as a traceback when the first output is written)."""
     path = Path(path)
+    broken = next((p for p in (path, *path.parents) if p.is_symlink() and not p.exists()), None)
+    if broken is not None:
+        raise ValueError(
+            f"{flag} {path}: {broken} is a broken link (to {os.readlink(broken)}, which does "
+            f"not exist): make its target, or give another folder"
+        )
     file = next((p for p in (path, *path.parents) if p.exists() and not p.is_dir()), None)
     if file is not None:
         what = "it" if file == path else f"{file}"
         raise ValueError(
             f"{flag} {path}: {what} is a file, not a folder: give a folder (made if missing)"
+        )
+    existing = next(p for p in (path, *path.parents) if p.exists())
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise ValueError(
+            f"{flag} {path}: cannot write in {existing} (permission denied): give a folder "
+            f"you may write to"
         )
     if make:
         path.mkdir(parents=True, exist_ok=True)
