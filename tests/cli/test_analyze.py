@@ -68,6 +68,34 @@ def test_writes_tables_and_per_image_files(predictions, tmp_path, capsys, monkey
     assert "analysed 2 of 2 images" in capsys.readouterr().out
 
 
+def test_a_run_into_the_folder_of_a_stopped_run_removes_its_pictures(
+    predictions, tmp_path, monkeypatch
+):
+    # A run killed after bar's pictures left them beside the next run's tables (of y alone),
+    # as if one result: only a finished run's summary said what it wrote.
+    import dense_direction.analysis.report.writer as writer
+
+    analyze_image, calls = writer.analyze_image, []
+
+    def stopped_at_y(*args):
+        calls.append(args)
+        if len(calls) == 2:  # bar, then y
+            raise KeyboardInterrupt
+        return analyze_image(*args)
+
+    out = tmp_path / "out"
+    monkeypatch.setattr(writer, "analyze_image", stopped_at_y)
+    assert _analyze(predictions, out, "--jobs", "1") == 130
+    assert (out / "bar_rose.png").is_file()
+    assert json.loads((out / "summary.json").read_text())["complete"] is False
+    monkeypatch.undo()
+    for name in ("bar_angles.npy", "bar_confidence.png"):
+        (predictions / name).unlink()
+    assert _analyze(predictions, out, "--jobs", "1") == 0
+    assert not list(out.glob("bar_*")) and (out / "y_rose.png").is_file()
+    assert json.loads((out / "summary.json").read_text())["complete"] is True
+
+
 def test_a_second_run_into_one_folder_replaces_the_first(predictions, tmp_path, capsys):
     # A run with ROIs and pictures of bar and y, then one of bar alone, tables only: the
     # first run's rois.csv and pictures stayed beside the second's tables, as if one result.

@@ -15,7 +15,15 @@ import pandas as pd
 
 from dense_direction.analysis.report.options import AnalysisOptions
 
-__all__ = ["IMAGE_FILES", "RUN_FILES", "SUMMARY", "clear_earlier_run", "image_file", "run_summary"]
+__all__ = [
+    "IMAGE_FILES",
+    "RUN_FILES",
+    "SUMMARY",
+    "clear_earlier_run",
+    "image_file",
+    "mark_run_started",
+    "run_summary",
+]
 
 #: The summary of a run: its options, units, notes, skipped images and histograms.
 SUMMARY = "summary.json"
@@ -40,11 +48,16 @@ def image_file(out: Path, stem: str, kind: str) -> Path:
 
 def clear_earlier_run(out: Path) -> list[Path]:
     """Remove the files an earlier run wrote into ``out`` (known from its summary: the run
-    files, and the per-image files of the images it analysed or skipped); the removed
-    paths. Other files stay; without a readable summary nothing is removed."""
+    files, and the per-image files of the images it analysed or skipped, or, for a run that
+    was stopped, of those it was to analyse: :func:`mark_run_started`); the removed paths.
+    Other files stay; without a readable summary nothing is removed."""
     try:
         summary = json.loads((out / SUMMARY).read_text())
-        stems = {*summary.get("histograms", {}), *(f["image"] for f in summary["failed"])}
+        stems = {
+            *summary.get("histograms", {}),
+            *(f["image"] for f in summary.get("failed", [])),
+            *summary.get("started", []),
+        }
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return []
     paths = [out / name for name in RUN_FILES]
@@ -53,6 +66,13 @@ def clear_earlier_run(out: Path) -> list[Path]:
     for path in removed:
         path.unlink()
     return removed
+
+
+def mark_run_started(out: Path, stems: list[str]) -> None:
+    """A summary that says a run into ``out`` is under way and which images it analyses, until
+    the run's own summary replaces it: the next run removes the per-image files of a run that
+    was stopped (they stayed beside the next run's tables, as if one result)."""
+    (out / SUMMARY).write_text(json.dumps({"complete": False, "started": stems}, indent=1))
 
 
 def run_summary(
@@ -70,6 +90,7 @@ def run_summary(
         return None if not np.isfinite(value) else float(value)
 
     return {
+        "complete": True,
         "images": len(images),
         "failed": [{"image": stem, "reason": reason} for stem, reason in failed],
         "notes": {

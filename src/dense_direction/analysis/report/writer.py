@@ -23,6 +23,7 @@ from dense_direction.analysis.report.outputs import (
     SUMMARY,
     clear_earlier_run,
     image_file,
+    mark_run_started,
     run_summary,
 )
 from dense_direction.analysis.report.plots import misorientation_picture, object_overlay, rose_plot
@@ -227,6 +228,7 @@ def analyze_many(
     out.mkdir(parents=True, exist_ok=True)
     items = list(items)
     removed = clear_earlier_run(out)
+    mark_run_started(out, [stem for stem, _ in items])
     done = []
     with Progress(len(items), "analyze", "img") as progress:  # whole lines in a log
         for result in _results(items, out, options, files, jobs):
