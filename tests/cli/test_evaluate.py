@@ -286,3 +286,26 @@ def test_tables_without_baselines_promise_none():
         "| cracks | 3 | 1.00 | 1.00 | 50.0 % | hessian | 2.00 |",
         "| roads | 3 | 1.00 | 1.00 | 50.0 % | — | — |",
     ]
+
+
+def test_a_report_into_the_folder_of_an_earlier_one_replaces_its_panels(tmp_path, capsys):
+    # evaluate --split val, then --split test into one --out: 8 panels under a report of 6
+    # images (the val run's stayed). A user's other files stay.
+    from PIL import Image
+
+    from dense_direction.cli.evaluate import Item, evaluate
+
+    Image.fromarray(np.full((6, 6, 3), 100, np.uint8)).save(tmp_path / "a.png")
+    select = np.zeros((6, 6), bool)
+    select[3] = True
+    item = Item("a", tmp_path / "a.png", np.zeros((6, 6), np.float32), select)
+    out = tmp_path / "out"
+    out.mkdir()
+    for name in ("panel_val0.png", "panel_val1.png", "notes.txt"):
+        (out / name).write_bytes(b"an earlier run's")
+    (out / "metrics.md").write_text("| an earlier report |")
+    evaluate(pixelwise_estimator(), [item], out, panels=1, options={"tta": False})
+    assert sorted(p.name for p in out.iterdir()) == [
+        "error_histogram.png", "metrics.json", "metrics.md", "notes.txt", "panel_a.png"
+    ]  # fmt: skip
+    assert "removed the 3 files of an earlier report" in capsys.readouterr().out

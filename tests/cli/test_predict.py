@@ -342,6 +342,10 @@ def test_written_names_are_the_files_write_outputs_writes(tmp_path, classes, qui
     write_outputs(tmp_path, "img", np.zeros((6, 8, 3), np.uint8), prediction, 0.5, quiver)
     expected = written_names("img", file_class_ids(classes), quiver)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(expected)
+    # Written again without quiver plots: an earlier one showed the earlier run's field.
+    write_outputs(tmp_path, "img", np.zeros((6, 8, 3), np.uint8), prediction, 0.5, False)
+    expected = written_names("img", file_class_ids(classes), False)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(expected)
 
 
 def test_a_folder_names_what_it_skips_also_when_it_holds_no_image(tmp_path, capsys):

@@ -87,6 +87,7 @@ def evaluate(
     dir_classes = tuple(estimator.dir_classes)
     _check_class_maps(items, dir_classes)
     output_folder(out)
+    _clear_earlier_report(out)
     methods = [MODEL, *(BASELINES if baselines else [])]
     errors: dict[str, list[np.ndarray]] = {m: [] for m in methods}
     classes: list[np.ndarray] = []  # the class name of every scored pixel, where known
@@ -202,6 +203,22 @@ def _check_out_apart(args: argparse.Namespace) -> None:
                 f"--out {args.out} is inside the input folder {folder}: the report's files "
                 f"would be read as inputs by the next evaluation; choose a folder outside it"
             )
+
+
+#: The files of a report (its panels are ``panel_<image>.png``).
+REPORT_FILES = ("metrics.json", "metrics.md", "error_histogram.png")
+
+
+def _clear_earlier_report(out: Path) -> None:
+    """Remove an earlier report's files from ``out`` before this one is written: its panels
+    stayed beside this report's (8 panels under a report of 6 images), and a run stopped
+    half-way left the earlier metrics beside its own first panels."""
+    earlier = [out / name for name in REPORT_FILES if (out / name).is_file()]
+    earlier += sorted(out.glob("panel_*.png"))
+    for path in earlier:
+        path.unlink()
+    if earlier:
+        print(f"removed the {len(earlier)} files of an earlier report from {out}")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -174,7 +174,8 @@ def _write_plain(out: Path, stem: str, prediction: object) -> None:
 def _write_pictures(
     out: Path, stem: str, rgb: np.ndarray, prediction: object, threshold: float, quiver: bool
 ) -> None:
-    """The overlay with its legend, and the quiver plot when asked for."""
+    """The overlay with its legend, and the quiver plot when asked for (else an earlier
+    one of the image is removed)."""
     from dense_direction.visualization import add_legend, direction_overlay, quiver_plot
 
     for k in range(len(prediction.dir_classes)):
@@ -191,6 +192,8 @@ def _write_pictures(
                 step=max(8, min(angles.shape) // 48),
                 path=str(out / name("quiver")),
             )
+        else:  # an earlier run's quiver plot shows another field: it stayed, unrecorded
+            (out / name("quiver")).unlink(missing_ok=True)
 
 
 def _tile_progress(progress: Progress, index: int, name: str) -> Callable[[int, int], None]:
