@@ -60,7 +60,7 @@ def test_multi_class_outputs_one_file_set_per_class(tmp_path):
     assert np.all(left[:, 0] > left[:, 1]) and np.all(left[:, 0] > left[:, 2])
 
 
-def _folder_run(tmp_path, monkeypatch, write, broken=None, stop=None):
+def _folder_run(tmp_path, monkeypatch, write, broken=None, stop=None, pattern=None):
     """`predict` over three images with a stand-in model and ``write`` as its writer; the
     image numbered ``broken`` is not a PNG; predicting the one numbered ``stop`` is stopped
     by Ctrl-C."""
@@ -95,7 +95,8 @@ def _folder_run(tmp_path, monkeypatch, write, broken=None, stop=None):
 
     parser = argparse.ArgumentParser()
     predict.add_parser(parser)
-    args = parser.parse_args(["--input", str(tmp_path), "--out", str(tmp_path / "out")])
+    given = str(tmp_path) if pattern is None else pattern
+    args = parser.parse_args(["--input", given, "--out", str(tmp_path / "out")])
     return predict.run(args)
 
 
@@ -122,6 +123,25 @@ def test_a_failed_write_is_an_error_not_a_lost_file(tmp_path, monkeypatch):
     with pytest.raises(OSError, match="No space left"):
         _folder_run(tmp_path, monkeypatch, write)
     assert read_run_record(tmp_path / "out")["images"] == ["im0"]
+
+
+@pytest.mark.parametrize("given", ["folder", "pattern"])
+def test_a_broken_link_among_the_images_is_a_failed_image(tmp_path, monkeypatch, capsys, given):
+    # A dataset of links into a purged scratch folder: a folder named the link "ignored",
+    # a pattern dropped it without a word, and both ended "predicted 3 of 3", exit 0.
+    from dense_direction.cli.predict import write_outputs
+
+    (tmp_path / "im9.png").symlink_to(tmp_path / "purged" / "im9.png")
+    if given == "pattern":
+        monkeypatch.chdir(tmp_path)
+    pattern = "*.png" if given == "pattern" else None
+    code = _folder_run(tmp_path, monkeypatch, write_outputs, pattern=pattern)
+    said = capsys.readouterr().out
+    assert code == 1 and "predicted 3 of 4 images" in said
+    assert re.search(r"skipped .*im9.png: a broken link \(to .*purged/im9.png, which", said)
+    # Named alone, it is the error, not "no file matches".
+    with pytest.raises(ValueError, match=r"--input .*im9.png is a broken link \(to "):
+        collect_inputs(str(tmp_path / "im9.png"))
 
 
 def test_ctrl_c_lists_the_image_whose_outputs_were_being_written(tmp_path, monkeypatch):

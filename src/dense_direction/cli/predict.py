@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import os
 import re
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -19,6 +20,7 @@ from dense_direction.io import (
     check_unique_stems,
     files_by_stem,
     files_matching,
+    is_hidden,
     listing,
     of_kind,
     output_folder,
@@ -64,6 +66,8 @@ def collect_inputs(pattern: str, out: Path | None = None) -> list[Path]:
     path = Path(pattern)
     if path.is_file():
         return [path]
+    if path.is_symlink():  # to nothing ("no file matches" said nothing of the link)
+        raise ValueError(f"--input {path} is {_broken(path)}")
     if path.is_dir():  # the folder rule every command shares (io.files_by_stem)
         found = [Path(f) for f in files_by_stem(path, IMAGE_SUFFIXES, "image", print).values()]
         found = _without_earlier_outputs(found, out)
@@ -72,6 +76,30 @@ def collect_inputs(pattern: str, out: Path | None = None) -> list[Path]:
         found = of_kind(found, IMAGE_SUFFIXES, "image", f"the files {pattern!r} matches", print)
     check_unique_stems(found)
     return found
+
+
+def broken_image_links(pattern: str) -> list[Path]:
+    """The links to nothing with an image's name in the folder or among the matches of the
+    pattern ``pattern``: images the user meant, whose file is gone (a purged scratch folder);
+    the run names each and ends with exit code 1, as for an image that cannot be read."""
+    import glob
+
+    path = Path(pattern)
+    if path.is_dir():
+        candidates = [p for p in path.iterdir() if not is_hidden(p)]
+    elif path.exists() or path.is_symlink():
+        return []
+    else:
+        candidates = [Path(p) for p in glob.glob(pattern, recursive=True)]
+    return sorted(
+        p
+        for p in candidates
+        if p.is_symlink() and not p.exists() and p.suffix.lower() in IMAGE_SUFFIXES
+    )
+
+
+def _broken(link: Path) -> str:
+    return f"a broken link (to {os.readlink(link)}, which does not exist)"
 
 
 def _without_earlier_outputs(paths: list[Path], out: Path | None = None) -> list[Path]:
@@ -280,6 +308,7 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"--threshold must be in [0, 1), got {args.threshold}")
     options = prediction_options(args)
     inputs = collect_inputs(args.input, args.out)
+    broken = [(link, _broken(link)) for link in broken_image_links(args.input)]
     output_folder(args.out, make=False)  # before the model loads
     # Images are read one ahead in a thread of their own (decoding releases the GIL): the
     # first while the model loads (or, a single --input file, while the program starts:
@@ -300,7 +329,9 @@ def run(args: argparse.Namespace) -> int:
             )
             progress.advance()
             progress.close()
-    print(f"predicted {len(inputs) - len(failed)} of {len(inputs)} images into {args.out}")
+    failed = broken + failed
+    total = len(inputs) + len(broken)
+    print(f"predicted {total - len(failed)} of {total} images into {args.out}")
     for path, reason in failed:
         print(f"  skipped {path}: {reason}")
     return 1 if failed else 0
