@@ -320,3 +320,26 @@ def test_pillows_pixel_limit_does_not_refuse_large_images(tmp_path, monkeypatch,
         np.testing.assert_array_equal(read_image(tmp_path / "big.png"), rgb)
         assert image_size(tmp_path / "big.png") == rgb.shape[:2]
     assert Image.MAX_IMAGE_PIXELS == 10
+
+
+@pytest.mark.parametrize("name", ["a.png", "a.tif"])
+def test_a_file_the_user_may_not_read_is_said_to_be_so(tmp_path, rgb, monkeypatch, name):
+    # It read "not an image, or corrupt: [Errno 13] Permission denied". Root, who runs the
+    # tests, reads any file: the opening is refused here as it is for a user.
+    import builtins
+
+    import tifffile
+
+    path = tmp_path / name
+    Image.fromarray(rgb).save(path)
+    real_open = builtins.open
+
+    def refused(file, *args, **kwargs):
+        if str(file) == str(path):
+            raise PermissionError(13, "Permission denied", str(file))
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", refused)
+    monkeypatch.setattr(tifffile.TiffFile, "__init__", lambda self, *a, **k: refused(path))
+    with pytest.raises(ValueError, match=r"cannot read image .*a\.(png|tif): permission denied"):
+        read_image(path)

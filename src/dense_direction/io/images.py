@@ -23,6 +23,7 @@ from dense_direction.io.no_data import (
 from dense_direction.io.tiff import (
     BITS_PER_SAMPLE,
     TIFF_SUFFIXES,
+    cannot_read,
     declared_by_pillow,
     pillow_misreads_tiff,
     read_tiff,
@@ -118,7 +119,7 @@ def read_stored(
     except (OSError, ValueError, SyntaxError) as err:
         if tiff:
             return read_tiff(path, err)
-        raise ValueError(f"cannot read image {path} (not an image, or corrupt): {err}") from err
+        raise cannot_read(path, err) from err
     if tiff:  # overviews and thumbnails are pages too: tifffile tells them apart
         return read_tiff(path, None)
     raise several_images(path, frames)

@@ -22,6 +22,7 @@ from dense_direction.io.no_data import Declared
 __all__ = [
     "BITS_PER_SAMPLE",
     "TIFF_SUFFIXES",
+    "cannot_read",
     "declared_by_pillow",
     "nodata_value",
     "pillow_misreads_tiff",
@@ -108,12 +109,20 @@ def read_tiff(path: Path, pil_error: Exception | None) -> tuple[np.ndarray, Decl
                 tag = page.tags.get(_GDAL_NODATA)
                 declared = Declared(alpha, nodata_value(None if tag is None else tag.value))
     except Exception as err:  # tifffile raises many types for corrupt files
-        raise ValueError(f"cannot read image {path} (not an image, or corrupt): {err}") from err
+        raise cannot_read(path, err) from err
     if len(full) != 1:
         raise several_images(path, len(full))
     if array.ndim == 3 and array.shape[0] in (1, 2, 3, 4) and array.shape[2] > 4:
         array = np.moveaxis(array, 0, -1)  # planar (C, H, W) -> (H, W, C)
     return array, declared
+
+
+def cannot_read(path: Path, err: BaseException) -> ValueError:
+    """The error for an image file that could not be read: a file the user may not read is
+    said to be so (it read "not an image, or corrupt: [Errno 13] Permission denied")."""
+    if isinstance(err, PermissionError):
+        return ValueError(f"cannot read image {path}: permission denied (give read access)")
+    return ValueError(f"cannot read image {path} (not an image, or corrupt): {err}")
 
 
 def several_images(path: Path, frames: int) -> ValueError:
