@@ -185,16 +185,17 @@ def test_bad_inputs_are_reported_per_image(predictions, tmp_path, capsys):
         Image.fromarray(np.full(shape, 255, np.uint8)).save(masks / f"{stem}.png")
     out = tmp_path / "out"
     code = _analyze(predictions, out, "--no-plots", "--masks", str(masks))
-    printed = capsys.readouterr().out
+    printed, errors = capsys.readouterr()
     assert code == 1
-    assert "skipped y: mask is 100x100 (WxH) but the angle map is 200x200" in printed
+    # The reasons of exit code 1 go to stderr (with 2> err.log the error log was empty).
+    assert "skipped y: mask is 100x100 (WxH) but the angle map is 200x200" in errors
     assert "note empty: no structure" not in printed  # the full mask has structure
     Image.fromarray(np.full((200, 200), 0.5, np.float32)).save(labels / "bar.tif")
     for stem, shape in (("y", (200, 200)), ("empty", (50, 50))):
         Image.fromarray(np.ones(shape, np.uint8)).save(labels / f"{stem}.png")
     code = _analyze(predictions, out, "--no-plots", "--labels", str(labels))
-    printed = capsys.readouterr().out
-    assert code == 1 and "labels must be integers" in printed
+    printed, errors = capsys.readouterr()
+    assert code == 1 and "labels must be integers" in errors
     assert "note empty: no structure pixel" in printed
     images = pd.read_csv(out / "images.csv")
     assert images.set_index("image").loc["empty", "note"].startswith("no structure")
@@ -209,9 +210,9 @@ def test_a_picture_of_another_size_skips_its_image_not_the_run(predictions, tmp_
     Image.fromarray(np.zeros((64, 64, 3), np.uint8)).save(photos / "y.png")
     out = tmp_path / "out"
     code = _analyze(predictions, out, "--images", str(photos))
-    printed = capsys.readouterr().out
+    errors = capsys.readouterr().err
     assert code == 1
-    assert "skipped y: " in printed and "y.png is 64x64 (WxH) but its angle map" in printed
+    assert "skipped y: " in errors and "y.png is 64x64 (WxH) but its angle map" in errors
     assert pd.read_csv(out / "images.csv")["image"].tolist() == ["bar"]
 
 
@@ -372,10 +373,10 @@ def test_angle_maps_in_degrees_or_of_another_shape_are_skipped(predictions, tmp_
     for stem in ("deg", "two"):
         Image.fromarray((mask * 255).astype(np.uint8)).save(predictions / f"{stem}_confidence.png")
     assert _analyze(predictions, tmp_path / "out", "--no-plots") == 1
-    printed = capsys.readouterr().out
-    assert "skipped deg: " in printed and "found values from 90 to 90" in printed
-    assert "deg_angles.npy: angles must be radians in [0, pi)" in printed
-    assert "two_angles.npy holds 2 maps (shape (2, 64, 64))" in printed
+    errors = capsys.readouterr().err
+    assert "skipped deg: " in errors and "found values from 90 to 90" in errors
+    assert "deg_angles.npy: angles must be radians in [0, pi)" in errors
+    assert "two_angles.npy holds 2 maps (shape (2, 64, 64))" in errors
     assert pd.read_csv(tmp_path / "out" / "images.csv")["image"].tolist() == ["bar", "y"]
 
 
@@ -467,10 +468,8 @@ def test_classes_of_a_single_field_prediction_are_errors(predictions, tmp_path, 
 def test_a_record_that_disagrees_with_the_class_files_skips_the_image(tmp_path, capsys):
     _two_classes(tmp_path / "pred", record=[1, 3])
     assert _analyze(tmp_path / "pred", tmp_path / "out", "--no-plots") == 1
-    printed = capsys.readouterr().out
-    assert (
-        "holds the classes 1, 2 (its confidence files) but the run's record lists 1, 3" in printed
-    )
+    errors = capsys.readouterr().err
+    assert "holds the classes 1, 2 (its confidence files) but the run's record lists 1, 3" in errors
 
 
 def test_images_of_a_multi_class_model_are_predicted_once_for_all_classes(tmp_path, monkeypatch):

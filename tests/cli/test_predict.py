@@ -136,9 +136,9 @@ def test_a_broken_link_among_the_images_is_a_failed_image(tmp_path, monkeypatch,
         monkeypatch.chdir(tmp_path)
     pattern = "*.png" if given == "pattern" else None
     code = _folder_run(tmp_path, monkeypatch, write_outputs, pattern=pattern)
-    said = capsys.readouterr().out
-    assert code == 1 and "predicted 3 of 4 images" in said
-    assert re.search(r"skipped .*im9.png: a broken link \(to .*purged/im9.png, which", said)
+    said = capsys.readouterr()
+    assert code == 1 and "predicted 3 of 4 images" in said.out
+    assert re.search(r"skipped .*im9.png: a broken link \(to .*purged/im9.png, which", said.err)
     # Named alone, it is the error, not "no file matches".
     with pytest.raises(ValueError, match=r"--input .*im9.png is a broken link \(to "):
         collect_inputs(str(tmp_path / "im9.png"))
@@ -285,7 +285,7 @@ def test_images_read_ahead_stay_paired_with_their_outputs_past_an_unreadable_one
     from dense_direction.cli.predict import write_outputs
 
     assert _folder_run(tmp_path, monkeypatch, write_outputs, broken=1) == 1
-    assert f"skipped {tmp_path / 'im1.png'}: cannot read image" in capsys.readouterr().out
+    assert f"skipped {tmp_path / 'im1.png'}: cannot read image" in capsys.readouterr().err
     for i in (0, 2):
         assert np.allclose(np.load(tmp_path / "out" / f"im{i}_angles.npy"), 40 * i / 255)
     assert not (tmp_path / "out" / "im1_angles.npy").exists()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -208,5 +209,5 @@ def run(args: argparse.Namespace) -> int:
     for stem, note in notes.items():
         print(f"  note {stem}: {note}")
     for failure in summary["failed"]:
-        print(f"  skipped {failure['image']}: {failure['reason']}")
+        print(f"  skipped {failure['image']}: {failure['reason']}", file=sys.stderr)
     return 1 if summary["failed"] else 0

@@ -6,6 +6,7 @@ import argparse
 import functools
 import os
 import re
+import sys
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -333,5 +334,5 @@ def run(args: argparse.Namespace) -> int:
     total = len(inputs) + len(broken)
     print(f"predicted {total - len(failed)} of {total} images into {args.out}")
     for path, reason in failed:
-        print(f"  skipped {path}: {reason}")
+        print(f"  skipped {path}: {reason}", file=sys.stderr)  # the errors of exit code 1
     return 1 if failed else 0
