@@ -69,8 +69,13 @@ def object_geometry(objects: np.ndarray) -> tuple[SkeletonGraph, np.ndarray, np.
     """The skeleton graph, distance transform and branch regions (see
     :func:`~dense_direction.analysis.objects.measure.branch_regions`) of the label image
     ``objects``, each label measured on its own pixels."""
+    layers = label_layers(objects)
+    if len(layers) == 1:  # connected components, or labels that do not touch: nothing to merge
+        distance = edge_distance(layers[0])
+        graph = skeleton_graph(layers[0], distance)
+        return graph, distance, branch_regions(graph, layers[0], objects)
     graphs, distance, regions = [], np.zeros(objects.shape), np.zeros(objects.shape, np.int64)
-    for mask in label_layers(objects):
+    for mask in layers:
         layer_distance = edge_distance(mask)
         graph = skeleton_graph(mask, layer_distance)
         layer_regions = branch_regions(graph, mask, objects)

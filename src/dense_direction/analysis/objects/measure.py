@@ -135,12 +135,14 @@ def branch_regions(
     edge of a wide structure can lie nearer to a thin neighbour's centre-line than to its own
     (a 21-px bar 2 px from a 1-px line: its outer 4 rows), and would otherwise count towards
     the neighbour's area, width and directions."""
-    labels = np.zeros(mask.shape, dtype=np.int64)
+    # int32 and no distances (only the nearest pixel is needed): 4 and 20-odd bytes a pixel
+    # less at the analysis' peak, on images of hundreds of megapixels.
+    labels = np.zeros(mask.shape, dtype=np.int32 if len(graph.branches) < 2**31 else np.int64)
     for index, branch in enumerate(graph.branches, start=1):
         labels[branch.coords[:, 0], branch.coords[:, 1]] = index
     if not labels.any():
         return labels
-    _, nearest = ndi.distance_transform_edt(labels == 0, return_indices=True)
+    nearest = ndi.distance_transform_edt(labels == 0, return_distances=False, return_indices=True)
     regions = np.where(mask, labels[nearest[0], nearest[1]], 0)
     if objects is not None:
         _own_object_regions(regions, labels, np.where(mask, objects, 0))

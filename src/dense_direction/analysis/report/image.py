@@ -77,7 +77,7 @@ def _objects(
         own, count = ndi.label(structure, structure=np.ones((3, 3), bool))
         values = np.arange(count + 1)
     keep = (np.bincount(own.ravel(), minlength=len(values)) >= max(min_size, 1)) & (values != 0)
-    renumber = np.zeros(len(values), dtype=np.int64)
+    renumber = np.zeros(len(values), dtype=np.int32 if len(values) < 2**31 else np.int64)
     renumber[keep] = np.arange(1, keep.sum() + 1)
     ids = np.concatenate(([0], values[keep])) if labels is not None else np.arange(keep.sum() + 1)
     return renumber[own], ids
