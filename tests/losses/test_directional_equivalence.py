@@ -180,3 +180,17 @@ def test_an_empty_batch_gives_the_same_for_both(reduction):
     exact = DirectionalLoss(reduction=reduction)(pred, gt)
     fast = EfficientDirectionalLoss(reduction=reduction)(pred, gt)
     assert exact.shape == fast.shape and torch.equal(exact, fast)
+
+
+def test_a_second_derivative_is_refused_by_the_efficient_loss_and_given_by_the_exact_one():
+    # torch.autograd.grad(..., create_graph=True) through the efficient loss returned a
+    # gradient that did not require grad, without a word: a gradient penalty added to the
+    # loss changed nothing. The exact loss, built from autograd operations, has it.
+    pred, gt = _inputs()
+    leaf = pred.clone().requires_grad_(True)
+    (grad,) = torch.autograd.grad(DirectionalLoss()(leaf, gt), leaf, create_graph=True)
+    assert grad.requires_grad
+    with pytest.raises(RuntimeError, match="no second derivative.*use DirectionalLoss"):
+        torch.autograd.grad(EfficientDirectionalLoss()(leaf, gt), leaf, create_graph=True)
+    # An ordinary backward is unchanged.
+    _assert_same(_run(DirectionalLoss(), pred, gt), _run(EfficientDirectionalLoss(), pred, gt))

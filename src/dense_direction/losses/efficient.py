@@ -34,7 +34,6 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 from torch import Tensor
-from torch.autograd.function import once_differentiable
 
 from dense_direction.losses._checks import check_inputs
 from dense_direction.losses._common import DirectionalLossOptions, post_process
@@ -145,8 +144,16 @@ class _MaskedDirectionalLoss(torch.autograd.Function):
         return loss, keep
 
     @staticmethod
-    @once_differentiable
     def backward(ctx: Any, grad_loss: Tensor, _grad_keep: Tensor) -> tuple[Tensor | None, ...]:
+        # Grad mode is on in a backward only under create_graph=True: a derivative of this
+        # gradient is asked for, which the hand-written backward cannot give (it returned a
+        # constant, and a gradient penalty on it silently did nothing).
+        if torch.is_grad_enabled():
+            raise RuntimeError(
+                "EfficientDirectionalLoss has no second derivative (its backward is written by "
+                "hand); for a gradient penalty or another double backward use DirectionalLoss, "
+                "which computes the same loss with autograd"
+            )
         xy, slope = ctx.saved_tensors
         x, y = xy.unbind(1)
         radius2 = x * x + y * y
