@@ -190,7 +190,7 @@ def test_a_second_derivative_is_refused_by_the_efficient_loss_and_given_by_the_e
     leaf = pred.clone().requires_grad_(True)
     (grad,) = torch.autograd.grad(DirectionalLoss()(leaf, gt), leaf, create_graph=True)
     assert grad.requires_grad
-    with pytest.raises(RuntimeError, match="no second derivative.*use DirectionalLoss"):
+    with pytest.raises(RuntimeError, match=r"no second derivative.*use DirectionalLoss"):
         torch.autograd.grad(EfficientDirectionalLoss()(leaf, gt), leaf, create_graph=True)
     # An ordinary backward is unchanged.
     _assert_same(_run(DirectionalLoss(), pred, gt), _run(EfficientDirectionalLoss(), pred, gt))
