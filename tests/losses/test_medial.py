@@ -127,6 +127,19 @@ def test_mean_reduction_divides_by_pixels_with_a_target_and_gradients_flow():
     assert pred.grad.abs().sum() > 0
 
 
+def test_a_weight_of_any_shape_the_checks_accept_weights_each_pixel():
+    # An (H, W) or 0-d weight passed the shared check, then failed with IndexError; a weight
+    # of 2 everywhere, in any of the shapes, doubles the loss, and the full shape agrees.
+    mask = _band(0, 9.4, 33)
+    gt = torch.from_numpy(mask).float()[None, None, None]
+    pred = uniform_field(math.radians(80), (1, 1, 33, 33))
+    plain = medial_direction_loss(pred, gt, reduction="sum")
+    for weight in (torch.tensor(2.0), torch.full((33, 33), 2.0), torch.full(gt.shape, 2.0)):
+        assert medial_direction_loss(pred, gt, weight, reduction="sum").item() == pytest.approx(
+            2 * plain.item()
+        )
+
+
 def test_empty_mask_gives_zero_with_a_gradient_path():
     pred = torch.randn(2, 1, 2, 16, 16, requires_grad=True)
     loss = medial_direction_loss(pred, torch.zeros(2, 1, 1, 16, 16))

@@ -167,7 +167,9 @@ def medial_direction_loss(
     check_reduction(reduction)
     angles, coherence = medial_targets(gt, mask_thr, sigma, rho, ignore_index)
     coherence = torch.where(coherence >= min_coherence, coherence, torch.zeros_like(coherence))
-    pixel_weight = coherence if weight is None else coherence * weight.squeeze(2)
+    if weight is not None:  # any shape that broadcasts to gt's, (H, W) and 0-d included
+        coherence = coherence * torch.broadcast_to(weight, gt.shape)[:, :, 0]
+    pixel_weight = coherence
     return supervised_direction_loss(
         pred,
         angles,
