@@ -36,7 +36,28 @@ BAD_INPUTS = {
         torch.zeros(2, 2, 8, 8),
         GOOD_GT,
         ValueError,
-        r"pred must have shape \(N, K, 2, H, W\).*got \(2, 2, 8, 8\)",
+        r"pred must have shape \(N, K, 2, H, W\).*got \(2, 2, 8, 8\); one direction class: "
+        r"add its axis with pred\[:, None\]",
+    ),
+    "pred_channels_last": (
+        torch.zeros(2, 1, 8, 8, 2),
+        GOOD_GT,
+        ValueError,
+        r"got \(2, 1, 8, 8, 2\); the 2-vector last .*pred.permute\(0, 1, 4, 2, 3\)",
+    ),
+    # No pixels: a bare conv2d "Kernel size can't be greater than actual input size" (or 0
+    # from some losses).
+    "pred_no_pixels": (
+        torch.zeros(2, 1, 2, 0, 8),
+        torch.zeros(2, 1, 1, 0, 8),
+        ValueError,
+        r"pred has no pixels: H x W is 0 x 8",
+    ),
+    "gt_4d": (
+        GOOD_PRED,
+        torch.zeros(2, 1, 8, 8),
+        ValueError,
+        r"got \(2, 1, 8, 8\); add the class axes with gt\[:, :, None\]",
     ),
     "pred_3_components": (
         torch.zeros(2, 1, 3, 8, 8),

@@ -70,6 +70,15 @@ def _check_tensor(name: str, value: Any) -> None:
         raise TypeError(f"{name} must be a torch.Tensor, got {type(value).__name__}")
 
 
+def _pred_hint(shape: torch.Size) -> str:
+    """How to get a prediction of a common wrong shape into (N, K, 2, H, W)."""
+    if len(shape) == 4 and shape[1] == 2:
+        return "; one direction class: add its axis with pred[:, None]"
+    if len(shape) == 5 and shape[-1] == 2 and shape[2] != 2:
+        return "; the 2-vector last (channels-last): use pred.permute(0, 1, 4, 2, 3)"
+    return ""
+
+
 def _check_pred(pred: Any) -> None:
     _check_tensor("pred", pred)
     if not pred.is_floating_point():
@@ -77,7 +86,12 @@ def _check_pred(pred: Any) -> None:
     if pred.dim() != 5 or pred.shape[2] != 2:
         raise ValueError(
             f"pred must have shape (N, K, 2, H, W) (K direction classes, a 2-vector per pixel), "
-            f"got {tuple(pred.shape)}"
+            f"got {tuple(pred.shape)}{_pred_hint(pred.shape)}"
+        )
+    if pred.shape[3] == 0 or pred.shape[4] == 0:  # a bare conv2d or NumPy error further on
+        raise ValueError(
+            f"pred has no pixels: H x W is {pred.shape[3]} x {pred.shape[4]} (an empty crop "
+            f"or image?), shape {tuple(pred.shape)}"
         )
     bad = (~torch.isfinite(pred)).sum().item()
     if bad:
@@ -153,7 +167,8 @@ def check_inputs(pred: Any, gt: Any, weight: Any = None, ignore_index: int | Non
     _check_pred(pred)
     _check_tensor("gt", gt)
     if gt.dim() != 5 or gt.shape[2] != 1:
-        hint = "; add the class axes with gt[:, None, None]" if gt.dim() == 3 else ""
+        hints = {3: "gt[:, None, None]", 4: "gt[:, :, None] (or gt[:, None] for (N, 1, H, W))"}
+        hint = f"; add the class axes with {hints[gt.dim()]}" if gt.dim() in hints else ""
         raise ValueError(f"gt must have shape (N, K, 1, H, W), got {tuple(gt.shape)}{hint}")
     _check_same_grid(pred, gt, "gt")
     _check_mask_values(gt, ignore_index)
