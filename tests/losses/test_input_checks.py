@@ -152,6 +152,10 @@ def test_a_weight_with_nan_or_from_numpy_is_named(loss_cls):
         ({"reduction": "avg"}, ValueError, r"reduction must be one of \('mean', 'sum', 'none'\)"),
         ({"norm_order": 0}, ValueError, "norm_order must be > 0"),
         ({"patch_thr": None}, TypeError, "patch_thr must be a real number"),
+        # Options no pixel can pass: the loss was 0 at every step, without a word.
+        ({"mask_thr": 1.0}, ValueError, r"mask_thr must be in \[0, 1\).*no pixel ever would"),
+        ({"mask_thr": -0.1}, ValueError, "the background would too"),
+        ({"mask_patches": True, "patch_thr": -1}, ValueError, "patch_thr must be >= 0 with"),
     ],
 )
 def test_bad_options_are_explained(loss_cls, options, error, message):
@@ -170,6 +174,7 @@ def test_plain_function_rejects_unknown_options():
         ({"pad": 0}, "pad must be an int >= 1"),
         ({"alpha": -1}, "alpha must be a number > 0"),
         ({"reduction": "max"}, "reduction"),
+        ({"mask_thr": 1.0}, r"mask_thr must be in \[0, 1\)"),
     ],
 )
 def test_bad_smoothness_options(options, message):

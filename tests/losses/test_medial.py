@@ -212,7 +212,12 @@ def test_min_coherence_drops_unclear_targets():
 
 @pytest.mark.parametrize(
     ("kwargs", "message"),
-    [(dict(sigma=0), "sigma"), (dict(rho=-1), "rho"), (dict(min_coherence=2), "min_coherence")],
+    [
+        (dict(sigma=0), "sigma"),
+        (dict(rho=-1), "rho"),
+        (dict(min_coherence=2), "min_coherence"),
+        (dict(mask_thr=1.0), r"mask_thr must be in \[0, 1\)"),
+    ],
 )
 def test_bad_options_name_the_argument(kwargs, message):
     with pytest.raises(ValueError, match=message):

@@ -34,6 +34,19 @@ def check_real(name: str, value: Any) -> None:
         raise TypeError(f"{name} must be a real number, got {value!r}")
 
 
+def check_mask_thr(value: Any) -> None:
+    """``mask_thr`` in [0, 1): masks hold values in [0, 1] and a pixel takes part where
+    ``gt > mask_thr``; at 1 or above none ever does (the loss was 0 at every step, without a
+    word), below 0 the background does too."""
+    check_real("mask_thr", value)
+    if not 0 <= value < 1:
+        raise ValueError(
+            f"mask_thr must be in [0, 1) (masks hold values in [0, 1]; a pixel takes part "
+            f"where gt > mask_thr), got {value!r}: "
+            + ("no pixel ever would" if value >= 1 else "the background would too")
+        )
+
+
 def check_positive(name: str, value: Any, unit: str = "") -> None:
     """A number > 0; ``unit`` (e.g. "pixels") is named in the message."""
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:

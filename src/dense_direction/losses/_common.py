@@ -13,7 +13,12 @@ import torch
 from torch import Tensor, nn
 
 from dense_direction.kernels import build_kernel
-from dense_direction.losses._checks import check_kernel_cfg, check_real, check_reduction
+from dense_direction.losses._checks import (
+    check_kernel_cfg,
+    check_mask_thr,
+    check_real,
+    check_reduction,
+)
 
 
 @dataclass(frozen=True)
@@ -36,8 +41,14 @@ class DirectionalLossOptions:
     loss_weight: float = 1.0
 
     def __post_init__(self) -> None:
-        for name in ("mask_thr", "norm_order", "patch_thr", "loss_weight"):
+        for name in ("norm_order", "patch_thr", "loss_weight"):
             check_real(name, getattr(self, name))
+        check_mask_thr(self.mask_thr)
+        if self.mask_patches and self.patch_thr < 0:
+            raise ValueError(
+                f"patch_thr must be >= 0 with mask_patches (a pixel is kept where its mean "
+                f"evidence is at most patch_thr), got {self.patch_thr}: no pixel would be kept"
+            )
         if self.norm_order <= 0:
             raise ValueError(f"norm_order must be > 0 (a p-norm order), got {self.norm_order}")
         check_reduction(self.reduction)

@@ -32,6 +32,7 @@ from torch import Tensor
 from dense_direction.classical import structure_tensor_fields
 from dense_direction.losses._checks import (
     check_inputs,
+    check_mask_thr,
     check_medial_options,
     check_positive,
     check_reduction,
@@ -165,6 +166,7 @@ def medial_direction_loss(
     """
     check_inputs(pred, gt, weight, ignore_index)
     check_reduction(reduction)
+    check_mask_thr(mask_thr)
     angles, coherence = medial_targets(gt, mask_thr, sigma, rho, ignore_index)
     coherence = torch.where(coherence >= min_coherence, coherence, torch.zeros_like(coherence))
     if weight is not None:  # any shape that broadcasts to gt's, (H, W) and 0-d included
@@ -206,6 +208,7 @@ class MedialDirectionLoss(NamedLoss):
         super().__init__(loss_name)
         check_medial_options(sigma, rho, min_coherence)
         check_reduction(reduction)
+        check_mask_thr(mask_thr)
         self.mask_thr, self.sigma, self.rho = mask_thr, sigma, rho
         self.min_coherence, self.reduction, self.loss_weight = min_coherence, reduction, loss_weight
 

@@ -15,6 +15,7 @@ from torch import Tensor
 
 from dense_direction.losses._checks import (
     check_inputs,
+    check_mask_thr,
     check_min_int,
     check_positive,
     check_real,
@@ -32,8 +33,8 @@ def _check_options(
     check_positive("alpha", alpha)
     check_reduction(reduction)
     # As the directional losses' (a string failed inside torch with "'>' not supported").
-    for name, value in (("mask_thr", mask_thr), ("loss_weight", loss_weight)):
-        check_real(name, value)
+    check_real("loss_weight", loss_weight)
+    check_mask_thr(mask_thr)
 
 
 def _smoothness_loss(
