@@ -172,7 +172,7 @@ def test_predict_handles_formats_and_lists_failures(trained, tmp_path):
     )
     assert out.returncode == 1  # one input failed, and it is listed
     assert "predicted 4 of 5 images" in out.stdout and "skipped" in out.stderr
-    assert "broken.png" in out.stdout
+    assert "broken.png" in out.stderr
     for stem in ("rgb", "gray", "rgba", "sixteen"):
         angles = np.load(tmp_path / "out" / f"{stem}_angles.npy")
         assert angles.shape == (96, 96) and angles.dtype == np.float32
