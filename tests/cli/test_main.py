@@ -127,6 +127,10 @@ def test_ctrl_c_is_one_line_that_says_what_was_kept(tmp_path, capsys, monkeypatc
     said = capsys.readouterr().err
     assert f"dense-direction {command}: interrupted" in said and "Traceback" not in said
     assert ("--resume" in said) is (command == "train")
+    if command == "train":  # a fine-tune is continued without --init (--resume refuses it)
+        assert "(without --overwrite)" in said
+        assert cli_main.main([*argv, "--init", "general"]) == 130
+        assert "(without --overwrite and --init)" in capsys.readouterr().err
 
 
 def test_the_packages_warnings_are_one_line_naming_the_command(tmp_path):

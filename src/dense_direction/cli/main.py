@@ -100,9 +100,11 @@ def _warning_line(command: str, other: Callable) -> Callable:
 def _after(args: argparse.Namespace) -> str:
     """What an interrupted command leaves: a training run can be continued."""
     if args.command == "train":
+        # --resume refuses --init (a fine-tune continues from its own checkpoints).
+        leave_out = " and --init" if getattr(args, "init", None) else ""
         return (
             f"; its checkpoints stay in {args.work_dir}: continue it by running the same "
-            f"command with --resume (without --overwrite)"
+            f"command with --resume (without --overwrite{leave_out})"
         )
     return ""
 
