@@ -282,3 +282,23 @@ def test_only_held_out_masks_with_structure_is_an_error(folders, tmp_path):
             Image.fromarray(np.zeros((48, 48), np.uint8)).save(path)
     with pytest.raises(ValueError, match=r"every training mask is empty .*00001.*held out"):
         build_config(_args(pairs, tmp_path / "w"))
+
+
+def test_masks_drawn_dark_on_white_are_refused(folders, tmp_path, capsys):
+    # Inverted masks (a line 0 on 255: 98 % "structure") trained a model of the background
+    # without a word.
+    from dense_direction.cli.train import build_config
+
+    pairs = _copy_pairs(folders, tmp_path)
+    paths = sorted(pairs["masks"].iterdir())
+    inverted = np.full((48, 48), 255, np.uint8)
+    inverted[20] = 0
+    for path in paths:
+        Image.fromarray(inverted).save(path)
+    with pytest.raises(ValueError, match=r"all 11 masks are almost all structure"):
+        build_config(_args(pairs, tmp_path / "w"))
+    # One such mask among others is named, and the run goes on.
+    for path in paths[1:]:
+        Image.fromarray(np.where(inverted > 0, 0, 1).astype(np.uint8)).save(path)
+    build_config(_args(pairs, tmp_path / "w2"))
+    assert "note: 1 of 11 masks are more than 90% structure" in capsys.readouterr().out

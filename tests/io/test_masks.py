@@ -54,6 +54,12 @@ def test_colour_masks_count_any_channel_and_ignore_alpha():
     mask[1, 1, 2] = 9  # faint blue
     assert binarize_mask(mask).tolist() == [[1, 0], [0, 1]]
     assert binarize_mask(mask[..., :3]).tolist() == [[1, 0], [0, 1]]
+    # Structure painted on a transparent layer that stores white under it: every mask read
+    # as all structure. Where alpha is 0 nothing is drawn.
+    layer = np.full((2, 2, 4), 255, np.uint8)
+    layer[0, 1, 3] = layer[1, 0, 3] = 0
+    assert binarize_mask(layer).tolist() == [[1, 0], [0, 1]]
+    assert binarize_mask(layer[..., [0, 3]]).tolist() == [[1, 0], [0, 1]]  # gray + alpha
 
 
 def test_jpeg_masks_and_explicit_thresholds_use_half_range(tmp_path):
@@ -78,3 +84,24 @@ def test_empty_masks_are_listed_and_all_empty_is_an_error(tmp_path):
     with pytest.raises(ValueError, match=r"all 2 masks are empty.*b\.png, .*c\.png"):
         empty_masks(paths[1:])
     assert empty_masks([]) == []
+
+
+def test_masks_almost_all_structure_are_listed_and_all_so_is_an_error(tmp_path):
+    # Masks drawn dark on white (structure 0, background 255) read as 92-98 % structure, and
+    # a model of the background trained without a word.
+    from dense_direction.io import mostly_structure, structure_shares
+
+    inverted = np.full((10, 10), 255, np.uint8)
+    inverted[4] = 0  # a dark line: 90 of 100 pixels non-zero is not "more than 90 %"
+    Image.fromarray(inverted).save(tmp_path / "a.png")
+    inverted[5] = 0
+    inverted[4, :5] = 255  # 85 % ... and one with 95 %:
+    Image.fromarray(inverted).save(tmp_path / "b.png")
+    nearly = np.full((10, 10), 255, np.uint8)
+    nearly[4, :5] = 0
+    Image.fromarray(nearly).save(tmp_path / "c.png")
+    shares = structure_shares([tmp_path / n for n in ("a.png", "b.png", "c.png")])
+    assert list(shares.values()) == [0.9, 0.85, 0.95]
+    assert mostly_structure(shares) == [str(tmp_path / "c.png")]
+    with pytest.raises(ValueError, match=r"all 1 masks are almost all structure.*c\.png"):
+        mostly_structure({str(tmp_path / "c.png"): 0.95})

@@ -214,7 +214,15 @@ def _check_held_out_pairs(args: argparse.Namespace, stems: list[str], held_out: 
     its own would count only its own pairs: "3 of 3 differ" where 4 of 4 do). Masks without
     structure are listed; a validation part of only empty masks is an error (nothing to
     score)."""
-    from dense_direction.io import empty_masks, listing, mask_rule, mismatched_sizes, paired_files
+    from dense_direction.io import (
+        empty_of,
+        listing,
+        mask_rule,
+        mismatched_sizes,
+        mostly_structure,
+        paired_files,
+        structure_shares,
+    )
 
     images, masks = paired_files(args.images, args.masks)
     mismatched = mismatched_sizes((images[s], masks[s]) for s in stems)
@@ -224,10 +232,17 @@ def _check_held_out_pairs(args: argparse.Namespace, stems: list[str], held_out: 
             f"{listing(mismatched, 4)}"
         )
     positive = args.positive_labels
-    empty = set(empty_masks([masks[s] for s in stems], positive=positive))
+    shares = structure_shares([masks[s] for s in stems], positive=positive)
+    rule = mask_rule(positive=positive)
+    full = mostly_structure(shares, positive=positive)  # all of them: an error
+    if full:
+        print(
+            f"note: {len(full)} of {len(stems)} masks are more than 90% structure ({rule}; "
+            f"drawn dark on white?): {listing(sorted(full), 4)}"
+        )
+    empty = set(empty_of(shares, positive=positive))
     if not empty:
         return
-    rule = mask_rule(positive=positive)
     print(
         f"note: {len(empty)} of {len(stems)} masks have no structure pixel ({rule}): "
         f"{listing(sorted(empty), 4)}"

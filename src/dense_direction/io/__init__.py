@@ -76,9 +76,12 @@ from dense_direction.io.masks import (
     binarize_mask,
     check_labels,
     empty_masks,
+    empty_of,
     mask_rule,
+    mostly_structure,
     read_binary_mask,
     read_mask,
+    structure_shares,
 )
 from dense_direction.io.no_data import no_data
 
@@ -94,6 +97,7 @@ __all__ = [
     "check_unique_stems",
     "counted",
     "empty_masks",
+    "empty_of",
     "existing_folder",
     "files_by_stem",
     "files_in",
@@ -104,6 +108,7 @@ __all__ = [
     "listing",
     "mask_rule",
     "mismatched_sizes",
+    "mostly_structure",
     "no_data",
     "of_kind",
     "output_folder",
@@ -114,5 +119,6 @@ __all__ = [
     "read_mask",
     "sha256",
     "smaller_than",
+    "structure_shares",
     "to_uint8",
 ]

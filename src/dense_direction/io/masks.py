@@ -16,9 +16,12 @@ __all__ = [
     "check_labels",
     "check_mask_rule",
     "empty_masks",
+    "empty_of",
     "mask_rule",
+    "mostly_structure",
     "read_binary_mask",
     "read_mask",
+    "structure_shares",
 ]
 
 
@@ -90,7 +93,7 @@ def binarize_mask(
 
     Args:
         mask: ``(H, W)`` or ``(H, W, C)`` as read by :func:`read_mask`; with 2 or 4 channels
-            the last one is alpha and ignored.
+            the last one is alpha: fully transparent pixels are background.
         threshold: ``None``: any non-zero value is structure (``lossy``: above half the
             range). A number: structure above that fraction of the type's range.
         invert: swap structure and background (for masks drawn dark on light).
@@ -100,7 +103,11 @@ def binarize_mask(
     """
     check_mask_rule(threshold, positive)
     mask = np.asarray(mask)
+    transparent = None
     if mask.ndim == 3 and mask.shape[2] in (2, 4):
+        # Nothing is drawn where alpha is 0, whatever colour is stored there (paint programs
+        # keep white under a transparent layer: every mask read as all structure).
+        transparent = mask[..., -1] == 0
         mask = mask[..., :-1]
     if mask.ndim not in (2, 3):
         raise ValueError(f"mask must be (H, W) or (H, W, C), got shape {mask.shape}")
@@ -115,7 +122,10 @@ def binarize_mask(
             binary = mask.astype(np.float64) / _type_range(mask) > threshold
         if binary.ndim == 3:
             binary = binary.any(axis=2)
-    return (binary != invert).astype(np.uint8)
+    binary = binary != invert
+    if transparent is not None:
+        binary &= ~transparent
+    return binary.astype(np.uint8)
 
 
 def read_binary_mask(
@@ -146,14 +156,57 @@ def empty_masks(
         ValueError: every mask is empty (training on them would learn nothing); the message
             lists them and states the rule.
     """
-    paths = [str(p) for p in paths]
-    empty = [p for p in paths if not read_binary_mask(p, threshold, invert, positive).any()]
+    shares = structure_shares(paths, threshold, invert, positive)
+    return empty_of(shares, threshold, positive)
+
+
+def structure_shares(
+    paths: Iterable[str | Path],
+    threshold: float | None = None,
+    invert: bool = False,
+    positive: Sequence[int] | None = None,
+) -> dict[str, float]:
+    """The share of structure pixels (by the mask rule) of each mask file, by its path."""
+    return {str(p): float(read_binary_mask(p, threshold, invert, positive).mean()) for p in paths}
+
+
+def empty_of(
+    shares: dict[str, float], threshold: float | None = None, positive: Sequence[int] | None = None
+) -> list[str]:
+    """:func:`empty_masks` of shares already measured (:func:`structure_shares`)."""
+    paths = list(shares)
+    empty = [p for p, share in shares.items() if share == 0]
     if paths and len(empty) == len(paths):
         raise ValueError(
             f"all {len(paths)} masks are empty (no structure pixel: "
             f"{mask_rule(threshold, positive)}): {listing(empty)}"
         )
     return empty
+
+
+#: A mask with more structure than this is more likely inverted (structure drawn dark on
+#: white: 92-98 % "structure") than a picture of linear structures.
+FULL_SHARE = 0.9
+
+
+def mostly_structure(
+    shares: dict[str, float], threshold: float | None = None, positive: Sequence[int] | None = None
+) -> list[str]:
+    """The masks of ``shares`` with more than :data:`FULL_SHARE` structure.
+
+    Raises:
+        ValueError: every mask is so (inverted masks trained a model of the background
+            without a word); the message lists them and states the rule.
+    """
+    full = [p for p, share in shares.items() if share > FULL_SHARE]
+    if shares and len(full) == len(shares):
+        raise ValueError(
+            f"all {len(shares)} masks are almost all structure (more than "
+            f"{FULL_SHARE:.0%} of their pixels: {mask_rule(threshold, positive)}): "
+            f"{listing(full)}; masks drawn dark on white read so: save structure as non-zero "
+            f"on 0"
+        )
+    return full
 
 
 def check_labels(
