@@ -259,6 +259,24 @@ def test_resuming_with_another_network_is_an_error_before_the_config_is_written(
             check_same_network(build_config(_train_args(*folders, *other)), written)
 
 
+def test_resuming_with_other_data_crop_or_learning_rate_is_an_error(tmp_path):
+    # --resume with other images, crop and --lr trained on to the end with exit code 0: the
+    # data changed half-way, the lr stayed the checkpoint's while config.py named the new one.
+    from dense_direction.cli._train_checks import check_same_training
+
+    folders = _label_folders(tmp_path)
+    written = tmp_path / "config.py"
+    build_config(_train_args(*folders)).dump(str(written))
+    check_same_training(build_config(_train_args(*folders)), written)  # the same run
+    for other, named in (
+        (["--lr", "0.01"], "lr"),
+        (["--crop", "8"], "crop_size"),
+        (["--positive-labels", "2"], "positive"),
+    ):
+        with pytest.raises(ValueError, match=rf"--resume continues the run .*{named}.*-> "):
+            check_same_training(build_config(_train_args(*folders, *other)), written)
+
+
 def test_init_from_a_bundled_model_of_another_network_names_its_preset(tmp_path):
     # --init general --model unet-dir failed once the runner was built, naming a file.
     folders = _label_folders(tmp_path)

@@ -7,7 +7,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-__all__ = ["check_bundle_fits", "check_same_network"]
+__all__ = ["check_bundle_fits", "check_same_network", "check_same_training"]
+
+#: What a resumed run must keep: its data (folders, crop, mask rule: the dataloaders), and
+#: its optimizer and schedule, whose state the checkpoint restores over the new values.
+_KEPT = ("train_dataloader", "val_dataloader", "optim_wrapper", "param_scheduler")
 
 
 def check_same_network(cfg: Any, written: Path) -> None:
@@ -23,6 +27,52 @@ def check_same_network(cfg: Any, written: Path) -> None:
             f"one this command builds: give the run's --model and --wide again (its config: "
             f"{written}), or start a new run with --init {written.parent}"
         )
+
+
+def check_same_training(cfg: Any, written: Path) -> None:
+    """A resumed run continues the run as it was started: other data, crop, mask rule or
+    learning rate are an error listing what differs. They were taken without a word: the data
+    and crop changed half-way (the best checkpoint then compared two validation sets), and
+    the learning rate stayed the checkpoint's while the rewritten config.py named the new one."""
+    if not written.is_file():
+        return
+    earlier = type(cfg).fromfile(str(written))
+    changed = []
+    for key in _KEPT:
+        before, now = _flat(earlier.get(key), key), _flat(cfg.get(key), key)
+        changed += [
+            f"{name}: {before.get(name)!r} -> {now.get(name)!r}"
+            for name in sorted(set(before) | set(now))
+            if before.get(name) != now.get(name) and not _schedule_length(name)
+        ]
+    if changed:
+        from dense_direction.io import listing
+
+        raise ValueError(
+            f"--resume continues the run in {written.parent} as it was started, but this "
+            f"command changes {len(changed)} of its settings ({listing(changed, 4)}; its "
+            f"config: {written}): give the run's data and options again, or start a new run "
+            f"(another --work-dir, or --init {written.parent} to fine-tune from it)"
+        )
+
+
+def _schedule_length(name: str) -> bool:
+    """Keys that follow the run's length, which ``--resume --iters`` may shorten."""
+    return name.rsplit(".", 1)[-1] in ("total_steps", "end", "T_max", "max_iters")
+
+
+def _flat(value: Any, prefix: str) -> dict[str, Any]:
+    """A nested config value as ``{"a.b[0].c": leaf}``."""
+    if isinstance(value, dict):
+        items = [(f"{prefix}.{k}", v) for k, v in value.items()]
+    elif isinstance(value, (list, tuple)):
+        items = [(f"{prefix}[{i}]", v) for i, v in enumerate(value)]
+    else:
+        return {prefix: value}
+    flat: dict[str, Any] = {}
+    for name, item in items:
+        flat.update(_flat(item, name))
+    return flat
 
 
 def _kind(model: Any) -> tuple:

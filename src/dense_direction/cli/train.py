@@ -13,7 +13,11 @@ from pathlib import Path
 from typing import Any
 
 from dense_direction.cli._presets import PRESETS, preset_config
-from dense_direction.cli._train_checks import check_bundle_fits, check_same_network
+from dense_direction.cli._train_checks import (
+    check_bundle_fits,
+    check_same_network,
+    check_same_training,
+)
 from dense_direction.cli._train_data import adapt_pipeline, datasets, validation
 from dense_direction.cli._wide import WIDE_MODES, configure_wide
 from dense_direction.hardware import PRECISIONS, data_workers
@@ -347,6 +351,7 @@ def run(args: argparse.Namespace) -> int:
     prepare_work_dir(args.work_dir, args.resume, args.overwrite)
     if args.resume:
         check_same_network(cfg, args.work_dir / "config.py")
+        check_same_training(cfg, args.work_dir / "config.py")
     output_folder(args.work_dir, "--work-dir")
     cfg.dump(str(args.work_dir / "config.py"))
     # Run what was written: the runner also dumps its config into the work dir, under the
