@@ -215,6 +215,7 @@ def _check_held_out_pairs(args: argparse.Namespace, stems: list[str], held_out: 
     structure are listed; a validation part of only empty masks is an error (nothing to
     score)."""
     from dense_direction.io import (
+        FULL_SHARE,
         empty_of,
         listing,
         mask_rule,
@@ -237,7 +238,8 @@ def _check_held_out_pairs(args: argparse.Namespace, stems: list[str], held_out: 
     full = mostly_structure(shares, positive=positive)  # all of them: an error
     if full:
         print(
-            f"note: {len(full)} of {len(stems)} masks are more than 90% structure ({rule}; "
+            f"note: {len(full)} of {len(stems)} masks are more than {FULL_SHARE:.0%} "
+            f"structure ({rule}; "
             f"drawn dark on white?): {listing(sorted(full), 4)}"
         )
     empty = set(empty_of(shares, positive=positive))

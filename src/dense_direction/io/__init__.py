@@ -73,6 +73,7 @@ from dense_direction.io.images import (
     to_uint8,
 )
 from dense_direction.io.masks import (
+    FULL_SHARE,
     binarize_mask,
     check_labels,
     empty_masks,
@@ -86,6 +87,7 @@ from dense_direction.io.masks import (
 from dense_direction.io.no_data import no_data
 
 __all__ = [
+    "FULL_SHARE",
     "IMAGE_SUFFIXES",
     "LOSSY_SUFFIXES",
     "PERCENTILES",

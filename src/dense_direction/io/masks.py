@@ -12,6 +12,7 @@ from dense_direction.io.files import listing
 from dense_direction.io.images import LOSSY_SUFFIXES, read_pixels
 
 __all__ = [
+    "FULL_SHARE",
     "binarize_mask",
     "check_labels",
     "check_mask_rule",
