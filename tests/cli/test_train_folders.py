@@ -144,8 +144,10 @@ def test_train_from_folders_with_a_time_budget_then_resume(folders, tmp_path):
     assert "resumed" in _run_logs(work).lower()
     assert (work / "iter_3.pth").is_file()
     # Resuming a finished run says so (mmengine would load it and stop without a word).
+    written = (work / "config.py").read_text()
     again = _cli("train", *given, *centerlines, "--iters", "3", "--resume", *TINY)
     assert "already complete (3 of 3 iterations" in again.stdout
+    assert (work / "config.py").read_text() == written  # nothing trained, nothing rewritten
 
 
 @pytest.mark.slow

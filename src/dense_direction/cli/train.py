@@ -338,10 +338,24 @@ def _already_complete(cfg: Any, resume: bool) -> bool:
     return True
 
 
+def _resumed_run_is_complete(cfg: Any, work_dir: Path) -> bool:
+    """:func:`_already_complete` for the checkpoint ``--resume`` would continue from, found
+    before anything is written (the runner finds it once built)."""
+    from mmengine.config import Config
+
+    from dense_direction.mm.checkpoints import latest_complete_checkpoint
+
+    latest = latest_complete_checkpoint(work_dir)[0]
+    if latest is None:  # the runner says what to do
+        return False
+    probe = dict(load_from=latest, train_cfg=dict(max_iters=cfg.train_cfg.max_iters))
+    return _already_complete(Config(dict(probe, work_dir=cfg.get("work_dir"))), resume=True)
+
+
 def run(args: argparse.Namespace) -> int:
     import torch
 
-    from dense_direction.mm.checkpoints import best_checkpoint, prepare_work_dir
+    from dense_direction.mm.checkpoints import prepare_work_dir
     from dense_direction.mm.runner import build_runner
 
     output_folder(args.work_dir, "--work-dir", make=False)  # before the data is checked
@@ -352,6 +366,9 @@ def run(args: argparse.Namespace) -> int:
     if args.resume:
         check_same_network(cfg, args.work_dir / "config.py")
         check_same_training(cfg, args.work_dir / "config.py")
+        if _resumed_run_is_complete(cfg, args.work_dir):  # config.py stays as the run wrote
+            _report(args.work_dir, cfg, best=None)  # it (it was rewritten: a fine-tune's
+            return 0  # load_from became the resumed checkpoint)
     output_folder(args.work_dir, "--work-dir")
     cfg.dump(str(args.work_dir / "config.py"))
     # Run what was written: the runner also dumps its config into the work dir, under the
@@ -359,15 +376,20 @@ def run(args: argparse.Namespace) -> int:
     # second copy named after synthetic data); read back, that name is config.py.
     cfg = type(cfg).fromfile(str(args.work_dir / "config.py"))
     runner = build_runner(cfg, resume=args.resume or None)
-    if not _already_complete(cfg, args.resume):
-        runner.train()
-    best = runner.message_hub.get_info("best_score")
-    found = best_checkpoint(args.work_dir)
-    print(f"\nconfig: {args.work_dir / 'config.py'}")
+    runner.train()
+    _report(args.work_dir, cfg, runner.message_hub.get_info("best_score"))
+    return 0
+
+
+def _report(work_dir: Path, cfg: Any, best: float | None) -> None:
+    """The run's config file and best checkpoint (with its score where known)."""
+    from dense_direction.mm.checkpoints import best_checkpoint
+
+    found = best_checkpoint(work_dir)
+    print(f"\nconfig: {work_dir / 'config.py'}")
     if found:
         print(
             f"best checkpoint: {found} ({cfg.default_hooks.checkpoint.save_best} {best:.4f})"
             if best is not None
             else f"best checkpoint: {found}"
         )
-    return 0
