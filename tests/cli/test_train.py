@@ -268,6 +268,8 @@ def test_resuming_with_other_data_crop_or_learning_rate_is_an_error(tmp_path):
     written = tmp_path / "config.py"
     build_config(_train_args(*folders)).dump(str(written))
     check_same_training(build_config(_train_args(*folders)), written)  # the same run
+    # On another machine (its cores: the loader's workers) it is still the same run.
+    check_same_training(build_config(_train_args(*folders, "--workers", "3")), written)
     for other, named in (
         (["--lr", "0.01"], "lr"),
         (["--crop", "8"], "crop_size"),

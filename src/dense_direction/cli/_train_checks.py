@@ -43,7 +43,7 @@ def check_same_training(cfg: Any, written: Path) -> None:
         changed += [
             f"{name}: {before.get(name)!r} -> {now.get(name)!r}"
             for name in sorted(set(before) | set(now))
-            if before.get(name) != now.get(name) and not _schedule_length(name)
+            if before.get(name) != now.get(name) and not _may_change(name)
         ]
     if changed:
         from dense_direction.io import listing
@@ -56,9 +56,22 @@ def check_same_training(cfg: Any, written: Path) -> None:
         )
 
 
-def _schedule_length(name: str) -> bool:
-    """Keys that follow the run's length, which ``--resume --iters`` may shorten."""
-    return name.rsplit(".", 1)[-1] in ("total_steps", "end", "T_max", "max_iters")
+#: Keys a resumed run may change: those that follow the run's length (``--resume --iters``
+#: may shorten it), and how the data is loaded on this machine (its cores), not what is.
+_MAY_CHANGE = (
+    "total_steps",
+    "end",
+    "T_max",
+    "max_iters",
+    "num_workers",
+    "persistent_workers",
+    "pin_memory",
+    "prefetch_factor",
+)
+
+
+def _may_change(name: str) -> bool:
+    return name.rsplit(".", 1)[-1] in _MAY_CHANGE
 
 
 def _flat(value: Any, prefix: str) -> dict[str, Any]:

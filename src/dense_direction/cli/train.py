@@ -341,15 +341,14 @@ def _already_complete(cfg: Any, resume: bool) -> bool:
 def _resumed_run_is_complete(cfg: Any, work_dir: Path) -> bool:
     """:func:`_already_complete` for the checkpoint ``--resume`` would continue from, found
     before anything is written (the runner finds it once built)."""
-    from mmengine.config import Config
-
     from dense_direction.mm.checkpoints import latest_complete_checkpoint
 
     latest = latest_complete_checkpoint(work_dir)[0]
     if latest is None:  # the runner says what to do
         return False
     probe = dict(load_from=latest, train_cfg=dict(max_iters=cfg.train_cfg.max_iters))
-    return _already_complete(Config(dict(probe, work_dir=cfg.get("work_dir"))), resume=True)
+    config = type(cfg)  # mmengine's Config, as the run's (cli imports no mmengine itself)
+    return _already_complete(config(dict(probe, work_dir=cfg.get("work_dir"))), resume=True)
 
 
 def run(args: argparse.Namespace) -> int:
