@@ -304,3 +304,18 @@ def test_masks_drawn_dark_on_white_are_refused(folders, tmp_path, capsys):
         Image.fromarray(np.where(inverted > 0, 0, 1).astype(np.uint8)).save(path)
     build_config(_args(pairs, tmp_path / "w2"))
     assert "note: 1 of 11 masks are more than 90% structure" in capsys.readouterr().out
+
+
+def test_every_unreadable_image_and_mask_is_named_before_training(folders, tmp_path):
+    # A PNG cut in half (an interrupted copy, its header intact) stopped the run when its
+    # batch or its validation came, hundreds of iterations in, one file per attempt.
+    from dense_direction.cli.train import build_config
+
+    pairs = _copy_pairs(folders, tmp_path)
+    for folder, stem in (("images", "00004"), ("masks", "00007")):
+        path = sorted(p for p in pairs[folder].iterdir() if p.stem == stem)[0]
+        data = path.read_bytes()
+        path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(ValueError, match=r"2 of the 22 images and masks cannot be read: ") as err:
+        build_config(_args(pairs, tmp_path / "w"))
+    assert "00004" in str(err.value) and "00007" in str(err.value)

@@ -209,6 +209,26 @@ def _check_crop_fits(crop: int, images: list) -> None:
         )
 
 
+def _check_readable(images: list[str], masks: list[str]) -> None:
+    """Every image and mask decodes, checked once before training, every bad file named at
+    once: a truncated file (an interrupted copy: its header intact) stopped the run when its
+    batch or its validation came, one file per attempt."""
+    from dense_direction.io import listing, read_image, read_mask
+
+    bad = []
+    for paths, read in ((images, read_image), (masks, read_mask)):
+        for path in paths:
+            try:
+                read(path)
+            except (ValueError, OSError) as err:
+                bad.append(str(err))
+    if bad:
+        raise ValueError(
+            f"{len(bad)} of the {len(images) + len(masks)} images and masks cannot be read: "
+            f"{listing(bad, 4)}"
+        )
+
+
 def _check_held_out_pairs(args: argparse.Namespace, stems: list[str], held_out: list[str]) -> None:
     """Sizes and empty masks of every pair, before the pairs are split (each part checked on
     its own would count only its own pairs: "3 of 3 differ" where 4 of 4 do). Masks without
@@ -226,6 +246,7 @@ def _check_held_out_pairs(args: argparse.Namespace, stems: list[str], held_out: 
     )
 
     images, masks = paired_files(args.images, args.masks)
+    _check_readable([images[s] for s in stems], [masks[s] for s in stems])
     mismatched = mismatched_sizes((images[s], masks[s]) for s in stems)
     if mismatched:
         raise ValueError(
