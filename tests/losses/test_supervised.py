@@ -54,3 +54,11 @@ def test_supervised_refuses_labels_in_degrees():
         supervised_direction_loss(pred, torch.tensor([0.0, 90.0, math.nan]).view(1, 1, 1, 3))
     radians = torch.tensor([-2 * math.pi, 2 * math.pi, math.nan]).view(1, 1, 1, 3)
     assert torch.isfinite(supervised_direction_loss(pred, radians))
+
+
+def test_supervised_refuses_infinite_labels():
+    # +inf targets were taken as unlabelled (loss 0) as NaN is; only NaN marks no label.
+    pred = uniform_field(0.5, (1, 1, 1, 3))
+    target = torch.tensor([0.5, math.inf, math.nan]).view(1, 1, 1, 3)
+    with pytest.raises(ValueError, match=r"target holds 1 infinite values.*NaN \(not inf\)"):
+        supervised_direction_loss(pred, target)

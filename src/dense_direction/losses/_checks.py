@@ -205,6 +205,12 @@ def check_direction_targets(pred: Any, target: Any, weight: Any = None) -> Tenso
             f"where unlabelled), got {tuple(target.shape)}"
         )
     _check_same_grid(pred, target, "target")
+    infinite = int(torch.isinf(target).sum()) if target.is_floating_point() else 0
+    if infinite:  # they were taken as unlabelled without a word, as NaN is
+        raise ValueError(
+            f"target holds {infinite} infinite values: angles are radians in [0, pi), and NaN "
+            f"(not inf) marks an unlabelled pixel"
+        )
     check_not_degrees("target", target)
     target = target.squeeze(2)
     check_weight(weight, tuple(target.shape), "(N, K, H, W)")
