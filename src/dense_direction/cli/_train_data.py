@@ -209,24 +209,32 @@ def _check_crop_fits(crop: int, images: list) -> None:
         )
 
 
-def _check_readable(images: list[str], masks: list[str]) -> None:
-    """Every image and mask decodes, checked once before training, every bad file named at
-    once: a truncated file (an interrupted copy: its header intact) stopped the run when its
-    batch or its validation came, one file per attempt."""
-    from dense_direction.io import listing, read_image, read_mask
+def _read_pairs(
+    images: list[str], masks: list[str], positive: list[int] | None
+) -> dict[str, float]:
+    """Decode every image and mask once before training, every file that cannot be read named
+    in one error (a truncated file, its header intact, stopped the run when its batch or its
+    validation came, one file per attempt); the structure share of each mask, by path, from
+    that one reading (:func:`~dense_direction.io.structure_shares`)."""
+    from dense_direction.io import listing, read_image, structure_shares
 
-    bad = []
-    for paths, read in ((images, read_image), (masks, read_mask)):
-        for path in paths:
-            try:
-                read(path)
-            except (ValueError, OSError) as err:
-                bad.append(str(err))
+    bad, shares = [], {}
+    for path in images:
+        try:
+            read_image(path)
+        except (ValueError, OSError) as err:
+            bad.append(str(err))
+    for path in masks:
+        try:
+            shares.update(structure_shares([path], positive=positive))
+        except (ValueError, OSError) as err:
+            bad.append(str(err))
     if bad:
         raise ValueError(
             f"{len(bad)} of the {len(images) + len(masks)} images and masks cannot be read: "
             f"{listing(bad, 4)}"
         )
+    return shares
 
 
 def _check_held_out_pairs(args: argparse.Namespace, stems: list[str], held_out: list[str]) -> None:
@@ -242,26 +250,23 @@ def _check_held_out_pairs(args: argparse.Namespace, stems: list[str], held_out: 
         mismatched_sizes,
         mostly_structure,
         paired_files,
-        structure_shares,
     )
 
     images, masks = paired_files(args.images, args.masks)
-    _check_readable([images[s] for s in stems], [masks[s] for s in stems])
+    positive = args.positive_labels
+    shares = _read_pairs([images[s] for s in stems], [masks[s] for s in stems], positive)
     mismatched = mismatched_sizes((images[s], masks[s]) for s in stems)
     if mismatched:
         raise ValueError(
             f"{len(mismatched)} of {len(stems)} images and their masks differ in size: "
             f"{listing(mismatched, 4)}"
         )
-    positive = args.positive_labels
-    shares = structure_shares([masks[s] for s in stems], positive=positive)
     rule = mask_rule(positive=positive)
     full = mostly_structure(shares, positive=positive)  # all of them: an error
     if full:
         print(
             f"note: {len(full)} of {len(stems)} masks are more than {FULL_SHARE:.0%} "
-            f"structure ({rule}; "
-            f"drawn dark on white?): {listing(sorted(full), 4)}"
+            f"structure ({rule}; drawn dark on white?): {listing(sorted(full), 4)}"
         )
     empty = set(empty_of(shares, positive=positive))
     if not empty:

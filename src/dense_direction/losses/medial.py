@@ -169,9 +169,10 @@ def medial_direction_loss(
     check_mask_thr(mask_thr)
     angles, coherence = medial_targets(gt, mask_thr, sigma, rho, ignore_index)
     coherence = torch.where(coherence >= min_coherence, coherence, torch.zeros_like(coherence))
-    if weight is not None:  # any shape that broadcasts to gt's, (H, W) and 0-d included
-        coherence = coherence * torch.broadcast_to(weight, gt.shape)[:, :, 0]
-    pixel_weight = coherence
+    # A weight of any shape that broadcasts to gt's, (H, W) and 0-d included.
+    pixel_weight = (
+        coherence if weight is None else coherence * torch.broadcast_to(weight, gt.shape)[:, :, 0]
+    )
     return supervised_direction_loss(
         pred,
         angles,
