@@ -315,6 +315,25 @@ def test_images_alone_are_predicted_with_the_bundled_model(tmp_path, capsys):
     )
 
 
+def test_an_image_whose_file_is_gone_is_a_failed_image(tmp_path, capsys):
+    # As in predict: a link into a purged folder was "ignored" and the run ended "analysed
+    # 1 of 1 images", exit 0.
+    from dense_direction.synthetic import generate_sample
+
+    images = tmp_path / "images"
+    images.mkdir()
+    Image.fromarray(generate_sample("cracks", (64, 64), seed=1).image).save(images / "a.png")
+    (images / "b.png").symlink_to(tmp_path / "purged" / "b.png")
+    out = tmp_path / "out"
+    argv = ["analyze", "--images", str(images), "--out", str(out), "--no-tta", "--no-plots"]
+    assert main(argv) == 1
+    said = capsys.readouterr()
+    assert "analysed 1 of 2 images" in said.out and "ignored" not in said.out
+    assert f"skipped b: {images / 'b.png'} is a broken link (to {tmp_path}/purged" in said.err
+    failed = json.loads((out / "summary.json").read_text())["failed"]
+    assert [f["image"] for f in failed] == ["b"]
+
+
 def test_an_angle_map_without_confidence_or_mask_is_an_error(tmp_path, capsys):
     # Before, every pixel silently counted as structure.
     folder = tmp_path / "pred"

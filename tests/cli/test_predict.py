@@ -137,7 +137,7 @@ def test_a_broken_link_among_the_images_is_a_failed_image(tmp_path, monkeypatch,
     pattern = "*.png" if given == "pattern" else None
     code = _folder_run(tmp_path, monkeypatch, write_outputs, pattern=pattern)
     said = capsys.readouterr()
-    assert code == 1 and "predicted 3 of 4 images" in said.out
+    assert code == 1 and "predicted 3 of 4 images" in said.out and "ignored" not in said.out
     assert re.search(r"skipped .*im9.png: a broken link \(to .*purged/im9.png, which", said.err)
     # Named alone, it is the error, not "no file matches".
     with pytest.raises(ValueError, match=r"--input .*im9.png is a broken link \(to "):

@@ -9,6 +9,7 @@ from PIL import Image
 from dense_direction.io import (
     check_unique_stems,
     files_by_stem,
+    files_matching,
     image_size,
     mismatched_sizes,
     paired_files,
@@ -116,3 +117,33 @@ def test_a_folder_whose_images_are_in_subfolders_says_so_before_the_error(tmp_pa
     with pytest.raises(FileNotFoundError, match="no image files"):
         files_by_stem(tmp_path, (".png",), "image", report=lines.append)
     assert lines == [f"ignored in {tmp_path}: 1 subfolder, not searched (2024/)"]
+
+
+@pytest.mark.parametrize("listed", ["folder", "pattern"])
+def test_links_to_nothing_are_handed_back_where_the_caller_asks(tmp_path, rgb, listed):
+    # A dataset of links into a purged scratch folder: the listing cannot return the files,
+    # but a command that counts them as failed images must learn of them (predict named
+    # them "ignored" from a folder, and a pattern dropped them without a word).
+    Image.fromarray(rgb).save(tmp_path / "a.png")
+    (tmp_path / "b.png").symlink_to(tmp_path / "purged" / "b.png")
+    (tmp_path / "c.txt").symlink_to(tmp_path / "purged" / "c.txt")  # not an image's name
+    (tmp_path / ".d.png").symlink_to(tmp_path / "purged" / "d.png")  # hidden: left out
+    broken: list[Path] = []
+    lines: list[str] = []
+    if listed == "folder":
+        found = list(files_by_stem(tmp_path, (".png",), "image", lines.append, broken))
+        # b.png is the caller's failure now, not "ignored"; c.txt still is.
+        assert lines == [
+            f"ignored in {tmp_path}: 1 broken link, to nothing (c.txt); 1 hidden entry (.d.png)"
+        ]
+    else:
+        found = [p.stem for p in files_matching(str(tmp_path / "*"), broken, (".png",))]
+    assert found == ["a"] and broken == [tmp_path / "b.png"]
+
+
+def test_a_listing_of_only_links_to_nothing_says_so(tmp_path):
+    (tmp_path / "b.png").symlink_to("/purged/b.png")
+    with pytest.raises(FileNotFoundError, match=r"\(only 1 broken link, to nothing: .*b.png -> "):
+        files_matching(str(tmp_path / "*.png"), [], (".png",))
+    with pytest.raises(FileNotFoundError, match=r"no image files .*to nothing: .*/purged/b.png"):
+        files_by_stem(tmp_path, (".png",), "image", broken=[])

@@ -23,6 +23,7 @@ from dense_direction.io import (
     IMAGE_SUFFIXES,
     check_partners,
     files_by_stem,
+    link_to_nothing,
     read_binary_mask,
     read_image_and_no_data,
     read_mask,
@@ -74,6 +75,10 @@ def _predictor(estimator: Any, options: dict) -> Callable[[str], tuple[np.ndarra
     return predict
 
 
+def _gone(link: Path) -> ImageInputs:
+    raise FileNotFoundError(f"{link} is {link_to_nothing(link)}")
+
+
 def predicted_items(args: argparse.Namespace) -> tuple[list, dict]:
     """The items of the images, each predicted when its turn comes, and the record of how:
     the model (its weights' SHA-256) and the options as they act."""
@@ -81,7 +86,8 @@ def predicted_items(args: argparse.Namespace) -> tuple[list, dict]:
     from dense_direction.cli.predict import collect_inputs
 
     # What predict --input takes: a file, a folder or a glob pattern.
-    images = {path.stem: str(path) for path in collect_inputs(str(args.images), args.out)}
+    links: list[Path] = []
+    images = {path.stem: str(path) for path in collect_inputs(str(args.images), args.out, links)}
     folders = {"mask": args.masks, "labels": args.labels, "roi": args.roi, "classes": args.classes}
     paired = {}
     for kind, folder in folders.items():  # before the model loads: a missing file fails fast
@@ -103,6 +109,8 @@ def predicted_items(args: argparse.Namespace) -> tuple[list, dict]:
         for which in classes:
             name = item_name(stem, which[1])
             items.append((name, partial(_predicted, predict, path, which, extra)))
+    # An image whose file is gone is a failed image, as in predict, not one left out.
+    items += [(link.stem, partial(_gone, link)) for link in links]
     record = {**model_identity(args), "options": resolved_options(options, estimator)}
     return items, record
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import functools
-import os
 import re
 import sys
 from collections.abc import Callable
@@ -21,7 +20,7 @@ from dense_direction.io import (
     check_unique_stems,
     files_by_stem,
     files_matching,
-    is_hidden,
+    link_to_nothing,
     listing,
     of_kind,
     output_folder,
@@ -55,7 +54,9 @@ def add_parser(parser: argparse.ArgumentParser) -> None:
 _OUTPUT_NAME = re.compile(rf"^(?P<stem>.+)_(?:{'|'.join(OUTPUT_KINDS)})(?:_class\d+)?$")
 
 
-def collect_inputs(pattern: str, out: Path | None = None) -> list[Path]:
+def collect_inputs(
+    pattern: str, out: Path | None = None, broken: list[Path] | None = None
+) -> list[Path]:
     """Image files named by a path, a folder (not recursive) or a glob pattern. Files that
     share a stem (``x.png`` and ``x.jpg``) would write the same outputs: an error lists them.
     In a folder or a pattern, the pictures an earlier ``predict`` wrote there for one of the
@@ -63,44 +64,22 @@ def collect_inputs(pattern: str, out: Path | None = None) -> list[Path]:
     input folder) or in the output folder ``out`` (a ``**`` pattern that reaches it), with
     the angle maps and the run record a pattern may match there; a folder's other files and
     subfolders, and the files of other kinds a pattern matches, are named, not skipped
-    silently."""
+    silently. ``broken``, where given, receives the links to nothing with an image's name
+    (images the user meant, whose file is gone: a purged scratch folder), for the run to
+    name each and end with exit code 1, as for an image that cannot be read."""
     path = Path(pattern)
     if path.is_file():
         return [path]
     if path.is_symlink():  # to nothing ("no file matches" said nothing of the link)
-        raise ValueError(f"--input {path} is {_broken(path)}")
+        raise ValueError(f"--input {path} is {link_to_nothing(path)}")
     if path.is_dir():  # the folder rule every command shares (io.files_by_stem)
-        found = [Path(f) for f in files_by_stem(path, IMAGE_SUFFIXES, "image", print).values()]
-        found = _without_earlier_outputs(found, out)
+        found = files_by_stem(path, IMAGE_SUFFIXES, "image", print, broken)
+        found = _without_earlier_outputs([Path(f) for f in found.values()], out)
     else:
-        found = _without_earlier_outputs(files_matching(pattern), out)
+        found = _without_earlier_outputs(files_matching(pattern, broken, IMAGE_SUFFIXES), out)
         found = of_kind(found, IMAGE_SUFFIXES, "image", f"the files {pattern!r} matches", print)
     check_unique_stems(found)
     return found
-
-
-def broken_image_links(pattern: str) -> list[Path]:
-    """The links to nothing with an image's name in the folder or among the matches of the
-    pattern ``pattern``: images the user meant, whose file is gone (a purged scratch folder);
-    the run names each and ends with exit code 1, as for an image that cannot be read."""
-    import glob
-
-    path = Path(pattern)
-    if path.is_dir():
-        candidates = [p for p in path.iterdir() if not is_hidden(p)]
-    elif path.exists() or path.is_symlink():
-        return []
-    else:
-        candidates = [Path(p) for p in glob.glob(pattern, recursive=True)]
-    return sorted(
-        p
-        for p in candidates
-        if p.is_symlink() and not p.exists() and p.suffix.lower() in IMAGE_SUFFIXES
-    )
-
-
-def _broken(link: Path) -> str:
-    return f"a broken link (to {os.readlink(link)}, which does not exist)"
 
 
 def _without_earlier_outputs(paths: list[Path], out: Path | None = None) -> list[Path]:
@@ -308,8 +287,9 @@ def run(args: argparse.Namespace) -> int:
     if not 0 <= args.threshold < 1:
         raise ValueError(f"--threshold must be in [0, 1), got {args.threshold}")
     options = prediction_options(args)
-    inputs = collect_inputs(args.input, args.out)
-    broken = [(link, _broken(link)) for link in broken_image_links(args.input)]
+    links: list[Path] = []
+    inputs = collect_inputs(args.input, args.out, links)
+    broken = [(link, link_to_nothing(link)) for link in links]
     output_folder(args.out, make=False)  # before the model loads
     # Images are read one ahead in a thread of their own (decoding releases the GIL): the
     # first while the model loads (or, a single --input file, while the program starts:

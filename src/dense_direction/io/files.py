@@ -21,6 +21,8 @@ __all__ = [
     "files_matching",
     "ignored_entries",
     "is_hidden",
+    "link_to_nothing",
+    "links_to_nothing",
     "listing",
     "mismatched_sizes",
     "of_kind",
@@ -48,8 +50,8 @@ def output_folder(path: str | Path, flag: str = "--out", make: bool = True) -> P
     broken = next((p for p in (path, *path.parents) if p.is_symlink() and not p.exists()), None)
     if broken is not None:
         raise ValueError(
-            f"{flag} {path}: {broken} is a broken link (to {os.readlink(broken)}, which does "
-            f"not exist): make its target, or give another folder"
+            f"{flag} {path}: {broken} is {link_to_nothing(broken)}: make its target, or give "
+            f"another folder"
         )
     file = next((p for p in (path, *path.parents) if p.exists() and not p.is_dir()), None)
     if file is not None:
@@ -105,6 +107,22 @@ def files_in(folder: str | Path, suffixes: Sequence[str]) -> list[Path]:
     ]
 
 
+def link_to_nothing(link: Path) -> str:
+    """``a broken link (to T, which does not exist)``: what a link whose target is gone is."""
+    return f"a broken link (to {os.readlink(link)}, which does not exist)"
+
+
+def links_to_nothing(paths: Iterable[Path], suffixes: Sequence[str]) -> list[Path]:
+    """The links among ``paths`` whose target is gone (a purged scratch folder, a moved
+    dataset) and whose name has one of ``suffixes``, sorted: files the user meant, which a
+    listing of files cannot return. Hidden ones are left out, as from every listing."""
+    return sorted(
+        p
+        for p in paths
+        if p.is_symlink() and not p.exists() and p.suffix.lower() in suffixes and not is_hidden(p)
+    )
+
+
 def ignored_entries(folder: str | Path, kept: Iterable[Path], what: str = "image") -> str | None:
     """One line naming what ``folder`` holds besides the files ``kept`` (files of other
     kinds, hidden ones, and subfolders, which are not searched), or None: ``ignored in F: 2
@@ -157,30 +175,51 @@ def files_by_stem(
     suffixes: Sequence[str],
     what: str,
     report: Callable[[str], None] | None = None,
+    broken: list[Path] | None = None,
 ) -> dict[str, str]:
     """Files of ``folder`` with one of ``suffixes``, by stem (hidden ones, named with a leading
     dot, left out and reported as :func:`ignored_entries` says). Two files with the same stem,
     a missing folder or a folder without such files are errors. ``report`` (e.g. ``print``)
-    is given the :func:`ignored_entries` line of the folder, where it holds anything else."""
+    is given the :func:`ignored_entries` line of the folder, where it holds anything else.
+    ``broken``, where given, receives the folder's :func:`links_to_nothing` with one of
+    ``suffixes``, for the caller to count as failed (not named "ignored")."""
     path = existing_folder(folder, what, f"a folder of {what} files")
     found = files_in(path, suffixes)
-    if report is not None and (line := ignored_entries(path, found, what)):
+    gone = [] if broken is None else links_to_nothing(path.iterdir(), suffixes)
+    if report is not None and (line := ignored_entries(path, found + gone, what)):
         report(line)  # also before the error below: the images may be in a subfolder
     if not found:
-        raise FileNotFoundError(f"no {what} files ({', '.join(suffixes)}) in {path}")
+        raise FileNotFoundError(f"no {what} files ({', '.join(suffixes)}) in {path}" + _gone(gone))
     check_unique_stems(found, what)
+    if broken is not None:
+        broken.extend(gone)
     return {f.stem: str(f) for f in found}
 
 
-def files_matching(pattern: str) -> list[Path]:
+def files_matching(
+    pattern: str, broken: list[Path] | None = None, suffixes: Sequence[str] = ()
+) -> list[Path]:
     """The files the glob ``pattern`` matches (``**`` reaches subfolders), sorted; an error
-    when it matches none."""
+    when it matches none. ``broken``, where given, receives the matched
+    :func:`links_to_nothing` with one of ``suffixes``, for the caller to count as failed."""
     import glob
 
-    matched = sorted(Path(p) for p in glob.glob(pattern, recursive=True) if Path(p).is_file())
+    paths = [Path(p) for p in glob.glob(pattern, recursive=True)]
+    matched = sorted(p for p in paths if p.is_file())
+    gone = [] if broken is None else links_to_nothing(paths, suffixes)
     if not matched:
-        raise FileNotFoundError(f"no file matches {pattern!r}")
+        raise FileNotFoundError(f"no file matches {pattern!r}" + _gone(gone))
+    if broken is not None:
+        broken.extend(gone)
     return matched
+
+
+def _gone(links: Sequence[Path]) -> str:
+    """`` (only links to nothing: a.png -> /gone/a.png)`` for the "no files" errors."""
+    if not links:
+        return ""
+    shown = listing([f"{p} -> {os.readlink(p)}" for p in links], 4)
+    return f" (only {counted(len(links), 'broken link')}, to nothing: {shown})"
 
 
 def of_kind(
