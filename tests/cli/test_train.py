@@ -134,6 +134,32 @@ def test_positive_labels_choose_the_structure_in_training_and_validation(tmp_pat
         assert _first_mask(loader.dataset).sum() == 18 + 16
 
 
+def test_mmseg_label_masks_say_what_their_255_band_is(tmp_path):
+    """mmseg label masks: 1 the line (18 px), 255 a band beside it not to learn from (2 rows
+    of 18 = 36 px). The any-non-zero rule trained the band as structure (54 px) without a
+    word; now such masks are refused until a flag says what 255 is."""
+    from PIL import Image
+
+    folders = _label_folders(tmp_path)
+    for path in (tmp_path / "masks").iterdir():
+        mask = np.zeros((24, 24), np.uint8)
+        mask[4, 2:20] = 1
+        mask[[3, 5], 2:20] = 255
+        Image.fromarray(mask).save(path)
+    with pytest.raises(ValueError, match=r"4 of 4 masks hold exactly the values 0, 1 and 255"):
+        build_config(_train_args(*folders))
+    cfg = build_config(_train_args(*folders, "--ignore-label", "255", "--wide", "off"))
+    for loader in (cfg.train_dataloader, cfg.val_dataloader):
+        labels = _first_mask(loader.dataset)
+        assert (labels == 1).sum() == 18 and (labels == 255).sum() == 36  # 255: mmseg's ignore
+    cfg = build_config(_train_args(*folders, "--positive-labels", "1", "255", "--wide", "off"))
+    assert _first_mask(cfg.train_dataloader.dataset).sum() == 18 + 36
+    with pytest.raises(ValueError, match=r"--ignore-label: label 1 cannot be both ignored"):
+        build_config(_train_args(*folders, "--ignore-label", "1", "--positive-labels", "1"))
+    with pytest.raises(ValueError, match=r"--ignore-label: the ignored label must be .* >= 0"):
+        build_config(_train_args(*folders, "--ignore-label", "-1"))
+
+
 def test_a_synth_split_without_structure_is_an_error(tmp_path):
     # A val split whose masks are all empty (synth --empty 1 can draw that) validated NaN at
     # every validation and saved no best checkpoint, exit code 0.

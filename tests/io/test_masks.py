@@ -7,6 +7,8 @@ from PIL import Image
 from dense_direction.io import (
     binarize_mask,
     empty_masks,
+    ignored_pixels,
+    looks_like_mmseg_labels,
     read_binary_mask,
     read_mask,
 )
@@ -105,3 +107,19 @@ def test_masks_almost_all_structure_are_listed_and_all_so_is_an_error(tmp_path):
     assert mostly_structure(shares) == [str(tmp_path / "c.png")]
     with pytest.raises(ValueError, match=r"all 1 masks are almost all structure.*c\.png"):
         mostly_structure({str(tmp_path / "c.png"): 0.95})
+
+
+def test_mmseg_label_masks_are_told_from_binary_ones():
+    # Exactly 0, 1 and 255 in one channel: mmseg's label masks (255: its ignore index); a
+    # 0/255 mask, a 0/1 mask and a colour mask are none.
+    mmseg = np.array([[0, 1, 255]], np.uint8)
+    assert looks_like_mmseg_labels(mmseg)
+    for other in ([[0, 255, 255]], [[0, 1, 1]], [[0, 1, 2, 255]]):
+        assert not looks_like_mmseg_labels(np.array(other, np.uint8))
+    assert not looks_like_mmseg_labels(np.stack([mmseg] * 3, axis=-1))
+    # Ignored: neither structure (0 in the binary mask) nor background (ignored_pixels).
+    assert binarize_mask(mmseg, ignore=255).tolist() == [[0, 1, 0]]
+    assert ignored_pixels(mmseg, 255).tolist() == [[False, False, True]]
+    assert binarize_mask(mmseg, positive=[1, 255]).tolist() == [[0, 1, 1]]
+    with pytest.raises(ValueError, match=r"--ignore-label\) needs single-channel masks"):
+        ignored_pixels(np.zeros((2, 2, 3), np.uint8), 255)

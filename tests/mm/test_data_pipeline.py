@@ -347,7 +347,11 @@ def test_deep_and_float_masks_keep_their_structure_through_trains_pipeline(tmp_p
                            ([300], {"deep": [], "float": [], "labels": [6]})):  # fmt: skip
         names = ["labels"] if positive else ["deep", "float", "labels"]
         dataset = DATASETS.build(
-            dict(folders, names=names, pipeline=adapt_pipeline(steps, positive))
+            dict(
+                folders,
+                names=names,
+                pipeline=adapt_pipeline(steps, positive and {"positive_labels": positive}),
+            )
         )
         for i, name in enumerate(names):
             seg = dataset[i]["gt_seg_map"]

@@ -9,7 +9,7 @@ from typing import Any
 
 from dense_direction.cli._wide import direction_head_slot
 
-__all__ = ["adapt_pipeline", "datasets", "own_image_loader", "validation"]
+__all__ = ["adapt_pipeline", "datasets", "mask_labels", "own_image_loader", "validation"]
 
 
 def _direction_loss(cfg: Any) -> dict:
@@ -36,17 +36,23 @@ def own_image_loader(pipeline: list) -> list:
     return steps
 
 
-def adapt_pipeline(
-    pipeline: list, positive_labels: list[int] | None = None, crop: int | None = None
-) -> list:
+def mask_labels(args: argparse.Namespace) -> dict:
+    """The label options of ``BinarizeAnnotations`` that the flags give (``--positive-labels``,
+    ``--ignore-label``), those not given left out."""
+    given = dict(positive_labels=args.positive_labels, ignore_label=args.ignore_label)
+    return {key: value for key, value in given.items() if value is not None}
+
+
+def adapt_pipeline(pipeline: list, labels: dict | None = None, crop: int | None = None) -> list:
     """``pipeline`` as ``train`` runs it: images read by :func:`own_image_loader`, masks
-    binarised by ``positive_labels`` when given, and ``MaskGuidedRandomCrop`` to ``crop``.
-    The validation pipeline uses it too; the training pipeline is then wrapped by
-    :func:`~dense_direction.mm.caching.cache_loading` (files decoded once per process)."""
+    binarised with the label options ``labels`` (:func:`mask_labels`), and
+    ``MaskGuidedRandomCrop`` to ``crop``. The validation pipeline uses it too; the training
+    pipeline is then wrapped by :func:`~dense_direction.mm.caching.cache_loading` (files
+    decoded once per process)."""
     steps = []
     for step in own_image_loader(pipeline):
-        if step["type"] == "BinarizeAnnotations" and positive_labels is not None:
-            step = dict(step, positive_labels=list(positive_labels))
+        if step["type"] == "BinarizeAnnotations" and labels:
+            step = dict(step, **labels)
         elif step["type"] == "MaskGuidedRandomCrop" and crop is not None:
             step = dict(step, crop_size=(crop, crop))
         steps.append(step)
@@ -61,7 +67,7 @@ def validation(args: argparse.Namespace, cfg: Any) -> tuple[list, list, str]:
             dict(type="LoadMask"),
             dict(type="BinarizeAnnotations"),
         ],
-        args.positive_labels,
+        mask_labels(args),
     )
     if args.data is not None:
         return (
@@ -209,16 +215,16 @@ def _check_crop_fits(crop: int, images: list) -> None:
         )
 
 
-def _read_pairs(
-    images: list[str], masks: list[str], positive: list[int] | None
-) -> dict[str, float]:
+def _read_pairs(images: list[str], masks: list[str], labels: dict) -> dict[str, float]:
     """Decode every image and mask once before training, every file that cannot be read named
     in one error (a truncated file, its header intact, stopped the run when its batch or its
     validation came, one file per attempt); the structure share of each mask, by path, from
-    that one reading (:func:`~dense_direction.io.structure_shares`)."""
+    that one reading (:func:`~dense_direction.io.structure_shares`, with the label options
+    ``labels``, :func:`mask_labels`)."""
     from dense_direction.io import listing, read_image, structure_shares
 
-    bad, shares = [], {}
+    bad, shares, mmseg_like = [], {}, []
+    rule = dict(positive=labels.get("positive_labels"), ignore=labels.get("ignore_label"))
     for path in images:
         try:
             read_image(path)
@@ -226,13 +232,21 @@ def _read_pairs(
             bad.append(str(err))
     for path in masks:
         try:
-            shares.update(structure_shares([path], positive=positive))
+            shares.update(structure_shares([path], **rule, mmseg_like=mmseg_like))
         except (ValueError, OSError) as err:
             bad.append(str(err))
     if bad:
         raise ValueError(
             f"{len(bad)} of the {len(images) + len(masks)} images and masks cannot be read: "
             f"{listing(bad, 4)}"
+        )
+    if mmseg_like and not labels:
+        # Trained by the any-non-zero rule, mmseg's ignore band (255) became structure.
+        raise ValueError(
+            f"{len(mmseg_like)} of {len(masks)} masks hold exactly the values 0, 1 and 255 "
+            f"({listing(mmseg_like, 4)}), as mmseg's label masks do, where 255 marks pixels "
+            f"to leave out: say what 255 is: --ignore-label 255 (learned from by no loss) "
+            f"or --positive-labels 1 255 (structure, as 1 is)"
         )
     return shares
 
@@ -254,7 +268,7 @@ def _check_held_out_pairs(args: argparse.Namespace, stems: list[str], held_out: 
 
     images, masks = paired_files(args.images, args.masks)
     positive = args.positive_labels
-    shares = _read_pairs([images[s] for s in stems], [masks[s] for s in stems], positive)
+    shares = _read_pairs([images[s] for s in stems], [masks[s] for s in stems], mask_labels(args))
     mismatched = mismatched_sizes((images[s], masks[s]) for s in stems)
     if mismatched:
         raise ValueError(

@@ -18,10 +18,10 @@ from dense_direction.cli._train_checks import (
     check_same_network,
     check_same_training,
 )
-from dense_direction.cli._train_data import adapt_pipeline, datasets, validation
+from dense_direction.cli._train_data import adapt_pipeline, datasets, mask_labels, validation
 from dense_direction.cli._wide import WIDE_MODES, configure_wide
 from dense_direction.hardware import PRECISIONS, data_workers
-from dense_direction.io import output_folder
+from dense_direction.io import check_ignore_label, output_folder
 
 HELP = "train a direction model from images and masks (no config needed)"
 #: Iterations without --iters; with --time-budget only the first plan (the budget decides).
@@ -45,6 +45,14 @@ def add_parser(parser: argparse.ArgumentParser) -> None:
         help="label masks: only these values are structure, all others background, in "
         "--masks and --val-masks alike (masks must be single-channel: gray or palette "
         "PNG/TIFF)",
+    )
+    data.add_argument(
+        "--ignore-label",
+        type=int,
+        metavar="LABEL",
+        help="a mask value that is neither structure nor background, learned from by no loss "
+        "(mmseg's label masks: 255 along uncertain edges); single-channel masks. Masks of "
+        "exactly 0, 1 and 255 need it or --positive-labels",
     )
     data.add_argument(
         "--val-images",
@@ -151,8 +159,14 @@ def check_arguments(args: argparse.Namespace) -> None:
     """Contradicting or impossible arguments are an error before anything is built."""
     if args.data is not None:
         given = [f"--{f.replace('_', '-')}" for f in FOLDER_FLAGS if getattr(args, f) is not None]
-        if args.positive_labels is not None:
-            given.append("--positive-labels")
+        given += [
+            flag
+            for flag, value in (
+                ("--positive-labels", args.positive_labels),
+                ("--ignore-label", args.ignore_label),
+            )
+            if value is not None
+        ]
         if given:
             raise ValueError(f"--data names its own folders and masks; drop {', '.join(given)}")
     if args.init is not None and args.resume:
@@ -171,6 +185,10 @@ def check_arguments(args: argparse.Namespace) -> None:
         raise ValueError(
             f"--positive-labels are mask values, >= 0; got {min(args.positive_labels)}"
         )
+    try:
+        check_ignore_label(args.ignore_label, args.positive_labels)
+    except ValueError as err:
+        raise ValueError(f"--ignore-label: {err}") from None
     if args.seed is not None and not 0 <= args.seed < 2**32:  # what numpy's seeding takes
         raise ValueError(f"--seed must be in 0..{2**32 - 1}, got {args.seed}")
     if args.lr is not None and not (math.isfinite(args.lr) and args.lr > 0):
@@ -188,9 +206,7 @@ def build_config(args: argparse.Namespace) -> Any:
     check_arguments(args)
     cfg = load_config(preset_config(args.model), work_dir=args.work_dir)
     configure_wide(cfg, args.wide)
-    train_pipeline = cache_loading(
-        adapt_pipeline(cfg.train_pipeline, args.positive_labels, args.crop)
-    )
+    train_pipeline = cache_loading(adapt_pipeline(cfg.train_pipeline, mask_labels(args), args.crop))
     val_pipeline, evaluator, best = validation(args, cfg)
     train_set, val_set = datasets(args, train_pipeline, val_pipeline)
     workers = data_workers() if args.workers is None else args.workers

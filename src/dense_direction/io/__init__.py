@@ -28,7 +28,10 @@
   An explicit ``threshold`` (a fraction of the type's range: 255 for 8-bit, 65535 for 16-bit,
   1 for float) replaces both. Label masks (``positive``, ``train --positive-labels``): a
   pixel is structure when its value is one of the given labels; they must be single-channel
-  (gray or palette). :func:`empty_masks` finds masks without any structure pixel.
+  (gray or palette). An ignored label (``ignore``, ``train --ignore-label 255``: mmseg's
+  ignore index) is neither structure nor background; masks of exactly 0, 1 and 255
+  (:func:`looks_like_mmseg_labels`) are refused by ``train`` until one of the two says
+  what 255 is. :func:`empty_masks` finds masks without any structure pixel.
 * Pixels are taken as stored: EXIF orientation tags are not applied (images and masks stay on
   the same grid; a warning names a file whose tag asks viewers to turn it). One image per
   file: a multi-page TIFF or an animation is an error naming the file (it is not cut to its
@@ -76,10 +79,14 @@ from dense_direction.io.images import (
 )
 from dense_direction.io.masks import (
     FULL_SHARE,
+    MMSEG_IGNORE,
     binarize_mask,
+    check_ignore_label,
     check_labels,
     empty_masks,
     empty_of,
+    ignored_pixels,
+    looks_like_mmseg_labels,
     mask_rule,
     mostly_structure,
     read_binary_mask,
@@ -92,10 +99,12 @@ __all__ = [
     "FULL_SHARE",
     "IMAGE_SUFFIXES",
     "LOSSY_SUFFIXES",
+    "MMSEG_IGNORE",
     "PERCENTILES",
     "as_rgb_and_no_data",
     "as_rgb_uint8",
     "binarize_mask",
+    "check_ignore_label",
     "check_labels",
     "check_partners",
     "check_unique_stems",
@@ -107,11 +116,13 @@ __all__ = [
     "files_in",
     "files_matching",
     "ignored_entries",
+    "ignored_pixels",
     "image_size",
     "is_hidden",
     "link_to_nothing",
     "links_to_nothing",
     "listing",
+    "looks_like_mmseg_labels",
     "mask_rule",
     "mismatched_sizes",
     "mostly_structure",

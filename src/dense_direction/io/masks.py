@@ -13,11 +13,15 @@ from dense_direction.io.images import LOSSY_SUFFIXES, read_pixels
 
 __all__ = [
     "FULL_SHARE",
+    "MMSEG_IGNORE",
     "binarize_mask",
+    "check_ignore_label",
     "check_labels",
     "check_mask_rule",
     "empty_masks",
     "empty_of",
+    "ignored_pixels",
+    "looks_like_mmseg_labels",
     "mask_rule",
     "mostly_structure",
     "read_binary_mask",
@@ -83,12 +87,56 @@ def _labels(mask: np.ndarray, positive: Sequence[int]) -> np.ndarray:
     return np.isin(mask.reshape(mask.shape[:2]), np.asarray(list(positive)))
 
 
+#: The value mmseg's label masks give pixels that no loss may learn from (its ignore_index).
+MMSEG_IGNORE = 255
+
+
+def looks_like_mmseg_labels(mask: np.ndarray) -> bool:
+    """Whether ``mask`` (as read) holds exactly the values 0, 1 and 255, in one channel: an
+    mmseg label mask whose 255 marks pixels to leave out (a band along uncertain edges), which
+    the any-non-zero rule would train as structure. A 0/255 or a 0/1 mask is not one."""
+    mask = np.asarray(mask)
+    if mask.ndim != 2 or not np.issubdtype(mask.dtype, np.integer):
+        return False
+    return bool(np.array_equal(np.unique(mask), [0, 1, MMSEG_IGNORE]))
+
+
+def check_ignore_label(ignore: int | None, positive: Sequence[int] | None = None) -> None:
+    """An ignored label value is a whole number >= 0, and not also a structure label."""
+    if ignore is None:
+        return
+    if isinstance(ignore, bool) or not isinstance(ignore, numbers.Integral) or ignore < 0:
+        raise ValueError(f"the ignored label must be a mask value, an integer >= 0; got {ignore!r}")
+    if positive is not None and ignore in positive:
+        raise ValueError(
+            f"label {ignore} cannot be both ignored and structure (--ignore-label and "
+            f"--positive-labels): give it to one of them"
+        )
+
+
+def ignored_pixels(mask: np.ndarray, ignore: int | None) -> np.ndarray | None:
+    """Where ``mask`` (as read) holds the value ``ignore``: pixels neither structure nor
+    background, left out of every loss (None for none). Needs a single-channel mask."""
+    if ignore is None:
+        return None
+    mask = np.asarray(mask)
+    if mask.ndim == 3 and mask.shape[2] in (2, 4):  # gray + alpha: the value is the first
+        mask = mask[..., :-1]
+    if mask.ndim == 3 and mask.shape[2] > 1:
+        raise ValueError(
+            f"an ignored label value (--ignore-label) needs single-channel masks (gray or "
+            f"palette), got {mask.shape[2]} channels"
+        )
+    return mask.reshape(mask.shape[:2]) == ignore
+
+
 def binarize_mask(
     mask: np.ndarray,
     threshold: float | None = None,
     invert: bool = False,
     lossy: bool = False,
     positive: Sequence[int] | None = None,
+    ignore: int | None = None,
 ) -> np.ndarray:
     """0/1 uint8 ``(H, W)`` structure mask by the mask rule (module docstring).
 
@@ -101,9 +149,13 @@ def binarize_mask(
         lossy: the mask comes from a lossy file (JPEG, see :data:`LOSSY_SUFFIXES`).
         positive: label values that are structure (all others are background); replaces
             ``threshold`` and ``lossy``; the mask must have one channel.
+        ignore: a label value that is neither (mmseg's 255: :data:`MMSEG_IGNORE`): 0 here,
+            whatever the rule says; :func:`ignored_pixels` finds those pixels for the
+            training pipeline, which leaves them out of every loss.
     """
     check_mask_rule(threshold, positive)
     mask = np.asarray(mask)
+    ignored = ignored_pixels(mask, ignore)
     transparent = None
     if mask.ndim == 3 and mask.shape[2] in (2, 4):
         # Nothing is drawn where alpha is 0, whatever colour is stored there (paint programs
@@ -126,6 +178,8 @@ def binarize_mask(
     binary = binary != invert
     if transparent is not None:
         binary &= ~transparent
+    if ignored is not None:
+        binary &= ~ignored
     return binary.astype(np.uint8)
 
 
@@ -134,13 +188,19 @@ def read_binary_mask(
     threshold: float | None = None,
     invert: bool = False,
     positive: Sequence[int] | None = None,
+    ignore: int | None = None,
+    mmseg_like: list[str] | None = None,
 ) -> np.ndarray:
     """A mask file as ``(H, W)`` 0/1 uint8 by the mask rule (:func:`binarize_mask`; JPEG files
-    count as lossy). A mask the rule cannot apply to is an error naming the file."""
+    count as lossy). A mask the rule cannot apply to is an error naming the file.
+    ``mmseg_like``, where given, receives the path when the file
+    :func:`looks_like_mmseg_labels`."""
     lossy = Path(path).suffix.lower() in LOSSY_SUFFIXES
     mask = read_mask(path)
+    if mmseg_like is not None and looks_like_mmseg_labels(mask):
+        mmseg_like.append(str(path))
     try:
-        return binarize_mask(mask, threshold, invert, lossy, positive)
+        return binarize_mask(mask, threshold, invert, lossy, positive, ignore)
     except ValueError as err:
         raise ValueError(f"{path}: {err}") from err
 
@@ -166,9 +226,15 @@ def structure_shares(
     threshold: float | None = None,
     invert: bool = False,
     positive: Sequence[int] | None = None,
+    ignore: int | None = None,
+    mmseg_like: list[str] | None = None,
 ) -> dict[str, float]:
-    """The share of structure pixels (by the mask rule) of each mask file, by its path."""
-    return {str(p): float(read_binary_mask(p, threshold, invert, positive).mean()) for p in paths}
+    """The share of structure pixels (by the mask rule) of each mask file, by its path.
+    ``mmseg_like``: as :func:`read_binary_mask`'s."""
+    return {
+        str(p): float(read_binary_mask(p, threshold, invert, positive, ignore, mmseg_like).mean())
+        for p in paths
+    }
 
 
 def empty_of(

@@ -32,7 +32,7 @@ from dense_direction.io import (
     read_mask,
 )
 from dense_direction.io.directions import read_direction_map
-from dense_direction.io.masks import check_mask_rule
+from dense_direction.io.masks import check_ignore_label, check_mask_rule, ignored_pixels
 from dense_direction.losses.medial import check_medial_options
 from dense_direction.mm.flip import DIRECTIONS_GRID_KEY, check_directions_grid, mark_grid
 from dense_direction.transforms import (
@@ -138,7 +138,8 @@ class BinarizeAnnotations(BaseTransform):
     any non-zero value (any channel) is structure; JPEG masks (``seg_map_path``) above half
     range. The reference accepted only 0/255 masks; ``threshold`` (a fraction of the type's
     range), ``invert`` and ``positive_labels`` (label values that are structure, in
-    single-channel label masks) are optional additions.
+    single-channel label masks) are optional additions, as is ``ignore_label``: pixels of
+    that value (mmseg's 255) become :data:`IGNORE_INDEX`, learned from by no loss.
 
     Where :class:`LoadImage` found no value in the image (``img_no_data``) the label becomes
     :data:`IGNORE_INDEX`: the mask cannot say what an image without values shows, so neither
@@ -152,20 +153,27 @@ class BinarizeAnnotations(BaseTransform):
         threshold: float | None = None,
         invert: bool = False,
         positive_labels: Sequence[int] | None = None,
+        ignore_label: int | None = None,
     ) -> None:
         self.threshold, self.invert = threshold, invert
         self.positive = None if positive_labels is None else tuple(positive_labels)
         check_mask_rule(threshold, self.positive)  # in the config, not at the first sample
+        check_ignore_label(ignore_label, self.positive)
+        self.ignore_label = ignore_label
 
     def transform(self, results: dict) -> dict:
         _check_sizes(results)
         lossy = Path(str(results.get("seg_map_path", ""))).suffix.lower() in LOSSY_SUFFIXES
         try:
+            mask = results["gt_seg_map"]
             binary = binarize_mask(
-                results["gt_seg_map"], self.threshold, self.invert, lossy, self.positive
+                mask, self.threshold, self.invert, lossy, self.positive, self.ignore_label
             )
+            ignored = ignored_pixels(mask, self.ignore_label)
         except ValueError as err:
             raise ValueError(f"{_sample_name(results)}: {err}") from err
+        if ignored is not None:
+            binary[ignored] = IGNORE_INDEX
         missing = results.pop(NO_DATA_KEY, None)
         if missing is not None:
             if missing.shape != binary.shape:
