@@ -406,6 +406,22 @@ def test_a_float_images_pixels_without_a_value_get_no_direction(tmp_path, capsys
     assert (np.asarray(Image.open(out / "holes_confidence.png"))[hole] == 0).all()
 
 
+def test_a_tile_without_data_gets_no_direction_and_does_not_fail(tmp_path, capsys):
+    # The edge tile of a mosaic, every pixel the declared no-data value: "the image has no
+    # finite pixel value", a failed image and exit code 1 for a batch of tiles.
+    tifffile = pytest.importorskip("tifffile")
+    from dense_direction.cli.main import main
+
+    nodata = [(42113, "s", 0, "0", True)]
+    tifffile.imwrite(tmp_path / "edge.tif", np.zeros((40, 48), np.uint16), extratags=nodata)
+    out = tmp_path / "out"
+    argv = ["predict", "--input", str(tmp_path / "edge.tif"), "--out", str(out), "--no-tta"]
+    with pytest.warns(UserWarning, match=r"edge\.tif: no pixel has a value"):
+        assert main(argv) == 0
+    assert np.isnan(np.load(out / "edge_angles.npy")).all()
+    assert not np.asarray(Image.open(out / "edge_confidence.png")).any()
+
+
 def test_the_transparent_pixels_of_an_rgba_image_get_no_direction(tmp_path, capsys):
     # A photograph exported with its outside transparent over black: no direction there, as
     # for a float image's NaN (before, the black was read, and its border as an edge).

@@ -206,14 +206,20 @@ def test_an_exif_rotation_is_not_applied_but_said(tmp_path):
 
 
 @pytest.mark.parametrize("value", [np.nan, np.inf])
-def test_an_image_without_a_finite_pixel_is_refused(value):
-    from dense_direction.io import as_rgb_uint8
+def test_an_image_without_a_finite_pixel_has_no_value_anywhere(value):
+    # A mosaic's edge tile holds no data at all: it was an error ("no finite pixel value")
+    # that failed its image; now it is an image whose every pixel has no value, which
+    # predict gives no direction anywhere.
+    from dense_direction.io import as_rgb_and_no_data
 
-    with pytest.raises(ValueError, match="no finite pixel value"):
-        as_rgb_uint8(np.full((4, 5), value, np.float32))
+    with pytest.warns(UserWarning, match=r"no pixel has a value \(all 20 are NaN or infinite"):
+        rgb, missing = as_rgb_and_no_data(np.full((4, 5), value, np.float32))
+    assert missing.all() and rgb.shape == (4, 5, 3) and not rgb.any()
     partly = np.full((4, 5), value, np.float32)
     partly[0, 0] = 1.0
-    assert as_rgb_uint8(partly).shape == (4, 5, 3)  # some finite pixels: used
+    with pytest.warns(UserWarning, match=r"19 of 20 pixels \(95 %\)"):
+        rgb, missing = as_rgb_and_no_data(partly)
+    assert missing.sum() == 19 and not missing[0, 0]
 
 
 def test_a_two_channel_image_whose_second_channel_varies_is_named(tmp_path):

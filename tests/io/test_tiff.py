@@ -81,6 +81,56 @@ def test_a_geotiff_no_data_value_is_no_data(tmp_path):
     assert missing.sum() == 1 and missing[0, 0]
 
 
+@pytest.mark.parametrize("nodata", ["-3.4e+38", "-3.40282346638529e+38", "0.1"])
+def test_a_float32_no_data_value_is_compared_as_float32(tmp_path, nodata):
+    # GDAL stores the float32 nearest to the tag's text; the float64 of the text is not it,
+    # so none of these holes were found and -3.4e38 set the range (the rest read as white).
+    dem = 250 + 8 * _fibres(np.float32, 0, 1)
+    dem[:, :6] = np.float32(float(nodata))
+    tifffile.imwrite(tmp_path / "dem.tif", dem, extratags=[(42113, "s", 0, nodata, True)])
+    with pytest.warns(UserWarning, match=r"192 of 1280 pixels .* no-data value"):
+        rgb, missing = read_image_and_no_data(tmp_path / "dem.tif")
+    assert missing[:, :6].all() and not missing[:, 6:].any()
+    assert np.ptp(rgb[:, 6:]) > 200  # the terrain spans the range
+
+
+def test_an_8_bit_image_with_a_no_data_value_keeps_its_values(tmp_path):
+    # The README: 8-bit images are used as they are. With GDAL_NODATA they went through
+    # float64 and were stretched by percentiles (60..139 read as 0..255), while an 8-bit
+    # image with transparent holes kept its values: both routes now agree.
+    gray = np.tile(np.arange(60, 140, dtype=np.uint8), (8, 1))
+    gray[:, :4] = 0
+    tifffile.imwrite(tmp_path / "u8.tif", gray, extratags=[(42113, "s", 0, "0", True)])
+    with pytest.warns(UserWarning, match=r"32 of 640 pixels"):
+        rgb, missing = read_image_and_no_data(tmp_path / "u8.tif")
+    assert missing[:, :4].all() and missing.sum() == 32
+    np.testing.assert_array_equal(rgb[:, 4:, 0], gray[:, 4:])
+    assert (rgb[:, :4] == 102).all()  # the holes: the others' median, 101.5, rounded
+
+
+def test_a_no_data_value_the_type_cannot_hold_marks_nothing(tmp_path):
+    # -9999 in uint16 wrapped around to 55537 when cast; no pixel may hold it.
+    image = np.full((4, 5), 55537, np.uint16)
+    image[0, 0] = 100
+    tifffile.imwrite(tmp_path / "u16.tif", image, extratags=[(42113, "s", 0, "-9999", True)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _, missing = read_image_and_no_data(tmp_path / "u16.tif")
+    assert missing is None
+
+
+def test_a_tile_that_is_all_no_data_reads_as_no_value_anywhere(tmp_path):
+    # An edge tile of a mosaic: "the image has no finite pixel value", a failed image.
+    tifffile.imwrite(
+        tmp_path / "edge.tif",
+        np.zeros((6, 7, 4), np.uint16),
+        extratags=[(42113, "s", 0, "0", True)],
+    )
+    with pytest.warns(UserWarning, match=r"no pixel has a value \(all 42 are the no-data value 0"):
+        rgb, missing = read_image_and_no_data(tmp_path / "edge.tif")
+    assert missing.all() and not rgb.any()
+
+
 def test_reduced_resolution_pages_are_not_a_stack(tmp_path):
     # A Cloud-Optimized GeoTIFF or a slide scanner's file: one full image and its overview
     # (NewSubfileType 1) as a second page. It was refused as "2 images (a z-stack ...)".

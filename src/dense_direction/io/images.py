@@ -13,10 +13,10 @@ from PIL import Image
 from dense_direction.io.no_data import (
     UNDECLARED,
     Declared,
-    blank_nodata,
     colour_channels,
     fill_transparent,
     no_data,
+    nodata_pixels,
     transparent,
     warn_no_data,
 )
@@ -186,9 +186,13 @@ def image_size(path: str | Path) -> tuple[int, int]:
         return _read_raw(path)[0].shape[:2]  # names the file if it is unreadable
 
 
-def to_uint8(array: np.ndarray) -> np.ndarray:
+def to_uint8(array: np.ndarray, excluded: np.ndarray | None = None) -> np.ndarray:
     """uint8 values of an image of any depth, by the rule in the module docstring: uint8 as
-    is, bool as 0/255, anything else by its per-image percentile range."""
+    is, bool as 0/255, anything else by its per-image percentile range. ``excluded``
+    ``(H, W)``: pixels without a value (no-data, transparent), which take no part in the
+    range (their output is of no use: the caller fills them); NaN and infinite values do
+    not either and read as the median of the others. Scaled a block of rows at a time: the
+    float copies of a large image (a 6000² 16-bit tile) are what made reading it take GBs."""
     array = np.asarray(array)
     if array.dtype == np.uint8:
         return array
@@ -196,20 +200,60 @@ def to_uint8(array: np.ndarray) -> np.ndarray:
         return array.astype(np.uint8) * 255
     if not (np.issubdtype(array.dtype, np.integer) or np.issubdtype(array.dtype, np.floating)):
         raise ValueError(f"image values must be integers or floats, got {array.dtype}")
-    values = array.astype(np.float64)
-    finite = np.isfinite(values)
-    if not finite.any():
+    valued = _valued(array, excluded)
+    if not valued.size:
         return np.zeros(array.shape, np.uint8)
-    low, high = np.percentile(values[finite], PERCENTILES)
+    low, high = _percentiles(valued, PERCENTILES)
     if high <= low:  # (nearly) constant: fall back to the full range of the values
-        low, high = values[finite].min(), values[finite].max()
+        low, high = float(valued.min()), float(valued.max())
     if high <= low:
         return np.zeros(array.shape, np.uint8)
     # Pixels without a value (NaN, infinite: no data) take the median of the others, not the
     # darkest value: a hole of black in a bright image would be read as edges all round it.
-    fill = np.median(values[finite]) if not finite.all() else low
-    scaled = (np.where(finite, values, fill) - low) / (high - low)
-    return np.round(np.clip(scaled, 0, 1) * 255).astype(np.uint8)
+    floating = np.issubdtype(array.dtype, np.floating)
+    fill = float(np.median(valued)) if floating and not np.isfinite(array).all() else low
+    out = np.empty(array.shape, np.uint8)
+    rows = max(1, _BLOCK // max(1, array[:1].size))
+    for start in range(0, array.shape[0], rows):
+        block = array[start : start + rows].astype(np.float64)
+        if floating:
+            block[~np.isfinite(block)] = fill
+        block -= low
+        block /= high - low
+        np.clip(block, 0, 1, out=block)
+        block *= 255
+        out[start : start + rows] = np.round(block, out=block)
+    return out
+
+
+#: Values scaled at a time by :func:`to_uint8` (8 MB of float64).
+_BLOCK = 1 << 20
+
+
+def _valued(array: np.ndarray, excluded: np.ndarray | None) -> np.ndarray:
+    """The values of ``array`` that set its range: finite ones, outside ``excluded``; flat,
+    in the array's own type (a float64 copy of a large image is GBs)."""
+    values = array if excluded is None else array[~excluded]
+    if np.issubdtype(array.dtype, np.floating):
+        finite = np.isfinite(values)
+        if not finite.all():
+            return values[finite]
+    return values.ravel()
+
+
+def _percentiles(values: np.ndarray, percents: tuple[float, ...]) -> tuple[float, ...]:
+    """NumPy's linear percentiles of flat ``values``, found by partitioning them in their own
+    type and interpolated in float64 (``np.percentile`` of a float32 array interpolates in
+    float32; of a float64 copy it costs 8 bytes a value)."""
+    n = values.size
+    positions = [p / 100 * (n - 1) for p in percents]
+    lows = [int(np.floor(x)) for x in positions]
+    picked = np.partition(values, sorted({i for lo in lows for i in (lo, min(lo + 1, n - 1))}))
+    result = []
+    for x, lo in zip(positions, lows, strict=True):
+        a, b = float(picked[lo]), float(picked[min(lo + 1, n - 1)])
+        result.append(a + (x - lo) * (b - a))
+    return tuple(result)
 
 
 def as_rgb_uint8(image: np.ndarray, source: str = "the image") -> np.ndarray:
@@ -246,26 +290,35 @@ def as_rgb_and_no_data(
             DenseDirectionWarning,
             stacklevel=2,
         )
-    if declared.nodata is not None:
-        image = blank_nodata(image, declared)
-    missing = no_data(image, declared.alpha)  # before alpha is dropped
+    hole = nodata_pixels(image, declared.nodata)  # before alpha is dropped
+    missing = _either(no_data(image, declared.alpha), hole)
     clear = None if missing is None else transparent(image, declared.alpha)
     image = colour_channels(image)
     if image.ndim == 3 and image.shape[2] == 1:
         image = image[..., 0]
-    if image.ndim == 2:
-        image = np.repeat(image[..., None], 3, axis=2)
-    if image.ndim != 3 or image.shape[2] != 3 or 0 in image.shape:
+    if image.ndim not in (2, 3) or (image.ndim == 3 and image.shape[2] != 3) or not image.size:
         raise ValueError(f"image must be (H, W), (H, W, 1|2|3|4) with H, W > 0, got shape {given}")
-    if np.issubdtype(image.dtype, np.floating) and not np.isfinite(image).any():
-        # It would become a black picture, and its prediction that of a black picture.
-        raise ValueError("the image has no finite pixel value (all NaN or infinite)")
     if missing is not None:
-        warn_no_data(source, missing, clear, declared.nodata)
-    if clear is not None and image.dtype != np.uint8:  # no part in the range, the median
-        image = np.where(clear[..., None], np.nan, image.astype(np.float64))
-    rgb = np.array(to_uint8(image), order="C", copy=True)  # owned and writable
-    return (rgb if clear is None else fill_transparent(rgb, clear)), missing
+        warn_no_data(source, missing, clear, declared.nodata if hole is not None else None)
+    # The pixels without a value take no part in the range and read as the median colour of
+    # the others (an 8-bit image's values stay as they are: no stretch for a declared hole).
+    # Gray is scaled before it becomes three channels: a third of the float copies.
+    scaled = to_uint8(image, missing)
+    rgb = np.repeat(scaled[..., None], 3, axis=2) if scaled.ndim == 2 else scaled.copy(order="C")
+    return (rgb if missing is None else _filled(rgb, missing)), missing
+
+
+def _either(a: np.ndarray | None, b: np.ndarray | None) -> np.ndarray | None:
+    return a if b is None else b if a is None else a | b
+
+
+def _filled(rgb: np.ndarray, missing: np.ndarray) -> np.ndarray:
+    """``rgb`` with its pixels without a value set to the median colour of the others (0
+    where none has one: predict then gives no direction anywhere)."""
+    if missing.all():
+        rgb[...] = 0
+        return rgb
+    return fill_transparent(rgb, missing)
 
 
 def read_image(path: str | Path) -> np.ndarray:

@@ -21,10 +21,10 @@ from dense_direction.notices import DenseDirectionWarning
 __all__ = [
     "UNDECLARED",
     "Declared",
-    "blank_nodata",
     "colour_channels",
     "fill_transparent",
     "no_data",
+    "nodata_pixels",
     "transparent",
     "warn_no_data",
 ]
@@ -49,16 +49,36 @@ class Declared:
 UNDECLARED = Declared()
 
 
-def blank_nodata(image: np.ndarray, declared: Declared) -> np.ndarray:
-    """``image`` as float64 with NaN in the colour channels of the pixels whose colour
-    channels all hold ``declared.nodata`` (one band of a colour pixel at 0 is a dark colour,
-    not a hole); alpha is kept."""
-    values = np.asarray(image, np.float64).copy()
-    colour = colour_channels(values)
-    hole = colour == declared.nodata
+def nodata_pixels(image: np.ndarray, nodata: float | None) -> np.ndarray | None:
+    """``(H, W)`` bool: the pixels of ``image`` whose colour channels all hold ``nodata`` (one
+    band of a colour pixel at 0 is a dark colour, not a hole), or None for none. The value is
+    compared in the image's own type, as GDAL writes it: a float32 raster stores
+    ``-3.4e+38`` as the float32 nearest to it, which the float64 of the tag's text is not;
+    a value the type cannot hold (-9999 in uint16) marks no pixel."""
+    if nodata is None:
+        return None
+    image = np.asarray(image)
+    value = _in_type(nodata, image.dtype)
+    if value is None:
+        return None
+    hole = colour_channels(image) == value
     hole = hole if hole.ndim == 2 else hole.all(axis=2)
-    colour[hole] = np.nan  # a view into values
-    return values
+    return hole if hole.any() else None
+
+
+def _in_type(value: float, dtype: np.dtype) -> np.generic | None:
+    """``value`` as a number of ``dtype``, or None where that type cannot hold it."""
+    if np.issubdtype(dtype, np.floating):
+        with np.errstate(over="ignore"):
+            typed = np.asarray(value).astype(dtype)
+        return typed[()] if np.isfinite(typed) or not np.isfinite(value) else None
+    if np.issubdtype(dtype, np.integer):
+        info = np.iinfo(dtype)
+        whole = float(value).is_integer()
+        return dtype.type(int(value)) if whole and info.min <= value <= info.max else None
+    if dtype == np.bool_ and value in (0, 1):
+        return np.bool_(value)
+    return None
 
 
 def colour_channels(image: np.ndarray) -> np.ndarray:
@@ -118,6 +138,16 @@ def warn_no_data(
     them that are transparent; ``nodata``: the file's no-data value, whose pixels are NaN by
     now)."""
     count, size = int(missing.sum()), missing.size
+    if count == size:
+        warnings.warn(
+            f"{source}: no pixel has a value (all {size} are "
+            + ("NaN or infinite" if nodata is None else f"the no-data value {nodata:g} or NaN")
+            + (", or transparent" if clear is not None else "")
+            + "): predict gives it no direction anywhere (NaN angles, confidence 0)",
+            DenseDirectionWarning,
+            stacklevel=4,
+        )
+        return
     seen = 0 if clear is None else int(clear.sum())
     valueless = "NaN or infinite" if nodata is None else f"the no-data value {nodata:g}, NaN"
     what = (
@@ -128,9 +158,20 @@ def warn_no_data(
         else f"have no value ({count - seen} {valueless}, {seen} transparent)"
     )
     warnings.warn(
-        f"{source}: {count} of {size} pixels ({100 * count / size:.2g} %) {what}: read as the "
+        f"{source}: {count} of {size} pixels ({_percent(count, size)}) {what}: read as the "
         f"median of the others; predict gives them no direction (NaN angle, confidence 0) and "
         f"training does not learn from them",
         DenseDirectionWarning,
         stacklevel=4,
     )
+
+
+def _percent(count: int, size: int) -> str:
+    """``12 %``, ``0.013 %``, ``> 99.9 %``: a share that never reads as all or none when it
+    is not (``1e+02 %`` was printed for 99.999 %)."""
+    share = 100 * count / size
+    if share >= 99.9 and count < size:
+        return "> 99.9 %"
+    if share >= 1:
+        return f"{share:.3g} %"
+    return f"{share:.2g} %" if share >= 0.001 or not count else "< 0.001 %"
