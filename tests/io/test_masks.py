@@ -123,3 +123,26 @@ def test_mmseg_label_masks_are_told_from_binary_ones():
     assert binarize_mask(mmseg, positive=[1, 255]).tolist() == [[0, 1, 1]]
     with pytest.raises(ValueError, match=r"--ignore-label\) needs single-channel masks"):
         ignored_pixels(np.zeros((2, 2, 3), np.uint8), 255)
+
+
+def test_a_palette_mask_of_grays_reads_as_the_grays_a_viewer_shows(tmp_path):
+    # Image.fromarray(rgb).save("m.gif") stores white at index 0 and black at 1: read as
+    # indices, the vessels were background and the background structure (a field-of-view
+    # ROI measured only its outside), without a word.
+    rgb = np.zeros((6, 8, 3), np.uint8)
+    rgb[2:4] = 255
+    Image.fromarray(rgb).save(tmp_path / "m.gif")
+    assert np.asarray(Image.open(tmp_path / "m.gif"))[0, 0] == 1  # (the index of black)
+    mask = read_mask(tmp_path / "m.gif")
+    assert mask.tolist() == rgb[..., 0].tolist()
+    assert read_binary_mask(tmp_path / "m.gif").sum() == 16
+    # A palette of colours is a label map (VOC, mmseg): its indices are the labels.
+    labels = Image.fromarray(np.array([[0, 1, 2]], np.uint8), mode="P")
+    labels.putpalette([0, 0, 0, 128, 0, 0, 0, 128, 0])
+    labels.save(tmp_path / "labels.png")
+    assert read_mask(tmp_path / "labels.png").tolist() == [[0, 1, 2]]
+    # Two indices of one gray keep their indices too: reading the gray would merge them.
+    shared = Image.fromarray(np.array([[0, 1, 2]], np.uint8), mode="P")
+    shared.putpalette([0, 0, 0, 200, 200, 200, 200, 200, 200])
+    shared.save(tmp_path / "shared.png")
+    assert read_mask(tmp_path / "shared.png").tolist() == [[0, 1, 2]]

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
+from PIL import Image
 
 from dense_direction.io.files import listing
 from dense_direction.io.images import LOSSY_SUFFIXES, read_pixels
@@ -31,18 +32,37 @@ __all__ = [
 
 
 def read_mask(path: str | Path) -> np.ndarray:
-    """A mask or label file as stored: ``(H, W)`` or ``(H, W, C)``, values unchanged.
-    An unreadable file is an error that names it."""
+    """A mask or label file as stored: ``(H, W)`` or ``(H, W, C)``, values unchanged, except
+    a palette image whose colours are all grays, one for each index it uses: it reads as
+    those grays (:func:`_gray_palette_as_values`). An unreadable file is an error that names
+    it."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"mask not found: {path}")
     try:
-        return read_pixels(path)
+        return read_pixels(path, _gray_palette_as_values)
     except ValueError as err:  # the reader speaks of images; this file is a mask
         message = str(err)
         if message.startswith(prefix := "cannot read image "):
             message = "cannot read mask " + message[len(prefix) :]
         raise ValueError(message) from err
+
+
+def _gray_palette_as_values(image: Image.Image) -> Image.Image:
+    """A palette image whose used colours are distinct grays as those grays (mode ``L``): a
+    white-on-black picture saved as GIF or palette PNG (``Image.fromarray(rgb).save("m.gif")``)
+    may store white at index 0 and black at 1, which read as indices was the picture inverted
+    (the vessels background, a field-of-view ROI its outside). A palette with colours, or
+    grays shared by two indices, keeps its indices: a label map (VOC, mmseg palettes)."""
+    if image.mode != "P" or "transparency" in image.info:
+        return image
+    used = [index for _, index in image.getcolors(256) or []]
+    palette = image.getpalette() or []
+    colours = [tuple(palette[3 * i : 3 * i + 3]) for i in used]
+    grays = [c[0] for c in colours if len(c) == 3 and c[0] == c[1] == c[2]]
+    if used and len(grays) == len(used) and len(set(grays)) == len(grays):
+        return image.convert("L")
+    return image
 
 
 def _type_range(mask: np.ndarray) -> float:
