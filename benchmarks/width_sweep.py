@@ -41,15 +41,21 @@ REGIONS = ("centerline", "mask")
 TEST_SEED = 1_000  # training data uses seed 0 and the four kinds, never these families
 
 
-def write_test_set(folder: Path, seeds: int, size: int) -> dict[str, dict]:
+def write_test_set(
+    folder: Path, seeds: int, size: int, widths: tuple[int, ...] = BENCHMARK_WIDTHS
+) -> dict[str, dict]:
     """Render the test images into ``folder`` and return their truth, keyed by stem."""
     folder.mkdir(parents=True, exist_ok=True)
     truth = {}
     for family in FAMILIES:
-        for width in BENCHMARK_WIDTHS:
+        for width in widths:
             for seed in range(seeds):
                 sample = generate_width_sample(family, width, size, seed=TEST_SEED + seed)
-                stem = f"{family}_w{width:02d}_s{seed}"
+                stem = (
+                    f"{family}_w{width:03d}_s{seed}"
+                    if width > 99
+                    else f"{family}_w{width:02d}_s{seed}"
+                )
                 Image.fromarray(sample.image).save(folder / f"{stem}.png")
                 truth[stem] = dict(family=family, width=width, sample=sample)
     return truth
@@ -93,15 +99,21 @@ def _regions(sample) -> dict[str, np.ndarray]:  # noqa: ANN001
 
 
 def score(truth: dict[str, dict], predictions: Path, cache: Path) -> dict[str, dict[str, list]]:
-    """Per-pixel errors ``errors[method][region] -> [(family, width, errors)]``."""
+    """Per-pixel errors ``errors[method][region] -> [(family, width, errors)]``; under
+    ``found``, whether the model called each scored pixel structure (confidence >= 0.5)."""
     errors: dict[str, dict[str, list]] = {}
     for stem, item in truth.items():
         sample = item["sample"]
         model = np.load(predictions / output_name(stem, "angles", suffix=".npy"))
+        confidence = np.asarray(Image.open(predictions / output_name(stem, "confidence")))
         regions = _regions(sample)
         per_method = _baseline_errors(stem, sample, regions, cache)
         per_method["model"] = {
             region: angular_error(model, np.nan_to_num(sample.direction), select)
+            for region, select in regions.items()
+        }
+        per_method["found"] = {
+            region: (confidence[select] >= 128).astype(np.float64)
             for region, select in regions.items()
         }
         for method, by_region in per_method.items():
@@ -117,9 +129,12 @@ def _pooled(parts: list, keep) -> np.ndarray:  # noqa: ANN001
     return np.concatenate(chosen) if chosen else np.zeros(0)
 
 
-def summarise(errors: dict[str, dict[str, list]]) -> dict:
-    """Model and best baseline per width, per family and overall, for each pixel set."""
-    groups = {f"w={w}": (lambda f, wd, w=w: wd == w) for w in BENCHMARK_WIDTHS}
+def summarise(
+    errors: dict[str, dict[str, list]], widths: tuple[int, ...] = BENCHMARK_WIDTHS
+) -> dict:
+    """Model and best baseline per width, per family and overall, for each pixel set; with
+    the share of the pixels the model calls structure."""
+    groups = {f"w={w}": (lambda f, wd, w=w: wd == w) for w in widths}
     groups.update({f"family={f}": (lambda fam, wd, f=f: fam == f) for f in FAMILIES})
     groups["all widths 1-32"] = lambda f, wd: wd <= 32
     groups["all"] = lambda f, wd: True
@@ -133,7 +148,13 @@ def summarise(errors: dict[str, dict[str, list]]) -> dict:
                 for name in BASELINES_ALL_WIDTHS
             }
             best = min(baselines, key=lambda n: baselines[n]["mean"])
-            rows[group] = dict(model=model, best_baseline=best, baseline=baselines[best])
+            found = _pooled(errors["found"][region], keep)
+            rows[group] = dict(
+                model=model,
+                best_baseline=best,
+                baseline=baselines[best],
+                found=float(found.mean()) if found.size else float("nan"),
+            )
         report[region] = rows
     return report
 
@@ -143,14 +164,16 @@ def markdown(report: dict) -> str:
     for region, rows in report.items():
         lines += [
             f"\n**{region} pixels** (outside crossings; error in degrees)\n",
-            "| group | pixels | model mean | median | within 10° | best baseline | its mean |",
-            "|---|---|---|---|---|---|---|",
+            "| group | pixels | found | model mean | median | within 10° | best baseline | "
+            "its mean |",
+            "|---|---|---|---|---|---|---|---|",
         ]
         for group, row in rows.items():
             m, b = row["model"], row["baseline"]
             lines.append(
-                f"| {group} | {m['count']} | {m['mean']:.2f} | {m['median']:.2f} | "
-                f"{100 * m['acc@10']:.1f} % | {row['best_baseline']} | {b['mean']:.2f} |"
+                f"| {group} | {m['count']} | {100 * row.get('found', float('nan')):.1f} % | "
+                f"{m['mean']:.2f} | {m['median']:.2f} | {100 * m['acc@10']:.1f} % | "
+                f"{row['best_baseline']} | {b['mean']:.2f} |"
             )
     return "\n".join(lines)
 
@@ -159,6 +182,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("bench_out/width"))
     parser.add_argument("--checkpoint", type=Path, help="a trained model: skip training")
+    parser.add_argument(
+        "--bundled", help="a bundled model's name (predict --model NAME): skip training"
+    )
+    parser.add_argument(
+        "--widths",
+        type=int,
+        nargs="+",
+        default=list(BENCHMARK_WIDTHS),
+        help="structure widths in px (default: 1 to 48); wider ones need a larger --size, "
+        "and name the report (report_w64-128.*)",
+    )
     parser.add_argument("--train-data", type=Path, help="existing synth folder to train on")
     parser.add_argument("--train-num", type=int, default=200, help="training images (200)")
     parser.add_argument("--train-minutes", type=float, default=15.0)
@@ -193,7 +227,7 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     timings = {}
     checkpoint = args.checkpoint
-    if checkpoint is None:
+    if checkpoint is None and args.bundled is None:
         data = args.train_data or args.out / "train_data"
         if not (data / "meta.json").exists():
             cli("synth", "--out", str(data), "--num", str(args.train_num), "--kind", *KINDS)
@@ -208,8 +242,14 @@ def main() -> None:
         cli("train", "--data", str(data), "--work-dir", str(checkpoint), "--overwrite",
             "--time-budget", f"{args.train_minutes:g}", *extra)  # fmt: skip
         timings["train_minutes"] = (time.monotonic() - start) / 60
-    truth = write_test_set(args.out / "test_images", args.seeds, args.size)
+    widths = tuple(args.widths)
+    images = "test_images" if widths == BENCHMARK_WIDTHS else f"test_images_{args.size}"
+    truth = write_test_set(args.out / images, args.seeds, args.size, widths)
     suffix = ("" if args.tta else "_no_tta") + (f"_{args.precision}" if args.precision else "")
+    if widths != BENCHMARK_WIDTHS:
+        suffix += f"_w{min(widths)}-{max(widths)}_{args.size}"
+    if args.bundled:
+        suffix += f"_{args.bundled}"
     predict_flags = []
     if args.scales:
         predict_flags = ["--scales", *(f"{s:g}" for s in args.scales)]
@@ -227,11 +267,12 @@ def main() -> None:
     start = time.monotonic()
     tta = ["--tta" if args.tta else "--no-tta"]
     precision = ["--precision", args.precision] if args.precision else []
-    cli("predict", "--checkpoint", str(checkpoint), "--input", str(args.out / "test_images"),
+    model = ["--model", args.bundled] if args.bundled else ["--checkpoint", str(checkpoint)]
+    cli("predict", *model, "--input", str(args.out / images),
         "--out", str(predictions), *precision, *tta, *predict_flags)  # fmt: skip
     timings["predict_seconds"] = time.monotonic() - start
     cache = (args.cache or args.out / "baseline_cache") / f"size{args.size}"
-    report = summarise(score(truth, predictions, cache))
+    report = summarise(score(truth, predictions, cache), widths)
     report["timings"] = timings
     report["setup"] = dict(vars(args), checkpoint=str(checkpoint), images=len(truth))
     name = f"report{suffix}"

@@ -17,7 +17,7 @@ from dense_direction._tensors import from_array
 from dense_direction.hardware import usable_cores
 from dense_direction.inference.checks import check_network_outputs
 from dense_direction.prediction import class_probability
-from dense_direction.scales import fuse_scales, local_width, scale_weights
+from dense_direction.scales import fuse_scales, local_width, scale_weights, wider_structure
 from dense_direction.tiling import Tile, blend_weights, tiles
 from dense_direction.tta import restore_map, restore_vectors, symmetries, transform_image
 
@@ -180,20 +180,27 @@ class TiledFields:
 
     def _fields_at_scale(
         self, rgb: np.ndarray, scale: float, tile: int, overlap: int, tta: bool | int, border: int
-    ) -> np.ndarray:
+    ) -> tuple[np.ndarray, np.ndarray | None]:
         """Vectors ``(K, 2, H, W)`` predicted on ``rgb`` shrunk by ``scale`` (area-averaged),
-        brought back to the full resolution by bilinear interpolation."""
+        brought back to the full resolution by bilinear interpolation, and the structure
+        probability ``(K, h, w)`` of each direction class at the shrunk size (joint models;
+        else None)."""
         h, w = rgb.shape[:2]
         size = scaled_size(h, w, scale)
         image = torch.from_numpy(rgb).permute(2, 0, 1)[None].float()
         small = F.interpolate(image, size=size, mode="bilinear", antialias=True)
         small = small.round().clamp(0, 255).to(torch.uint8)[0].permute(1, 2, 0).numpy()
-        pairs, _ = self._fields_tta(np.ascontiguousarray(small), tile, overlap, tta, border)
+        pairs, seg = self._fields_tta(np.ascontiguousarray(small), tile, overlap, tta, border)
         k = pairs.shape[0]
         up = F.interpolate(
             torch.from_numpy(pairs).reshape(1, 2 * k, *size), size=(h, w), mode="bilinear"
         )
-        return up.reshape(k, 2, h, w).numpy()
+        structure = None if seg is None else self._class_probabilities(seg)
+        return up.reshape(k, 2, h, w).numpy(), structure
+
+    def _class_probabilities(self, seg: np.ndarray) -> np.ndarray:
+        """``(K, H, W)``: the structure probability of each direction class."""
+        return np.stack([class_probability(seg, cls) for cls in self.dir_classes])
 
     def _directions(
         self,
@@ -206,17 +213,19 @@ class TiledFields:
         border: int,
     ) -> tuple[np.ndarray, np.ndarray | None]:
         """Vectors ``(K, 2, H, W)`` of ``rgb`` fused over ``scales``, and the structure
-        probability ``(K, H, W)`` of each direction class (joint models; else None)."""
+        probability ``(K, H, W)`` of each direction class (joint models; else None), which
+        the coarser scales complete where they see a structure too wide for the finer ones
+        (:func:`wider_structure`)."""
         pairs, seg = self._fields_tta(rgb, tile, overlap, tta, border)
-        structure = None
-        if seg is not None:
-            structure = np.stack([class_probability(seg, cls) for cls in self.dir_classes])
+        structure = None if seg is None else self._class_probabilities(seg)
         if len(scales) > 1:
             coarse = [self._fields_at_scale(rgb, s, tile, overlap, tta, border) for s in scales[1:]]
             for k in range(len(self.dir_classes)):
+                for _, small in coarse:
+                    structure[k] = wider_structure(structure[k], small[k], target_width)
                 # Wider than target / coarsest scale, the weights no longer change.
                 width = local_width(structure[k] > 0.5, max_width=target_width / scales[-1])
                 weights = scale_weights(width, scales, target_width)
-                fields = [pairs[k]] + [field[k] for field in coarse]
+                fields = [pairs[k]] + [field[k] for field, _ in coarse]
                 pairs[k] = fuse_scales(fields, weights)
         return pairs, structure
