@@ -136,7 +136,8 @@ def summarise(
     the share of the pixels the model calls structure."""
     groups = {f"w={w}": (lambda f, wd, w=w: wd == w) for w in widths}
     groups.update({f"family={f}": (lambda fam, wd, f=f: fam == f) for f in FAMILIES})
-    groups["all widths 1-32"] = lambda f, wd: wd <= 32
+    if min(widths) <= 32:
+        groups["all widths 1-32"] = lambda f, wd: wd <= 32
     groups["all"] = lambda f, wd: True
     report: dict = {}
     for region in REGIONS:

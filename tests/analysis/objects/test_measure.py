@@ -56,6 +56,37 @@ def test_y_junction_counts():
     assert row["length"] == pytest.approx(217.5, rel=0.03)
 
 
+def test_a_thin_branch_keeps_its_own_maximum_width_beside_a_wide_one():
+    # A 10-px trunk and two 4-px branches leaving its end: the branches' largest local width
+    # was the trunk's, read at the pixels they share with it (width_max 10.2, mean 4.1).
+    # Their own pixels are 4 wide (oblique bands read up to half a pixel narrower), so the
+    # maximum, never below the mean, is about 4; the trunk keeps its 10.
+    shape = (300, 300)
+    mask = capsule(shape, (290, 150.5), (150, 150.5), 10)  # columns 146-155
+    for tip in ((30, 60), (30, 240)):
+        mask |= capsule(shape, (152, 150.5), tip, 4)
+    branches, _ = _measure(mask)
+    thin = branches[branches["width_mean"] < 6]
+    assert len(thin) == 2 and (thin["width_max"] < 5).all()
+    assert branches["width_max"].max() >= 10
+
+
+def test_a_loop_smoothed_to_a_point_has_no_width():
+    # A blob from a predicted mask: its skeleton closes a loop around a one-pixel hole, which
+    # the smoothed centre-line shrinks to 0.0005 px; area / length read 20,970 px for 10
+    # pixels, and the object's width_max took it. Nothing in a 14-px blob is wider than 14.
+    rows = ["00001101011100", "00011101110100", "00011111110000", "00001111000000",
+            "00011100000000", "00011110000000", "00000110000000", "00000111100000",
+            "00001111000000", "00001111100000", "00001111100000", "00001111000000",
+            "00000001000000", "00000001000000"]  # fmt: skip
+    mask = np.pad(np.array([[c == "1" for c in r] for r in rows]), 3)
+    branches, objects = _measure(mask)
+    assert branches["closed"].any()
+    tiny = branches["length"] < 1
+    assert tiny.any() and branches.loc[tiny, "width_mean"].isna().all()
+    assert branches["width_max"].max() <= 14 and objects["width_max"].item() <= 14
+
+
 def test_object_curvature_leaves_out_branches_too_short_to_have_one():
     # A branch of under 4 centre-line points has no curvature (NaN). The object's curvature
     # is the path-weighted mean over the branches that have one: with the Y's three arms

@@ -13,7 +13,8 @@ Units are pixels and radians; :mod:`dense_direction.analysis.report.tables` conv
   widths; the two samples on the peak's sides add up to 2R − 1, the edge-to-edge width of
   an axis-aligned band (oblique bands come out up to ~0.5 px narrow: the nearest background
   pixel centre lies closer than half a pixel beyond the edge). The maximum width is the
-  largest local width, and never less than the mean width.
+  largest local width over the branch's own pixels (not those within a junction's
+  half-width, which read the structure it joins), and never less than the mean width.
 * Tortuosity: centre-line length over chord (NaN for loops); curvature: mean |dθ/ds|.
 """
 
@@ -26,7 +27,7 @@ import pandas as pd
 from scipy import ndimage as ndi
 
 from dense_direction.analysis.objects.batched import branch_shapes
-from dense_direction.analysis.objects.skeleton import SkeletonGraph
+from dense_direction.analysis.objects.skeleton import Branch, SkeletonGraph
 
 __all__ = ["branch_regions", "local_widths", "measure_branches", "measure_objects"]
 
@@ -75,13 +76,37 @@ def _end_extension(distance: np.ndarray, ends: list[tuple[int, int]]) -> float:
 def _max_widths(
     graph: SkeletonGraph, distance: np.ndarray, normals: list[np.ndarray], objects: np.ndarray
 ) -> list:
-    """Largest local width of every branch, sampled for all branches in one call."""
+    """Largest local width of every branch, sampled for all branches in one call, over its
+    own pixels: those within a junction's half-width of it (:func:`_beyond_junctions`) lie
+    in the structure it joins, whose width they read (a 4-px branch of a 10-px vessel had a
+    maximum width of 10)."""
     if not normals:
         return []
     coords = np.concatenate([b.coords for b in graph.branches])
     widths = local_widths(distance, coords, np.concatenate(normals), objects)
+    own = np.concatenate([_beyond_junctions(b, graph.nodes, distance) for b in graph.branches])
     starts = np.cumsum([0] + [len(b.coords) for b in graph.branches[:-1]])
-    return np.maximum.reduceat(widths, starts).tolist()
+    # A branch that lies all inside its junctions (a stub) keeps all its pixels.
+    all_near = np.logical_or.reduceat(own, starts) == 0
+    kept = np.where(own | np.repeat(all_near, np.diff([*starts, len(coords)])), widths, 0.0)
+    return np.maximum.reduceat(kept, starts).tolist()
+
+
+def _beyond_junctions(
+    branch: Branch, nodes: dict[str, tuple[float, float]], distance: np.ndarray
+) -> np.ndarray:
+    """Whether each pixel of ``branch`` lies farther from each of its junctions than the
+    half-width there (the distance to the edge at the junction's centre, plus a pixel for
+    the fillet where the branch leaves the wider structure)."""
+    keep = np.ones(len(branch.coords), bool)
+    for node in {branch.src, branch.dst}:
+        if not node.startswith("j"):
+            continue
+        centre = np.asarray(nodes[node])
+        row, col = np.round(centre).astype(int)
+        reach = distance[row, col] + 1.0
+        keep &= np.hypot(*(branch.coords - centre).T) > reach
+    return keep
 
 
 def measure_branches(
@@ -100,7 +125,9 @@ def measure_branches(
     middle = np.array([b.coords[len(b.coords) // 2] for b in branches])
     with np.errstate(divide="ignore", invalid="ignore"):
         length = shapes.path_length + [_end_extension(distance, b.free_ends) for b in branches]
-        width_mean = np.where(length > 0, areas / length, math.nan)
+        # Under a pixel of centre-line (a loop around a one-pixel hole, which smoothing
+        # shrinks to a point) area / length is no width: it read 20,970 px for 10 pixels.
+        width_mean = np.where(length >= 1, areas / length, math.nan)
         tortuosity = np.where(chord >= 2, shapes.path_length / chord, math.nan)
     widest = np.asarray(_max_widths(graph, distance, shapes.normals, objects))
     table = pd.DataFrame(
