@@ -65,6 +65,9 @@ def test_writes_tables_and_per_image_files(predictions, tmp_path, capsys, monkey
             "_graph.graphml",
         ):
             assert (out / f"{stem}{suffix}").is_file()
+        # Each feature names its image: tiles' files merged into one GIS layer stay apart.
+        features = json.loads((out / f"{stem}_streamlines.geojson").read_text())["features"]
+        assert features and {f["properties"]["image"] for f in features} == {stem}
     assert "analysed 2 of 2 images" in capsys.readouterr().out
 
 

@@ -60,6 +60,9 @@ def test_geojson_and_graphml(tmp_path):
     )
     collection = geojson_lines(lines, [{"branch": i} for i in range(len(lines))])
     text = json.dumps(collection)  # serialisable
+    # RFC 7946 7.1: a FeatureCollection has no "coordinates" member (GIS readers refuse or
+    # misread it); what the positions are is a foreign member of another name.
+    assert "coordinates" not in collection and "image pixels" in collection["coordinate_system"]
     first = json.loads(text)["features"][0]["geometry"]
     assert first["type"] == "LineString"
     # [x, y] = [column, row]: the first point is the first (row, col) swapped.
@@ -94,7 +97,7 @@ def test_graph_nodes_that_are_no_ends_are_points(tmp_path):
     collection = geojson_lines(lines, [{}, {}])
     assert [f["geometry"]["type"] for f in collection["features"]] == ["Point", "LineString"]
     assert collection["features"][0]["geometry"]["coordinates"] == [10.0, 10.0]
-    assert "y = row (down)" in collection["coordinates"]
+    assert "y = row (down)" in collection["coordinate_system"]
     loaded = nx.read_graphml(tmp_path / "g.graphml")
     assert "pixel centres at whole numbers" in loaded.graph["coordinates"]
 

@@ -92,12 +92,16 @@ class ImageInputs:
     background: np.ndarray | None = None
 
 
-def _geojson(analysis: ImageAnalysis) -> dict:
+def _geojson(stem: str, analysis: ImageAnalysis) -> dict:
+    """Every feature names its image: tiles' files merged into one layer stay told apart."""
     lines = list(analysis.streamlines) + list(analysis.centerlines)
-    props = [{"kind": "streamline", "seed": i + 1} for i in range(len(analysis.streamlines))]
+    props = [
+        {"image": stem, "kind": "streamline", "seed": i + 1}
+        for i in range(len(analysis.streamlines))
+    ]
     if len(analysis.branches):
         props += [
-            {"kind": "branch", "branch": int(b), "object": int(o)}
+            {"image": stem, "kind": "branch", "branch": int(b), "object": int(o)}
             for b, o in zip(analysis.branches["branch"], analysis.branches["object"], strict=True)
         ]
     return geojson_lines(lines, props)
@@ -120,7 +124,7 @@ def write_image_files(
     Image.fromarray(misorientation_picture(analysis.misorientation)).save(
         image_file(out, stem, "misorientation.png")
     )
-    image_file(out, stem, "streamlines.geojson").write_text(json.dumps(_geojson(analysis)))
+    image_file(out, stem, "streamlines.geojson").write_text(json.dumps(_geojson(stem, analysis)))
     write_graphml(  # also without structure (no graph): every image has its file
         analysis.graph,
         convert_table(analysis.branches, options),

@@ -24,8 +24,9 @@ from dense_direction.analysis.objects.skeleton import SkeletonGraph
 
 __all__ = ["COORDINATES", "geojson_lines", "skeleton_networkx", "write_graphml"]
 
-#: What the positions in the exported files are, written into each (GeoJSON: a foreign
-#: member of the FeatureCollection; GraphML and networkx: a graph attribute).
+#: What the positions in the exported files are, written into each (GeoJSON: the foreign
+#: member ``coordinate_system`` of the FeatureCollection, not ``coordinates``, which RFC
+#: 7946 section 7.1 forbids there; GraphML and networkx: a graph attribute).
 COORDINATES = (
     "image pixels: x = column (right), y = row (down), pixel centres at whole numbers, in px "
     "whatever the unit of the lengths; not geographic coordinates"
@@ -47,10 +48,10 @@ def geojson_lines(
     lines: Sequence[np.ndarray], properties: Sequence[dict[str, Any]]
 ) -> dict[str, Any]:
     """A FeatureCollection of LineStrings (a Point for a single position) from ``(n, 2)``
-    (row, col) polylines; its ``coordinates`` member says what they are."""
+    (row, col) polylines; its ``coordinate_system`` member says what they are."""
     with collector_paused():
         features = [_feature(line, dict(p)) for line, p in zip(lines, properties, strict=True)]
-    return {"type": "FeatureCollection", "coordinates": COORDINATES, "features": features}
+    return {"type": "FeatureCollection", "coordinate_system": COORDINATES, "features": features}
 
 
 def _plain(value: Any) -> Any:
