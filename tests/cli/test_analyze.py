@@ -204,6 +204,26 @@ def test_bad_inputs_are_reported_per_image(predictions, tmp_path, capsys):
     assert images.set_index("image").loc["empty", "note"].startswith("no structure")
 
 
+def test_an_image_too_large_for_the_memory_skips_that_image(
+    predictions, tmp_path, capsys, monkeypatch
+):
+    # A MemoryError in one image was a traceback that lost the whole run's tables.
+    import dense_direction.analysis.report.writer as writer
+
+    real = writer.analyze_image
+
+    def short_of_memory(angles, *args, **kwargs):
+        if angles.shape == (200, 200) and np.isclose(np.nanmax(angles), np.radians(135)):
+            raise MemoryError("Unable to allocate 2.1 GiB for an array")
+        return real(angles, *args, **kwargs)
+
+    monkeypatch.setattr(writer, "analyze_image", short_of_memory)
+    assert _analyze(predictions, tmp_path / "out", "--no-plots") == 1
+    errors = capsys.readouterr().err
+    assert "skipped bar: not enough memory to analyse it (Unable to allocate" in errors
+    assert pd.read_csv(tmp_path / "out" / "images.csv")["image"].tolist() == ["y"]
+
+
 def test_a_picture_of_another_size_skips_its_image_not_the_run(predictions, tmp_path, capsys):
     # --images with --predictions draws the overlays on the pictures; one of another size
     # aborted the whole run (no images.csv) with a message that named no file.

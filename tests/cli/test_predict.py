@@ -60,10 +60,10 @@ def test_multi_class_outputs_one_file_set_per_class(tmp_path):
     assert np.all(left[:, 0] > left[:, 1]) and np.all(left[:, 0] > left[:, 2])
 
 
-def _folder_run(tmp_path, monkeypatch, write, broken=None, stop=None, pattern=None):
+def _folder_run(tmp_path, monkeypatch, write, broken=None, stop=None, pattern=None, oom=None):
     """`predict` over three images with a stand-in model and ``write`` as its writer; the
     image numbered ``broken`` is not a PNG; predicting the one numbered ``stop`` is stopped
-    by Ctrl-C."""
+    by Ctrl-C, the one numbered ``oom`` runs out of memory."""
     from types import SimpleNamespace
 
     import dense_direction.cli.predict as predict
@@ -76,6 +76,8 @@ def _folder_run(tmp_path, monkeypatch, write, broken=None, stop=None, pattern=No
     def fake_predict(image, **kwargs):
         if stop is not None and image[0, 0, 0] == 40 * stop:
             raise KeyboardInterrupt
+        if oom is not None and image[0, 0, 0] == 40 * oom:
+            raise MemoryError("Unable to allocate 721. MiB for an array")
         angles = np.full((1, *image.shape[:2]), image[0, 0, 0] / 255, np.float32)
         return SimpleNamespace(angles=angles, confidence=np.ones_like(angles), dir_classes=[1])
 
@@ -289,6 +291,18 @@ def test_images_read_ahead_stay_paired_with_their_outputs_past_an_unreadable_one
     for i in (0, 2):
         assert np.allclose(np.load(tmp_path / "out" / f"im{i}_angles.npy"), 40 * i / 255)
     assert not (tmp_path / "out" / "im1_angles.npy").exists()
+
+
+def test_an_image_too_large_for_the_memory_fails_alone(tmp_path, monkeypatch, capsys):
+    # A 6000² tile in a batch: the MemoryError was a traceback that abandoned the images
+    # after it, and predict.json listed none of those before.
+    from dense_direction.cli.predict import write_outputs
+
+    assert _folder_run(tmp_path, monkeypatch, write_outputs, oom=1) == 1
+    said = capsys.readouterr()
+    assert "predicted 2 of 3 images" in said.out
+    assert f"skipped {tmp_path / 'im1.png'}: not enough memory" in said.err
+    assert read_run_record(tmp_path / "out")["images"] == ["im0", "im2"]
 
 
 def test_a_double_star_pattern_searches_every_subfolder(tmp_path):

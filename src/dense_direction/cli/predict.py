@@ -248,6 +248,9 @@ def _predict_each(
             except (ValueError, OSError) as err:
                 failed.append((path, str(err)))
                 continue
+            except MemoryError as err:  # one huge tile: the others may still fit
+                failed.append((path, f"not enough memory to read and predict it ({err})"))
+                continue
             if pending is not None:
                 pending[1].result()  # re-raises a failed write here
                 record.add(pending[0])

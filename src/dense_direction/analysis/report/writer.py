@@ -168,6 +168,8 @@ def _one(
         )
     except (ValueError, OSError) as err:
         return _Result(stem, error=str(err))
+    except MemoryError as err:  # one huge image: the others may still fit
+        return _Result(stem, error=f"not enough memory to analyse it ({err})")
     if files:
         write_image_files(out, stem, analysis, inputs, options)
     counts, edges = analysis.histogram
