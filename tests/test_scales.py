@@ -105,7 +105,7 @@ def test_bad_scales_are_named(scales, message):
 @pytest.mark.parametrize("scales", [0.5, "1 0.5", (1, "0.5"), (1, None)])
 def test_scales_that_are_not_a_sequence_of_numbers_are_a_type_error(scales):
     # Before: "'float' object is not iterable" or a float() error that named no argument.
-    with pytest.raises(TypeError, match=r"scales must (be a sequence|hold numbers)"):
+    with pytest.raises(TypeError, match=r"scales must (be 'auto' or a sequence|hold numbers)"):
         check_scales(scales)
 
 

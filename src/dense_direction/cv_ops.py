@@ -9,7 +9,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-__all__ = ["opencv_disk_dilation", "opencv_distance", "opencv_gaussian"]
+__all__ = ["opencv_disk_dilation", "opencv_distance", "opencv_gaussian", "opencv_resize"]
 
 
 def opencv_distance(inside: np.ndarray) -> np.ndarray:
@@ -38,3 +38,10 @@ def opencv_disk_dilation(seeds: np.ndarray, radius: float) -> np.ndarray:
 
     dilated = cv2.dilate(np.ascontiguousarray(seeds, dtype=np.uint8), disk_footprint(radius))
     return dilated.astype(bool)
+
+
+def opencv_resize(image: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """A float32 ``(h, w)`` image at ``shape (H, W)`` by bilinear interpolation, pixel
+    centres aligned (torch's ``align_corners=False``, the edge continued): the numbers of
+    :func:`dense_direction.scales.wider_structure`'s NumPy default, faster."""
+    return cv2.resize(image, (shape[1], shape[0]), interpolation=cv2.INTER_LINEAR)

@@ -41,22 +41,33 @@ __all__ = [
     "wider_structure",
 ]
 
-#: Scales ``predict`` uses by default: 1 alone. With test-time augmentation (the default)
-#: the scales 1, 1/2, 1/4 changed the width benchmark's mean error by 0.02 deg for 1.6 times
-#: the prediction time (105 vs 66 s, docs/results.md), so they are an option, not the default.
-DEFAULT_SCALES: tuple[float, ...] = (1.0,)
+#: ``scales="auto"``: the image is first predicted at the coarsest of :data:`AUTO_SCALES`;
+#: only where that sees a structure at least the target width wide at its size (48 px and
+#: up at the full size, wider than the network knows) are all of them used, else 1 alone.
+AUTO = "auto"
+#: The scales ``auto`` uses where it finds such a structure.
+AUTO_SCALES: tuple[float, ...] = (1.0, 0.5, 0.25)
+#: Scales ``predict`` uses by default: :data:`AUTO`. Fixed scales 1, 1/2, 1/4 on every image
+#: changed the width benchmark's mean error (1-48 px) by 0.02 deg for 1.6 times the
+#: prediction time (docs/results.md); inside structures 64-128 px wide, which the network
+#: alone sees only the edges of, they bring the error from 16.5 to 4.0 deg
+#: (docs/results.md, every width): ``auto`` pays for them only where they matter.
+DEFAULT_SCALES: str = AUTO
 #: Width (px) the network is shown a structure at, when ``scales`` offers coarser ones
 #: (among 6, 8, 12, 16, 20 on validation images of the width benchmark, seeds its test set
 #: does not use, 12 and 16 scored within 0.01 deg: benchmarks/width_validation.py).
 DEFAULT_TARGET_WIDTH = 12.0
 
 
-def check_scales(scales: Sequence[float], name: str = "scales") -> tuple[float, ...]:
-    """``scales`` as a tuple, checked: each in ``(0, 1]``, 1 among them, no repeats. ``name``
-    names them in messages (the command-line flag, say)."""
+def check_scales(scales: Sequence[float] | str, name: str = "scales") -> tuple[float, ...] | str:
+    """``scales`` as a tuple, checked: each in ``(0, 1]``, 1 among them, no repeats; or
+    :data:`AUTO` as it is. ``name`` names them in messages (the command-line flag, say)."""
+    if scales == AUTO:
+        return AUTO
     if isinstance(scales, (str, bytes)) or not isinstance(scales, Sequence):
         raise TypeError(
-            f"{name} must be a sequence of factors that includes 1, e.g. (1, 0.5), got {scales!r}"
+            f"{name} must be {AUTO!r} or a sequence of factors that includes 1, e.g. (1, 0.5), "
+            f"got {scales!r}"
         )
     if not all(isinstance(s, (int, float, np.number)) and not isinstance(s, bool) for s in scales):
         raise TypeError(f"{name} must hold numbers, got {list(scales)!r}")
@@ -80,7 +91,12 @@ def check_target_width(value: float, name: str = "target_width") -> None:
         raise ValueError(f"{name} must be > 0 pixels, got {value}")
 
 
-def local_width(mask: np.ndarray, max_width: float | None = None) -> np.ndarray:
+def local_width(
+    mask: np.ndarray,
+    max_width: float | None = None,
+    distance: Callable[[np.ndarray], np.ndarray] | None = None,
+    dilate: Callable[[np.ndarray, float], np.ndarray] | None = None,
+) -> np.ndarray:
     """Width of the structure at every pixel of ``mask (H, W)``, in pixels: the *local
     thickness*, the diameter of the largest disk inside the mask that contains the pixel.
 
@@ -91,7 +107,10 @@ def local_width(mask: np.ndarray, max_width: float | None = None) -> np.ndarray:
     integer radius), so widths come in steps of 2 px. ``max_width`` stops the search there
     (wider pixels get ``max_width``): the cost grows with it. 0 off the mask; a mask without
     background (no edge to measure from) gets the image's larger side everywhere.
+    ``distance`` and ``dilate``: as :func:`disk_reach` takes them (SciPy's exact transform by
+    default; ``predict`` passes OpenCV's, :mod:`dense_direction.cv_ops`).
     """
+    distance = distance or exact_distance
     mask = np.asarray(mask, dtype=bool)
     if mask.ndim != 2:
         raise ValueError(f"mask must be (H, W), got shape {mask.shape}")
@@ -99,13 +118,13 @@ def local_width(mask: np.ndarray, max_width: float | None = None) -> np.ndarray:
         return np.zeros(mask.shape, np.float32)
     if mask.all():
         return np.full(mask.shape, float(max(mask.shape)), np.float32)
-    depth = exact_distance(mask)
+    depth = distance(mask)
     deepest = depth.max()
     if max_width is not None:
         deepest = min(deepest, max_width / 2)
     width = np.where(mask, 2 * np.minimum(depth, 1), 0).astype(np.float32)
     for radius in range(2, int(deepest) + 1):
-        box, near = disk_reach(depth >= radius, radius)
+        box, near = disk_reach(depth >= radius, radius, distance=distance, dilate=dilate)
         width[box][mask[box] & near] = 2 * radius
     if max_width is not None:
         width[mask & (depth >= max_width / 2)] = max_width
@@ -235,12 +254,20 @@ def fuse_scales(fields: Sequence[np.ndarray], weights: np.ndarray) -> np.ndarray
     return out
 
 
-def wider_structure(fine: np.ndarray, small: np.ndarray, target_width: float) -> np.ndarray:
+def wider_structure(
+    fine: np.ndarray,
+    small: np.ndarray,
+    target_width: float,
+    distance: Callable[[np.ndarray], np.ndarray] | None = None,
+    dilate: Callable[[np.ndarray, float], np.ndarray] | None = None,
+    resize: Callable[[np.ndarray, tuple[int, int]], np.ndarray] | None = None,
+) -> np.ndarray:
     """The structure probability ``fine (H, W)`` completed by ``small (h, w)``, the one
     predicted on the image shrunk to ``(h, w)``, where ``small`` sees a structure at least
     ``target_width`` wide at its own size (``target_width / scale`` at the full size): there
     the larger of the two, ``small`` brought to ``(H, W)`` by bilinear interpolation (pixel
-    centres aligned, as the vector fields are).
+    centres aligned, as the vector fields are; ``resize(image, (H, W))`` does it where
+    given, else NumPy). ``distance``, ``dilate``: as :func:`local_width` takes them.
 
     Why: the network finds structures up to about 48 px wide; inside a wider one (a road at
     0.1 m a pixel, a large vessel) it sees a flat area and finds only the edges, so the
@@ -248,17 +275,63 @@ def wider_structure(fine: np.ndarray, small: np.ndarray, target_width: float) ->
     nothing (a 100-px road: 17 % of its pixels found at every setting). Shrunk, the road is
     as wide as the widths the network knows. Narrower structures keep the finer scale's
     outline: shrinking blurs them, and the interpolated probability would widen them."""
-    from scipy import ndimage
-
     fine, small = np.asarray(fine), np.asarray(small)
-    mask = small > 0.5
-    wide = local_width(mask, max_width=target_width) >= target_width if mask.any() else mask
+    wide = _wide(small, target_width, distance, dilate)
     if not wide.any():
         return fine
     # One pixel more all round: the interpolation then meets the probability outside the
     # structure, not 0, and puts the outline where the shrunk prediction has it.
-    grown = ndimage.binary_dilation(wide, np.ones((3, 3), bool))
-    chosen = np.where(grown, small, 0).astype(np.float32)
-    zoom = (fine.shape[0] / small.shape[0], fine.shape[1] / small.shape[1])
-    up = ndimage.zoom(chosen, zoom, order=1, grid_mode=True, mode="nearest")
+    chosen = np.where(_grown(wide), small, 0).astype(np.float32)
+    up = (resize or _bilinear_resize)(chosen, fine.shape)
     return np.maximum(fine, up.astype(fine.dtype, copy=False))
+
+
+def has_wide_structure(
+    small: np.ndarray,
+    target_width: float,
+    distance: Callable[[np.ndarray], np.ndarray] | None = None,
+    dilate: Callable[[np.ndarray, float], np.ndarray] | None = None,
+) -> bool:
+    """Whether any of the structure probabilities ``small (..., h, w)`` (of an image shrunk
+    by some scale) holds a structure at least ``target_width`` wide: what makes ``auto``
+    use the coarser scales. ``distance``, ``dilate``: as :func:`local_width` takes them."""
+    small = np.asarray(small)
+    layers = small.reshape(-1, *small.shape[-2:])
+    return any(_wide(layer, target_width, distance, dilate).any() for layer in layers)
+
+
+def _wide(
+    probability: np.ndarray,
+    target_width: float,
+    distance: Callable[[np.ndarray], np.ndarray] | None,
+    dilate: Callable[[np.ndarray, float], np.ndarray] | None,
+) -> np.ndarray:
+    """``(h, w)`` bool: the structure pixels (probability above 0.5) of a structure at least
+    ``target_width`` wide (:func:`local_width`)."""
+    mask = probability > 0.5
+    if not mask.any():
+        return mask
+    return local_width(mask, target_width, distance, dilate) >= target_width
+
+
+def _grown(mask: np.ndarray) -> np.ndarray:
+    """``mask`` dilated by a 3 x 3 square (two passes of one pixel: rows, then columns)."""
+    rows = mask.copy()
+    rows[1:] |= mask[:-1]
+    rows[:-1] |= mask[1:]
+    grown = rows.copy()
+    grown[:, 1:] |= rows[:, :-1]
+    grown[:, :-1] |= rows[:, 1:]
+    return grown
+
+
+def _bilinear_resize(image: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """``image (h, w)`` at ``shape (H, W)`` by bilinear interpolation, pixel centres aligned
+    (torch's ``align_corners=False``), the edge continued beyond it."""
+    from dense_direction.masked_gaussian import bilinear_at
+
+    (h, w), (big_h, big_w) = image.shape, shape
+    y = (np.arange(big_h) + 0.5) * h / big_h - 0.5
+    x = (np.arange(big_w) + 0.5) * w / big_w - 0.5
+    rows, cols = np.meshgrid(y, x, indexing="ij")
+    return bilinear_at(image[None], rows.ravel(), cols.ravel())[0].reshape(big_h, big_w)

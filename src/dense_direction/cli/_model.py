@@ -13,6 +13,7 @@ from dense_direction.hardware import DEFAULT_INFERENCE_PRECISION, PRECISIONS, re
 from dense_direction.io import sha256
 from dense_direction.models import DEFAULT_MODEL
 from dense_direction.scales import (
+    AUTO,
     DEFAULT_SCALES,
     DEFAULT_TARGET_WIDTH,
     check_scales,
@@ -108,14 +109,16 @@ def add_model_arguments(parser: argparse.ArgumentParser, bundled_default: bool =
     )
     parser.add_argument(
         "--scales",
-        type=float,
+        type=_scale,
         nargs="+",
-        default=list(DEFAULT_SCALES),
+        default=[DEFAULT_SCALES],
         metavar="S",
-        help="also predict the image shrunk by these factors (e.g. 1 0.5 0.25) and use them "
+        help="also predict the image shrunk by these factors (e.g. 1 0.5 0.25): they find "
+        "structures wider than the network alone does (about 48 px) and give the directions "
         "inside structures wider than --target-width, widths read from the predicted mask "
-        "(joint segmentation + direction models); default "
-        f"{' '.join(f'{s:g}' for s in DEFAULT_SCALES)} (off); docs/results.md measures it",
+        f"(joint segmentation + direction models); default {AUTO}: 1 0.5 0.25 where the "
+        "image shrunk to 1/4 shows a structure 48 px wide or more, else 1 alone; 1 turns "
+        "them off; docs/results.md measures them",
     )
     parser.add_argument(
         "--target-width",
@@ -137,6 +140,24 @@ def add_model_arguments(parser: argparse.ArgumentParser, bundled_default: bool =
     )
 
 
+def _scale(text: str) -> float | str:
+    """One ``--scales`` value: a factor, or ``auto``."""
+    if text == AUTO:
+        return AUTO
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a factor in (0, 1] or {AUTO!r}, got {text!r}") from None
+
+
+def _given_scales(args: argparse.Namespace) -> list[float] | str:
+    """``--scales`` as given: the factors, or ``auto`` alone."""
+    given = args.scales
+    if AUTO in given and len(given) > 1:
+        raise ValueError(f"--scales {AUTO} stands alone, got {' '.join(map(str, given))}")
+    return AUTO if given == [AUTO] else given
+
+
 def prediction_options(args: argparse.Namespace) -> dict[str, Any]:
     """Keyword arguments of ``DirectionEstimator.predict`` from the shared arguments, checked
     (a ``ValueError`` naming the bad one) before any model is loaded; what depends on the
@@ -144,7 +165,7 @@ def prediction_options(args: argparse.Namespace) -> dict[str, Any]:
     resolve_device(args.device)  # before the model loads and the first image is read
     check_tiling(args.tile, args.overlap, MIN_CLI_TILE, names=("--tile", "--overlap"))
     check_border(args.border, "--border")
-    scales = check_scales(args.scales, "--scales")  # as they act: largest first
+    scales = check_scales(_given_scales(args), "--scales")  # as they act: largest first
     check_target_width(args.target_width, "--target-width")
     if args.smooth is not None:
         check_smooth(args.smooth, "--smooth")
@@ -190,7 +211,7 @@ def resolved_options(options: dict, estimator: object) -> dict:
     width only matters with several scales, and the precision is the one used."""
     resolved = {key: list(v) if isinstance(v, tuple) else v for key, v in options.items()}
     resolved["smooth"] = estimator.check_smooth(options["smooth"])
-    if len(options["scales"]) < 2:
+    if options["scales"] != AUTO and len(options["scales"]) < 2:
         resolved.pop("target_width")
     resolved["precision"] = str(estimator.dtype).removeprefix("torch.")
     return resolved
@@ -210,7 +231,7 @@ def load_estimator(args: argparse.Namespace, bundled_default: bool = True) -> An
     device or ``--scales`` the model cannot use is a ``ValueError`` / ``FileNotFoundError``
     the command reports as a message."""
     estimator = _load(args, bundled_default)
-    estimator.check_scales(args.scales, "--scales")
+    estimator.check_scales(_given_scales(args), "--scales")
     estimator.check_smooth(args.smooth, "--smooth")
     return estimator
 

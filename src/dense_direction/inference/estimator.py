@@ -36,7 +36,7 @@ from dense_direction.hardware import (
     resolve_precision,
 )
 from dense_direction.inference.checks import check_estimator_arguments, check_missing
-from dense_direction.inference.tiled import TILE_DONE, TiledFields
+from dense_direction.inference.tiled import TILE_DONE, TILE_MORE, TiledFields
 from dense_direction.io import as_rgb_and_no_data, read_image_and_no_data
 from dense_direction.models import DEFAULT_MODEL, bundled_model
 from dense_direction.networks import UNetDirectionNetwork, network_recipe, read_config
@@ -46,6 +46,7 @@ from dense_direction.prediction import (
     without_direction,
 )
 from dense_direction.scales import (
+    AUTO,
     DEFAULT_SCALES,
     DEFAULT_TARGET_WIDTH,
     check_scales,
@@ -177,11 +178,16 @@ class DirectionEstimator(TiledFields):
         """The network's raw ``(N, C + 2K, H, W)`` outputs for normalised inputs."""
         return self.model(x)
 
-    def check_scales(self, scales: Sequence[float], name: str = "scales") -> tuple[float, ...]:
+    def check_scales(
+        self, scales: Sequence[float] | str, name: str = "scales"
+    ) -> tuple[float, ...] | str:
         """``scales`` checked (:func:`dense_direction.scales.check_scales`) and usable with
         this model, largest first; else a ``ValueError`` that says why, naming them ``name``
-        (``--scales`` from the command line)."""
+        (``--scales`` from the command line). ``auto`` is 1 alone for a model that predicts
+        directions only (no structure to read widths from)."""
         scales = check_scales(scales, name)
+        if scales == AUTO:
+            return AUTO if self.seg_channels else (1.0,)
         if len(scales) > 1 and not self.seg_channels:
             raise ValueError(
                 f"{as_given(name, list(scales))} needs a model that predicts structure (a joint "
@@ -212,7 +218,7 @@ class DirectionEstimator(TiledFields):
         tile: int = DEFAULT_TILE,
         overlap: int = DEFAULT_OVERLAP,
         tta: bool | int = True,
-        scales: Sequence[float] = DEFAULT_SCALES,
+        scales: Sequence[float] | str = DEFAULT_SCALES,
         target_width: float = DEFAULT_TARGET_WIDTH,
         border: int = DEFAULT_BORDER,
         smooth: float | None = None,
@@ -239,10 +245,15 @@ class DirectionEstimator(TiledFields):
         ``tta=False`` is the fast path; ``tta=4`` (the quarter turns) or ``2`` cost 4 or 2
         network passes (docs/results.md measures the error of each).
 
-        ``scales``: the image is also predicted shrunk by each scale below 1, and inside
+        ``scales``: the image is also predicted shrunk by each scale below 1; a coarser scale
+        completes the structure where it sees one wider than the finer scale finds (the
+        network alone finds only the edges of structures wider than about 48 px), and inside
         structures wider than ``target_width`` px (width read from the predicted structure
         mask) the coarser predictions take over (:mod:`dense_direction.scales`). Joint models
-        only (direction-only models predict no mask to read widths from); ``(1,)`` turns it off.
+        only (direction-only models predict no mask to read widths from). ``"auto"`` (the
+        default): the scales 1, 1/2, 1/4 where the image shrunk to 1/4 shows a structure at
+        least ``target_width`` wide (48 px at the full size), else 1 alone; ``(1,)`` turns
+        it off.
 
         ``border``: pixels of edge-replicated padding around the image (at every scale), so
         that structures leaving the frame do not end at it; 0 turns it off.
@@ -268,9 +279,10 @@ class DirectionEstimator(TiledFields):
         empty = check_missing(empty, missing, rgb.shape[:2])
         token = None
         if on_tile is not None:
-            total = self._tile_count(rgb.shape[:2], tile, overlap, tta, border, scales)
+            total = [self._tile_count(rgb.shape[:2], tile, overlap, tta, border, scales)]
             done = itertools.count(1)
-            token = TILE_DONE.set(lambda: on_tile(next(done), total))
+            token = TILE_DONE.set(lambda: on_tile(next(done), total[0]))
+            more = TILE_MORE.set(lambda n: total.__setitem__(0, total[0] + n))
         try:
             pairs, structure = self._directions(
                 rgb, tile, overlap, tta, scales, target_width, border
@@ -278,6 +290,7 @@ class DirectionEstimator(TiledFields):
         finally:
             if token is not None:
                 TILE_DONE.reset(token)
+                TILE_MORE.reset(more)
         prediction = finish_prediction(
             pairs,
             structure,

@@ -14,18 +14,33 @@ import torch
 import torch.nn.functional as F
 
 from dense_direction._tensors import from_array
+from dense_direction.cv_ops import opencv_disk_dilation, opencv_distance, opencv_resize
 from dense_direction.hardware import usable_cores
 from dense_direction.inference.checks import check_network_outputs
 from dense_direction.prediction import class_probability
-from dense_direction.scales import fuse_scales, local_width, scale_weights, wider_structure
+from dense_direction.scales import (
+    AUTO,
+    AUTO_SCALES,
+    fuse_scales,
+    has_wide_structure,
+    local_width,
+    scale_weights,
+    wider_structure,
+)
 from dense_direction.tiling import Tile, blend_weights, tiles
 from dense_direction.tta import restore_map, restore_vectors, symmetries, transform_image
 
-__all__ = ["TILE_DONE", "TiledFields", "grown_tile", "scaled_size"]
+__all__ = ["TILE_DONE", "TILE_MORE", "TiledFields", "grown_tile", "scaled_size"]
 
 #: Called (no arguments) after each tile is predicted and blended, in the thread that asked
 #: for the fields: :meth:`DirectionEstimator.predict`'s ``on_tile`` sets it for its call.
+#: The distance transform and disk dilation of the widths (OpenCV: SciPy is never imported).
+_CV_WIDTH = (opencv_distance, opencv_disk_dilation)
+
 TILE_DONE: ContextVar[Callable[[], None] | None] = ContextVar("tile_done", default=None)
+#: Told how many tiles a call adds to those it counted first (``scales="auto"`` that finds a
+#: wide structure predicts one more scale).
+TILE_MORE: ContextVar[Callable[[int], None] | None] = ContextVar("tile_more", default=None)
 
 
 def scaled_size(height: int, width: int, scale: float) -> tuple[int, int]:
@@ -166,10 +181,14 @@ class TiledFields:
         overlap: int,
         tta: bool | int,
         border: int,
-        scales: Sequence[float],
+        scales: Sequence[float] | str,
     ) -> int:
         """How many tiles the network predicts for an image of ``size`` (H, W): every
-        test-time pass (a quarter turn swaps the sides, not the count) at every scale."""
+        test-time pass (a quarter turn swaps the sides, not the count) at every scale
+        (``auto``: the full and the coarsest one; the scale between, where it is predicted,
+        is told to :data:`TILE_MORE`)."""
+        if scales == AUTO:
+            scales = (AUTO_SCALES[0], AUTO_SCALES[-1])
         count = 0
         for scale in scales:
             h, w = scaled_size(*size, scale)
@@ -208,24 +227,40 @@ class TiledFields:
         tile: int,
         overlap: int,
         tta: bool | int,
-        scales: Sequence[float],
+        scales: Sequence[float] | str,
         target_width: float,
         border: int,
     ) -> tuple[np.ndarray, np.ndarray | None]:
         """Vectors ``(K, 2, H, W)`` of ``rgb`` fused over ``scales``, and the structure
         probability ``(K, H, W)`` of each direction class (joint models; else None), which
         the coarser scales complete where they see a structure too wide for the finer ones
-        (:func:`wider_structure`)."""
+        (:func:`~dense_direction.scales.wider_structure`). ``auto``: the coarsest of
+        :data:`~dense_direction.scales.AUTO_SCALES` first; all of them only where it sees a
+        structure at least ``target_width`` wide, else the full scale alone."""
         pairs, seg = self._fields_tta(rgb, tile, overlap, tta, border)
         structure = None if seg is None else self._class_probabilities(seg)
+        coarse: dict[float, tuple] = {}
+        if scales == AUTO:
+            coarsest = AUTO_SCALES[-1]
+            coarse[coarsest] = self._fields_at_scale(rgb, coarsest, tile, overlap, tta, border)
+            wide = has_wide_structure(coarse[coarsest][1], target_width, *_CV_WIDTH)
+            scales = AUTO_SCALES if wide else (1.0,)
+            more = TILE_MORE.get()
+            if wide and more is not None:
+                more(self._tile_count(rgb.shape[:2], tile, overlap, tta, border, AUTO_SCALES[1:-1]))
         if len(scales) > 1:
-            coarse = [self._fields_at_scale(rgb, s, tile, overlap, tta, border) for s in scales[1:]]
+            for s in scales[1:]:
+                if s not in coarse:
+                    coarse[s] = self._fields_at_scale(rgb, s, tile, overlap, tta, border)
+            fields = [coarse[s] for s in scales[1:]]
             for k in range(len(self.dir_classes)):
-                for _, small in coarse:
-                    structure[k] = wider_structure(structure[k], small[k], target_width)
+                for _, small in fields:
+                    structure[k] = wider_structure(
+                        structure[k], small[k], target_width, *_CV_WIDTH, opencv_resize
+                    )
                 # Wider than target / coarsest scale, the weights no longer change.
-                width = local_width(structure[k] > 0.5, max_width=target_width / scales[-1])
+                widest = target_width / scales[-1]
+                width = local_width(structure[k] > 0.5, widest, *_CV_WIDTH)
                 weights = scale_weights(width, scales, target_width)
-                fields = [pairs[k]] + [field[k] for field, _ in coarse]
-                pairs[k] = fuse_scales(fields, weights)
+                pairs[k] = fuse_scales([pairs[k]] + [field[k] for field, _ in fields], weights)
         return pairs, structure
