@@ -140,6 +140,9 @@ def test_pixel_size_halves_lengths_and_widths(predictions, tmp_path):
         assert um[column].to_numpy() == pytest.approx(px[column].to_numpy() / 2)
     assert set(um["unit"]) == {"um"}
     assert um["area"].to_numpy() == pytest.approx(px["area"].to_numpy() / 4)
+    # The area's and the curvature's own units, beside the lengths' (one "unit" column was
+    # read as the area's unit too).
+    assert set(um["area_unit"]) == {"um^2"} and set(um["curvature_unit"]) == {"1/um"}
     units = json.loads((tmp_path / "um" / "summary.json").read_text())["units"]
     assert units["length"] == "um" and units["area"] == "um^2"  # areas had no unit there
     branches = pd.read_csv(tmp_path / "um" / "branches.csv")

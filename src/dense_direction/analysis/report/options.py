@@ -122,7 +122,8 @@ def convert_table(
     table: pd.DataFrame, options: AnalysisOptions | Mapping[str, Any] | None = None
 ) -> pd.DataFrame:
     """A table in pixels and radians converted: lengths × pixel size, areas × its square,
-    curvature ÷ it, directions and dispersions in degrees; adds a ``unit`` column.
+    curvature ÷ it, directions and dispersions in degrees; adds a ``unit`` column (of the
+    lengths and widths) and, where the table has them, ``area_unit`` and ``curvature_unit``.
     ``options`` as :func:`analyze_image` takes them (a dict of fields too; None: defaults)."""
     options = as_options(options)
     out = table.copy()
@@ -139,4 +140,20 @@ def convert_table(
         elif column in _SPREADS:
             out[column] = np.degrees(out[column].to_numpy(float))
     out["unit"] = options.unit
+    # One unit column read as the unit of every column: area is its square, curvature its
+    # inverse (three newcomers took um for the area's unit).
+    if "area" in out:
+        out["area_unit"] = area_unit(options.unit)
+    if "curvature_mean" in out:
+        out["curvature_unit"] = curvature_unit(options.unit)
     return out
+
+
+def area_unit(unit: str) -> str:
+    """``um^2``: the unit of areas measured in ``unit``."""
+    return f"{unit}^2"
+
+
+def curvature_unit(unit: str) -> str:
+    """``1/um``: the unit of curvatures measured in ``unit``."""
+    return f"1/{unit}"

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from dense_direction.analysis.report.options import AnalysisOptions
+from dense_direction.analysis.report.options import AnalysisOptions, area_unit, curvature_unit
 
 __all__ = [
     "IMAGE_FILES",
@@ -104,8 +104,8 @@ def run_summary(
         "units": {
             "length": options.unit,
             "width": options.unit,
-            "area": f"{options.unit}^2",
-            "curvature": f"1/{options.unit}",
+            "area": area_unit(options.unit),
+            "curvature": curvature_unit(options.unit),
             "angles": "degrees, counter-clockwise from x, y up",
             "angle_range": "(-90, 90]"
             if options.angle_convention == "orientationj"

@@ -44,7 +44,16 @@ _MEASURES = [
     "junctions",
     "ends",
 ]
-OBJECT_COLUMNS = ["image", "object", *_MEASURES, "branches", "area", "unit"]
+OBJECT_COLUMNS = [
+    "image",
+    "object",
+    *_MEASURES,
+    "branches",
+    "area",
+    "unit",
+    "area_unit",
+    "curvature_unit",
+]
 BRANCH_COLUMNS = [
     "image",
     "branch",
@@ -57,6 +66,8 @@ BRANCH_COLUMNS = [
     "dst",
     "area",
     "unit",
+    "area_unit",
+    "curvature_unit",
 ]
 
 
