@@ -69,6 +69,23 @@ def test_one_pair_says_how_to_validate(folders, tmp_path):
         build_config(_args(pairs, tmp_path / "w"))
 
 
+def test_validation_images_that_are_training_images_are_named(folders, tmp_path, capsys):
+    # A validation image copied from the training folder under another name: the best
+    # checkpoint was chosen on an image the model learns from, without a word.
+    from dense_direction.cli.train import build_config
+
+    val = {key: tmp_path / f"val_{key}" for key in ("images", "masks")}
+    for key, folder in val.items():
+        folder.mkdir()
+        for i, path in enumerate(sorted(folders[key].iterdir())[:2]):
+            shutil.copy(path, folder / f"v{i}{path.suffix}")
+    extra = ["--val-images", str(val["images"]), "--val-masks", str(val["masks"])]
+    build_config(_args(folders, tmp_path / "w", *extra))
+    said = capsys.readouterr().out
+    assert "note: 2 of 2 validation images are training images too" in said
+    assert f"{val['images'] / 'v0.png'} = {folders['images']}" in said
+
+
 def test_every_tenth_pair_is_held_out(folders, tmp_path):
     from dense_direction.cli.train import build_config
 

@@ -151,7 +151,8 @@ def datasets(
         # --val-masks alone was ignored: every 10th pair held out without a word.
         raise ValueError(f"{given} needs {missing}: give the validation images and their masks")
     if args.val_images is not None:
-        paired_files(args.val_images, args.val_masks, report=print)
+        val_images, _ = paired_files(args.val_images, args.val_masks, report=print)
+        _note_shared_images(images, val_images)
         _check_crop_fits(args.crop, [images[s] for s in sorted(images)])
         val = dict(
             type="ImageMaskFolderDataset",
@@ -179,6 +180,22 @@ def datasets(
     train.update(names=[s for s in stems if s not in held_out], check_masks=False)
     val = dict(train, names=held_out, pipeline=val_pipeline, **extras)
     return train, val
+
+
+def _note_shared_images(train: dict[str, str], val: dict[str, str]) -> None:
+    """A note naming the validation images whose file is a training image's (the same bytes,
+    whatever the name): the best checkpoint would be chosen by scores on images the model
+    learns from, which favours the one that remembers them best."""
+    from dense_direction.io import listing, sha256
+
+    trained = {sha256(path): path for path in train.values()}
+    shared = [f"{path} = {trained[d]}" for path in val.values() if (d := sha256(path)) in trained]
+    if shared:
+        print(
+            f"note: {len(shared)} of {len(val)} validation images are training images too "
+            f"(the same file content: {listing(shared, 4)}); the best checkpoint is then chosen "
+            f"on images the model learns from: validate on others"
+        )
 
 
 def _check_split_has_structure(root: Path, split: str) -> None:
