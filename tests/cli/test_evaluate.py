@@ -43,6 +43,44 @@ def test_given_folders_are_used(folders):
     assert items_from_args(args)[0].select.sum() == 6
 
 
+def test_without_direction_maps_the_truth_is_the_centre_lines_direction(tmp_path):
+    # A researcher's own masks (a bar 7 px wide at 30°, row-major y down) and no .npy maps:
+    # evaluate refused ("give --data DIR, or --images DIR with --directions DIR"). The truth
+    # is now the direction of the mask's skeleton, by the structure tensor as train
+    # --val-centerlines derives it: 30° along the bar, scored on its centre-line pixels
+    # (about its length, 120 px; the skeleton's ends fall a half-width short).
+    from analysis_shapes import capsule, segment
+
+    for name in ("images", "masks"):
+        (tmp_path / name).mkdir()
+    bar = capsule((200, 200), *segment(120, 30, (100.5, 100.5)), 7)
+    Image.fromarray(np.zeros((200, 200, 3), np.uint8)).save(tmp_path / "images" / "a.png")
+    Image.fromarray((bar * 255).astype(np.uint8)).save(tmp_path / "masks" / "a.png")
+    (item,) = items_from_args(_args("--images", tmp_path / "images", "--masks", tmp_path / "masks"))
+    assert 100 <= item.select.sum() <= 125
+    assert not (item.select & ~bar).any()
+    inner = item.select.copy()
+    inner[:, :60] = inner[:, 140:] = False  # away from the ends, where the tensor turns
+    # The skeleton's staircase: up to 2° at a pixel, 0.5° on average (DERIVED_RHO's note).
+    error = np.abs(np.degrees(item.direction[inner]) - 30)
+    assert error.mean() < 1 and error.max() < 2.5
+    with pytest.raises(ValueError, match=r"--images DIR with the truth: --directions DIR"):
+        items_from_args(_args("--images", tmp_path / "images"))
+    # Two bars crossing (0° and 90°, 7 px, centre (100, 100)): around the junction the
+    # skeleton bends and the tensor sees both directions, so the pixels within its reach
+    # (half-width 3.5 at the crossing, more inside it, + 2 px) are not scored; elsewhere the
+    # truth is the bars' own directions.
+    shape = (200, 200)
+    cross = capsule(shape, (100, 30), (100, 170), 7) | capsule(shape, (30, 100), (170, 100), 7)
+    Image.fromarray((cross * 255).astype(np.uint8)).save(tmp_path / "masks" / "a.png")
+    (item,) = items_from_args(_args("--images", tmp_path / "images", "--masks", tmp_path / "masks"))
+    rows, cols = np.nonzero(item.select)
+    assert np.hypot(rows - 100, cols - 100).min() > 5.5
+    truth = np.where(np.abs(rows - 100) < np.abs(cols - 100), 0.0, 90.0)
+    found = np.degrees(item.direction[rows, cols])
+    assert np.abs((found - truth + 90) % 180 - 90).mean() < 1
+
+
 def test_split_with_given_folders_is_refused(folders):
     # --split picks a split of --data; with explicit folders it was silently ignored.
     argv = ["--images", folders / "images", "--directions", folders / "directions"]

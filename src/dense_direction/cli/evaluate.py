@@ -52,8 +52,16 @@ def add_parser(parser: argparse.ArgumentParser) -> None:
         choices=("train", "val", "test"),
         help="the split of --data to score (default test)",
     )
-    parser.add_argument("--images", type=Path, help="images (with --directions)")
-    parser.add_argument("--directions", type=Path, help="direction maps (.npy, radians, y up)")
+    parser.add_argument(
+        "--images", type=Path, help="images (with --directions, --centerlines or --masks)"
+    )
+    parser.add_argument(
+        "--directions",
+        type=Path,
+        help="direction maps (.npy, radians, y up); without them the truth is the direction "
+        "of the centre-lines (--centerlines, else the skeleton of --masks), as train "
+        "--val-centerlines derives it",
+    )
     parser.add_argument("--centerlines", type=Path, help="score only centre-line pixels")
     parser.add_argument("--masks", type=Path, help="score only mask pixels")
     parser.add_argument("--crossings", type=Path, help="leave these pixels out")
