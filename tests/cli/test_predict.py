@@ -240,11 +240,11 @@ def test_runs_into_one_folder_are_recorded_and_analyze_reads_only_the_last(tmp_p
     first = json.loads((out / "predict.json").read_text())
     first["pictures"] = {"threshold": 0.5, "quiver": False}
     (out / "predict.json").write_text(json.dumps(first))
-    # The default smoothing and scales spelled out: the same run as the first.
-    _, printed, record = predict("b", "--smooth", "0.25", "--scales", "auto")
+    # The default smoothing spelled out, and a target width that acts only with several
+    # scales: the same run as the first.
+    _, printed, record = predict("b", "--smooth", "0.25", "--target-width", "20")
     assert record["images"] == ["a", "b"] and "earlier predict" not in printed
-    assert record["options"]["smooth"] == 0.25 and record["options"]["scales"] == "auto"
-    assert record["options"]["target_width"] == 12  # (auto's threshold: it acts)
+    assert record["options"]["smooth"] == 0.25 and "target_width" not in record["options"]
     assert record["sha256"] and record["weights"].endswith("weights.pth")
     assert record["direction_classes"] == [1]  # the maps' order in a (K, H, W) angle file
     plain = {"threshold": 0.5, "quiver": False}
@@ -455,20 +455,21 @@ def test_the_transparent_pixels_of_an_rgba_image_get_no_direction(tmp_path, caps
 
 def test_one_large_image_shows_its_progress_tile_by_tile(tmp_path, capsys):
     # Lines (output not a terminal) between 0 and 100 % while the one image is predicted:
-    # 1024² with its border takes 3 x 3 tiles, 18 with two test-time passes, and the image
-    # shrunk to 1/4 (256² + border, scales auto) one tile a pass: 20. A flat image shows no
-    # wide structure there, so 1/2 is not predicted and the count stays.
+    # 1024² with its border takes 3 x 3 tiles, 18 with two test-time passes. With --scales
+    # auto the image shrunk to 1/4 (256² + border) adds one tile a pass: 20; a flat image
+    # shows no wide structure there, so 1/2 is not predicted and the count stays 20.
     from dense_direction.cli.main import main
 
     Image.fromarray(np.zeros((1024, 1024, 3), np.uint8)).save(tmp_path / "big.png")
     argv = ["predict", "--input", str(tmp_path / "big.png"), "--out", str(tmp_path / "o")]
-    assert main([*argv, "--tta", "2"]) == 0
-    lines = [line for line in capsys.readouterr().out.splitlines() if "img," in line]
-    during = [line for line in lines if "0/1 img" in line]
-    assert len(during) >= 10 and all(" 0%" not in line for line in during)
-    # "50% 0/1 img" alone read as a contradiction: the line says which tiles are done.
-    assert all(re.search(r"big\.png: \d+/20 tiles", line) for line in during)
-    assert "100% 1/1 img" in lines[-1]
+    for extra, tiles in (([], 18), (["--scales", "auto"], 20)):
+        assert main([*argv, "--tta", "2", *extra]) == 0
+        lines = [line for line in capsys.readouterr().out.splitlines() if "img," in line]
+        during = [line for line in lines if "0/1 img" in line]
+        assert len(during) >= 10 and all(" 0%" not in line for line in during)
+        # "50% 0/1 img" alone read as a contradiction: the line says which tiles are done.
+        assert all(re.search(rf"big\.png: \d+/{tiles} tiles", line) for line in during)
+        assert "100% 1/1 img" in lines[-1]
 
 
 def test_a_pattern_leaves_out_and_names_the_files_that_are_not_images(tmp_path, capsys):

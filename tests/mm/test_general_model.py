@@ -101,7 +101,7 @@ def test_scales_auto_finds_the_inside_of_a_road_wider_than_the_network_knows(gen
     sample = generate_width_sample("straight", 100, 384, seed=7)
     road = sample.mask > 0
     alone = general.predict(sample.image, tta=False, scales=(1,))
-    auto = general.predict(sample.image, tta=False)  # scales="auto", the default
+    auto = general.predict(sample.image, tta=False, scales="auto")
     found = {
         name: (p.confidence[0][road] > 0.5).mean() for name, p in (("alone", alone), ("auto", auto))
     }
@@ -113,4 +113,5 @@ def test_scales_auto_finds_the_inside_of_a_road_wider_than_the_network_knows(gen
     # to the bit.
     thin = generate_sample("cracks", 192, seed=11).image
     alone = general.predict(thin, tta=False, scales=(1,))
-    np.testing.assert_array_equal(general.predict(thin, tta=False).angles, alone.angles)
+    auto = general.predict(thin, tta=False, scales="auto")
+    np.testing.assert_array_equal(auto.angles, alone.angles)

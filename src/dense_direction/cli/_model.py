@@ -111,14 +111,15 @@ def add_model_arguments(parser: argparse.ArgumentParser, bundled_default: bool =
         "--scales",
         type=_scale,
         nargs="+",
-        default=[DEFAULT_SCALES],
+        default=list(DEFAULT_SCALES),
         metavar="S",
         help="also predict the image shrunk by these factors (e.g. 1 0.5 0.25): they find "
         "structures wider than the network alone does (about 48 px) and give the directions "
         "inside structures wider than --target-width, widths read from the predicted mask "
-        f"(joint segmentation + direction models); default {AUTO}: 1 0.5 0.25 where the "
-        "image shrunk to 1/4 shows a structure 48 px wide or more, else 1 alone; 1 turns "
-        "them off; docs/results.md measures them",
+        f"(joint segmentation + direction models); {AUTO}: 1 0.5 0.25 where the image "
+        "shrunk to 1/4 shows a structure 48 px wide or more, else 1 alone (for images of "
+        "roads, vessels or cracks wider than about 48 px); default 1 (off); docs/results.md "
+        "measures them",
     )
     parser.add_argument(
         "--target-width",

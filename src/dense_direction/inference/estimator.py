@@ -250,10 +250,10 @@ class DirectionEstimator(TiledFields):
         network alone finds only the edges of structures wider than about 48 px), and inside
         structures wider than ``target_width`` px (width read from the predicted structure
         mask) the coarser predictions take over (:mod:`dense_direction.scales`). Joint models
-        only (direction-only models predict no mask to read widths from). ``"auto"`` (the
-        default): the scales 1, 1/2, 1/4 where the image shrunk to 1/4 shows a structure at
-        least ``target_width`` wide (48 px at the full size), else 1 alone; ``(1,)`` turns
-        it off.
+        only (direction-only models predict no mask to read widths from). ``"auto"``: the
+        scales 1, 1/2, 1/4 where the image shrunk to 1/4 shows a structure at least
+        ``target_width`` wide (48 px at the full size), else 1 alone: for images of
+        structures wider than about 48 px. ``(1,)`` (the default) turns it off.
 
         ``border``: pixels of edge-replicated padding around the image (at every scale), so
         that structures leaving the frame do not end at it; 0 turns it off.
