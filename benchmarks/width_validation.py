@@ -7,7 +7,8 @@ mean error in degrees on centre-line pixels outside crossings, per width:
 * ``--study frame``: error near the image frame (within 8 px) and further in, without a
   border, for 32-px bands (ten images; where the error of wide structures came from);
 * ``--study padding``: how the image is padded before prediction: none, edge replication
-  (``predict``'s ``border``), or mirroring (numpy ``symmetric`` / ``reflect``), 32 px;
+  (``predict``'s ``border`` until 2026-12-08), ``predict``'s :func:`continued` (smooth part
+  replicated, detail mirrored), or mirroring (numpy ``symmetric`` / ``reflect``), 32 px;
 * ``--study scales``: border 16 vs 32, and coarser scales with several target widths;
 * ``--study smooth``: ``predict``'s ``smooth`` strengths, with test-time augmentation (as
   ``predict`` runs by default).
@@ -24,6 +25,7 @@ import argparse
 import numpy as np
 
 from _cli import estimator as load_estimator
+from dense_direction.borders import continued
 from dense_direction.evaluation import angular_error, scored_pixels
 from dense_direction.synthetic.families import BENCHMARK_WIDTHS, FAMILIES, generate_width_sample
 
@@ -42,7 +44,10 @@ def _padded(estimator, image: np.ndarray, mode: str, pad: int) -> np.ndarray:  #
     """Angles predicted on ``image`` padded by numpy's ``mode`` (no border of predict's own)."""
     if mode == "none":
         return estimator.predict(image, tta=False, border=0).angles[0]
-    big = np.pad(image, ((pad, pad), (pad, pad), (0, 0)), mode=mode)
+    if mode == "continued":  # predict's own: smooth part replicated, detail mirrored
+        big = continued(image, pad)
+    else:
+        big = np.pad(image, ((pad, pad), (pad, pad), (0, 0)), mode=mode)
     return estimator.predict(big, tta=False, border=0).angles[0][pad:-pad, pad:-pad]
 
 
@@ -106,7 +111,7 @@ def main() -> None:
         frame_study(estimator)
     if "padding" in args.study:
         modes = {m: (lambda im, m=m: _padded(estimator, im, m, 32)) for m in
-                 ("none", "edge", "symmetric", "reflect")}  # fmt: skip
+                 ("none", "edge", "continued", "symmetric", "reflect")}  # fmt: skip
         _run(modes, widths)
     if "scales" in args.study:
 

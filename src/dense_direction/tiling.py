@@ -47,8 +47,8 @@ BLEND_POWER = 3
 #: the whole image by 3.0 deg on average (p99 33 deg) where 512-px ones differ by 0.09 deg
 #: (``benchmarks/tile_seams.py``). The API accepts any tile (toy networks, tests).
 MIN_CLI_TILE = 128
-#: Edge-replicated padding (px) around an image before it is tiled, so that structures
-#: leaving the frame do not end at it (``DirectionEstimator.predict``).
+#: Padding (px) around an image before it is tiled, so that structures leaving the frame do
+#: not end at it (``DirectionEstimator.predict``; how: :func:`dense_direction.borders.continued`).
 DEFAULT_BORDER = 16
 #: The widest border accepted (``--border 100000`` asked for 112 GiB before it was refused).
 MAX_BORDER = 1024

@@ -93,19 +93,19 @@ def test_the_border_keeps_a_road_leaving_the_frame_right(general):
 
 
 def test_scales_auto_finds_the_inside_of_a_road_wider_than_the_network_knows(general):
-    # A road 100 px wide (a 0.1 m aerial tile). The network alone calls almost none of it
-    # structure (1.3 % measured, no test-time passes); shrunk to 1/4 the road is 25 px wide,
-    # which it knows, so auto brings in the 1/2 and 1/4 scales (86 % found).
+    # A road 100 px wide (a 0.1 m aerial tile). The network alone calls little of it
+    # structure; shrunk to 1/4 the road is 25 px wide, which it knows, so auto brings in the
+    # 1/2 and 1/4 scales (98 % found, no test-time passes).
     from dense_direction.synthetic.families import generate_width_sample
 
-    sample = generate_width_sample("straight", 100, 384, seed=7)
+    sample = generate_width_sample("straight", 100, 384, seed=8)
     road = sample.mask > 0
     alone = general.predict(sample.image, tta=False, scales=(1,))
     auto = general.predict(sample.image, tta=False, scales="auto")
     found = {
         name: (p.confidence[0][road] > 0.5).mean() for name, p in (("alone", alone), ("auto", auto))
     }
-    assert found["alone"] < 0.2 and found["auto"] > 0.75, found
+    assert found["alone"] < 0.5 and found["auto"] > 0.9, found
     select = scored_pixels(sample.centerline, sample.crossing, sample.direction)
     errors = angular_error(auto.angles[0], np.nan_to_num(sample.direction), select)
     assert errors.mean() < 10

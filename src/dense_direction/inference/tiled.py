@@ -14,6 +14,7 @@ import torch
 import torch.nn.functional as F
 
 from dense_direction._tensors import from_array
+from dense_direction.borders import continued
 from dense_direction.cv_ops import opencv_disk_dilation, opencv_distance, opencv_resize
 from dense_direction.hardware import usable_cores
 from dense_direction.inference.checks import check_network_outputs
@@ -158,7 +159,7 @@ class TiledFields:
         h, w = rgb.shape[:2]
         tile = grown_tile(h, w, tile, border)
         if border:
-            rgb = np.pad(rgb, ((border, border), (border, border), (0, 0)), mode="edge")
+            rgb = continued(rgb, border)
         chosen = symmetries(tta)
         if len(chosen) == 1:
             pairs, seg = self._fields(rgb, tile, overlap)
