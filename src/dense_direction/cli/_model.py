@@ -104,8 +104,9 @@ def add_model_arguments(parser: argparse.ArgumentParser, bundled_default: bool =
         type=int,
         default=DEFAULT_BORDER,
         metavar="PX",
-        help=f"edge-replicated padding around each image, so that structures leaving the "
-        f"frame do not end at it (default {DEFAULT_BORDER}, at most {MAX_BORDER}; 0 turns it off)",
+        help=f"padding around each image (its smooth part replicated from the edge, its detail "
+        f"mirrored), so that structures leaving the frame do not end at it (default "
+        f"{DEFAULT_BORDER}, at most {MAX_BORDER}; 0 turns it off)",
     )
     parser.add_argument(
         "--scales",

@@ -255,8 +255,9 @@ class DirectionEstimator(TiledFields):
         ``target_width`` wide (48 px at the full size), else 1 alone: for images of
         structures wider than about 48 px. ``(1,)`` (the default) turns it off.
 
-        ``border``: pixels of edge-replicated padding around the image (at every scale), so
-        that structures leaving the frame do not end at it; 0 turns it off.
+        ``border``: pixels of padding around the image (at every scale), so that structures
+        leaving the frame do not end at it: its smooth part replicated from the edge, its
+        detail mirrored (:func:`dense_direction.borders.continued`); 0 turns it off.
 
         ``smooth``: inside structures wider than 6 px, average the field over a Gaussian of
         ``smooth`` times the local width, read from the predicted mask

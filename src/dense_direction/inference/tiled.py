@@ -148,14 +148,15 @@ class TiledFields:
     def _fields_tta(
         self, rgb: np.ndarray, tile: int, overlap: int, tta: bool | int, border: int
     ) -> tuple[np.ndarray, np.ndarray | None]:
-        """:meth:`_fields` of ``rgb`` widened by ``border`` edge-replicated pixels on every
-        side (then cropped back), averaged over the symmetries of the square ``tta`` names
-        (:func:`dense_direction.tta.symmetries`: all 8 for ``True``, none for ``False``).
+        """:meth:`_fields` of ``rgb`` widened by ``border`` pixels on every side
+        (:func:`dense_direction.borders.continued`; then cropped back), averaged over the
+        symmetries of the square ``tta`` names (:func:`dense_direction.tta.symmetries`: all 8
+        for ``True``, none for ``False``).
 
         Without the border a structure that leaves the frame ends abruptly at it, and the
         network reads the cut as an edge across the structure: 28 deg mean error within 8 px
         of the frame on 32-px bands of the width benchmark (the bundled model, no TTA).
-        Replicated pixels continue the structure instead."""
+        The border continues the structure instead."""
         h, w = rgb.shape[:2]
         tile = grown_tile(h, w, tile, border)
         if border:
