@@ -170,3 +170,13 @@ def test_a_fourth_band_that_is_not_alpha_hides_nothing(tmp_path):
         warnings.simplefilter("error")
         rgb, missing = read_image_and_no_data(tmp_path / "rgbn.tif")
     assert missing is None and (rgb == 120).all()
+
+
+def test_a_multispectral_tile_says_how_to_pick_bands(tmp_path):
+    # An 8-band tile was refused as "(H, W, 1|2|3|4)" with no word on what to do.
+    tifffile.imwrite(
+        tmp_path / "ms.tif", np.zeros((6, 7, 8), np.uint16), photometric="minisblack",
+        planarconfig="contig",
+    )  # fmt: skip
+    with pytest.raises(ValueError, match=r"multispectral image of 8 bands; save the three"):
+        read_image(tmp_path / "ms.tif")

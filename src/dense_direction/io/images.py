@@ -297,7 +297,16 @@ def as_rgb_and_no_data(
     if image.ndim == 3 and image.shape[2] == 1:
         image = image[..., 0]
     if image.ndim not in (2, 3) or (image.ndim == 3 and image.shape[2] != 3) or not image.size:
-        raise ValueError(f"image must be (H, W), (H, W, 1|2|3|4) with H, W > 0, got shape {given}")
+        bands = len(given) == 3 and given[2] > 4
+        raise ValueError(
+            f"image must be (H, W), (H, W, 1|2|3|4) with H, W > 0, got shape {given}"
+            + (
+                f": a multispectral image of {given[2]} bands; save the three to see as RGB "
+                f"(array[..., [r, g, b]], band numbers from 0) or one as gray (array[..., b])"
+                if bands
+                else ""
+            )
+        )
     if missing is not None:
         warn_no_data(source, missing, clear, declared.nodata if hole is not None else None)
     # The pixels without a value take no part in the range and read as the median colour of
