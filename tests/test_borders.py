@@ -60,3 +60,15 @@ def test_the_smooth_part_is_replicated_not_mirrored():
     assert (above[0] == 10).all() and (above[1:] == 14).all()
     mirrored = np.pad(image, ((8, 8), (0, 0), (0, 0)), mode="symmetric")[:8].astype(int)
     assert mirrored[0, 0, 0] == 80
+
+
+def test_the_border_turns_and_mirrors_with_the_image():
+    # Test-time augmentation pads once and turns the padded image: the border of a turned
+    # or mirrored image must be the turned or mirrored border (rows then columns made the
+    # corners differ, and the eight passes no longer averaged to an equivariant field).
+    rng = np.random.default_rng(2)
+    image = rng.integers(0, 256, (21, 34, 3)).astype(np.uint8)
+    out = continued(image, 9)
+    for turns in range(4):
+        np.testing.assert_array_equal(continued(np.rot90(image, turns), 9), np.rot90(out, turns))
+    np.testing.assert_array_equal(continued(image[:, ::-1], 9), out[:, ::-1])

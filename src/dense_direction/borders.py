@@ -28,44 +28,62 @@ BORDER_SIGMA = 1.0
 
 
 def continued(image: np.ndarray, border: int, sigma: float = BORDER_SIGMA) -> np.ndarray:
-    """``image (H, W, C)`` uint8 padded by ``border`` px on every side: the Gaussian-smoothed
-    image (``sigma`` px) replicated from its edge plus the remainder mirrored (numpy's
-    ``symmetric``), rounded to uint8; the image itself unchanged inside. Rows first, then
-    columns of the result, each from a strip along the frame (no copy of the whole image in
-    floats)."""
+    """``image (H, W, C)`` uint8 padded by ``border`` px on every side: the smooth part
+    ``S`` (a Gaussian of ``sigma`` px, the image mirrored at its edges) replicated from the
+    edge plus the detail ``image - S`` mirrored (numpy's ``symmetric``), rounded to uint8; the
+    image itself unchanged inside. That is ``pad(S, "edge") + pad(image - S, "symmetric")``,
+    which turns and mirrors with the image (test-time augmentation stays exact), computed
+    from strips along the frame (no copy of the whole image in floats)."""
     if border <= 0:
         return image
-    rows = _continue_rows(image, border, sigma)
-    return _continue_rows(rows.transpose(1, 0, 2), border, sigma).transpose(1, 0, 2)
-
-
-def _continue_rows(image: np.ndarray, border: int, sigma: float) -> np.ndarray:
-    """``image`` with ``border`` rows added above and below (:func:`continued`'s rule)."""
-    h = image.shape[0]
-    out = np.empty((h + 2 * border, *image.shape[1:]), np.uint8)
-    out[border : border + h] = image
-    depth = min(h, border + math.ceil(4 * sigma))  # the rows the added ones are made from
-    above, below = out[:border][::-1], out[h + border :]  # each from the frame outwards
-    for strip, target in ((image[:depth], above), (image[::-1][:depth], below)):
-        values = strip.astype(np.float32)
-        smooth = _gaussian_rows(_gaussian_rows(values, sigma).swapaxes(0, 1), sigma)
-        smooth = smooth.swapaxes(0, 1)
-        detail = _mirrored(values - smooth, border)
-        target[...] = np.clip(np.rint(smooth[0] + detail), 0, 255).astype(np.uint8)
+    h, w = image.shape[:2]
+    out = np.empty((h + 2 * border, w + 2 * border, *image.shape[2:]), np.uint8)
+    out[border : border + h, border : border + w] = image
+    # Above and below: full width, the corners included.
+    for band, flip in ((out[:border], False), (out[border + h :], True)):
+        strip = image[::-1] if flip else image
+        band[...] = _side(strip, border, sigma)[::-1] if not flip else _side(strip, border, sigma)
+    # Left and right: the image's own rows.
+    columns = image.transpose(1, 0, 2)
+    for band, flip in ((out[border : border + h, :border], False),
+                       (out[border : border + h, border + w :], True)):  # fmt: skip
+        strip = columns[::-1] if flip else columns
+        side = _side(strip, border, sigma)[:, border : border + h]
+        band[...] = (side if flip else side[::-1]).transpose(1, 0, 2)
     return out
 
 
-def _mirrored(values: np.ndarray, count: int) -> np.ndarray:
+def _side(image: np.ndarray, border: int, sigma: float) -> np.ndarray:
+    """The ``border`` rows beyond the first row of ``image (H, W, C)``, from the frame
+    outwards, ``border`` columns wider on both sides: ``S[0]`` replicated (along the rows and
+    past the ends of the row) plus the detail mirrored in both directions."""
+    depth = min(len(image), border + math.ceil(4 * sigma))  # the rows the added ones need
+    values = image[:depth].astype(np.float64)
+    smooth = _gaussian(_gaussian(values, sigma).swapaxes(0, 1), sigma)
+    smooth = smooth.swapaxes(0, 1)
+    detail = _mirrored(values - smooth, border)  # (border, W, C)
+    detail = _mirrored(detail.swapaxes(0, 1), border, around=True).swapaxes(0, 1)
+    edge = np.pad(smooth[0], ((border, border), (0, 0)), mode="edge")
+    return np.clip(np.rint(edge[None] + detail), 0, 255).astype(np.uint8)
+
+
+def _mirrored(values: np.ndarray, count: int, around: bool = False) -> np.ndarray:
     """``count`` rows of ``values`` mirrored back and forth from the first (numpy's
-    ``symmetric``): rows 0, 1, ..., n-1, n-1, ..., 0, 0, 1, ..."""
+    ``symmetric``): rows 0, 1, ..., n-1, n-1, ..., 0, 0, 1, ...; ``around``: ``values``
+    with ``count`` such rows added before (mirrored from the first) and after (from the
+    last)."""
     n = len(values)
     period = np.concatenate([np.arange(n), np.arange(n)[::-1]])
-    return values[period[np.arange(count) % (2 * n)]]
+    if not around:
+        return values[period[np.arange(count) % (2 * n)]]
+    index = np.arange(-count, n + count)
+    return values[period[index % (2 * n)]]
 
 
-def _gaussian_rows(values: np.ndarray, sigma: float) -> np.ndarray:
+def _gaussian(values: np.ndarray, sigma: float) -> np.ndarray:
     """``values (h, ...)`` smoothed along the first axis by a Gaussian of ``sigma`` px
-    (truncated at 4 sigma), the ends mirrored back and forth."""
+    (truncated at 4 sigma), the ends mirrored back and forth (a strip of a longer image is
+    read only where its far end is out of reach)."""
     reach = math.ceil(4 * sigma)
     offsets = np.arange(-reach, reach + 1)
     weights = np.exp(-0.5 * (offsets / sigma) ** 2)

@@ -90,7 +90,7 @@ def test_wide_structures_are_smoothed_by_default_and_smooth_0_turns_it_off(joint
     assert raw == pytest.approx(33, abs=0.01)
 
 
-def test_the_border_replicates_the_edge_pixels_and_is_cropped_off(joint, monkeypatch):
+def test_the_border_continues_the_image_and_is_cropped_off(joint, monkeypatch):
     # The fake network turns each pixel's red value r into the vector (r / 255 - 0.5, 0):
     # 0 deg where r < 128, 90 deg above, so the output shows which input pixel landed where;
     # it also keeps the images it was given.
@@ -109,8 +109,13 @@ def test_the_border_replicates_the_edge_pixels_and_is_cropped_off(joint, monkeyp
     pred = joint.predict(image, tta=False, border=5)
     padded = seen[0]
     assert padded.shape == (30, 40, 3)
-    # Edge replication: the 5 columns left of the image repeat its first column, and so on.
-    assert (padded[5:25, :5, 0] == 0).all() and (padded[5:25, 35:, 0] == 29 * 8).all()
+    # The border (borders.continued): the ramp's smooth part at the frame replicated, its
+    # detail mirrored. At the left the smooth part is the Gaussian of the ramp mirrored there,
+    # 0.24 * 8 + 0.054 * (8 + 16) + ... = 3.4, the mirrored detail -3.4 next to the frame and
+    # about -0.5 beyond: 0, then 3 (edge replication gave 0 throughout; mirroring 0, 8, 16 ...).
+    assert (padded[5:25, 4, 0] == 0).all() and (padded[5:25, :4, 0] <= 4).all()
+    assert (padded[5:25, 35:, 0] >= 29 * 8 - 4).all()
+    # The image does not change down the columns: the rows above repeat its first row.
     assert (padded[:5, 5:35] == padded[5, 5:35]).all()
     # Cropped back exactly: columns 0-15 (red <= 120) read 0 deg, 16-29 (red >= 128) 90 deg;
     # a crop shifted by the border would move that boundary.

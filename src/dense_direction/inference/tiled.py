@@ -257,6 +257,8 @@ class TiledFields:
             fields = [coarse[s] for s in scales[1:]]
             for k in range(len(self.dir_classes)):
                 for _, small in fields:
+                    if small is None:  # (a stand-in network without structure when shrunk)
+                        continue
                     structure[k] = wider_structure(
                         structure[k], small[k], target_width, *_CV_WIDTH, opencv_resize
                     )
