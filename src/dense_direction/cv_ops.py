@@ -43,5 +43,5 @@ def opencv_disk_dilation(seeds: np.ndarray, radius: float) -> np.ndarray:
 def opencv_resize(image: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     """A float32 ``(h, w)`` image at ``shape (H, W)`` by bilinear interpolation, pixel
     centres aligned (torch's ``align_corners=False``, the edge continued): the numbers of
-    :func:`dense_direction.scales.wider_structure`'s NumPy default, faster."""
+    :func:`dense_direction.wide.wider_structure`'s NumPy default, faster."""
     return cv2.resize(image, (shape[1], shape[0]), interpolation=cv2.INTER_LINEAR)

@@ -19,17 +19,10 @@ from dense_direction.cv_ops import opencv_disk_dilation, opencv_distance, opencv
 from dense_direction.hardware import usable_cores
 from dense_direction.inference.checks import check_network_outputs
 from dense_direction.prediction import class_probability
-from dense_direction.scales import (
-    AUTO,
-    AUTO_SCALES,
-    fuse_scales,
-    has_wide_structure,
-    local_width,
-    scale_weights,
-    wider_structure,
-)
+from dense_direction.scales import AUTO, AUTO_SCALES, fuse_scales, local_width, scale_weights
 from dense_direction.tiling import Tile, blend_weights, tiles
 from dense_direction.tta import restore_map, restore_vectors, symmetries, transform_image
+from dense_direction.wide import has_wide_structure, wider_structure
 
 __all__ = ["TILE_DONE", "TILE_MORE", "TiledFields", "grown_tile", "scaled_size"]
 
@@ -236,7 +229,7 @@ class TiledFields:
         """Vectors ``(K, 2, H, W)`` of ``rgb`` fused over ``scales``, and the structure
         probability ``(K, H, W)`` of each direction class (joint models; else None), which
         the coarser scales complete where they see a structure too wide for the finer ones
-        (:func:`~dense_direction.scales.wider_structure`). ``auto``: the coarsest of
+        (:func:`~dense_direction.wide.wider_structure`). ``auto``: the coarsest of
         :data:`~dense_direction.scales.AUTO_SCALES` first; all of them only where it sees a
         structure at least ``target_width`` wide, else the full scale alone."""
         pairs, seg = self._fields_tta(rgb, tile, overlap, tta, border)
