@@ -553,12 +553,14 @@ IMAGE_COLUMNS = [
     "objects",
     "branches",
     "total_length",
+    "valid_area",
     "order_parameter_16px",
     "order_parameter_32px",
     "order_parameter_64px",
     "order_parameter_128px",
     "note",
     "unit",
+    "area_unit",
 ]
 
 
@@ -576,6 +578,32 @@ def test_images_csv_always_has_the_documented_columns_in_order(predictions, tmp_
     assert noted["note"].isna().tolist() == [False, True, True]
 
 
+def test_the_area_with_a_value_tells_no_data_from_no_structure(tmp_path):
+    # A tile whose right half has no data (NaN angles, as predict writes them) and a bar in
+    # its left half; ROI 1 is the left half, ROI 2 the right. ROI 2 has no structure and no
+    # data either: it read exactly like a ROI without roads. valid_area: 100 x 50 = 5000 px
+    # for the left, 0 for the right; the image 5000 of its 10,000 (x 0.25 with
+    # --pixel-size 0.5: um^2).
+    folder, rois = tmp_path / "pred", tmp_path / "roi"
+    folder.mkdir()
+    rois.mkdir()
+    mask = capsule((100, 100), (50, 10), (50, 40), 6)
+    angles = np.where(np.arange(100)[None, :] < 50, 0.0, np.nan).astype(np.float32)
+    angles = np.broadcast_to(angles, (100, 100)).copy()
+    np.save(folder / "tile_angles.npy", angles)
+    Image.fromarray((mask * 255).astype(np.uint8)).save(folder / "tile_confidence.png")
+    roi = np.where(np.arange(100)[None, :] < 50, 1, 2).astype(np.uint8)
+    Image.fromarray(np.broadcast_to(roi, (100, 100)).copy()).save(rois / "tile.png")
+    out = tmp_path / "out"
+    argv = ["--no-plots", "--roi", str(rois), "--pixel-size", "0.5", "--unit", "um"]
+    assert _analyze(folder, out, *argv) == 0
+    table = pd.read_csv(out / "rois.csv").set_index("roi")
+    assert table.loc[1, "valid_area"] == 5000 * 0.25 and table.loc[2, "valid_area"] == 0
+    assert set(table["area_unit"]) == {"um^2"}
+    images = pd.read_csv(out / "images.csv")
+    assert images["valid_area"].item() == 5000 * 0.25
+
+
 def test_every_table_has_the_image_first(predictions, tmp_path):
     # rois.csv had it last ("roi, ..., unit, image"), where the other tables have it first.
     rois = tmp_path / "rois"
@@ -589,7 +617,7 @@ def test_every_table_has_the_image_first(predictions, tmp_path):
     columns = list(pd.read_csv(tmp_path / "out" / "rois.csv").columns)
     # The statistics in images.csv's order (circular_variance came before dispersion).
     field = ["order_parameter", "mean_direction", "dispersion", "circular_variance", "pixels"]
-    assert columns == ["image", "roi", *field, "unit"]
+    assert columns == ["image", "roi", *field, "valid_area", "unit", "area_unit"]
     images = list(pd.read_csv(tmp_path / "out" / "images.csv").columns)
     assert images[1:6] == field
 

@@ -105,15 +105,25 @@ def _image_row(
     objects: np.ndarray,
     branches: pd.DataFrame,
     options: AnalysisOptions,
+    roi: np.ndarray | None,
 ) -> dict:
     stats = field_statistics(angles, structure, weights)
     row = {name: getattr(stats, name) for name in _FIELD}
     objects_found = int(np.count_nonzero(np.unique(objects)))  # labels keep their own ids
     row.update(pixels=stats.pixels, objects=objects_found, branches=len(branches))
     row["total_length"] = float(branches["length"].sum()) if len(branches) else 0.0
+    row["valid_area"] = _valid_area(angles, roi)
     for size, value in order_parameter_by_size(angles, structure, weights, options.sizes).items():
         row[f"order_parameter_{size}px"] = value
     return row
+
+
+def _valid_area(angles: np.ndarray, roi: np.ndarray | None) -> int:
+    """The pixels with a direction (no NaN: ``predict`` leaves no-data there), within the ROIs
+    where given: what the lengths and counts are per, for a density (a tile half no-data read
+    like one without roads)."""
+    valid = np.isfinite(angles)
+    return int(np.count_nonzero(valid if roi is None else valid & (roi > 0)))
 
 
 def _rois(
@@ -122,6 +132,7 @@ def _rois(
     if roi is None:
         return pd.DataFrame()
     compact, ids = consecutive_labels(roi)
+    valid = np.bincount(compact[np.isfinite(angles)].ravel(), minlength=len(ids))[1:]
     stats = grouped_statistics(angles, np.where(structure, compact, 0), weights)
     # One row per ROI value, also those beyond the last with structure (NaN, 0 pixels); the
     # columns in images.csv's order (the statistics come circular_variance first).
@@ -130,7 +141,7 @@ def _rois(
         name: np.concatenate((stats[name], np.full(missing, 0 if name == "pixels" else np.nan)))
         for name in (*_FIELD, "pixels")
     }
-    return pd.DataFrame({"roi": ids[1:], **ordered})
+    return pd.DataFrame({"roi": ids[1:], **ordered, "valid_area": valid})
 
 
 def _empty(
@@ -140,9 +151,11 @@ def _empty(
     options: AnalysisOptions,
     note: str,
     rois: pd.DataFrame,
+    roi: np.ndarray | None,
 ) -> ImageAnalysis:
     row = {name: np.nan for name in _FIELD}
     row.update(pixels=0, objects=0, branches=0, total_length=0.0, note=note)
+    row["valid_area"] = _valid_area(angles, roi)
     row.update({f"order_parameter_{size}px": np.nan for size in options.sizes})
     edges = np.linspace(0, np.pi, options.bins + 1)
     nothing = np.full(angles.shape, np.nan)
@@ -217,7 +230,7 @@ def analyze_image(
         # Every ROI still gets its row (0 pixels): a batch's rois.csv lost those of the
         # images without structure, and with them the empty ROIs' share.
         rois = _rois(angles, kept, None, roi)
-        return _empty(angles, kept, ids[objects], options, note, rois)
+        return _empty(angles, kept, ids[objects], options, note, rois, roi)
     structure = kept
     weights = confidence if options.weighted and confidence is not None else None
     # Per label on its own pixels: a structure split between two labels is cut at the boundary.
@@ -231,7 +244,7 @@ def analyze_image(
         measured["object"] = ids[measured["object"].to_numpy()]
     seeds = skeleton_seeds(graph.skeleton, options.seed_spacing)
     return ImageAnalysis(
-        image=_image_row(angles, structure, weights, objects, branches, options),
+        image=_image_row(angles, structure, weights, objects, branches, options, roi),
         objects=table,
         branches=branches,
         rois=_rois(angles, structure, weights, roi),

@@ -16,6 +16,9 @@ from dense_direction.analysis.field.statistics import AFT_SIZES
 __all__ = ["ANGLE_CONVENTIONS", "AnalysisOptions", "as_options", "convert_table", "to_degrees"]
 
 _LENGTHS = ("length", "path_length", "chord", "width_mean", "width_max", "total_length")
+#: Areas: of an object or branch, and the area with a value (no-data left out) of an image
+#: or ROI.
+_AREAS = ("area", "valid_area")
 _ANGLES = ("direction_mean", "mean_direction")
 _SPREADS = ("dispersion",)
 
@@ -131,7 +134,7 @@ def convert_table(
     for column in out.columns:
         if column in _LENGTHS:
             out[column] = out[column] * scale
-        elif column == "area":
+        elif column in _AREAS:
             out[column] = out[column] * scale**2
         elif column == "curvature_mean":
             out[column] = out[column] / scale
@@ -142,7 +145,7 @@ def convert_table(
     out["unit"] = options.unit
     # One unit column read as the unit of every column: area is its square, curvature its
     # inverse (three newcomers took um for the area's unit).
-    if "area" in out:
+    if any(column in out for column in _AREAS):
         out["area_unit"] = area_unit(options.unit)
     if "curvature_mean" in out:
         out["curvature_unit"] = curvature_unit(options.unit)

@@ -87,7 +87,7 @@ def image_columns(options: AnalysisOptions) -> list[str]:
     """The columns of images.csv, always all of them in this order (docs/analysis.md): a
     ``note`` column that came and went with the images' notes would break readers."""
     by_size = [f"order_parameter_{size}px" for size in options.sizes]
-    return ["image", *_IMAGE_FIELD, *by_size, "note", "unit"]
+    return ["image", *_IMAGE_FIELD, "valid_area", *by_size, "note", "unit", "area_unit"]
 
 
 @dataclass
