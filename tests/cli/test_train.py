@@ -160,6 +160,27 @@ def test_mmseg_label_masks_say_what_their_255_band_is(tmp_path):
         build_config(_train_args(*folders, "--ignore-label", "-1"))
 
 
+def test_masks_drawn_dark_on_white_train_with_invert_masks(tmp_path):
+    """Masks drawn dark on white (a line of 0, 18 px, on 255) were refused as all more than
+    90 % structure, with only "save structure as non-zero on 0" for advice; --invert-masks
+    trains them: the line is the structure, in training and validation alike."""
+    from PIL import Image
+
+    folders = _label_folders(tmp_path)
+    for path in (tmp_path / "masks").iterdir():
+        mask = np.full((24, 24), 255, np.uint8)
+        mask[4, 2:20] = 0
+        Image.fromarray(mask).save(path)
+    with pytest.raises(ValueError, match=r"almost all structure .* or give --invert-masks"):
+        build_config(_train_args(*folders))
+    cfg = build_config(_train_args(*folders, "--invert-masks", "--wide", "off"))
+    for loader in (cfg.train_dataloader, cfg.val_dataloader):
+        mask = _first_mask(loader.dataset)
+        assert mask.sum() == 18 and mask[4, 2:20].all()
+    with pytest.raises(ValueError, match=r"drop .*--invert-masks"):
+        build_config(_train_args("--data", str(tmp_path), "--invert-masks"))
+
+
 def test_a_synth_split_without_structure_is_an_error(tmp_path):
     # A val split whose masks are all empty (synth --empty 1 can draw that) validated NaN at
     # every validation and saved no best checkpoint, exit code 0.

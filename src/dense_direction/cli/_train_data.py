@@ -37,9 +37,13 @@ def own_image_loader(pipeline: list) -> list:
 
 
 def mask_labels(args: argparse.Namespace) -> dict:
-    """The label options of ``BinarizeAnnotations`` that the flags give (``--positive-labels``,
-    ``--ignore-label``), those not given left out."""
-    given = dict(positive_labels=args.positive_labels, ignore_label=args.ignore_label)
+    """The mask options of ``BinarizeAnnotations`` that the flags give (``--positive-labels``,
+    ``--ignore-label``, ``--invert-masks``), those not given left out."""
+    given = dict(
+        positive_labels=args.positive_labels,
+        ignore_label=args.ignore_label,
+        invert=True if getattr(args, "invert_masks", False) else None,
+    )
     return {key: value for key, value in given.items() if value is not None}
 
 
@@ -241,7 +245,11 @@ def _read_pairs(images: list[str], masks: list[str], labels: dict) -> dict[str, 
     from dense_direction.io import listing, read_image, structure_shares
 
     bad, shares, mmseg_like = [], {}, []
-    rule = dict(positive=labels.get("positive_labels"), ignore=labels.get("ignore_label"))
+    rule = dict(
+        positive=labels.get("positive_labels"),
+        ignore=labels.get("ignore_label"),
+        invert=bool(labels.get("invert")),
+    )
     for path in images:
         try:
             read_image(path)
@@ -292,8 +300,14 @@ def _check_held_out_pairs(args: argparse.Namespace, stems: list[str], held_out: 
             f"{len(mismatched)} of {len(stems)} images and their masks differ in size: "
             f"{listing(mismatched, 4)}"
         )
-    rule = mask_rule(positive=positive)
-    full = mostly_structure(shares, positive=positive)  # all of them: an error
+    invert = args.invert_masks
+    rule = mask_rule(positive=positive) + ("; inverted: --invert-masks" if invert else "")
+    try:
+        full = mostly_structure(shares, positive=positive)  # all of them: an error
+    except ValueError as err:
+        if invert:
+            raise
+        raise ValueError(f"{err}, or give --invert-masks (structure where they are 0)") from None
     if full:
         print(
             f"note: {len(full)} of {len(stems)} masks are more than {FULL_SHARE:.0%} "

@@ -55,6 +55,12 @@ def add_parser(parser: argparse.ArgumentParser) -> None:
         "exactly 0, 1 and 255 need it or --positive-labels",
     )
     data.add_argument(
+        "--invert-masks",
+        action="store_true",
+        help="masks drawn dark on light: structure is where the mask is 0 (by default any "
+        "non-zero value is structure), in --masks and --val-masks alike",
+    )
+    data.add_argument(
         "--val-images",
         type=Path,
         help="validation images (default: every 10th training pair is held out)",
@@ -164,6 +170,7 @@ def check_arguments(args: argparse.Namespace) -> None:
             for flag, value in (
                 ("--positive-labels", args.positive_labels),
                 ("--ignore-label", args.ignore_label),
+                ("--invert-masks", True if args.invert_masks else None),
             )
             if value is not None
         ]
