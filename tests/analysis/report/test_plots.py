@@ -89,3 +89,13 @@ def test_the_misorientation_picture_shows_its_scale():
     assert (picture[rows.stop + 20 :] == middle).all()
     tiny = misorientation_picture(np.full((20, 20), math.pi / 4))
     assert (tiny == middle).all()
+
+
+def test_the_rose_plot_says_what_its_rim_stands_for():
+    # Each plot is scaled to its own largest bin: without the rim's share two images' plots
+    # could not be compared. Bins of 90° holding 1 and 3: the rim is 3 of 4 = 75 %.
+    from dense_direction.analysis.report.plots import rim_label
+
+    edges = np.linspace(0, np.pi, 3)
+    assert rim_label(np.array([1.0, 3.0]), edges) == "rim = 75.0 % per 90° bin"
+    assert rim_label(np.zeros(2), edges) == "no weight"

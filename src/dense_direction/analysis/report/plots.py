@@ -20,8 +20,9 @@ def rose_plot(
 ) -> None:
     """Mirrored polar histogram: each bin over [0, π) drawn at θ and θ + π (a direction is a
     line), 0° to the right, counter-clockwise (y up), wedge radius ∝ weighted share (the
-    largest bin reaches the rim). Drawn with Pillow: matplotlib's polar axes cost ~0.4 s a
-    picture, too slow for a hundred images."""
+    largest bin reaches the rim; :func:`rim_label`, written in a corner, says what share).
+    Drawn with Pillow: matplotlib's polar axes cost ~0.4 s a picture, too slow for a hundred
+    images."""
     size, rim = 240, 100
     centre = size / 2
     image = Image.new("RGB", (size, size), "white")
@@ -55,7 +56,19 @@ def rose_plot(
             anchor="mm",
         )
     draw.text((4, 4), title, fill="black")
+    draw.text((4, size - 4), rim_label(counts, edges), fill=(90, 90, 90), anchor="ld")
     image.save(path)
+
+
+def rim_label(counts: np.ndarray, edges: np.ndarray) -> str:
+    """What the rim of a rose plot stands for, ``rim = 12.5 % per 5° bin``: the largest bin's
+    share of the weight (each plot is scaled to its own largest bin, so without it two plots
+    could not be compared)."""
+    total = float(np.sum(counts))
+    if not len(counts) or total <= 0:
+        return "no weight"
+    width = math.degrees(float(edges[1] - edges[0]))
+    return f"rim = {100 * float(np.max(counts)) / total:.1f} % per {width:g}° bin"
 
 
 def label_positions(
