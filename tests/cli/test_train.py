@@ -175,8 +175,8 @@ def test_masks_drawn_dark_on_white_train_with_invert_masks(tmp_path):
         build_config(_train_args(*folders))
     cfg = build_config(_train_args(*folders, "--invert-masks", "--wide", "off"))
     for loader in (cfg.train_dataloader, cfg.val_dataloader):
-        mask = _first_mask(loader.dataset)
-        assert mask.sum() == 18 and mask[4, 2:20].all()
+        mask = _first_mask(loader.dataset)  # (training flips it at random: one row of 18)
+        assert mask.sum() == 18 and mask.sum(axis=1).max() == 18
     with pytest.raises(ValueError, match=r"drop .*--invert-masks"):
         build_config(_train_args("--data", str(tmp_path), "--invert-masks"))
 
