@@ -41,8 +41,8 @@ def continued(image: np.ndarray, border: int, sigma: float = BORDER_SIGMA) -> np
     out[border : border + h, border : border + w] = image
     # Above and below: full width, the corners included.
     for band, flip in ((out[:border], False), (out[border + h :], True)):
-        strip = image[::-1] if flip else image
-        band[...] = _side(strip, border, sigma)[::-1] if not flip else _side(strip, border, sigma)
+        side = _side(image[::-1] if flip else image, border, sigma)
+        band[...] = side if flip else side[::-1]
     # Left and right: the image's own rows.
     columns = image.transpose(1, 0, 2)
     for band, flip in ((out[border : border + h, :border], False),
@@ -88,11 +88,8 @@ def _gaussian(values: np.ndarray, sigma: float) -> np.ndarray:
     offsets = np.arange(-reach, reach + 1)
     weights = np.exp(-0.5 * (offsets / sigma) ** 2)
     weights /= weights.sum()
-    n = len(values)
-    index = np.arange(-reach, n + reach)
-    period = np.concatenate([np.arange(n), np.arange(n)[::-1]])
-    padded = values[period[index % (2 * n)]]
+    padded = _mirrored(values, reach, around=True)
     out = np.zeros_like(values)
     for shift, weight in enumerate(weights):
-        out += weight * padded[shift : shift + n]
+        out += weight * padded[shift : shift + len(values)]
     return out

@@ -42,7 +42,7 @@ def mask_labels(args: argparse.Namespace) -> dict:
     given = dict(
         positive_labels=args.positive_labels,
         ignore_label=args.ignore_label,
-        invert=True if getattr(args, "invert_masks", False) else None,
+        invert=args.invert_masks or None,
     )
     return {key: value for key, value in given.items() if value is not None}
 

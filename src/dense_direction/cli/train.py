@@ -170,7 +170,7 @@ def check_arguments(args: argparse.Namespace) -> None:
             for flag, value in (
                 ("--positive-labels", args.positive_labels),
                 ("--ignore-label", args.ignore_label),
-                ("--invert-masks", True if args.invert_masks else None),
+                ("--invert-masks", args.invert_masks or None),
             )
             if value is not None
         ]

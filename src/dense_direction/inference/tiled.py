@@ -26,11 +26,11 @@ from dense_direction.wide import has_wide_structure, wider_structure
 
 __all__ = ["TILE_DONE", "TILE_MORE", "TiledFields", "grown_tile", "scaled_size"]
 
-#: Called (no arguments) after each tile is predicted and blended, in the thread that asked
-#: for the fields: :meth:`DirectionEstimator.predict`'s ``on_tile`` sets it for its call.
 #: The distance transform and disk dilation of the widths (OpenCV: SciPy is never imported).
 _CV_WIDTH = (opencv_distance, opencv_disk_dilation)
 
+#: Called (no arguments) after each tile is predicted and blended, in the thread that asked
+#: for the fields: :meth:`DirectionEstimator.predict`'s ``on_tile`` sets it for its call.
 TILE_DONE: ContextVar[Callable[[], None] | None] = ContextVar("tile_done", default=None)
 #: Told how many tiles a call adds to those it counted first (``scales="auto"`` that finds a
 #: wide structure predicts one more scale).

@@ -211,13 +211,14 @@ def to_uint8(array: np.ndarray, excluded: np.ndarray | None = None) -> np.ndarra
     # Pixels without a value (NaN, infinite: no data) take the median of the others, not the
     # darkest value: a hole of black in a bright image would be read as edges all round it.
     floating = np.issubdtype(array.dtype, np.floating)
-    fill = float(np.median(valued)) if floating and not np.isfinite(array).all() else low
+    fill = None  # the median, found the first time a block needs it
     out = np.empty(array.shape, np.uint8)
     rows = max(1, _BLOCK // max(1, array[:1].size))
     for start in range(0, array.shape[0], rows):
         block = array[start : start + rows].astype(np.float64)
-        if floating:
-            block[~np.isfinite(block)] = fill
+        if floating and not (finite := np.isfinite(block)).all():
+            fill = float(np.median(valued)) if fill is None else fill
+            block[~finite] = fill
         block -= low
         block /= high - low
         np.clip(block, 0, 1, out=block)

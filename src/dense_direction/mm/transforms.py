@@ -166,9 +166,8 @@ class BinarizeAnnotations(BaseTransform):
         lossy = Path(str(results.get("seg_map_path", ""))).suffix.lower() in LOSSY_SUFFIXES
         try:
             mask = results["gt_seg_map"]
-            binary = binarize_mask(
-                mask, self.threshold, self.invert, lossy, self.positive, self.ignore_label
-            )
+            # (the ignored pixels become IGNORE_INDEX below, whatever the rule made them)
+            binary = binarize_mask(mask, self.threshold, self.invert, lossy, self.positive)
             ignored = ignored_pixels(mask, self.ignore_label)
         except ValueError as err:
             raise ValueError(f"{_sample_name(results)}: {err}") from err

@@ -105,34 +105,37 @@ def _image_row(
     objects: np.ndarray,
     branches: pd.DataFrame,
     options: AnalysisOptions,
-    roi: np.ndarray | None,
+    valid: int,
 ) -> dict:
     stats = field_statistics(angles, structure, weights)
     row = {name: getattr(stats, name) for name in _FIELD}
     objects_found = int(np.count_nonzero(np.unique(objects)))  # labels keep their own ids
     row.update(pixels=stats.pixels, objects=objects_found, branches=len(branches))
     row["total_length"] = float(branches["length"].sum()) if len(branches) else 0.0
-    row["valid_area"] = _valid_area(angles, roi)
+    row["valid_area"] = valid
     for size, value in order_parameter_by_size(angles, structure, weights, options.sizes).items():
         row[f"order_parameter_{size}px"] = value
     return row
 
 
-def _valid_area(angles: np.ndarray, roi: np.ndarray | None) -> int:
-    """The pixels with a direction (no NaN: ``predict`` leaves no-data there), within the ROIs
-    where given: what the lengths and counts are per, for a density (a tile half no-data read
-    like one without roads)."""
-    valid = np.isfinite(angles)
-    return int(np.count_nonzero(valid if roi is None else valid & (roi > 0)))
+def _valid_area(directed: np.ndarray, roi: np.ndarray | None) -> int:
+    """The pixels with a direction (``directed``: no NaN, where ``predict`` leaves no-data),
+    within the ROIs where given: what the lengths and counts are per, for a density (a tile
+    half no-data read like one without roads)."""
+    return int(np.count_nonzero(directed if roi is None else directed & (roi > 0)))
 
 
 def _rois(
-    angles: np.ndarray, structure: np.ndarray, weights: np.ndarray | None, roi: np.ndarray | None
+    angles: np.ndarray,
+    structure: np.ndarray,
+    weights: np.ndarray | None,
+    roi: np.ndarray | None,
+    directed: np.ndarray,
 ) -> pd.DataFrame:
     if roi is None:
         return pd.DataFrame()
     compact, ids = consecutive_labels(roi)
-    valid = np.bincount(compact[np.isfinite(angles)].ravel(), minlength=len(ids))[1:]
+    valid = np.bincount(compact[directed].ravel(), minlength=len(ids))[1:]
     stats = grouped_statistics(angles, np.where(structure, compact, 0), weights)
     # One row per ROI value, also those beyond the last with structure (NaN, 0 pixels); the
     # columns in images.csv's order (the statistics come circular_variance first).
@@ -151,11 +154,11 @@ def _empty(
     options: AnalysisOptions,
     note: str,
     rois: pd.DataFrame,
-    roi: np.ndarray | None,
+    valid: int,
 ) -> ImageAnalysis:
     row = {name: np.nan for name in _FIELD}
     row.update(pixels=0, objects=0, branches=0, total_length=0.0, note=note)
-    row["valid_area"] = _valid_area(angles, roi)
+    row["valid_area"] = valid
     row.update({f"order_parameter_{size}px": np.nan for size in options.sizes})
     edges = np.linspace(0, np.pi, options.bins + 1)
     nothing = np.full(angles.shape, np.nan)
@@ -225,12 +228,14 @@ def analyze_image(
         structure &= roi > 0
     objects, ids = _objects(structure, labels, options.min_size)
     kept = structure & (objects > 0)
-    if not (kept & np.isfinite(angles)).any():
+    directed = np.isfinite(angles)  # (once: the emptiness check, the valid areas)
+    valid = _valid_area(directed, roi)
+    if not (kept & directed).any():
         note = _no_structure_note(angles, structure, kept, options.min_size)
         # Every ROI still gets its row (0 pixels): a batch's rois.csv lost those of the
         # images without structure, and with them the empty ROIs' share.
-        rois = _rois(angles, kept, None, roi)
-        return _empty(angles, kept, ids[objects], options, note, rois, roi)
+        rois = _rois(angles, kept, None, roi, directed)
+        return _empty(angles, kept, ids[objects], options, note, rois, valid)
     structure = kept
     weights = confidence if options.weighted and confidence is not None else None
     # Per label on its own pixels: a structure split between two labels is cut at the boundary.
@@ -244,10 +249,10 @@ def analyze_image(
         measured["object"] = ids[measured["object"].to_numpy()]
     seeds = skeleton_seeds(graph.skeleton, options.seed_spacing)
     return ImageAnalysis(
-        image=_image_row(angles, structure, weights, objects, branches, options, roi),
+        image=_image_row(angles, structure, weights, objects, branches, options, valid),
         objects=table,
         branches=branches,
-        rois=_rois(angles, structure, weights, roi),
+        rois=_rois(angles, structure, weights, roi, directed),
         histogram=axial_histogram(
             angles, structure, weights, options.bins, options.angle_convention
         ),
