@@ -155,7 +155,8 @@ def _reader(paths: dict[str, str], direction_path: str, direction: np.ndarray):
 #: Integration scale (px) of the structure tensor that derives the truth from centre-lines.
 #: The staircase of a rasterised line is the tensor's error: on skeletons of bars 3-15 px
 #: wide it averaged 0.85 deg at 30 deg and 1.15 at 10 deg with train's 2 px, 0.47 and 0.93
-#: with 4 px; on a ring of radius 60, 1.67 against 0.95 (6 px: 0.44, 0.91, 0.73).
+#: with 4 px; on a ring of radius 60, 1.67 against 0.95 (6 px: 0.44, 0.91, 0.73;
+#: ``benchmarks/derived_truth.py``).
 DERIVED_RHO = 4.0
 
 
